@@ -1,0 +1,3 @@
+var builder = DistributedApplication.CreateBuilder(args);
+builder.AddProject<Projects.DryWet_Serving>("serving");
+builder.Build().Run();

@@ -1,0 +1,2 @@
+Console.WriteLine("usage: DryWet.Benchmarks serving|training");
+return 1;

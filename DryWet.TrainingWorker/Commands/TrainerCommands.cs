@@ -1,0 +1,12 @@
+using System.CommandLine;
+
+namespace DryWet.TrainingWorker.Commands;
+
+/// <summary>The trainer's command set. One factory per command file; add yours here.</summary>
+internal static class TrainerCommands
+{
+    public static IEnumerable<Command> All()
+    {
+        yield return VersionCommand.Create();
+    }
+}
