@@ -1,0 +1,196 @@
+using YamlDotNet.Core;
+using YamlDotNet.Serialization;
+using YamlDotNet.Serialization.NamingConventions;
+
+namespace DryWet.Core.Configuration;
+
+/// <summary>
+/// Typed view of the original platform's <c>config.yaml</c> (same keys), plus DryWet's additions
+/// (<c>model.architecture</c>, <c>model.num_classes</c>, <c>model.dropout</c>, <c>mlflow.registered_model_name</c>).
+/// Serving reads only <c>training.img_size</c> and <c>normalization</c>; the trainer reads all of it.
+/// </summary>
+public sealed class DryWetConfig
+{
+    public DataSection Data { get; set; } = new();
+    public TrainingSection Training { get; set; } = new();
+    public AugmentationSection Augmentation { get; set; } = new();
+    public NormalizationSection Normalization { get; set; } = new();
+    public ModelSection Model { get; set; } = new();
+    public LossSection Loss { get; set; } = new();
+    public SchedulerSection Scheduler { get; set; } = new();
+    public EarlyStoppingSection EarlyStopping { get; set; } = new();
+    public MlflowSection Mlflow { get; set; } = new();
+    public int RandomSeed { get; set; } = 42;
+
+    public sealed class DataSection
+    {
+        public string? DataPath { get; set; }
+        public double TestSize { get; set; } = 0.2;
+        public int RandomState { get; set; } = 42;
+    }
+
+    public sealed class TrainingSection
+    {
+        public int ImgSize { get; set; } = 224;
+        public int BatchSize { get; set; } = 16;
+        public int Epochs { get; set; } = 20;
+        public double LearningRate { get; set; } = 1e-3;
+        public double WeightDecay { get; set; } = 1e-4;
+        public int NumWorkers { get; set; } = 2;
+    }
+
+    public sealed class AugmentationSection
+    {
+        public double HorizontalFlipProb { get; set; } = 0.5;
+        public double RotationDegrees { get; set; } = 10;
+        public double BrightnessRange { get; set; } = 0.2;
+        public double ContrastRange { get; set; } = 0.2;
+        public double SaturationRange { get; set; } = 0.2;
+        /// <summary>Maximum absolute fraction of width and height for random translation (torchvision RandomAffine).</summary>
+        public double[] Translate { get; set; } = [0.1, 0.1];
+        /// <summary>Scale range [min, max] (torchvision RandomAffine).</summary>
+        public double[] Scale { get; set; } = [0.9, 1.1];
+    }
+
+    public sealed class NormalizationSection
+    {
+        public float[] Mean { get; set; } = [0.485f, 0.456f, 0.406f];
+        public float[] Std { get; set; } = [0.229f, 0.224f, 0.225f];
+    }
+
+    public sealed class ModelSection
+    {
+        /// <summary>efficientnet_b0 … efficientnet_b7 (default b3, as the original).</summary>
+        public string Architecture { get; set; } = "efficientnet_b3";
+        /// <summary>A torchvision state dict (.pth, torch.save zip) or a TorchSharp .dat; empty = train from scratch.</summary>
+        public string? PretrainedPath { get; set; }
+        public int NumClasses { get; set; } = 2;
+        public double Dropout { get; set; } = 0.5;
+    }
+
+    public sealed class LossSection
+    {
+        public double FocalLossGamma { get; set; } = 2.0;
+    }
+
+    public sealed class SchedulerSection
+    {
+        /// <summary>"max" (val_acc, as the original) or "min".</summary>
+        public string Mode { get; set; } = "max";
+        public double Factor { get; set; } = 0.5;
+        public int Patience { get; set; } = 3;
+    }
+
+    public sealed class EarlyStoppingSection
+    {
+        public int Patience { get; set; } = 5;
+        public double MinDelta { get; set; } = 0.001;
+    }
+
+    public sealed class MlflowSection
+    {
+        public string ExperimentName { get; set; } = "dry_wet_classification";
+        public string RegisteredModelName { get; set; } = "dry_wet_model";
+    }
+
+    /// <summary>Serving's fallback when a package has no config.yaml: 224 px, ImageNet mean/std (as the original).</summary>
+    public static DryWetConfig Default => new();
+
+    private static readonly IDeserializer Deserializer = new DeserializerBuilder()
+        .WithNamingConvention(UnderscoredNamingConvention.Instance)
+        .IgnoreUnmatchedProperties()
+        .Build();
+
+    private static readonly ISerializer Serializer = new SerializerBuilder()
+        .WithNamingConvention(UnderscoredNamingConvention.Instance)
+        .DisableAliases()
+        .Build();
+
+    /// <summary>Loads and validates a config file. Throws <see cref="DryWetException"/> naming the file and the key.</summary>
+    public static DryWetConfig Load(string path)
+    {
+        if (!File.Exists(path))
+        {
+            throw new DryWetException($"Config file '{path}' does not exist.");
+        }
+
+        return Parse(File.ReadAllText(path), path);
+    }
+
+    /// <summary>Parses and validates YAML text. <paramref name="source"/> names it in error messages.</summary>
+    public static DryWetConfig Parse(string yaml, string source = "config.yaml")
+    {
+        DryWetConfig? config;
+        try
+        {
+            config = Deserializer.Deserialize<DryWetConfig?>(yaml);
+        }
+        catch (YamlException ex)
+        {
+            var inner = ex.InnerException?.Message ?? ex.Message;
+            throw new DryWetException(
+                $"{source}: invalid value at line {ex.Start.Line}, column {ex.Start.Column}: {inner}", ex);
+        }
+
+        config ??= new DryWetConfig();
+        var errors = config.Validate();
+        if (errors.Count > 0)
+        {
+            throw new DryWetException($"{source} is invalid:{Environment.NewLine}  - " + string.Join(Environment.NewLine + "  - ", errors));
+        }
+
+        return config;
+    }
+
+    public string ToYaml() => Serializer.Serialize(this);
+
+    /// <summary>Every problem found, each naming the key and the value.</summary>
+    public IReadOnlyList<string> Validate()
+    {
+        var errors = new List<string>();
+        void Require(bool ok, string key, object? value, string rule)
+        {
+            if (!ok)
+            {
+                errors.Add($"{key} = {Format(value)}: {rule}");
+            }
+        }
+
+        Require(Data.TestSize is > 0 and < 1, "data.test_size", Data.TestSize, "must be between 0 and 1 (exclusive)");
+        Require(Training.ImgSize is >= 16 and <= 2048, "training.img_size", Training.ImgSize, "must be between 16 and 2048 pixels");
+        Require(Training.BatchSize >= 1, "training.batch_size", Training.BatchSize, "must be at least 1");
+        Require(Training.Epochs >= 1, "training.epochs", Training.Epochs, "must be at least 1");
+        Require(Training.LearningRate is > 0 and < 10, "training.learning_rate", Training.LearningRate, "must be positive (typically 1e-4 to 1e-2)");
+        Require(Training.WeightDecay >= 0, "training.weight_decay", Training.WeightDecay, "must be 0 or positive");
+        Require(Training.NumWorkers >= 0, "training.num_workers", Training.NumWorkers, "must be 0 or positive");
+        Require(Augmentation.HorizontalFlipProb is >= 0 and <= 1, "augmentation.horizontal_flip_prob", Augmentation.HorizontalFlipProb, "must be a probability in [0, 1]");
+        Require(Augmentation.RotationDegrees is >= 0 and <= 180, "augmentation.rotation_degrees", Augmentation.RotationDegrees, "must be in [0, 180]");
+        Require(Augmentation.BrightnessRange is >= 0 and <= 1, "augmentation.brightness_range", Augmentation.BrightnessRange, "must be in [0, 1]");
+        Require(Augmentation.ContrastRange is >= 0 and <= 1, "augmentation.contrast_range", Augmentation.ContrastRange, "must be in [0, 1]");
+        Require(Augmentation.SaturationRange is >= 0 and <= 1, "augmentation.saturation_range", Augmentation.SaturationRange, "must be in [0, 1]");
+        Require(Augmentation.Translate is { Length: 2 } t && t.All(v => v is >= 0 and <= 1), "augmentation.translate", Augmentation.Translate, "must be two fractions [x, y] in [0, 1]");
+        Require(Augmentation.Scale is { Length: 2 } s && s[0] > 0 && s[0] <= s[1], "augmentation.scale", Augmentation.Scale, "must be [min, max] with 0 < min <= max");
+        Require(Normalization.Mean is { Length: 3 }, "normalization.mean", Normalization.Mean, "must have 3 values (R, G, B)");
+        Require(Normalization.Std is { Length: 3 } sd && sd.All(v => v > 0), "normalization.std", Normalization.Std, "must have 3 positive values (R, G, B)");
+        Require(Model.NumClasses >= 2, "model.num_classes", Model.NumClasses, "must be at least 2");
+        Require(Model.Dropout is >= 0 and < 1, "model.dropout", Model.Dropout, "must be in [0, 1)");
+        Require(!string.IsNullOrWhiteSpace(Model.Architecture), "model.architecture", Model.Architecture, "must name a variant, e.g. efficientnet_b3");
+        Require(Loss.FocalLossGamma >= 0, "loss.focal_loss_gamma", Loss.FocalLossGamma, "must be 0 or positive");
+        Require(Scheduler.Mode is "max" or "min", "scheduler.mode", Scheduler.Mode, "must be 'max' or 'min'");
+        Require(Scheduler.Factor is > 0 and < 1, "scheduler.factor", Scheduler.Factor, "must be between 0 and 1 (exclusive)");
+        Require(Scheduler.Patience >= 0, "scheduler.patience", Scheduler.Patience, "must be 0 or positive");
+        Require(EarlyStopping.Patience >= 1, "early_stopping.patience", EarlyStopping.Patience, "must be at least 1");
+        Require(EarlyStopping.MinDelta >= 0, "early_stopping.min_delta", EarlyStopping.MinDelta, "must be 0 or positive");
+        Require(!string.IsNullOrWhiteSpace(Mlflow.ExperimentName), "mlflow.experiment_name", Mlflow.ExperimentName, "must not be empty");
+        Require(!string.IsNullOrWhiteSpace(Mlflow.RegisteredModelName), "mlflow.registered_model_name", Mlflow.RegisteredModelName, "must not be empty");
+        return errors;
+    }
+
+    private static string Format(object? value) => value switch
+    {
+        null => "(missing)",
+        string s => $"'{s}'",
+        System.Collections.IEnumerable e => "[" + string.Join(", ", e.Cast<object>()) + "]",
+        _ => Convert.ToString(value, System.Globalization.CultureInfo.InvariantCulture) ?? "",
+    };
+}

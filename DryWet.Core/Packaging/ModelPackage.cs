@@ -1,0 +1,246 @@
+using System.Globalization;
+using System.Text.Json;
+using DryWet.Core.Configuration;
+using YamlDotNet.RepresentationModel;
+
+namespace DryWet.Core.Packaging;
+
+/// <summary>
+/// The model package both sides share: an MLflow-style model directory that MLflow's own tools accept
+/// (<c>MLmodel</c> with onnx + python_function flavors) and that DryWet.Serving loads unchanged.
+/// <code>
+/// MLmodel  model.onnx  config.yaml  labels.json  metrics.json  classification_report.txt  confusion_matrix.txt
+/// conda.yaml  python_env.yaml  requirements.txt
+/// </code>
+/// Only <c>MLmodel</c> and the ONNX file it names are required; a foreign package without config.yaml is served with
+/// the original's fallback (224 px, ImageNet mean/std) and without labels.json with ["dry", "wet"].
+/// </summary>
+public sealed class ModelPackage
+{
+    public const string MLmodelFile = "MLmodel";
+    public const string DefaultOnnxFile = "model.onnx";
+    public const string ConfigFile = "config.yaml";
+    public const string LabelsFile = "labels.json";
+    public const string MetricsFile = "metrics.json";
+    public static readonly IReadOnlyList<string> DefaultLabels = ["dry", "wet"];
+
+    private ModelPackage(string directory, string onnxPath, DryWetConfig config, bool hasConfig,
+        IReadOnlyList<string> labels, string? runId, string? createdUtc)
+    {
+        Directory = directory;
+        OnnxPath = onnxPath;
+        Config = config;
+        HasConfig = hasConfig;
+        Labels = labels;
+        RunId = runId;
+        CreatedUtc = createdUtc;
+    }
+
+    public string Directory { get; }
+    public string OnnxPath { get; }
+    /// <summary>The preprocessing and training config; <see cref="DryWetConfig.Default"/> when the package has none.</summary>
+    public DryWetConfig Config { get; }
+    public bool HasConfig { get; }
+    /// <summary>Class names in output order (index 0 = first logit).</summary>
+    public IReadOnlyList<string> Labels { get; }
+    public string? RunId { get; }
+    public string? CreatedUtc { get; }
+
+    /// <summary>Reads and validates a package. Throws <see cref="DryWetException"/> saying which file is wrong and why.</summary>
+    public static ModelPackage Load(string directory)
+    {
+        if (!System.IO.Directory.Exists(directory))
+        {
+            throw new DryWetException($"Model package folder '{directory}' does not exist.");
+        }
+
+        var mlmodelPath = Path.Combine(directory, MLmodelFile);
+        if (!File.Exists(mlmodelPath))
+        {
+            throw new DryWetException($"'{directory}' is not a model package: it has no {MLmodelFile} file (an MLflow model directory with the onnx flavor is expected).");
+        }
+
+        var mlmodel = ReadYaml(mlmodelPath);
+        var onnxData = Scalar(mlmodel, "flavors", "onnx", "data")
+            ?? throw new DryWetException($"{mlmodelPath} has no onnx flavor (flavors.onnx.data); DryWet serves ONNX models only.");
+        var onnxPath = Path.GetFullPath(Path.Combine(directory, onnxData));
+        if (!onnxPath.StartsWith(Path.GetFullPath(directory), StringComparison.Ordinal))
+        {
+            throw new DryWetException($"{mlmodelPath}: flavors.onnx.data = '{onnxData}' points outside the package.");
+        }
+
+        if (!File.Exists(onnxPath))
+        {
+            throw new DryWetException($"{mlmodelPath} names '{onnxData}' (flavors.onnx.data) but that file is missing.");
+        }
+
+        var configPath = Path.Combine(directory, ConfigFile);
+        var hasConfig = File.Exists(configPath);
+        var config = hasConfig ? DryWetConfig.Load(configPath) : DryWetConfig.Default;
+
+        var labelsPath = Path.Combine(directory, LabelsFile);
+        IReadOnlyList<string> labels = DefaultLabels;
+        if (File.Exists(labelsPath))
+        {
+            try
+            {
+                labels = JsonSerializer.Deserialize<string[]>(File.ReadAllText(labelsPath)) ?? [];
+            }
+            catch (JsonException ex)
+            {
+                throw new DryWetException($"{labelsPath} must be a JSON array of class names, e.g. [\"dry\", \"wet\"]: {ex.Message}", ex);
+            }
+
+            if (labels.Count < 2 || labels.Any(string.IsNullOrWhiteSpace) || labels.Distinct().Count() != labels.Count)
+            {
+                throw new DryWetException($"{labelsPath} must list at least two distinct, non-empty class names; found [{string.Join(", ", labels)}].");
+            }
+        }
+
+        return new ModelPackage(directory, onnxPath, config, hasConfig, labels,
+            Scalar(mlmodel, "run_id"), Scalar(mlmodel, "utc_time_created"));
+    }
+
+    /// <summary>
+    /// Writes a package into <paramref name="directory"/> atomically: everything goes to a sibling temp folder which is
+    /// renamed into place at the end, so a failure leaves nothing half-written. An existing package there is replaced.
+    /// </summary>
+    public static ModelPackage Write(string directory, ModelPackageContents contents)
+    {
+        directory = Path.GetFullPath(directory);
+        var parent = Path.GetDirectoryName(directory) ?? throw new DryWetException($"Invalid package path '{directory}'.");
+        System.IO.Directory.CreateDirectory(parent);
+        var temp = Path.Combine(parent, $".{Path.GetFileName(directory)}.tmp-{Guid.NewGuid():N}");
+        System.IO.Directory.CreateDirectory(temp);
+        try
+        {
+            File.Copy(contents.OnnxModelPath, Path.Combine(temp, DefaultOnnxFile));
+            File.WriteAllText(Path.Combine(temp, ConfigFile), contents.Config.ToYaml());
+            File.WriteAllText(Path.Combine(temp, LabelsFile), JsonSerializer.Serialize(contents.Labels));
+            File.WriteAllText(Path.Combine(temp, MetricsFile),
+                JsonSerializer.Serialize(contents.Metrics, new JsonSerializerOptions { WriteIndented = true }));
+            foreach (var (name, text) in contents.ExtraFiles)
+            {
+                File.WriteAllText(Path.Combine(temp, name), text);
+            }
+
+            File.WriteAllText(Path.Combine(temp, MLmodelFile), MLmodelText(contents, new FileInfo(contents.OnnxModelPath).Length));
+            File.WriteAllText(Path.Combine(temp, "conda.yaml"),
+                "channels:\n- conda-forge\ndependencies:\n- python=3.11\n- pip\n- pip:\n  - mlflow\n  - onnx\n  - onnxruntime\nname: mlflow-env\n");
+            File.WriteAllText(Path.Combine(temp, "python_env.yaml"),
+                "python: 3.11\nbuild_dependencies:\n- pip\n- setuptools\n- wheel\ndependencies:\n- -r requirements.txt\n");
+            File.WriteAllText(Path.Combine(temp, "requirements.txt"), "mlflow\nonnx\nonnxruntime\n");
+
+            if (System.IO.Directory.Exists(directory))
+            {
+                var old = temp + ".old";
+                System.IO.Directory.Move(directory, old);
+                System.IO.Directory.Move(temp, directory);
+                System.IO.Directory.Delete(old, recursive: true);
+            }
+            else
+            {
+                System.IO.Directory.Move(temp, directory);
+            }
+        }
+        catch
+        {
+            if (System.IO.Directory.Exists(temp))
+            {
+                System.IO.Directory.Delete(temp, recursive: true);
+            }
+
+            throw;
+        }
+
+        return Load(directory);
+    }
+
+    private static string MLmodelText(ModelPackageContents c, long onnxSize)
+    {
+        var size = c.Config.Training.ImgSize;
+        var inputs = $"[{{\"type\": \"tensor\", \"tensor-spec\": {{\"dtype\": \"float32\", \"shape\": [-1, 3, {size}, {size}]}}, \"name\": \"{c.InputName}\"}}]";
+        var outputs = $"[{{\"type\": \"tensor\", \"tensor-spec\": {{\"dtype\": \"float32\", \"shape\": [-1, {c.Labels.Count}]}}, \"name\": \"{c.OutputName}\"}}]";
+        var created = (c.CreatedUtc ?? DateTimeOffset.UtcNow).UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss.ffffff", CultureInfo.InvariantCulture);
+        var lines = new List<string>
+        {
+            "artifact_path: model",
+            "flavors:",
+            "  onnx:",
+            "    code: null",
+            $"    data: {DefaultOnnxFile}",
+            "    onnx_version: 1.16.0",
+            "    providers:",
+            "    - CUDAExecutionProvider",
+            "    - CPUExecutionProvider",
+            "  python_function:",
+            $"    data: {DefaultOnnxFile}",
+            "    env:",
+            "      conda: conda.yaml",
+            "      virtualenv: python_env.yaml",
+            "    loader_module: mlflow.onnx",
+            "    python_version: 3.11.9",
+            "metadata:",
+            "  producer: drywet",
+            $"  labels: [{string.Join(", ", c.Labels)}]",
+            $"  architecture: {c.Config.Model.Architecture}",
+            "mlflow_version: 2.20.3",
+            $"model_size_bytes: {onnxSize}",
+            $"model_uuid: {Guid.NewGuid():N}",
+        };
+        if (c.RunId is not null)
+        {
+            lines.Add($"run_id: {c.RunId}");
+        }
+
+        lines.Add("signature:");
+        lines.Add($"  inputs: '{inputs}'");
+        lines.Add($"  outputs: '{outputs}'");
+        lines.Add($"utc_time_created: '{created}'");
+        return string.Join('\n', lines) + "\n";
+    }
+
+    private static YamlMappingNode ReadYaml(string path)
+    {
+        try
+        {
+            var stream = new YamlStream();
+            using var reader = new StreamReader(path);
+            stream.Load(reader);
+            return stream.Documents.FirstOrDefault()?.RootNode as YamlMappingNode
+                ?? throw new DryWetException($"{path} is empty or not a YAML mapping.");
+        }
+        catch (YamlDotNet.Core.YamlException ex)
+        {
+            throw new DryWetException($"{path} is not valid YAML (line {ex.Start.Line}): {ex.Message}", ex);
+        }
+    }
+
+    private static string? Scalar(YamlMappingNode node, params string[] path)
+    {
+        YamlNode current = node;
+        foreach (var key in path)
+        {
+            if (current is not YamlMappingNode map || !map.Children.TryGetValue(new YamlScalarNode(key), out var next))
+            {
+                return null;
+            }
+
+            current = next;
+        }
+
+        return current is YamlScalarNode { Value: { } v } && v != "null" ? v : null;
+    }
+}
+
+/// <summary>What goes into a package written by the trainer.</summary>
+public sealed record ModelPackageContents(
+    string OnnxModelPath,
+    DryWetConfig Config,
+    IReadOnlyList<string> Labels,
+    IReadOnlyDictionary<string, double> Metrics,
+    IReadOnlyDictionary<string, string> ExtraFiles,
+    string? RunId = null,
+    string InputName = "input",
+    string OutputName = "logits",
+    DateTimeOffset? CreatedUtc = null);

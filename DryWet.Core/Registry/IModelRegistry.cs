@@ -1,0 +1,45 @@
+namespace DryWet.Core.Registry;
+
+/// <summary>
+/// The model-registry port: MLflow Model Registry on the platform, files under
+/// <c>&lt;DryWet:Home&gt;/registry/&lt;name&gt;</c> embedded. Registered name defaults to <c>dry_wet_model</c>.
+/// </summary>
+public interface IModelRegistry
+{
+    string Description { get; }
+
+    /// <summary>
+    /// Registers a new version from a run's logged model (<paramref name="source"/> = the run's resolved artifact URI +
+    /// "/model") and waits until it is READY. Creates the registered model when missing. A version that fails to become
+    /// READY is deleted: nothing is left half-registered.
+    /// </summary>
+    Task<ModelVersion> RegisterAsync(string name, string source, string? runId, string? description = null,
+        CancellationToken cancellationToken = default);
+
+    /// <summary>Sets <paramref name="alias"/> to the version and transitions it to <paramref name="stage"/>, archiving the previous holder.</summary>
+    Task<ModelVersion> PromoteAsync(string name, string version, string alias = "production", string stage = "Production",
+        CancellationToken cancellationToken = default);
+
+    Task<ModelVersion> UpdateDescriptionAsync(string name, string version, string description,
+        CancellationToken cancellationToken = default);
+
+    /// <summary>Resolves by alias, falling back to the latest version in <paramref name="fallbackStage"/>; null when neither exists.</summary>
+    Task<ModelVersion?> ResolveAsync(string name, string alias = "production", string fallbackStage = "Production",
+        CancellationToken cancellationToken = default);
+
+    /// <summary>Downloads the version's model package into <paramref name="destinationDirectory"/> atomically.</summary>
+    Task DownloadAsync(ModelVersion version, string destinationDirectory, CancellationToken cancellationToken = default);
+}
+
+/// <summary>A registered model version, with MLflow's fields (timestamps in ms since the epoch).</summary>
+public sealed record ModelVersion(
+    string Name,
+    string Version,
+    string CurrentStage,
+    string Description,
+    long CreationTimestamp,
+    long LastUpdatedTimestamp,
+    string Source,
+    string? RunId,
+    string Status,
+    IReadOnlyList<string> Aliases);

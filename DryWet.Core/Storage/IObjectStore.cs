@@ -1,0 +1,44 @@
+namespace DryWet.Core.Storage;
+
+/// <summary>
+/// The object-store port: MinIO/S3 on the platform (<c>ConnectionStrings:minio</c>), folders under
+/// <c>&lt;DryWet:Home&gt;/objects/&lt;bucket&gt;/&lt;key&gt;</c> embedded. Nothing outside the composition root knows which.
+/// </summary>
+public interface IObjectStore
+{
+    /// <summary>Human-readable description for logs, e.g. "MinIO at http://minio:9000" or "embedded at /data/objects".</summary>
+    string Description { get; }
+
+    Task<bool> BucketExistsAsync(string bucket, CancellationToken cancellationToken = default);
+
+    /// <summary>Creates the bucket when it does not exist; succeeds when it does.</summary>
+    Task EnsureBucketAsync(string bucket, CancellationToken cancellationToken = default);
+
+    /// <summary>Uploads a local file. Throws <see cref="BucketNotFoundException"/> when the bucket is missing.</summary>
+    Task UploadFileAsync(string bucket, string key, string filePath, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Downloads an object to <paramref name="filePath"/> atomically (temp file + rename): on failure nothing is left there.
+    /// Throws <see cref="BucketNotFoundException"/> or <see cref="ObjectNotFoundException"/>.
+    /// </summary>
+    Task DownloadFileAsync(string bucket, string key, string filePath, CancellationToken cancellationToken = default);
+
+    /// <summary>Lists objects under a prefix (recursive), ordered by key.</summary>
+    Task<IReadOnlyList<StoredObject>> ListAsync(string bucket, string prefix = "", CancellationToken cancellationToken = default);
+}
+
+/// <summary>One object in a bucket.</summary>
+public sealed record StoredObject(string Key, long Size, DateTimeOffset LastModified);
+
+public sealed class BucketNotFoundException(string bucket, string where)
+    : DryWetException($"Bucket '{bucket}' does not exist in {where}. Create it (e.g. with the platform set-up) or pass another bucket.")
+{
+    public string Bucket { get; } = bucket;
+}
+
+public sealed class ObjectNotFoundException(string bucket, string key, string where)
+    : DryWetException($"Object '{key}' was not found in bucket '{bucket}' ({where}).")
+{
+    public string Bucket { get; } = bucket;
+    public string Key { get; } = key;
+}
