@@ -87,7 +87,8 @@ internal sealed class OnnxClassifier : IDisposable
             throw new DryWetException($"Model:ExecutionProvider = '{options.ExecutionProvider}' is not valid: use auto, cuda or cpu.");
         }
 
-        if (provider != "cpu")
+        // After CUDA failed once in "auto" mode, later loads go straight to CPU (no repeated native error spam).
+        if (provider == "cuda" || (provider == "auto" && Volatile.Read(ref s_cudaFallbackLogged) == 0))
         {
             try
             {
