@@ -53,10 +53,11 @@ public sealed partial class FakeMlflowServer : IAsyncDisposable
         }
     }
 
-    public static async Task<FakeMlflowServer> StartAsync()
+    /// <param name="port">0 = any free port; a fixed port lets a test start "the server that was down".</param>
+    public static async Task<FakeMlflowServer> StartAsync(int port = 0)
     {
         var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
         builder.Logging.ClearProviders();
         var app = builder.Build();
         var server = new FakeMlflowServer(app);
