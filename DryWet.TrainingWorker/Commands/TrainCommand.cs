@@ -1,39 +1,49 @@
 using System.CommandLine;
+using System.Globalization;
 using DryWet.Core.Configuration;
+using DryWet.Core.Registry;
+using DryWet.Core.Storage;
 using DryWet.Core.Tracking;
+using DryWet.TrainingWorker.Data;
 using DryWet.TrainingWorker.Model;
+using DryWet.TrainingWorker.Platform;
 using DryWet.TrainingWorker.Training;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Spectre.Console;
 
 namespace DryWet.TrainingWorker.Commands;
 
-/// <summary><c>train</c>: config + data → model package (the original's train.py).</summary>
+/// <summary>
+/// <c>train</c>: config + data → model package → tracked run → registered and promoted model (the original's train.py).
+/// Tracking and registry are the configured adapters (MLflow with ConnectionStrings:mlflow, else embedded under
+/// DryWet:Home); data may be an object reference (s3://bucket/key), downloaded first.
+/// </summary>
 internal static class TrainCommand
 {
-    /// <summary>Which tracker the command uses; the composition root (tracking) replaces the default.</summary>
-    public static Func<IExperimentTracker> TrackerFactory { get; set; } = () => new UntrackedExperimentTracker();
-
     public static Command Create()
     {
         var config = new Option<FileInfo>("--config") { Description = "config.yaml with the original's keys (data, training, augmentation, normalization, model, loss, scheduler, early_stopping, mlflow, random_seed).", Required = true };
-        var data = new Option<string>("--data") { Description = "Dataset: a zip or a folder with one subfolder per class (dry/, wet/).", Required = true };
+        var data = new Option<string>("--data") { Description = "Dataset: a zip, a folder with one subfolder per class (dry/, wet/), or s3://bucket/key of a zip in the object store.", Required = true };
         var output = new Option<DirectoryInfo>("--output") { Description = "Folder to write the model package to (replaced atomically).", Required = true };
-        var command = new Command("train", "Train the dry/wet classifier and write a model package (MLmodel, model.onnx, config.yaml, labels, metrics, reports).");
+        var noRegister = new Option<bool>("--no-register") { Description = "Track the run but do not register or promote the model." };
+        var command = new Command("train", "Train the dry/wet classifier, write a model package, log the run, register and promote the model.");
         command.Options.Add(config);
         command.Options.Add(data);
         command.Options.Add(output);
+        command.Options.Add(noRegister);
         command.SetAction((parseResult, ct) => CommandErrors.RunAsync(async () =>
         {
             var settings = DryWetConfig.Load(parseResult.GetValue(config)!.FullName);
             TorchRuntime.EnsureLoaded();
-            var request = new TrainingRequest(settings, parseResult.GetValue(data)!, parseResult.GetValue(output)!.FullName);
-            var tracker = TrackerFactory();
+            using var host = await TrainerHost.StartAsync(ct);
+            var dataArgument = parseResult.GetValue(data)!;
+            var outputDirectory = parseResult.GetValue(output)!.FullName;
+            var register = !parseResult.GetValue(noRegister);
 
             if (Console.IsOutputRedirected)
             {
-                var progress = new LogLineProgress(Console.Out);
-                progress.Message($"Tracking: {tracker.Description}.");
-                await new TrainingPipeline(tracker, new EfficientNetBackend(progress), progress).RunAsync(request, ct);
+                await RunAsync(host, settings, dataArgument, outputDirectory, register, new LogLineProgress(Console.Out), ct);
                 return CommandErrors.Ok;
             }
 
@@ -42,12 +52,85 @@ internal static class TrainCommand
                 .StartAsync(async context =>
                 {
                     var progress = new SpectreProgress(context, settings.Training.Epochs);
-                    progress.Message($"Tracking: {tracker.Description}.");
-                    await new TrainingPipeline(tracker, new EfficientNetBackend(progress), progress).RunAsync(request, ct);
+                    await RunAsync(host, settings, dataArgument, outputDirectory, register, progress, ct);
                     progress.Complete();
                 });
             return CommandErrors.Ok;
         }));
         return command;
+    }
+
+    private static async Task RunAsync(IHost host, DryWetConfig settings, string dataArgument, string outputDirectory, bool register,
+        ITrainingProgress progress, CancellationToken ct)
+    {
+        var work = Path.Combine(Path.GetTempPath(), "drywet-data-" + Guid.NewGuid().ToString("N")[..8]);
+        try
+        {
+            var dataPath = dataArgument;
+            if (ObjectStoreUri.IsObjectStoreUri(dataArgument))
+            {
+                var reference = ObjectStoreUri.Parse(dataArgument);
+                var downloaded = await DatasetDownloader.DownloadAsync(host.Services.GetRequiredService<IObjectStore>(),
+                    reference.Bucket, reference.Key, Path.Combine(work, "data"), progress.Message, ct);
+                dataPath = downloaded.Directory;
+            }
+
+            var tags = new Dictionary<string, string> { ["dataset.source"] = dataArgument };
+            if (File.Exists(dataPath) || Directory.Exists(dataPath))
+            {
+                var fingerprint = DatasetFingerprint.Compute(dataPath);
+                tags["dataset.sha256"] = fingerprint.Sha256;
+                tags["dataset.bytes"] = fingerprint.Bytes.ToString(CultureInfo.InvariantCulture);
+            }
+
+            if (DatasetFingerprint.GitCommit() is { } commit)
+            {
+                tags["mlflow.source.git.commit"] = commit;
+            }
+
+            var tracker = new DeferredFinishTracker(host.Services.GetRequiredService<IExperimentTracker>(), tags);
+            progress.Message($"Tracking: {tracker.Description}.");
+            try
+            {
+                var result = await new TrainingPipeline(tracker, new EfficientNetBackend(progress), progress)
+                    .RunAsync(new TrainingRequest(settings, dataPath, outputDirectory), ct);
+                if (register)
+                {
+                    await ModelRegistration.RegisterAndPromoteAsync(host.Services.GetRequiredService<IModelRegistry>(), settings, result, progress, ct);
+                }
+
+                await tracker.CompleteAsync(RunOutcome.Finished);
+            }
+            catch (OperationCanceledException)
+            {
+                await TryCompleteAsync(tracker, RunOutcome.Killed, "cancelled", progress);
+                throw;
+            }
+            catch (Exception ex)
+            {
+                await TryCompleteAsync(tracker, RunOutcome.Failed, ex.Message, progress);
+                throw;
+            }
+        }
+        finally
+        {
+            if (Directory.Exists(work))
+            {
+                Directory.Delete(work, recursive: true);
+            }
+        }
+    }
+
+    /// <summary>Marks the run; when the tracker itself is what failed, say so and keep the original error.</summary>
+    private static async Task TryCompleteAsync(DeferredFinishTracker tracker, RunOutcome outcome, string reason, ITrainingProgress progress)
+    {
+        try
+        {
+            await tracker.CompleteAsync(outcome, reason);
+        }
+        catch (Exception ex) when (ex is Core.DryWetException or HttpRequestException or IOException)
+        {
+            progress.Message($"Could not mark the run {outcome.ToString().ToUpperInvariant()} ({ex.Message}).");
+        }
     }
 }
