@@ -28,7 +28,7 @@ internal static class TrainerProcess
         var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
         var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(TimeSpan.FromSeconds(90));
+        timeout.CancelAfter(TimeSpan.FromMinutes(5)); // training on a busy 2-core machine
         try
         {
             await process.WaitForExitAsync(timeout.Token);

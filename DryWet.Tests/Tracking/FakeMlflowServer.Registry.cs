@@ -47,7 +47,8 @@ public sealed partial class FakeMlflowServer
                 return Error(MlflowErrors.ResourceDoesNotExist, $"Run with id={runId} not found");
             }
 
-            var version = new Version(m.Name, (m.Versions.Count + 1).ToString(), Now(), source, runId)
+            // Version numbers never repeat, even after a delete (the SQL store takes max + 1 over all versions ever).
+            var version = new Version(m.Name, (++m.LastVersion).ToString(), Now(), source, runId)
             {
                 Description = Str(body, "description") ?? "",
                 PollsUntilDone = PendingPolls,
@@ -167,6 +168,28 @@ public sealed partial class FakeMlflowServer
         })));
     }
 
+    /// <summary>Runs as (id, status, tags), for assertions.</summary>
+    public IReadOnlyList<(string Id, string Status, IReadOnlyDictionary<string, string> Tags, IReadOnlyDictionary<string, string> Params)> RunSummaries
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _runs.Values.Select(r => (r.Id, r.Status, (IReadOnlyDictionary<string, string>)new Dictionary<string, string>(r.Tags),
+                    (IReadOnlyDictionary<string, string>)new Dictionary<string, string>(r.Params))).ToList();
+            }
+        }
+    }
+
+    /// <summary>Versions of a registered model as (version, stage, aliases), for assertions.</summary>
+    public IReadOnlyList<(string Version, string Stage, string Status)> VersionsOf(string name)
+    {
+        lock (_gate)
+        {
+            return _models.TryGetValue(name, out var m) ? m.Versions.Select(v => (v.Number, v.Stage, v.Status)).ToList() : [];
+        }
+    }
+
     /// <summary>Paths stored by the proxy, for assertions.</summary>
     public IReadOnlyList<string> ArtifactPaths
     {
@@ -205,6 +228,7 @@ public sealed partial class FakeMlflowServer
     {
         public string Name => name;
         public string Description { get; set; } = "";
+        public int LastVersion { get; set; }
         public List<Version> Versions { get; } = [];
         public Dictionary<string, string> Aliases { get; } = [];
 
