@@ -18,7 +18,12 @@ public static class MinioClientExtensions
 {
     public const string DefaultConnectionName = "minio";
 
-    public static IHostApplicationBuilder AddMinioClient(this IHostApplicationBuilder builder, string connectionName = DefaultConnectionName)
+    /// <param name="healthCheck">
+    /// Register the readiness check "minio". Off where MinIO is only a secondary dependency (serving reads MLflow's
+    /// s3:// artifacts through it, but a loaded model keeps serving while MinIO is down).
+    /// </param>
+    public static IHostApplicationBuilder AddMinioClient(this IHostApplicationBuilder builder, string connectionName = DefaultConnectionName,
+        bool healthCheck = true)
     {
         var connectionString = builder.Configuration.GetConnectionString(connectionName);
         if (string.IsNullOrWhiteSpace(connectionString))
@@ -39,8 +44,12 @@ public static class MinioClientExtensions
             .WithSSL(settings.UseSsl)
             .WithHttpClient(sp.GetRequiredService<IHttpClientFactory>().CreateClient(connectionName))
             .Build());
-        builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(connectionName,
-            sp => new MinioHealthCheck(sp.GetRequiredService<IMinioClient>(), settings), HealthStatus.Unhealthy, ["ready"], TimeSpan.FromSeconds(5)));
+        if (healthCheck)
+        {
+            builder.Services.AddHealthChecks().Add(new HealthCheckRegistration(connectionName,
+                sp => new MinioHealthCheck(sp.GetRequiredService<IMinioClient>(), settings), HealthStatus.Unhealthy, ["ready"], TimeSpan.FromSeconds(5)));
+        }
+
         builder.Services.AddOpenTelemetry().WithTracing(tracing => tracing.AddSource(MinioObjectStore.ActivitySourceName));
         return builder;
     }

@@ -21,7 +21,8 @@ public static class PlatformExtensions
     public static IHostApplicationBuilder AddDryWetPlatform(this IHostApplicationBuilder builder) =>
         builder.AddObjectStore().AddExperimentTracking().AddModelRegistry();
 
-    public static IHostApplicationBuilder AddObjectStore(this IHostApplicationBuilder builder)
+    /// <param name="healthCheck">Whether MinIO's reachability counts towards /health (see AddMinioClient).</param>
+    public static IHostApplicationBuilder AddObjectStore(this IHostApplicationBuilder builder, bool healthCheck = true)
     {
         if (builder.Services.Any(d => d.ServiceType == typeof(IObjectStore)))
         {
@@ -30,7 +31,7 @@ public static class PlatformExtensions
 
         if (UsesMinio(builder.Configuration))
         {
-            builder.AddMinioClient(MinioClientExtensions.DefaultConnectionName);
+            builder.AddMinioClient(MinioClientExtensions.DefaultConnectionName, healthCheck);
             builder.Services.AddSingleton<IObjectStore>(sp => Announce(sp, new MinioObjectStore(sp.GetRequiredService<IMinioClient>(),
                 sp.GetRequiredService<MinioConnectionString>().Endpoint.ToString(), sp.GetRequiredService<ILogger<MinioObjectStore>>()),
                 "ConnectionStrings:minio is set"));
@@ -112,7 +113,7 @@ public static class PlatformExtensions
         var withObjectStore = UsesMinio(builder.Configuration);
         if (withObjectStore)
         {
-            builder.AddObjectStore();
+            builder.AddObjectStore(healthCheck: false);
         }
 
         builder.Services.TryAddSingleton(sp => new MlflowArtifactLocation(sp.GetRequiredService<MlflowClient>(),
