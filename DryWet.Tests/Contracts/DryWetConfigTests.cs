@@ -1,7 +1,7 @@
 using DryWet.Core;
 using DryWet.Core.Configuration;
 
-namespace DryWet.Tests.Core;
+namespace DryWet.Tests.Contracts;
 
 public class DryWetConfigTests
 {

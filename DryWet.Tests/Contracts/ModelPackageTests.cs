@@ -2,7 +2,7 @@ using DryWet.Core;
 using DryWet.Core.Configuration;
 using DryWet.Core.Packaging;
 
-namespace DryWet.Tests.Core;
+namespace DryWet.Tests.Contracts;
 
 public sealed class ModelPackageTests : IDisposable
 {
