@@ -53,6 +53,7 @@ public static class OnnxExporter
 
         var graph = new G(model.GetName());
         graph.Reserve(InputName);
+        graph.Reserve(OutputName);
         using (NewDisposeScope())
         using (no_grad())
         {
