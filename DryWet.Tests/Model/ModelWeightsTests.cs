@@ -95,6 +95,19 @@ public sealed class ModelWeightsTests : IDisposable
     }
 
     [Fact]
+    public void LoadPretrained_reads_safetensors()
+    {
+        using var source = Scrambled(1000);
+        var path = Path.Combine(dir, "backbone.safetensors");
+        Safetensors.SaveStateDict(path, source.state_dict());
+
+        using var net = new EfficientNet(EfficientNetVariant.Tiny, 2);
+        ModelWeights.LoadPretrained(net, path);
+
+        ShouldBeIdentical(net.state_dict(), source.state_dict(), k => !k.StartsWith("classifier.", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void LoadPretrained_reads_a_TorchSharp_dat_file_too()
     {
         using var source = Scrambled(5);
