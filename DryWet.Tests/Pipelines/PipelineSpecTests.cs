@@ -155,7 +155,8 @@ public partial class PipelineSpecTests
         foreach (var (_, executor) in executors.AsObject())
         {
             executor!["container"]!["image"]!.GetValue<string>().ShouldBe("dry_wet_train:v2.3.4");
-            executor["container"]!["command"]!.AsArray().Select(c => c!.GetValue<string>()).ShouldBe(["/app/DryWet.TrainingWorker"]);
+            executor["container"]!["command"]!.AsArray().Select(c => c!.GetValue<string>())
+                .ShouldBe(["sh", "-ec", KubeflowPipelineCompiler.EntrypointScript, "/app/DryWet.TrainingWorker"]);
         }
     }
 
@@ -208,19 +209,49 @@ public partial class PipelineSpecTests
             secret["secretName"]!.GetValue<string>().ShouldBe("mlpipeline-minio-artifact");
             secret["secretNameParameter"]!["runtimeValue"]!["constant"]!.GetValue<string>().ShouldBe("mlpipeline-minio-artifact");
             secret["keyToEnv"]!.AsArray().Select(k => $"{k!["envVar"]}={k["secretKey"]}").ShouldBe(
-                ["Minio__AccessKey=accesskey", "Minio__SecretKey=secretkey", "AWS_ACCESS_KEY_ID=accesskey", "AWS_SECRET_ACCESS_KEY=secretkey"]);
+                ["Minio__AccessKey=accesskey", "Minio__SecretKey=secretkey"]);
             executor["imagePullPolicy"]!.GetValue<string>().ShouldBe("IfNotPresent");
 
             var env = spec["deploymentSpec"]!["executors"]![label]!["container"]!["env"]!.AsArray()
                 .ToDictionary(e => e!["name"]!.GetValue<string>(), e => e!["value"]!.GetValue<string>());
-            env["ConnectionStrings__minio"].ShouldBe("Endpoint=http://minio-service.kubeflow:9000");
-            env["Minio__Endpoint"].ShouldBe("http://minio-service.kubeflow:9000");
+            env.ShouldBe(new Dictionary<string, string>
+            {
+                ["Minio__Endpoint"] = "http://minio-service.kubeflow:9000",
+                ["ConnectionStrings__mlflow"] = "http://mlflow-service.mlflow.svc.cluster.local:5000",
+                ["MLFLOW_TRACKING_URI"] = "http://mlflow-service.mlflow.svc.cluster.local:5000",
+            }, ignoreOrder: true);
         }
+    }
 
-        var trainEnv = spec["deploymentSpec"]!["executors"]!["exec-train-model"]!["container"]!["env"]!.AsArray()
-            .ToDictionary(e => e!["name"]!.GetValue<string>(), e => e!["value"]!.GetValue<string>());
-        trainEnv["ConnectionStrings__mlflow"].ShouldBe("http://mlflow-service.mlflow.svc.cluster.local:5000");
-        trainEnv["MLFLOW_TRACKING_URI"].ShouldBe("http://mlflow-service.mlflow.svc.cluster.local:5000");
+    [Fact]
+    public async Task Entrypoint_builds_the_minio_connection_string_from_the_secret_env_and_execs_the_trainer_with_the_args()
+    {
+        // Runs the exact command line a step's container runs, with a stand-in trainer that prints what it got.
+        var dir = Directory.CreateTempSubdirectory("drywet-entrypoint-");
+        try
+        {
+            var trainer = Path.Combine(dir.FullName, "trainer");
+            await File.WriteAllTextAsync(trainer, "#!/bin/sh\nprintf '%s\\n' \"$ConnectionStrings__minio\" \"$@\"\n", TestContext.Current.CancellationToken);
+            OperatingSystem.IsWindows().ShouldBeFalse("the pipeline's containers are Linux; this runs their shell line");
+            if (!OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(trainer, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            }
+            var result = await ProcessRunner.RunAsync("sh", ["-ec", KubeflowPipelineCompiler.EntrypointScript, trainer, "download", "--bucket", "ml data"],
+                environment: new Dictionary<string, string?>
+                {
+                    ["Minio__Endpoint"] = "http://minio-service.kubeflow:9000",
+                    ["Minio__AccessKey"] = "minio",
+                    ["Minio__SecretKey"] = "s3cr$t",
+                });
+            result.ExitCode.ShouldBe(0, result.All);
+            result.StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries).ShouldBe(
+                ["Endpoint=http://minio-service.kubeflow:9000;AccessKey=minio;SecretKey=s3cr$t", "download", "--bucket", "ml data"]);
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
     }
 
     [Fact]

@@ -31,7 +31,7 @@ public static class KubeflowPipelineCompiler
                 "--bucket", InputParameter("bucket"),
                 "--object", InputParameter("object"),
                 "--output", OutputArtifactPath("data")],
-            Env: MinioEnv(settings),
+            Env: StepEnv(settings),
             Gpus: 0);
 
         var train = new Step(TrainTask,
@@ -42,7 +42,7 @@ public static class KubeflowPipelineCompiler
                 "--config", settings.TrainingConfigPath,
                 "--data", InputArtifactPath("data"),
                 "--output", OutputArtifactPath("model")],
-            Env: [.. MinioEnv(settings), .. MlflowEnv(settings)],
+            Env: StepEnv(settings),
             Gpus: settings.TrainGpus);
 
         var upload = new Step(UploadTask,
@@ -53,7 +53,7 @@ public static class KubeflowPipelineCompiler
                 "--model", InputArtifactPath("model"),
                 "--bucket", InputParameter("bucket"),
                 "--name", InputParameter("name")],
-            Env: MinioEnv(settings),
+            Env: StepEnv(settings),
             Gpus: 0);
 
         Step[] steps = [download, train, upload];
@@ -126,20 +126,20 @@ public static class KubeflowPipelineCompiler
     public static string OutputArtifactPath(string name) => $"{{{{$.outputs.artifacts['{name}'].path}}}}";
 
     /// <summary>
-    /// Plain env of every step. The keys come from the Secret (platform spec), so they are never in the spec or the
-    /// run parameters; KFP cannot concatenate a secret into a string, hence endpoint and keys as separate variables.
+    /// The trainer reads the Aspire-style <c>ConnectionStrings__minio</c> (<c>Endpoint=…;AccessKey=…;SecretKey=…</c>).
+    /// KFP cannot put a Secret's value inside a string, so the keys arrive as their own variables (secretAsEnv in
+    /// the platform spec) and this shell line assembles the connection string in the pod, then execs the trainer
+    /// ($0) with the step's arguments ("$@"). The keys are never in the spec, the run parameters or the pod spec.
     /// </summary>
-    private static List<(string Name, string Value)> MinioEnv(TrainingPipelineSettings s) =>
-    [
-        ("ConnectionStrings__minio", $"Endpoint={s.MinioEndpointUrl}"),
-        ("Minio__Endpoint", s.MinioEndpointUrl),
-    ];
+    public const string EntrypointScript =
+        "export ConnectionStrings__minio=\"Endpoint=${Minio__Endpoint};AccessKey=${Minio__AccessKey};SecretKey=${Minio__SecretKey}\"; exec \"$0\" \"$@\"";
 
-    private static List<(string Name, string Value)> MlflowEnv(TrainingPipelineSettings s) =>
+    /// <summary>Plain env of every step: endpoints only (keys come from the Secret).</summary>
+    private static List<(string Name, string Value)> StepEnv(TrainingPipelineSettings s) =>
     [
         ("ConnectionStrings__mlflow", s.MlflowTrackingUri),
         ("MLFLOW_TRACKING_URI", s.MlflowTrackingUri),
-        ("MLFLOW_S3_ENDPOINT_URL", s.MinioEndpointUrl),
+        ("Minio__Endpoint", s.MinioEndpointUrl),
     ];
 
     private static JsonObject Component(Step step)
@@ -181,7 +181,7 @@ public static class KubeflowPipelineCompiler
         var container = new JsonObject
         {
             ["args"] = new JsonArray([.. step.Args.Select(a => (JsonNode?)JsonValue.Create(a))]),
-            ["command"] = new JsonArray(JsonValue.Create(settings.TrainerExecutable)),
+            ["command"] = new JsonArray("sh", "-ec", EntrypointScript, settings.TrainerExecutable),
             ["env"] = new JsonArray([.. step.Env.Select(e => (JsonNode?)new JsonObject { ["name"] = e.Name, ["value"] = e.Value })]),
             ["image"] = settings.TrainingImage,
         };
@@ -215,9 +215,7 @@ public static class KubeflowPipelineCompiler
             {
                 ["keyToEnv"] = new JsonArray(
                     KeyToEnv("Minio__AccessKey", settings.MinioSecretAccessKeyKey),
-                    KeyToEnv("Minio__SecretKey", settings.MinioSecretSecretKeyKey),
-                    KeyToEnv("AWS_ACCESS_KEY_ID", settings.MinioSecretAccessKeyKey),
-                    KeyToEnv("AWS_SECRET_ACCESS_KEY", settings.MinioSecretSecretKeyKey)),
+                    KeyToEnv("Minio__SecretKey", settings.MinioSecretSecretKeyKey)),
                 ["optional"] = false,
                 // secretName for drivers before secretNameParameter existed; both, as the compiler writes a constant.
                 ["secretName"] = settings.MinioSecretName,
