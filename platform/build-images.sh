@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds dry_wet_serving:<version> and dry_wet_train:<version> into minikube's Docker daemon
 # (the original's dry_wet/setup.sh image half). Usage: platform/build-images.sh [--version v1.0.0] [--gpu] [--force]
+# shellcheck source-path=SCRIPTDIR
 set -Eeuo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=lib/common.sh

@@ -5,6 +5,7 @@
 #
 # Usage: platform/setup.sh [--skip STEP]... [--only STEP]
 #   steps: preflight namespaces istio kubeflow buckets mlflow monitoring gateway
+# shellcheck source-path=SCRIPTDIR
 set -Eeuo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=lib/common.sh
@@ -52,7 +53,7 @@ image_override() {
   printf 'images:\n  - name: %s\n    newName: %s\n    newTag: "%s"\n' "$name" "${image%:*}" "${image##*:}"
 }
 
-# Writes a Secret/ConfigMap from literals idempotently (create --dry-run | apply); values never hit the disk.
+# Writes a Secret/ConfigMap idempotently (create --dry-run=client | apply); values never hit the disk.
 apply_generic() {
   kubectl create "$@" --dry-run=client -o yaml | kubectl apply -f -
 }
@@ -161,9 +162,9 @@ step_buckets() {
 
 step_mlflow() {
   step "mlflow"
+  # Keys through a process substitution (printf is a builtin): they never appear in a command line.
   apply_generic secret generic mlflow-minio-credentials -n mlflow \
-    --from-literal=accesskey="$(config_get minio.access_key)" \
-    --from-literal=secretkey="$(config_get minio.secret_key)"
+    --from-env-file=<(printf 'accesskey=%s\nsecretkey=%s\n' "$(config_get minio.access_key)" "$(config_get minio.secret_key)")
   apply_generic configmap mlflow-config -n mlflow \
     --from-literal=extra_pip="$(config_get images.mlflow_extra_pip "")" \
     --from-literal=artifacts_destination="$(config_get mlflow.artifacts_destination)" \

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds dry_wet_serving:<version> into minikube's Docker daemon and rolls the serving Deployment onto it.
 # Usage: platform/update_serving_component.sh <version> [--gpu] [--force]   (e.g. v1.0.1; tags are immutable)
+# shellcheck source-path=SCRIPTDIR
 set -Eeuo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=lib/common.sh

@@ -2,6 +2,7 @@
 # Builds dry_wet_train:<version> into minikube's Docker daemon. The trainer is not a Deployment: each pipeline
 # run names its image, so the next run uses it via --training-image (printed at the end).
 # Usage: platform/update_training_component.sh <version> [--gpu] [--force]
+# shellcheck source-path=SCRIPTDIR
 set -Eeuo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=lib/common.sh
