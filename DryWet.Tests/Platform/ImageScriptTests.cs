@@ -103,6 +103,40 @@ public sealed class ImageScriptTests : IDisposable
     }
 
     [Fact]
+    public async Task Upload_data_streams_the_zip_into_a_pinned_mc_pod_that_reads_kfps_secret()
+    {
+        var zip = Path.Combine(sandbox.Root, "data.zip");
+        var bytes = new byte[10_000];
+        new Random(7).NextBytes(bytes);
+        await File.WriteAllBytesAsync(zip, bytes, TestContext.Current.CancellationToken);
+
+        var result = await sandbox.RunAsync("platform/scripts/upload_data.sh", zip);
+        result.ExitCode.ShouldBe(0, result.All);
+        var run = sandbox.Calls().Single(c => c.StartsWith("kubectl run drywet-upload-", StringComparison.Ordinal));
+        run.ShouldContain("-n kubeflow --rm -i --restart=Never");
+        run.ShouldContain("--image=quay.io/minio/mc:RELEASE.2024-11-21T17-21-54Z");
+        run.ShouldContain("\"TARGET\",\"value\":\"ml-data/dry-wet-data.zip\"");
+        run.ShouldContain("\"secretKeyRef\":{\"name\":\"mlpipeline-minio-artifact\",\"key\":\"secretkey\"}");
+        run.ShouldNotContain("minio123");
+        var overrides = run[(run.IndexOf("--overrides=", StringComparison.Ordinal) + "--overrides=".Length)..];
+        System.Text.Json.Nodes.JsonNode.Parse(overrides)!["spec"]!["containers"]![0]!["stdin"]!.GetValue<bool>().ShouldBeTrue();
+        (await File.ReadAllBytesAsync(sandbox.RunStdin, TestContext.Current.CancellationToken)).ShouldBe(bytes, "the zip is streamed on stdin");
+    }
+
+    [Theory]
+    [InlineData("--object", "../escape.zip", "must be relative")]
+    [InlineData("--bucket", "Bad_Bucket", "not a valid bucket name")]
+    public async Task Upload_data_refuses_unsafe_names(string flag, string value, string message)
+    {
+        var zip = Path.Combine(sandbox.Root, "data.zip");
+        await File.WriteAllBytesAsync(zip, [1, 2, 3], TestContext.Current.CancellationToken);
+        var result = await sandbox.RunAsync("platform/scripts/upload_data.sh", zip, flag, value);
+        result.ExitCode.ShouldNotBe(0);
+        result.StdErr.ShouldContain(message);
+        sandbox.Calls().ShouldBeEmpty();
+    }
+
+    [Fact]
     public async Task Test_client_refuses_a_missing_image_file_before_calling_anything()
     {
         var result = await sandbox.RunAsync("platform/scripts/test_client.sh", "--image-path", "/nonexistent/road.jpg");

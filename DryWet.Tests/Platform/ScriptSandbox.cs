@@ -14,6 +14,8 @@ internal sealed class ScriptSandbox : IDisposable
     public string CallLog => Path.Combine(root.FullName, "calls.log");
     public string Applied => Path.Combine(root.FullName, "applied.yaml");
     public string HelmStdin => Path.Combine(root.FullName, "helm-stdin.yaml");
+    public string RunStdin => Path.Combine(root.FullName, "run-stdin.bin");
+    public string Root => root.FullName;
     public Dictionary<string, string?> Environment { get; } = new();
 
     public ScriptSandbox()
@@ -36,6 +38,7 @@ internal sealed class ScriptSandbox : IDisposable
               get\ pods*Failed*) printf 'kubeflow dry-wet-model-training-pipeline-def-2\n' ;;
               kustomize*|create*--dry-run=client*) exec "@REAL_KUBECTL@" "$@" ;;
               "apply -f -") cat >> "$STUB_APPLIED"; echo "---" >> "$STUB_APPLIED" ;;
+              run\ *) cat > "$STUB_RUN_STDIN" ;;
               rollout\ status*)
                 if [[ -n "${STUB_FAIL_ROLLOUT:-}" && "$*" == *"deployment/${STUB_FAIL_ROLLOUT} "* ]]; then exit 1; fi ;;
             esac
@@ -77,6 +80,7 @@ internal sealed class ScriptSandbox : IDisposable
         Environment["STUB_LOG"] = CallLog;
         Environment["STUB_APPLIED"] = Applied;
         Environment["STUB_HELM_STDIN"] = HelmStdin;
+        Environment["STUB_RUN_STDIN"] = RunStdin;
         Environment["DRYWET_CONFIG_NO_YQ"] = "1";
     }
 
