@@ -92,6 +92,43 @@ public class PlatformManifestTests
     }
 
     [Fact]
+    public void The_checks_reject_a_misspelt_field_in_a_core_kind_and_in_an_istio_resource()
+    {
+        const string deployment = """
+            apiVersion: apps/v1
+            kind: Deployment
+            metadata: {name: x, namespace: mlflow}
+            spec:
+              replicas: 1
+              selector: {matchLabels: {app: x}}
+              template:
+                metadata: {labels: {app: x}}
+                spec:
+                  containers:
+                    - name: x
+                      image: x:1
+                      imagePullPolicyy: IfNotPresent
+            """;
+        Should.Throw<Exception>(() => KubernetesYaml.LoadAllFromString(deployment, strict: true));
+
+        var vs = YamlToJson.LoadAll("""
+            apiVersion: networking.istio.io/v1
+            kind: VirtualService
+            metadata: {name: x, namespace: mlflow}
+            spec:
+              hosts: ["*"]
+              gateways: [istio-system/mlops-gateway]
+              http:
+                - match: [{uri: {prefix: /x}}]
+                  rewite: {uri: /}
+                  route: [{destination: {host: x.mlflow.svc.cluster.local, port: {number: "80"}}}]
+            """)[0]!;
+        var errors = IstioResourceValidator.Validate(vs);
+        errors.ShouldContain(e => e.Contains("unknown field 'rewite'"));
+        errors.ShouldContain(e => e.Contains("number: expected a number"));
+    }
+
+    [Fact]
     public async Task Gateway_routes_are_the_originals_except_the_apps_own()
     {
         var docs = await BuildAsync("platform/manifests/istio");
