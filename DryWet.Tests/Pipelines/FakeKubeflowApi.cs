@@ -292,6 +292,14 @@ internal sealed partial class FakeKubeflowApi : IAsyncDisposable
         if (state is "FAILED" && RunFailureMessage is not null)
         {
             run["error"] = new JsonObject { ["code"] = 2, ["message"] = RunFailureMessage };
+            run["run_details"] = new JsonObject
+            {
+                ["pipeline_context_id"] = "7",
+                ["task_details"] = new JsonArray(
+                    new JsonObject { ["display_name"] = "download-data", ["state"] = "SUCCEEDED", ["task_id"] = "t1" },
+                    new JsonObject { ["display_name"] = "train-model", ["state"] = "FAILED", ["task_id"] = "t2",
+                        ["error"] = new JsonObject { ["code"] = 2, ["message"] = "exit status 137" } }),
+            };
         }
 
         await context.Response.WriteAsJsonAsync(run);

@@ -126,6 +126,8 @@ public sealed class PipelineSubmitTests : IAsyncLifetime
         if (terminal == "FAILED")
         {
             text.ShouldContain("OOMKilled");
+            text.ShouldContain("step train-model FAILED: exit status 137");
+            text.ShouldNotContain("step download-data");
         }
     }
 

@@ -62,6 +62,20 @@ public sealed record KubeflowRun
     public KubeflowStatus? Error { get; init; }
     public DateTimeOffset? CreatedAt { get; init; }
     public DateTimeOffset? FinishedAt { get; init; }
+    public KubeflowRunDetails? RunDetails { get; init; }
+}
+
+public sealed record KubeflowRunDetails
+{
+    public List<KubeflowTaskDetail>? TaskDetails { get; init; }
+}
+
+/// <summary>One task of a run (PipelineTaskDetail); the driver and root DAG appear as tasks too.</summary>
+public sealed record KubeflowTaskDetail
+{
+    public string? DisplayName { get; init; }
+    public string? State { get; init; }
+    public KubeflowStatus? Error { get; init; }
 }
 
 /// <summary>google.rpc.Status as the run's <c>error</c> field carries it.</summary>

@@ -103,6 +103,14 @@ public sealed class TrainingPipelineSubmitter(KubeflowPipelinesClient client, Te
                 {
                     var why = run.Error?.Message is { Length: > 0 } m ? $": {m}" : ".";
                     output.WriteLine($"Run {runId} ended {state}{why} See the run page for the failing step's logs.");
+                    foreach (var task in run.RunDetails?.TaskDetails ?? [])
+                    {
+                        if (task.State is KubeflowRunStates.Failed or KubeflowRunStates.Canceled)
+                        {
+                            var detail = task.Error?.Message is { Length: > 0 } tm ? $": {tm}" : "";
+                            output.WriteLine($"  step {task.DisplayName ?? "?"} {task.State}{detail}");
+                        }
+                    }
                 }
                 else
                 {
