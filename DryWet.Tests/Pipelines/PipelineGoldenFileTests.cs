@@ -1,4 +1,6 @@
+using System.CommandLine;
 using DryWet.Tests.Platform;
+using DryWet.TrainingWorker.Commands;
 using DryWet.TrainingWorker.Pipelines;
 
 namespace DryWet.Tests.Pipelines;
@@ -36,6 +38,32 @@ public class PipelineGoldenFileTests
             KubeflowPipelineCompiler.Compile(new()).WriteYaml(path);
             File.ReadAllText(path).ShouldBe(KubeflowPipelineCompiler.Compile(new()).ToYaml());
             Directory.GetFiles(Path.GetDirectoryName(path)!).ShouldBe([path], "no temp file left behind");
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task The_compile_command_writes_the_golden_pipeline_and_refuses_bad_flags_with_exit_2()
+    {
+        var root = new RootCommand();
+        foreach (var command in TrainerCommands.All())
+        {
+            root.Subcommands.Add(command);
+        }
+
+        var dir = Directory.CreateTempSubdirectory("drywet-compile-");
+        try
+        {
+            var path = Path.Combine(dir.FullName, "pipeline.yaml");
+            (await root.Parse(["pipeline", "compile", "--output", path]).InvokeAsync(cancellationToken: TestContext.Current.CancellationToken)).ShouldBe(0);
+            (await File.ReadAllTextAsync(path, TestContext.Current.CancellationToken)).ShouldBe(await File.ReadAllTextAsync(GoldenPath, TestContext.Current.CancellationToken));
+
+            var other = Path.Combine(dir.FullName, "bad.yaml");
+            (await root.Parse(["pipeline", "compile", "--output", other, "--gpus", "-1"]).InvokeAsync(cancellationToken: TestContext.Current.CancellationToken)).ShouldBe(2);
+            File.Exists(other).ShouldBeFalse("nothing is written for a refused spec");
         }
         finally
         {
