@@ -66,6 +66,11 @@ step_preflight() {
   require_cmd realpath "Install coreutils."
   if ! command -v minikube >/dev/null 2>&1; then
     warn "minikube is not installed: fine for another cluster, but build-images.sh needs it (minikube docker-env)."
+  else
+    local minikube_version
+    minikube_version="$(minikube version --short 2>/dev/null || echo unknown)"
+    version_ge "$minikube_version" "$(config_get versions.minikube_min)" ||
+      warn "minikube ${minikube_version} is older than $(config_get versions.minikube_min): 'minikube start --gpus=all' needs it for GPUs."
   fi
 
   local kubectl_version helm_version

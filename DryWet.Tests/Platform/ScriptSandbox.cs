@@ -57,6 +57,7 @@ internal sealed class ScriptSandbox : IDisposable
             #!/usr/bin/env bash
             echo "minikube $*" >> "$STUB_LOG"
             [[ "$*" == *docker-env* ]] && echo 'export DOCKER_HOST="tcp://192.168.49.2:2376"'
+            [[ "$*" == "version --short" ]] && echo "${STUB_MINIKUBE_VERSION:-v1.34.0}"
             exit 0
             """);
         Write("docker", """

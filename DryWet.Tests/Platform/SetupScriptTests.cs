@@ -95,12 +95,14 @@ public sealed class SetupScriptTests : IDisposable
     }
 
     [Fact]
-    public async Task Missing_gpus_are_a_warning_not_a_failure()
+    public async Task Missing_gpus_and_an_old_minikube_are_warnings_not_failures()
     {
         sandbox.Environment["STUB_GPUS"] = "";
+        sandbox.Environment["STUB_MINIKUBE_VERSION"] = "v1.31.2";
         var result = await sandbox.RunAsync("platform/setup.sh", "--only", "preflight");
         result.ExitCode.ShouldBe(0, result.All);
         result.StdErr.ShouldContain("WARNING: no node offers nvidia.com/gpu");
+        result.StdErr.ShouldContain("WARNING: minikube v1.31.2 is older than 1.32.0");
     }
 
     [Fact]
