@@ -1,4 +1,5 @@
 using System.CommandLine;
+using DryWet.Core;
 using DryWet.Core.Configuration;
 using DryWet.Core.Tracking;
 using DryWet.TrainingWorker.Model;
@@ -16,7 +17,7 @@ internal static class TrainCommand
     public static Command Create()
     {
         var config = new Option<FileInfo>("--config") { Description = "config.yaml with the original's keys (data, training, augmentation, normalization, model, loss, scheduler, early_stopping, mlflow, random_seed).", Required = true };
-        var data = new Option<string>("--data") { Description = "Dataset: a zip or a folder with one subfolder per class (dry/, wet/).", Required = true };
+        var data = new Option<string>("--data") { Description = "Dataset: a zip or a folder with one subfolder per class (dry/, wet/). Defaults to the config's data.data_path." };
         var output = new Option<DirectoryInfo>("--output") { Description = "Folder to write the model package to (replaced atomically).", Required = true };
         var command = new Command("train", "Train the dry/wet classifier and write a model package (MLmodel, model.onnx, config.yaml, labels, metrics, reports).");
         command.Options.Add(config);
@@ -25,8 +26,10 @@ internal static class TrainCommand
         command.SetAction((parseResult, ct) => CommandErrors.RunAsync(async () =>
         {
             var settings = DryWetConfig.Load(parseResult.GetValue(config)!.FullName);
+            var dataPath = parseResult.GetValue(data) ?? settings.Data.DataPath
+                ?? throw new DryWetException("No data given: pass --data <zip|folder> or set data.data_path in the config.");
             TorchRuntime.EnsureLoaded();
-            var request = new TrainingRequest(settings, parseResult.GetValue(data)!, parseResult.GetValue(output)!.FullName);
+            var request = new TrainingRequest(settings, dataPath, parseResult.GetValue(output)!.FullName);
             var tracker = TrackerFactory();
 
             if (Console.IsOutputRedirected)
