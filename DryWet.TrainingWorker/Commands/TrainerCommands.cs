@@ -10,5 +10,6 @@ internal static class TrainerCommands
         yield return VersionCommand.Create();
         yield return SampleDataCommand.Create();
         yield return TrainCommand.Create();
+        yield return PipelineCommand.Create();
     }
 }
