@@ -65,6 +65,10 @@ public sealed class TrainerCliTests
         exit.ShouldBe(2);
         error.ShouldContain("data.zip' does not exist");
         error.ShouldContain("sample-data");
+
+        (exit, _, error) = await Trainer("train", "--config", config, "--output", Path.Combine(temp.Path, "out"));
+        exit.ShouldBe(2);
+        error.ShouldContain("pass --data <zip|folder> or set data.data_path");
     }
 
     [Fact]

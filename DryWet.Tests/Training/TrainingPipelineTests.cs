@@ -22,7 +22,8 @@ public sealed class TrainingPipelineTests
         config.Training.BatchSize = 16;
         config.Training.Epochs = epochs;
         config.Training.LearningRate = 3e-3;
-        config.EarlyStopping.Patience = 3;
+        // From scratch, val_acc sits at 0.5 for the first epochs while BatchNorm statistics settle: do not stop there.
+        config.EarlyStopping.Patience = 5;
         config.Scheduler.Patience = 1;
         return config;
     }

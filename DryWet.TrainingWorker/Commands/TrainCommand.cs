@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using DryWet.Core;
 using DryWet.Core.Configuration;
 using DryWet.Core.Registry;
 using DryWet.Core.Storage;
@@ -24,7 +25,7 @@ internal static class TrainCommand
     public static Command Create()
     {
         var config = new Option<FileInfo>("--config") { Description = "config.yaml with the original's keys (data, training, augmentation, normalization, model, loss, scheduler, early_stopping, mlflow, random_seed).", Required = true };
-        var data = new Option<string>("--data") { Description = "Dataset: a zip, a folder with one subfolder per class (dry/, wet/), or s3://bucket/key of a zip in the object store.", Required = true };
+        var data = new Option<string>("--data") { Description = "Dataset: a zip, a folder with one subfolder per class (dry/, wet/), or s3://bucket/key of a zip in the object store. Defaults to the config's data.data_path." };
         var output = new Option<DirectoryInfo>("--output") { Description = "Folder to write the model package to (replaced atomically).", Required = true };
         var noRegister = new Option<bool>("--no-register") { Description = "Track the run but do not register or promote the model." };
         var command = new Command("train", "Train the dry/wet classifier, write a model package, log the run, register and promote the model.");
@@ -35,9 +36,10 @@ internal static class TrainCommand
         command.SetAction((parseResult, ct) => CommandErrors.RunAsync(async () =>
         {
             var settings = DryWetConfig.Load(parseResult.GetValue(config)!.FullName);
+            var dataArgument = parseResult.GetValue(data) ?? settings.Data.DataPath
+                ?? throw new DryWetException("No data given: pass --data <zip|folder|s3://bucket/key> or set data.data_path in the config.");
             TorchRuntime.EnsureLoaded();
             using var host = await TrainerHost.StartAsync(ct);
-            var dataArgument = parseResult.GetValue(data)!;
             var outputDirectory = parseResult.GetValue(output)!.FullName;
             var register = !parseResult.GetValue(noRegister);
 
@@ -128,7 +130,7 @@ internal static class TrainCommand
         {
             await tracker.CompleteAsync(outcome, reason);
         }
-        catch (Exception ex) when (ex is Core.DryWetException or HttpRequestException or IOException)
+        catch (Exception ex) when (ex is DryWetException or HttpRequestException or IOException)
         {
             progress.Message($"Could not mark the run {outcome.ToString().ToUpperInvariant()} ({ex.Message}).");
         }

@@ -24,7 +24,7 @@ public static class TrainingBenchmark
     {
         TorchRuntime.EnsureLoaded();
         var images = batchSize * (steps + 1);
-        var folder = Path.Combine(workFolder, $"bench-{sourceSize}");
+        var folder = Path.Combine(workFolder, $"bench-{sourceSize}px-{images}");
         if (!Directory.Exists(folder))
         {
             var zip = folder + ".zip";
