@@ -225,6 +225,26 @@ public class PredictionApiTests(LoadedServer server) : IClassFixture<LoadedServe
     }
 
     [Fact]
+    public async Task Predict_emits_decode_preprocess_and_inference_spans()
+    {
+        var names = new System.Collections.Concurrent.ConcurrentBag<string>();
+        using var listener = new System.Diagnostics.ActivityListener
+        {
+            ShouldListenTo = source => source.Name == "DryWet.Serving",
+            Sample = (ref System.Diagnostics.ActivityCreationOptions<System.Diagnostics.ActivityContext> _) => System.Diagnostics.ActivitySamplingResult.AllData,
+            ActivityStopped = activity => names.Add(activity.OperationName),
+        };
+        System.Diagnostics.ActivitySource.AddActivityListener(listener);
+
+        var (status, _) = await PostAsync(ServingApp.ImageForm(TestImages.Road(true)));
+
+        status.ShouldBe(HttpStatusCode.OK);
+        names.ShouldContain("decode");
+        names.ShouldContain("preprocess");
+        names.ShouldContain("inference");
+    }
+
+    [Fact]
     public async Task OpenApi_document_describes_the_endpoints_in_development()
     {
         var document = await Client.GetStringAsync("/openapi/v1.json", TestContext.Current.CancellationToken);
