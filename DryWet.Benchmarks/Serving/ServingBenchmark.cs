@@ -13,7 +13,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace DryWet.Benchmarks.Serving;
 
 /// <summary>
-/// <c>dotnet run -c Release --project DryWet.Benchmarks -- serving [--seconds 6] [--concurrency 8] [--model &lt;package dir&gt;]</c>
+/// <c>dotnet run -c Release --project DryWet.Benchmarks -- serving [--seconds 6] [--rounds 3] [--concurrency 16] [--model &lt;package dir&gt;]</c>
 /// In one run: (1) raw ONNX Runtime throughput at batch 1 and 8; (2) HTTP throughput of the real server (separate
 /// process, loopback client) at saturation and its ratio to (1); (3) p50/p99 latency at concurrency 1 next to
 /// decode+preprocess + raw inference; (4) decode+preprocess of 1920×1080 JPEGs relative to inference.
@@ -23,7 +23,7 @@ internal static class ServingBenchmark
     public static async Task<int> RunAsync(string[] args)
     {
         var seconds = IntArg(args, "--seconds", 6);
-        var concurrency = IntArg(args, "--concurrency", 8);
+        var concurrency = IntArg(args, "--concurrency", 16);
         var roundCount = IntArg(args, "--rounds", 3);
         var modelArg = StringArg(args, "--model");
         if (StringArg(args, "--write-package") is { } packageOut)
