@@ -37,7 +37,7 @@ internal static class TrainCommand
         {
             var settings = DryWetConfig.Load(parseResult.GetValue(config)!.FullName);
             var dataArgument = parseResult.GetValue(data) ?? settings.Data.DataPath
-                ?? throw new DryWetException("No data given: pass --data <zip|folder|s3://bucket/key> or set data.data_path in the config.");
+                ?? throw new DryWetException("No data given: pass --data <zip|folder> or set data.data_path in the config (--data also takes s3://bucket/key).");
             TorchRuntime.EnsureLoaded();
             using var host = await TrainerHost.StartAsync(ct);
             var outputDirectory = parseResult.GetValue(output)!.FullName;
