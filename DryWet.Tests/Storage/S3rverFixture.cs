@@ -30,7 +30,7 @@ public sealed class S3rverFixture : IAsyncLifetime
         .WithEndpoint($"127.0.0.1:{Port}")
         .WithCredentials(AccessKey, SecretKey)
         .WithSSL(false)
-        .WithHttpClient(new HttpClient(new S3rverNamespaceFix()))
+        .WithHttpClient(new HttpClient(new S3rverNamespaceFix { InnerHandler = new SocketsHttpHandler() }))
         .Build();
 
     public MinioObjectStore CreateStore() => new(CreateClient(), Endpoint.ToString(), NullLogger<MinioObjectStore>.Instance);

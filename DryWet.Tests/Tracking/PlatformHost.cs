@@ -29,6 +29,12 @@ internal static class PlatformHost
         builder.Services.AddLogging();
         builder.Services.AddHealthChecks();
         builder.AddDryWetPlatform();
+        if (minio is not null)
+        {
+            // Test hosts talk to s3rver: correct its XML namespace bug (see S3rverNamespaceFix).
+            builder.Services.AddHttpClient("minio").AddHttpMessageHandler(() => new Storage.S3rverNamespaceFix());
+        }
+
         return builder.Build();
     }
 }
