@@ -160,6 +160,23 @@ public sealed class MlflowClientTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Under_the_service_defaults_the_default_resilience_handler_does_not_also_retry_MLflow_POSTs()
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration["ConnectionStrings:mlflow"] = _server.BaseAddress.ToString();
+        builder.AddServiceDefaults(); // adds the standard resilience handler to every HttpClient
+        builder.AddMlflowClient();
+        using var host = builder.Build();
+        var client = host.Services.GetRequiredService<MlflowClient>();
+        var experiment = await client.GetOrCreateExperimentAsync("defaults", Ct);
+        _server.FailNextRequests(1, 503);
+
+        await Should.ThrowAsync<MlflowException>(() => client.CreateRunAsync(experiment.ExperimentId, "r", DateTimeOffset.UtcNow, [], Ct));
+
+        _server.Requests.Count(r => r.Path.EndsWith("/runs/create")).ShouldBe(1);
+    }
+
+    [Fact]
     public async Task An_unreachable_server_fails_after_retries_with_an_error_naming_the_URL_and_the_setting()
     {
         var deadPort = S3rverFixture.FreePort();
