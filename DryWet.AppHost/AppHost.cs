@@ -1,3 +1,34 @@
+using DryWet.AppHost.Extensions;
+using DryWet.AppHost.Publishing;
+
 var builder = DistributedApplication.CreateBuilder(args);
-builder.AddProject<Projects.DryWet_Serving>("serving");
+
+// Backing services: MinIO (ml-data, ml-models, mlflow buckets) + MLflow containers,
+// or, in embedded mode (no container engine), one local folder shared by trainer and serving.
+var platform = builder.AddDryWetPlatform();
+
+// Training: starts only when asked ("Train now"), runs to completion, needs a GPU where one exists.
+builder.AddTrainer("trainer", platform, gpus: 1)
+    .PublishAsKubernetesJob()
+    .PublishAsKubernetesName("dry-wet-model-training")
+    .WithKubernetesResources(cpu: "2", memory: "4Gi", cpuLimit: "4", memoryLimit: "8Gi");
+
+// Serving: the model API on port 5001, ready once a model is loaded.
+var adminKey = builder.AddParameter("serving-admin-key", new GenerateParameterDefault { MinLength = 24, Special = false }, secret: true, persist: true);
+builder.AddProject<Projects.DryWet_Serving>("serving")
+    .WithHttpEndpoint(port: 5001, name: "http")
+    .WithExternalHttpEndpoints()
+    .UsePlatform(platform)
+    .WithEnvironment("Serving__AdminApiKey", adminKey)
+    // Readiness on /health is also the dashboard's health check; both become Kubernetes probes.
+    .WithHttpProbe(ProbeType.Readiness, "/health")
+    .WithHttpProbe(ProbeType.Liveness, "/alive")
+    .WithReloadModelCommand(adminKey)
+    .PublishAsKubernetesName("dry-wet-model")
+    .PublishBehindGateway()
+    .WithKubernetesResources(cpu: "500m", memory: "512Mi", cpuLimit: "2", memoryLimit: "2Gi");
+
+// `aspire publish`: Kubernetes manifests (kustomize) for the platform cluster.
+builder.AddKubernetesPublishing();
+
 builder.Build().Run();

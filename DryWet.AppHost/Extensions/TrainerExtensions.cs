@@ -1,0 +1,76 @@
+namespace DryWet.AppHost.Extensions;
+
+/// <summary>
+/// The trainer (DryWet.TrainingWorker): runs one training to completion when started from the dashboard.
+/// Locally it is an executable under the TorchSharp-capable host; in container mode with
+/// <c>DryWet:Trainer:Image</c> set it is a GPU container; in the published model it is the project.
+/// </summary>
+public static class TrainerExtensions
+{
+    /// <summary>Config file the trainer trains with (relative to the AppHost folder, or absolute).</summary>
+    public const string ConfigKey = "DryWet:Trainer:Config";
+
+    /// <summary>A trainer image (e.g. built with dotnet publish -t:PublishContainer) to run as a GPU container.</summary>
+    public const string ImageKey = "DryWet:Trainer:Image";
+
+    public const string DefaultConfig = "config/tiny.yaml";
+
+    public static IResourceBuilder<IResourceWithEnvironment> AddTrainer(
+        this IDistributedApplicationBuilder builder, string name, DryWetPlatform platform, int gpus = 1)
+    {
+        var project = new Projects.DryWet_TrainingWorker();
+        var repositoryRoot = Path.GetFullPath(Path.Combine(builder.AppHostDirectory, ".."));
+        var host = new TrainerHost(repositoryRoot, Path.GetDirectoryName(project.ProjectPath)!);
+
+        if (builder.ExecutionContext.IsPublishMode)
+        {
+            // In a cluster the trainer image runs the same command; data and model live in the pod's work folder.
+            var published = builder.AddProject<Projects.DryWet_TrainingWorker>(name)
+                .WithArgs("train", "--config", "config.yaml", "--data", $"/work/{DryWetPlatform.SampleDataObject}", "--output", "/work/model")
+                .UsePlatform(platform)
+                .WithGpuRequirement(gpus)
+                .WithExplicitStart();
+            return Generalize(published);
+        }
+
+        var config = Path.GetFullPath(builder.Configuration[ConfigKey] ?? DefaultConfig, builder.AppHostDirectory);
+        var output = Path.Combine(platform.Home, "cache", "trainer-output");
+        var image = builder.Configuration[ImageKey];
+        if (platform.Mode == PlatformMode.Containers && !string.IsNullOrWhiteSpace(image))
+        {
+            var container = builder.AddContainer(name, image)
+                .WithBindMount(Path.GetDirectoryName(config)!, "/config", isReadOnly: true)
+                .WithBindMount(platform.Home, "/drywet")
+                .WithArgs("train", "--config", $"/config/{Path.GetFileName(config)}",
+                    "--data", $"/drywet/objects/{DryWetPlatform.DataBucket}/{DryWetPlatform.SampleDataObject}",
+                    "--output", "/drywet/cache/trainer-output")
+                .UsePlatform(platform)
+                .WithGpus(gpus)
+                .WithExplicitStart()
+                .WithTrainNowCommand()
+                .WithLoadSampleDataCommand(platform, host);
+            return Generalize(container);
+        }
+
+        var executable = builder.AddExecutable(name, "dotnet", host.ProjectDirectory,
+                "exec", host.AssemblyPath, "train", "--config", config, "--data", platform.SampleDataPath, "--output", output)
+            .WithOtlpExporter()
+            .WithEnvironment("DOTNET_ENVIRONMENT", "Development")
+            .UsePlatform(platform)
+            .WithGpuRequirement(gpus)
+            .WithExplicitStart()
+            .WithTrainNowCommand()
+            .WithLoadSampleDataCommand(platform, host);
+
+        // The TorchSharp-capable host is resolved once, before anything starts (the compat script caches its work).
+        builder.Eventing.Subscribe<BeforeStartEvent>(async (_, _) =>
+        {
+            host.EnsureBuilt();
+            executable.WithCommand(await host.ResolveAsync().ConfigureAwait(false));
+        });
+        return Generalize(executable);
+    }
+
+    private static IResourceBuilder<IResourceWithEnvironment> Generalize<T>(IResourceBuilder<T> builder) where T : IResourceWithEnvironment =>
+        builder.ApplicationBuilder.CreateResourceBuilder<IResourceWithEnvironment>(builder.Resource);
+}
