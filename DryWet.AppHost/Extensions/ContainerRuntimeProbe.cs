@@ -30,7 +30,7 @@ public class ContainerRuntimeProbe
                 return (cli, $"{cli} ({path}) answers 'info'");
             }
 
-            notes.Add($"{cli} is on PATH but its engine did not answer 'info' within {InfoTimeout.TotalSeconds:0} s");
+            notes.Add($"{cli} is on PATH but no engine answered '{cli} info' (within {InfoTimeout.TotalSeconds:0} s)");
         }
 
         return (null, string.Join("; ", notes));
