@@ -8,5 +8,7 @@ internal static class TrainerCommands
     public static IEnumerable<Command> All()
     {
         yield return VersionCommand.Create();
+        yield return SampleDataCommand.Create();
+        yield return TrainCommand.Create();
     }
 }

@@ -1,0 +1,52 @@
+using System.CommandLine;
+using DryWet.Core.Configuration;
+using DryWet.Core.Tracking;
+using DryWet.TrainingWorker.Training;
+using Spectre.Console;
+
+namespace DryWet.TrainingWorker.Commands;
+
+/// <summary><c>train</c>: config + data → model package (the original's train.py).</summary>
+internal static class TrainCommand
+{
+    /// <summary>Which tracker the command uses; the composition root (tracking) replaces the default.</summary>
+    public static Func<IExperimentTracker> TrackerFactory { get; set; } = () => new UntrackedExperimentTracker();
+
+    public static Command Create()
+    {
+        var config = new Option<FileInfo>("--config") { Description = "config.yaml with the original's keys (data, training, augmentation, normalization, model, loss, scheduler, early_stopping, mlflow, random_seed).", Required = true };
+        var data = new Option<string>("--data") { Description = "Dataset: a zip or a folder with one subfolder per class (dry/, wet/).", Required = true };
+        var output = new Option<DirectoryInfo>("--output") { Description = "Folder to write the model package to (replaced atomically).", Required = true };
+        var command = new Command("train", "Train the dry/wet classifier and write a model package (MLmodel, model.onnx, config.yaml, labels, metrics, reports).");
+        command.Options.Add(config);
+        command.Options.Add(data);
+        command.Options.Add(output);
+        command.SetAction((parseResult, ct) => CommandErrors.RunAsync(async () =>
+        {
+            var settings = DryWetConfig.Load(parseResult.GetValue(config)!.FullName);
+            //TODO TorchRuntime.EnsureLoaded();
+            var request = new TrainingRequest(settings, parseResult.GetValue(data)!, parseResult.GetValue(output)!.FullName);
+            var tracker = TrackerFactory();
+            IClassifierBackend backend = null!; //TODO
+            if (Console.IsOutputRedirected)
+            {
+                var progress = new LogLineProgress(Console.Out);
+                progress.Message($"Tracking: {tracker.Description}.");
+                await new TrainingPipeline(tracker, backend, progress).RunAsync(request, ct);
+                return CommandErrors.Ok;
+            }
+
+            await AnsiConsole.Progress()
+                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
+                .StartAsync(async context =>
+                {
+                    var progress = new SpectreProgress(context, settings.Training.Epochs);
+                    progress.Message($"Tracking: {tracker.Description}.");
+                    await new TrainingPipeline(tracker, backend, progress).RunAsync(request, ct);
+                    progress.Complete();
+                });
+            return CommandErrors.Ok;
+        }));
+        return command;
+    }
+}

@@ -1,0 +1,27 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace DryWet.TrainingWorker.Training;
+
+/// <summary>
+/// The original's focal loss: weighted cross-entropy per sample (<c>reduction='none'</c>), <c>pt = exp(-ce)</c>,
+/// loss = mean((1 − pt)^γ · ce). Class weights are <c>total / count_i</c> (see <see cref="ClassWeights"/>).
+/// </summary>
+public sealed class FocalLoss(Tensor? classWeights, double gamma)
+{
+    public Tensor Compute(Tensor logits, Tensor targets)
+    {
+        using var scope = NewDisposeScope();
+        var ce = nn.functional.cross_entropy(logits, targets, classWeights, reduction: nn.Reduction.None);
+        var pt = exp(-ce);
+        var loss = (pow(1 - pt, gamma) * ce).mean();
+        return loss.MoveToOuterDisposeScope();
+    }
+
+    /// <summary><c>total / count_i</c> per class, as the original.</summary>
+    public static float[] ClassWeights(IReadOnlyList<int> countsPerClass)
+    {
+        var total = countsPerClass.Sum();
+        return countsPerClass.Select(c => c == 0 ? 0f : (float)total / c).ToArray();
+    }
+}

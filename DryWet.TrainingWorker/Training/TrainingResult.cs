@@ -1,0 +1,24 @@
+using DryWet.TrainingWorker.Data;
+
+namespace DryWet.TrainingWorker.Training;
+
+/// <summary>What <c>train</c> produced: the hook for registration/promotion (the original registers the run's "model").</summary>
+/// <param name="PackageDirectory">The written model package (ModelPackage layout).</param>
+/// <param name="BestValAcc">Best validation accuracy (also in metrics.json and the tracker as best_val_acc).</param>
+/// <param name="RunId">The tracker's run id.</param>
+/// <param name="ArtifactUri">The run's artifact URI; the logged model is at <c>ArtifactUri + "/" + ModelArtifactPath</c>.</param>
+/// <param name="ModelArtifactPath">Artifact path of the logged model package ("model", as the original).</param>
+public sealed record TrainingResult(
+    string PackageDirectory,
+    double BestValAcc,
+    string RunId,
+    string ArtifactUri,
+    string ModelArtifactPath,
+    IReadOnlyList<EpochMetrics> History,
+    int TrainSamples,
+    int ValidationSamples,
+    IReadOnlyList<SkippedFile> SkippedFiles,
+    TimeSpan Duration)
+{
+    public string ModelSource => ArtifactUri.TrimEnd('/') + "/" + ModelArtifactPath;
+}
