@@ -100,7 +100,7 @@ internal static class SampleData
         var temp = target + $".{Guid.NewGuid():N}.tmp.zip";
         try
         {
-            await RunAsync(dotnet, [ "exec", host.AssemblyPath, "sample-data", "--output", temp ], host.ProjectDirectory, logger, ct).ConfigureAwait(false);
+            await RunAsync(dotnet, [ "exec", host.AssemblyPath, "sample-data", "--output", temp, .. platform.SampleDataArguments ], host.ProjectDirectory, logger, ct).ConfigureAwait(false);
             File.Move(temp, target, overwrite: true);
         }
         finally

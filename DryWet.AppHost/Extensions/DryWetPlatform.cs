@@ -20,6 +20,9 @@ public sealed class DryWetPlatform
     /// <summary>The local folder of the embedded platform; also where the trainer reads its dataset in every run mode.</summary>
     public required string Home { get; init; }
 
+    /// <summary>Extra arguments of the trainer's <c>sample-data</c> command (<c>DryWet:SampleData:Count</c>, <c>:Size</c>).</summary>
+    public IReadOnlyList<string> SampleDataArguments { get; init; } = [];
+
     public IResourceBuilder<MinioResource>? Minio { get; init; }
 
     public IResourceBuilder<MlflowResource>? Mlflow { get; init; }

@@ -7,15 +7,16 @@ public static class DryWetPlatformExtensions
     {
         var decision = builder.ResolvePlatformMode(probe);
         var home = ResolveHome(builder);
+        var sampleData = SampleDataArguments(builder);
         if (decision.Mode == PlatformMode.Embedded)
         {
-            return new DryWetPlatform { Decision = decision, Home = home };
+            return new DryWetPlatform { Decision = decision, Home = home, SampleDataArguments = sampleData };
         }
 
         var minio = builder.AddMinio("minio")
             .WithBuckets(DryWetPlatform.DataBucket, DryWetPlatform.ModelsBucket, MlflowExtensions.ArtifactsBucket);
         var mlflow = builder.AddMlflow("mlflow", minio);
-        return new DryWetPlatform { Decision = decision, Home = home, Minio = minio, Mlflow = mlflow };
+        return new DryWetPlatform { Decision = decision, Home = home, SampleDataArguments = sampleData, Minio = minio, Mlflow = mlflow };
     }
 
     /// <summary>
@@ -34,6 +35,20 @@ public static class DryWetPlatformExtensions
             .WithReference(platform.Minio!)
             .WithReference(platform.Mlflow!)
             .WaitFor(platform.Mlflow!);
+    }
+
+    private static List<string> SampleDataArguments(IDistributedApplicationBuilder builder)
+    {
+        var args = new List<string>();
+        foreach (var (key, option) in new[] { ("Count", "--count"), ("Size", "--size") })
+        {
+            if (builder.Configuration[$"DryWet:SampleData:{key}"] is { Length: > 0 } value)
+            {
+                args.AddRange([option, value]);
+            }
+        }
+
+        return args;
     }
 
     private static string ResolveHome(IDistributedApplicationBuilder builder)
