@@ -13,7 +13,7 @@ public sealed record MinioConnection(Uri Endpoint, string AccessKey, string Secr
             : throw new FormatException($"The minio connection string has no '{key}=' part (expected Endpoint=...;AccessKey=...;SecretKey=...).");
 
         var endpoint = Get("Endpoint");
-        if (!Uri.TryCreate(endpoint, UriKind.Absolute, out var uri))
+        if (!Uri.TryCreate(endpoint, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
         {
             throw new FormatException($"The minio connection string's Endpoint '{endpoint}' is not an absolute URL such as http://localhost:9000.");
         }
