@@ -1,3 +1,6 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
 namespace DryWet.AppHost.Extensions;
 
 /// <summary>
@@ -61,6 +64,17 @@ public static class TrainerExtensions
             .WithExplicitStart()
             .WithTrainNowCommand()
             .WithLoadSampleDataCommand(platform, host);
+
+        // A first "Train now" on a fresh machine trains on the generated sample dataset instead of failing.
+        builder.Eventing.Subscribe<BeforeResourceStartedEvent>(executable.Resource, async (e, ct) =>
+        {
+            if (!File.Exists(platform.SampleDataPath))
+            {
+                var logger = e.Services.GetRequiredService<ResourceLoggerService>().GetLogger(e.Resource);
+                logger.LogInformation("No dataset at {Path}: generating the sample dataset first", platform.SampleDataPath);
+                await SampleData.LoadAsync(platform, host, logger, e.Services, ct).ConfigureAwait(false);
+            }
+        });
 
         // The TorchSharp-capable host is resolved once, before anything starts (the compat script caches its work).
         builder.Eventing.Subscribe<BeforeStartEvent>(async (_, _) =>
