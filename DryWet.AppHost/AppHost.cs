@@ -16,13 +16,12 @@ builder.AddTrainer("trainer", platform, gpus: 1)
 // Serving: the model API on port 5001, ready once a model is loaded.
 var adminKey = builder.AddParameter("serving-admin-key", new GenerateParameterDefault { MinLength = 24, Special = false }, secret: true, persist: true);
 builder.AddProject<Projects.DryWet_Serving>("serving")
-    .WithHttpEndpoint(port: 5001, name: "http")
-    .WithExternalHttpEndpoints()
+    .WithServingEndpoint(port: 5001)
     .UsePlatform(platform)
     .WithEnvironment("Serving__AdminApiKey", adminKey)
     // Readiness on /health is also the dashboard's health check; both become Kubernetes probes.
-    .WithHttpProbe(ProbeType.Readiness, "/health")
-    .WithHttpProbe(ProbeType.Liveness, "/alive")
+    .WithHttpProbe(ProbeType.Readiness, "/health", endpointName: "http")
+    .WithHttpProbe(ProbeType.Liveness, "/alive", endpointName: "http")
     .WithReloadModelCommand(adminKey)
     .PublishAsKubernetesName("dry-wet-model")
     .PublishBehindGateway()

@@ -1,3 +1,4 @@
+using System.Net.Http.Headers;
 using System.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -11,8 +12,6 @@ public static class CommandExtensions
     public const string LoadSampleDataCommand = "load-sample-data";
     public const string ReloadModelCommand = "reload-model";
 
-    /// <summary>Header serving checks against <c>Serving__AdminApiKey</c> on admin endpoints.</summary>
-    public const string AdminKeyHeader = "X-Api-Key";
 
     /// <summary>Starts the (explicit-start) trainer; enabled while it is not running.</summary>
     public static IResourceBuilder<T> WithTrainNowCommand<T>(this IResourceBuilder<T> trainer) where T : IResource =>
@@ -63,7 +62,7 @@ public static class CommandExtensions
                 IconName = "DatabaseArrowUp",
             });
 
-    /// <summary>POST /model/reload on serving, with the admin key header when one is configured.</summary>
+    /// <summary>POST /model/reload on serving, with <c>Authorization: Bearer &lt;admin key&gt;</c> when one is configured.</summary>
     public static IResourceBuilder<ProjectResource> WithReloadModelCommand(
         this IResourceBuilder<ProjectResource> serving, IResourceBuilder<ParameterResource>? adminKey) =>
         serving.WithHttpCommand(
@@ -80,7 +79,7 @@ public static class CommandExtensions
                 {
                     if (adminKey is not null && await adminKey.Resource.GetValueAsync(request.CancellationToken).ConfigureAwait(false) is { Length: > 0 } key)
                     {
-                        request.Request.Headers.Add(AdminKeyHeader, key);
+                        request.Request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
                     }
                 },
             });

@@ -65,6 +65,8 @@ public class KubernetesPublishTests
         container.Name.ShouldBe("dry-wet-model");
         container.LivenessProbe.HttpGet.Path.ShouldBe("/alive");
         container.ReadinessProbe.HttpGet.Path.ShouldBe("/health");
+        container.LivenessProbe.HttpGet.Port.Value.ShouldBe("http");
+        container.ReadinessProbe.HttpGet.Port.Value.ShouldBe("http");
         container.Resources.Requests.Keys.ShouldBe(["cpu", "memory"], ignoreOrder: true);
         container.Resources.Limits.Keys.ShouldBe(["cpu", "memory"], ignoreOrder: true);
         container.SecurityContext.AllowPrivilegeEscalation.ShouldBe(false);
