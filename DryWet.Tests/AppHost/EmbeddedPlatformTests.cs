@@ -1,4 +1,5 @@
 using System.IO.Compression;
+using Aspire.Hosting.Testing;
 using DryWet.AppHost.Extensions;
 
 namespace DryWet.Tests.AppHost;
@@ -20,5 +21,21 @@ public class EmbeddedPlatformTests(EmbeddedPlatformFixture platform) : IClassFix
         var classes = archive.Entries.Where(e => e.Length > 0).GroupBy(e => e.FullName.Split('/')[0]).ToDictionary(g => g.Key, g => g.Count());
         classes.ShouldBe(new Dictionary<string, int> { ["dry"] = 24, ["wet"] = 24 });
         Directory.GetFiles(Path.GetDirectoryName(zip)!).ShouldBe([zip], "no temporary file may be left in the bucket");
+    }
+
+    [Fact]
+    public async Task Serving_gets_the_admin_key_and_the_reload_command_sends_it()
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        timeout.CancelAfter(TimeSpan.FromMinutes(1));
+        using var http = platform.App.CreateHttpClient("serving", "http");
+
+        using var anonymous = await http.PostAsync("/model/reload", null, timeout.Token);
+        anonymous.StatusCode.ShouldBe(System.Net.HttpStatusCode.Unauthorized);
+
+        var result = await platform.ExecuteCommandAsync("serving", CommandExtensions.ReloadModelCommand, timeout.Token);
+        // Past the key check: without a trained model serving answers 500 ("Request failed with status code
+        // InternalServerError"), with one 200; never Unauthorized.
+        (result.Message ?? "").ShouldNotContain("Unauthorized");
     }
 }
