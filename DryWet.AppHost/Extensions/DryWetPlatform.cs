@@ -27,6 +27,9 @@ public sealed class DryWetPlatform
 
     public IResourceBuilder<MlflowResource>? Mlflow { get; init; }
 
+    /// <summary>The model package the trainer writes (replaced atomically by each run) and embedded serving loads.</summary>
+    public string TrainerOutputPath => Path.Combine(Home, "models", "latest");
+
     /// <summary>Where the sample dataset lands locally: the embedded store's <c>ml-data</c> bucket.</summary>
     public string SampleDataPath => Path.Combine(Home, "objects", DataBucket, SampleDataObject);
 }

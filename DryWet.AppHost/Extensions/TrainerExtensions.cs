@@ -37,7 +37,7 @@ public static class TrainerExtensions
         }
 
         var config = Path.GetFullPath(builder.Configuration[ConfigKey] ?? DefaultConfig, builder.AppHostDirectory);
-        var output = Path.Combine(platform.Home, "cache", "trainer-output");
+        var output = platform.TrainerOutputPath;
         var image = builder.Configuration[ImageKey];
         if (platform.Mode == PlatformMode.Containers && !string.IsNullOrWhiteSpace(image))
         {
@@ -46,7 +46,7 @@ public static class TrainerExtensions
                 .WithBindMount(platform.Home, "/drywet")
                 .WithArgs("train", "--config", $"/config/{Path.GetFileName(config)}",
                     "--data", $"/drywet/objects/{DryWetPlatform.DataBucket}/{DryWetPlatform.SampleDataObject}",
-                    "--output", "/drywet/cache/trainer-output")
+                    "--output", "/drywet/models/latest")
                 .UsePlatform(platform)
                 .WithGpus(gpus)
                 .WithExplicitStart()

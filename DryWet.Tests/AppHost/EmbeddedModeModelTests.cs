@@ -53,6 +53,19 @@ public class EmbeddedModeModelTests
     }
 
     [Fact]
+    public async Task Serving_loads_the_package_the_trainer_writes()
+    {
+        await using var builder = await AppHostModel.CreateAsync("embedded");
+        var modelPath = Path.Combine(Path.GetTempPath(), "drywet-model-tests", "models", "latest");
+
+        var servingEnvironment = await builder.Resource<ProjectResource>("serving").PublishedEnvironmentAsync();
+        servingEnvironment["Model__Source"].ShouldBe("local");
+        servingEnvironment["Model__Path"].ShouldBe(modelPath);
+        var trainerArgs = await builder.Resource<ExecutableResource>("trainer").PublishedArgsAsync();
+        trainerArgs[Array.IndexOf(trainerArgs, "--output") + 1].ShouldBe(modelPath);
+    }
+
+    [Fact]
     public async Task Trainer_starts_only_when_asked_and_carries_the_gpu_marker_and_its_commands()
     {
         await using var builder = await AppHostModel.CreateAsync("embedded");
