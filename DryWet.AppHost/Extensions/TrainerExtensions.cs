@@ -77,10 +77,19 @@ public static class TrainerExtensions
         });
 
         // The TorchSharp-capable host is resolved once, before anything starts (the compat script caches its work).
-        builder.Eventing.Subscribe<BeforeStartEvent>(async (_, _) =>
+        // A failure here must not take the dashboard down: serving still runs, the trainer's log says what to fix.
+        builder.Eventing.Subscribe<BeforeStartEvent>(async (e, _) =>
         {
-            host.EnsureBuilt();
-            executable.WithCommand(await host.ResolveAsync().ConfigureAwait(false));
+            try
+            {
+                host.EnsureBuilt();
+                executable.WithCommand(await host.ResolveAsync().ConfigureAwait(false));
+            }
+            catch (InvalidOperationException ex)
+            {
+                e.Services.GetRequiredService<ILoggerFactory>().CreateLogger("DryWet.AppHost")
+                    .LogError("The trainer cannot start: {Reason}", ex.Message);
+            }
         });
         return Generalize(executable);
     }

@@ -11,6 +11,8 @@ namespace DryWet.Tests.AppHost;
 /// </summary>
 public sealed class EmbeddedPlatformFixture : IAsyncLifetime
 {
+    public const string AdminKey = "e2e-admin-key";
+
     public string Home { get; } = Path.Combine(Path.GetTempPath(), $"drywet-e2e-{Guid.NewGuid():N}");
 
     public DistributedApplication App { get; private set; } = null!;
@@ -20,7 +22,7 @@ public sealed class EmbeddedPlatformFixture : IAsyncLifetime
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.DryWet_AppHost>(
             ["--DryWet:Mode=embedded", $"--DryWet:Home={Home}", "--DryWet:SampleData:Count=24", "--DryWet:SampleData:Size=64",
-             "--Parameters:serving-admin-key=e2e-admin-key"],
+             $"--Parameters:serving-admin-key={AdminKey}"],
             timeout.Token);
         App = await builder.BuildAsync(timeout.Token);
         await App.StartAsync(timeout.Token);
