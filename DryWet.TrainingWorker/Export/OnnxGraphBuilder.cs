@@ -76,11 +76,13 @@ internal sealed class OnnxGraphBuilder
     public void RenameLastOutput(string from, string to)
     {
         var last = Graph.Node[^1];
-        if (last.Output[0] != from || !names.Add(to))
+        // "to" may have been reserved up front (graph input/output names), so only the source name is checked.
+        if (last.Output[0] != from)
         {
             throw new InvalidOperationException($"Cannot rename '{from}' to '{to}'.");
         }
 
+        names.Add(to);
         last.Output[0] = to;
     }
 

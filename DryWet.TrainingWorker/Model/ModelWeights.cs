@@ -40,40 +40,93 @@ public static class ModelWeights
         }
 
         var format = DetectFormat(path);
-        var expected = model.state_dict().Keys.Where(k => !ClassifierKeys.Contains(k)).ToList();
-        var loaded = new Dictionary<string, bool>();
-        var skip = ClassifierKeys.ToList();
+        using var scope = NewDisposeScope(); // frees the file's tensors once copied (the model's own are not in it)
         try
         {
-            switch (format)
+            return format switch
             {
-                case WeightsFormat.PyTorchZip:
-                    model.load_py(path, strict: false, skip: skip, loadedParameters: loaded);
-                    break;
-                case WeightsFormat.SafeTensors:
-                    model.load_safetensors(path, strict: false, skip: skip, loadedParameters: loaded);
-                    break;
-                case WeightsFormat.TorchSharp:
-                    model.load(path, strict: false, skip: skip, loadedParameters: loaded);
-                    break;
-            }
+                WeightsFormat.PyTorchZip => LoadPyTorchZip(model, path),
+                WeightsFormat.SafeTensors => CopyBackbone(model, path, ReadSafeTensors(path)),
+                _ => LoadTorchSharpDat(model, path),
+            };
         }
         catch (Exception ex) when (ex is not DryWetException and not OutOfMemoryException)
         {
             throw new DryWetException(
-                $"model.pretrained_path = '{path}' could not be loaded into {model.Variant.Name} ({ex.Message.Trim()}). " +
+                $"model.pretrained_path = '{path}' could not be read as {format} weights for {model.Variant.Name} ({ex.Message.Trim()}). " +
                 $"The file must hold {model.Variant.Name} weights (state-dict keys such as features.1.0.block.0.0.weight).", ex);
         }
+    }
 
-        var missing = expected.Where(k => !loaded.GetValueOrDefault(k)).ToList();
+    /// <summary>A tensor in a weights file: its shape, and how to get its values.</summary>
+    private readonly record struct StoredTensor(long[] Shape, Func<Tensor> Read);
+
+    private static int LoadPyTorchZip(EfficientNet model, string path)
+    {
+        // PyBridge's unpickler, then a shape-checked copy: load_py(strict: false, skip: classifier) cannot skip a
+        // classifier whose shape differs (1.4.4 maps the file's [1000, C] storage onto the model's [2, C] tensor and fails).
+        var table = PyTorchUnpickler.UnpickleStateDict(path);
+        var stored = new Dictionary<string, StoredTensor>(StringComparer.Ordinal);
+        foreach (System.Collections.DictionaryEntry entry in table)
+        {
+            stored[(string)entry.Key] = entry.Value is Tensor tensor
+                ? new StoredTensor(tensor.shape, () => tensor)
+                : throw new DryWetException(
+                    $"model.pretrained_path = '{path}': entry '{entry.Key}' is not a tensor; the file must be a state dict (torch.save(model.state_dict(), path)), not a whole model or a training checkpoint.");
+        }
+
+        return CopyBackbone(model, path, stored);
+    }
+
+    private static Dictionary<string, StoredTensor> ReadSafeTensors(string path) =>
+        Safetensors.LoadStateDict(path).ToDictionary(kv => kv.Key, kv => new StoredTensor(kv.Value.shape, () => kv.Value), StringComparer.Ordinal);
+
+    /// <summary>Checks every backbone tensor is present with the model's shape, then copies them in.</summary>
+    private static int CopyBackbone(EfficientNet model, string path, IReadOnlyDictionary<string, StoredTensor> stored)
+    {
+        var targets = model.state_dict().Where(kv => !ClassifierKeys.Contains(kv.Key)).ToList();
+        var missing = targets.Where(kv => !stored.ContainsKey(kv.Key)).Select(kv => kv.Key).ToList();
         if (missing.Count > 0)
         {
             throw new DryWetException(
-                $"model.pretrained_path = '{path}' lacks {missing.Count} of the {expected.Count} tensors {model.Variant.Name} needs " +
+                $"model.pretrained_path = '{path}' lacks {missing.Count} of the {targets.Count} tensors {model.Variant.Name} needs " +
                 $"(first: {string.Join(", ", missing.Take(3))}); is it a different architecture? Set model.architecture to match the weights.");
         }
 
-        return expected.Count;
+        var mismatched = targets
+            .Where(kv => !kv.Value.shape.SequenceEqual(stored[kv.Key].Shape))
+            .Select(kv => $"{kv.Key} is [{string.Join(", ", stored[kv.Key].Shape)}] in the file but [{string.Join(", ", kv.Value.shape)}] in the model")
+            .ToList();
+        if (mismatched.Count > 0)
+        {
+            throw new DryWetException(
+                $"model.pretrained_path = '{path}' does not fit {model.Variant.Name}: {mismatched.Count} tensors differ in shape " +
+                $"(first: {string.Join("; ", mismatched.Take(2))}). Set model.architecture to the variant the weights were trained for.");
+        }
+
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        foreach (var (key, target) in targets)
+        {
+            target.copy_(stored[key].Read());
+        }
+
+        return targets.Count;
+    }
+
+    private static int LoadTorchSharpDat(EfficientNet model, string path)
+    {
+        var loaded = new Dictionary<string, bool>();
+        model.load(path, strict: false, skip: ClassifierKeys.ToList(), loadedParameters: loaded);
+        var missing = model.state_dict().Keys.Where(k => !ClassifierKeys.Contains(k) && !loaded.GetValueOrDefault(k)).ToList();
+        if (missing.Count > 0)
+        {
+            throw new DryWetException(
+                $"model.pretrained_path = '{path}' lacks {missing.Count} tensors {model.Variant.Name} needs " +
+                $"(first: {string.Join(", ", missing.Take(3))}); is it a different architecture? Set model.architecture to match the weights.");
+        }
+
+        return model.state_dict().Count - ClassifierKeys.Count;
     }
 
     /// <summary>Saves every parameter and buffer (TorchSharp .dat format), atomically.</summary>

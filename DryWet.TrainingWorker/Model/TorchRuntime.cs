@@ -29,6 +29,18 @@ public static class TorchRuntime
                 return;
             }
 
+            // Checked before touching torch: a failed load makes TorchSharp print a long trace and copy ~480 MB of
+            // libtorch into bin/…/cpu while probing fallbacks, all for an answer known from the loaded libstdc++.
+            if (LoadedLibstdcxxLacksRequiredVersion() is { } libstdcxx)
+            {
+                throw new DryWetException(OldLibstdcxxMessage(libstdcxx));
+            }
+
+            // When the load fails TorchSharp writes a long diagnostic trace to stdout; keep it out of the user's
+            // console (it is in the inner exception) and replay it only if the load worked after all.
+            var console = Console.Out;
+            var trace = new StringWriter();
+            Console.SetOut(trace);
             try
             {
                 // The first call into torch runs its static constructor, which loads the native backend.
@@ -40,56 +52,73 @@ public static class TorchRuntime
             {
                 throw new DryWetException(Explain(ex), ex);
             }
+            finally
+            {
+                Console.SetOut(console);
+            }
+
+            console.Write(trace.ToString());
 
             loaded = true;
         }
     }
 
+    /// <summary>"TorchSharp 0.107.0, libtorch CPU, 2 threads" (loads the runtime first).</summary>
+    public static string Describe()
+    {
+        EnsureLoaded();
+        var version = typeof(torch).Assembly.GetName().Version;
+        var device = torch.cuda.is_available() ? $"CUDA ({torch.cuda.device_count()} device(s))" : "CPU";
+        return $"TorchSharp {version?.ToString(3)}, libtorch {device}, {torch.get_num_threads()} threads";
+    }
+
+    private static string OldLibstdcxxMessage(string libstdcxx) =>
+        $"TorchSharp's native library cannot be loaded: this process uses {libstdcxx}, which lacks {RequiredGlibcxx}" +
+        " (e.g. Debian 12). Run the trainer through ./eng/trainer.sh, or start it with the dotnet host that" +
+        " eng/torchsharp-compat.sh prints: \"$(eng/torchsharp-compat.sh)\" DryWet.TrainingWorker.dll ...";
+
     private static string Explain(Exception ex)
     {
-        if (SystemLibstdcxxLacksRequiredVersion())
-        {
-            return "TorchSharp's native library could not be loaded: this system's libstdc++ lacks " + RequiredGlibcxx +
-                   " (e.g. Debian 12). Run the trainer through ./eng/trainer.sh, or start it with the dotnet host that" +
-                   " eng/torchsharp-compat.sh prints: \"$(eng/torchsharp-compat.sh)\" DryWet.TrainingWorker.dll ...";
-        }
-
         var root = ex;
         while (root.InnerException is not null)
         {
             root = root.InnerException;
         }
 
-        return "TorchSharp's native library could not be loaded (" + root.Message.Trim() + "). Check that the build" +
-               " restored TorchSharp-cpu (or TorchSharp-cuda-linux) for linux-x64, or run the trainer through ./eng/trainer.sh.";
+        var firstLine = root.Message.Trim().Split('\n')[0].Trim();
+        return $"TorchSharp's native library could not be loaded ({firstLine}). Check that the build restored" +
+               " TorchSharp-cpu (or TorchSharp-cuda-linux) for linux-x64, or run the trainer through ./eng/trainer.sh.";
     }
 
-    /// <summary>True when the libstdc++.so.6 the loader would pick exists and does not export the required version.</summary>
-    private static bool SystemLibstdcxxLacksRequiredVersion()
+    /// <summary>
+    /// The path of the libstdc++ this process has loaded (the dotnet host links it) when that file does not export
+    /// <see cref="RequiredGlibcxx"/>; null when it does, or when that cannot be told (not Linux, unreadable maps).
+    /// </summary>
+    internal static string? LoadedLibstdcxxLacksRequiredVersion()
     {
-        string[] candidates =
-        [
-            "/usr/lib/x86_64-linux-gnu/libstdc++.so.6", "/lib/x86_64-linux-gnu/libstdc++.so.6",
-            "/usr/lib64/libstdc++.so.6", "/usr/lib/aarch64-linux-gnu/libstdc++.so.6",
-        ];
-        var library = candidates.FirstOrDefault(File.Exists);
-        if (library is null)
+        if (!OperatingSystem.IsLinux())
         {
-            return false;
+            return null;
         }
 
         try
         {
+            var library = File.ReadLines("/proc/self/maps")
+                .Select(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+                .Where(fields => fields.Length >= 6 && Path.GetFileName(fields[^1]).StartsWith("libstdc++.so.6", StringComparison.Ordinal))
+                .Select(fields => fields[^1])
+                .FirstOrDefault();
+            if (library is null || !File.Exists(library))
+            {
+                return null;
+            }
+
             var needle = Encoding.ASCII.GetBytes(RequiredGlibcxx + "\0");
-            return File.ReadAllBytes(library).AsSpan().IndexOf(needle) < 0;
+            return File.ReadAllBytes(library).AsSpan().IndexOf(needle) < 0 ? library : null;
         }
-        catch (IOException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            return false;
-        }
-        catch (UnauthorizedAccessException)
-        {
-            return false;
+            return null;
         }
     }
 }
