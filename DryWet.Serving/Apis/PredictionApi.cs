@@ -42,7 +42,9 @@ public static class PredictionApi
 
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } sizeFeature)
         {
-            sizeFeature.MaxRequestBodySize = limit;
+            // The form reader enforces the limit; Kestrel's hard cap sits above it so that, after a 413, Kestrel can
+            // still drain a moderately oversized body and the client reads the answer instead of a broken pipe.
+            sizeFeature.MaxRequestBodySize = 2 * limit + 1024 * 1024;
         }
 
         if (context.Request.ContentLength > limit)

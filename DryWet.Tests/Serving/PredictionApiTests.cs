@@ -151,6 +151,28 @@ public class PredictionApiTests(LoadedServer server) : IClassFixture<LoadedServe
     }
 
     [Fact]
+    public async Task A_body_far_over_the_limit_is_cut_off_without_harming_the_server()
+    {
+        // Beyond twice the limit Kestrel does not drain the upload: the client sees 413 or a closed connection.
+        // Its own client, so that a closed connection never lands in the shared pool.
+        using (var abusive = new HttpClient { BaseAddress = Client.BaseAddress })
+        {
+            try
+            {
+                using var response = await abusive.PostAsync("/predict", ServingApp.ImageForm(new byte[6 * 1024 * 1024]), TestContext.Current.CancellationToken);
+                response.StatusCode.ShouldBe(HttpStatusCode.RequestEntityTooLarge);
+            }
+            catch (HttpRequestException)
+            {
+                // Connection closed while uploading: acceptable for an abusive body.
+            }
+        }
+
+        var (status, _) = await PostAsync(ServingApp.ImageForm(TestImages.Road(true)));
+        status.ShouldBe(HttpStatusCode.OK);
+    }
+
+    [Fact]
     public async Task Randomly_mutated_jpegs_never_get_a_5xx_and_the_server_stays_healthy()
     {
         var original = TestImages.Road(true, 96, 64);

@@ -10,6 +10,7 @@ namespace DryWet.Tests.Serving;
 // Any type of the Serving assembly names it; `Program` is ambiguous here (the AppHost has one too).
 public sealed class ServingApp : WebApplicationFactory<DryWet.Serving.ServingOptions>
 {
+    private static readonly SemaphoreSlim StartLock = new(1, 1);
     private readonly IReadOnlyDictionary<string, string?> _settings;
 
     public ServingApp(IReadOnlyDictionary<string, string?> settings)
@@ -22,7 +23,18 @@ public sealed class ServingApp : WebApplicationFactory<DryWet.Serving.ServingOpt
     public static async Task<(ServingApp App, HttpClient Client)> StartAsync(IReadOnlyDictionary<string, string?> settings, bool waitForModel = true)
     {
         var app = new ServingApp(settings);
-        app.StartServer();
+        // Minimal-hosting factories intercept the host being built through a process-wide DiagnosticListener; two
+        // starting at once (parallel test classes) can grab each other's host. Start one at a time.
+        await StartLock.WaitAsync();
+        try
+        {
+            app.StartServer();
+        }
+        finally
+        {
+            StartLock.Release();
+        }
+
         var client = app.CreateClient();
         client.Timeout = TimeSpan.FromSeconds(60);
         if (waitForModel)
