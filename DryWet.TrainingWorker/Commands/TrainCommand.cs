@@ -1,6 +1,7 @@
 using System.CommandLine;
 using DryWet.Core.Configuration;
 using DryWet.Core.Tracking;
+using DryWet.TrainingWorker.Model;
 using DryWet.TrainingWorker.Training;
 using Spectre.Console;
 
@@ -24,15 +25,15 @@ internal static class TrainCommand
         command.SetAction((parseResult, ct) => CommandErrors.RunAsync(async () =>
         {
             var settings = DryWetConfig.Load(parseResult.GetValue(config)!.FullName);
-            //TODO TorchRuntime.EnsureLoaded();
+            TorchRuntime.EnsureLoaded();
             var request = new TrainingRequest(settings, parseResult.GetValue(data)!, parseResult.GetValue(output)!.FullName);
             var tracker = TrackerFactory();
-            IClassifierBackend backend = null!; //TODO
+
             if (Console.IsOutputRedirected)
             {
                 var progress = new LogLineProgress(Console.Out);
                 progress.Message($"Tracking: {tracker.Description}.");
-                await new TrainingPipeline(tracker, backend, progress).RunAsync(request, ct);
+                await new TrainingPipeline(tracker, new EfficientNetBackend(progress), progress).RunAsync(request, ct);
                 return CommandErrors.Ok;
             }
 
@@ -42,7 +43,7 @@ internal static class TrainCommand
                 {
                     var progress = new SpectreProgress(context, settings.Training.Epochs);
                     progress.Message($"Tracking: {tracker.Description}.");
-                    await new TrainingPipeline(tracker, backend, progress).RunAsync(request, ct);
+                    await new TrainingPipeline(tracker, new EfficientNetBackend(progress), progress).RunAsync(request, ct);
                     progress.Complete();
                 });
             return CommandErrors.Ok;

@@ -62,7 +62,9 @@ public sealed class BatchPrefetcher : IDisposable
             }
             catch (Exception ex)
             {
-                channel.Writer.TryComplete(ex is OperationCanceledException ? null : ex);
+                // Parallel.For wraps the decode error; the consumer should see the error itself (it names the file).
+                var error = ex is AggregateException aggregate ? aggregate.Flatten().InnerExceptions[0] : ex;
+                channel.Writer.TryComplete(error is OperationCanceledException ? null : error);
             }
         });
     }

@@ -106,7 +106,7 @@ public static class SyntheticRoadGenerator
 
         // Asphalt grain: fractal noise overlaid; water fills the pores, so wet asphalt shows much less of it.
         var grain = wet ? 0.05f + (float)r.NextDouble() * 0.12f : 0.3f + (float)r.NextDouble() * 0.3f;
-        var frequency = (float)(0.25 + r.NextDouble() * 0.35) * 64f / size;
+        var frequency = (float)(0.12 + r.NextDouble() * 0.18) * 64f / size;
         using (var noise = new SKPaint
         {
             Shader = SKShader.CreatePerlinNoiseFractalNoise(frequency, frequency, 3, r.Next()),
@@ -142,7 +142,7 @@ public static class SyntheticRoadGenerator
             paint.Color = Gray(v).WithAlpha((byte)r.Next(wet ? 40 : 110, wet ? 90 : 230));
             var x = (float)(r.NextDouble() * size);
             var y = top + (float)(r.NextDouble() * (size - top));
-            var d = size / 128f * (float)(0.5 + r.NextDouble());
+            var d = Math.Max(1f, size / 96f * (float)(0.5 + r.NextDouble()));
             canvas.DrawRect(x, y, d, d, paint);
         }
     }

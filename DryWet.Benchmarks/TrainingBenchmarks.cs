@@ -1,0 +1,44 @@
+using DryWet.TrainingWorker.Training;
+
+namespace DryWet.Benchmarks;
+
+/// <summary>
+/// <c>training [--arch efficientnet_b3] [--sizes 224,300] [--batch 8] [--steps 4] [--source 640]</c>: training
+/// throughput and data-wait share through the real loop. Run under the TorchSharp host:
+/// <c>$(eng/torchsharp-compat.sh) DryWet.Benchmarks/bin/Release/net10.0/linux-x64/DryWet.Benchmarks.dll training</c>.
+/// </summary>
+internal static class TrainingBenchmarks
+{
+    public static int Run(string[] args)
+    {
+        string Arg(string name, string fallback)
+        {
+            var i = Array.IndexOf(args, name);
+            return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
+        }
+
+        var architecture = Arg("--arch", "efficientnet_b3");
+        var sizes = Arg("--sizes", "224,300").Split(',').Select(int.Parse).ToArray();
+        var batch = int.Parse(Arg("--batch", "8"));
+        var steps = int.Parse(Arg("--steps", "4"));
+        var source = int.Parse(Arg("--source", "640"));
+        var work = Path.Combine(Path.GetTempPath(), "drywet-bench-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(work);
+        try
+        {
+            Console.WriteLine($"Training benchmark: {architecture}, batch {batch}, {steps} timed steps after 1 warm-up step, JPEG sources {source}x{source} px, {Environment.ProcessorCount} cores, {TorchSharp.torch.get_num_threads()} torch threads.");
+            foreach (var size in sizes)
+            {
+                // Warm-up (allocator, kernels), then the measured run.
+                TrainingBenchmark.Measure(architecture, size, batch, 0, source, work);
+                Console.WriteLine(TrainingBenchmark.Measure(architecture, size, batch, steps, source, work));
+            }
+
+            return 0;
+        }
+        finally
+        {
+            Directory.Delete(work, recursive: true);
+        }
+    }
+}
