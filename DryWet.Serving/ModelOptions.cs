@@ -5,17 +5,30 @@ public sealed class ModelOptions
 {
     public const string SectionName = "Model";
 
-    /// <summary>Model source: "local" (a package directory at <see cref="Path"/>). Registry sources plug in here.</summary>
-    public string Source { get; set; } = "local";
+    /// <summary>
+    /// Model source: "auto" (default: "local" when <see cref="Path"/> is set, else "registry"), "local" (a package
+    /// directory at <see cref="Path"/>) or "registry" (<see cref="Name"/>@<see cref="Alias"/>, else the newest version in
+    /// <see cref="Stage"/>, from the MLflow registry when ConnectionStrings:mlflow is set, else the embedded one).
+    /// </summary>
+    public string Source { get; set; } = "auto";
 
     /// <summary>Local package directory: MLmodel (onnx flavor) + model.onnx [+ config.yaml, labels.json].</summary>
     public string? Path { get; set; }
 
-    /// <summary>Reported model name (the original: dry_wet_model).</summary>
+    /// <summary>Registered model name to serve; reported name (the original: dry_wet_model).</summary>
     public string Name { get; set; } = "dry_wet_model";
 
-    /// <summary>Reported stage (the original: Production).</summary>
+    /// <summary>Reported stage of a local package; the registry source's fallback stage (the original: Production).</summary>
     public string Stage { get; set; } = "Production";
+
+    /// <summary>Registry alias to serve (falls back to <see cref="Stage"/> when the alias is not set).</summary>
+    public string Alias { get; set; } = "production";
+
+    /// <summary>How often to ask the registry whether the alias moved and reload when it did; zero (default) = never.</summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.Zero;
+
+    /// <summary>First wait before retrying when no model could be loaded (doubles up to a minute), e.g. while MLflow starts.</summary>
+    public TimeSpan RetryInterval { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>Reported version of a local package; default: the first 12 hex digits of model.onnx's SHA-256.</summary>
     public string? Version { get; set; }

@@ -47,7 +47,8 @@ public sealed class MlflowModelRegistry(MlflowClient client, MlflowArtifactLocat
     {
         // Stage first (archiving the previous holder), then the alias: a reader that resolves by alias sees the old
         // version until the new one is fully promoted. Both are retry-safe, so a rerun finishes a half-done promotion.
-        await client.TransitionStageAsync(name, version, stage, archiveExistingVersions: true, cancellationToken);
+        // MLflow accepts archive_existing_versions=true only for the active stages (Staging, Production).
+        await client.TransitionStageAsync(name, version, stage, archiveExistingVersions: stage is "Staging" or "Production", cancellationToken);
         await client.SetAliasAsync(name, alias, version, cancellationToken);
         logger.LogInformation("Promoted {Model} version {Version}: alias {Alias}, stage {Stage}", name, version, alias, stage);
         return ToPort(await client.GetModelVersionAsync(name, version, cancellationToken));

@@ -39,6 +39,12 @@ public static class MlflowClientExtensions
             {
                 var options = context.ServiceProvider.GetRequiredService<IOptions<MlflowClientOptions>>().Value;
                 var logger = context.ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger("DryWet.Mlflow.Retry");
+                if (options.MaxRetryAttempts <= 0)
+                {
+                    pipeline.AddTimeout(options.AttemptTimeout);
+                    return;
+                }
+
                 pipeline.AddRetry(new HttpRetryStrategyOptions
                 {
                     MaxRetryAttempts = options.MaxRetryAttempts,

@@ -22,13 +22,22 @@ public static class Extensions
 
         services.AddSingleton<ServingTelemetry>();
         services.AddSingleton(sp => ImageVersion.Resolve(sp.GetRequiredService<IOptions<ServingOptions>>().Value));
+        // The registry adapter (embedded or MLflow) is chosen by ConnectionStrings:mlflow; resolved only when used.
+        builder.AddModelRegistry();
         services.AddSingleton<IModelSource>(sp =>
         {
-            var source = sp.GetRequiredService<IOptions<ModelOptions>>().Value.Source;
-            return source.ToLowerInvariant() switch
+            var options = sp.GetRequiredService<IOptions<ModelOptions>>().Value;
+            var source = options.Source.ToLowerInvariant();
+            if (source == "auto")
+            {
+                source = string.IsNullOrWhiteSpace(options.Path) ? "registry" : "local";
+            }
+
+            return source switch
             {
                 "local" => ActivatorUtilities.CreateInstance<LocalPackageModelSource>(sp),
-                _ => throw new DryWetException($"Model:Source = '{source}' is not supported; use 'local' (with Model:Path)."),
+                "registry" => ActivatorUtilities.CreateInstance<RegistryModelSource>(sp),
+                _ => throw new DryWetException($"Model:Source = '{options.Source}' is not supported; use 'auto', 'local' (with Model:Path) or 'registry'."),
             };
         });
         services.AddSingleton<ModelLoader>();
