@@ -7,7 +7,7 @@ namespace DryWet.Tests.AppHost;
 
 /// <summary>
 /// The real AppHost started in embedded mode (no Docker needed) on a fresh home folder, with a small sample dataset
-/// (24 images per class, 64 px) and the tiny training config.
+/// (100 images per class, 48 px) and the tiny training config.
 /// </summary>
 public sealed class EmbeddedPlatformFixture : IAsyncLifetime
 {
@@ -21,7 +21,7 @@ public sealed class EmbeddedPlatformFixture : IAsyncLifetime
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.DryWet_AppHost>(
-            ["--DryWet:Mode=embedded", $"--DryWet:Home={Home}", "--DryWet:SampleData:Count=24", "--DryWet:SampleData:Size=64",
+            ["--DryWet:Mode=embedded", $"--DryWet:Home={Home}", "--DryWet:SampleData:Count=100", "--DryWet:SampleData:Size=48",
              $"--Parameters:serving-admin-key={AdminKey}"],
             timeout.Token);
         App = await builder.BuildAsync(timeout.Token);
