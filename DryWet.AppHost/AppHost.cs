@@ -8,8 +8,12 @@ var builder = DistributedApplication.CreateBuilder(args);
 var platform = builder.AddDryWetPlatform();
 
 // Training: starts only when asked ("Train now"), runs to completion, needs a GPU where one exists.
+// In the cluster: one Job running the Kubeflow pipeline's steps (download → train → upload) in the trainer image.
 builder.AddTrainer("trainer", platform, gpus: 1)
-    .PublishAsKubernetesJob()
+    .PublishAsKubernetesJob(
+        mainStep: "train",
+        before: [new("download", ["download", "--output", "/work/data"])],
+        after: [new("upload", ["upload", "--model", "/work/model"])])
     .PublishAsKubernetesName("dry-wet-model-training")
     .WithKubernetesResources(cpu: "2", memory: "4Gi", cpuLimit: "4", memoryLimit: "8Gi");
 

@@ -27,9 +27,9 @@ public static class TrainerExtensions
 
         if (builder.ExecutionContext.IsPublishMode)
         {
-            // In a cluster the trainer image runs the same command; data and model live in the pod's work folder.
+            // In a cluster the trainer image trains on the dataset a download step extracted into the pod's work folder.
             var published = builder.AddProject<Projects.DryWet_TrainingWorker>(name)
-                .WithArgs("train", "--config", "config.yaml", "--data", $"/work/{DryWetPlatform.SampleDataObject}", "--output", "/work/model")
+                .WithArgs("train", "--config", "config.yaml", "--data", "/work/data", "--output", "/work/model")
                 .UsePlatform(platform)
                 .WithGpuRequirement(gpus)
                 .WithExplicitStart();

@@ -96,9 +96,10 @@ public sealed class KubernetesManifestBuilder(DistributedApplicationModel model,
         }
 
         var result = new List<KubernetesManifest>();
-        if (resource.Annotations.OfType<KubernetesJobAnnotation>().Any())
+        if (resource.Annotations.OfType<KubernetesJobAnnotation>().LastOrDefault() is { } job)
         {
             pod.RestartPolicy = "Never";
+            ApplyJobSteps(job, name, pod, container);
             result.Add(new(name, "job.yaml", new V1Job
             {
                 ApiVersion = "batch/v1",
@@ -185,6 +186,49 @@ public sealed class KubernetesManifestBuilder(DistributedApplicationModel model,
         }
 
         return result;
+    }
+
+    /// <summary>
+    /// Steps before the resource's command become init containers (run in order), the resource's command is the next
+    /// one, and the last step is the pod's container. Each step is the same image, environment and work folder; the
+    /// GPU limit stays on the resource's own command.
+    /// </summary>
+    private static void ApplyJobSteps(KubernetesJobAnnotation job, string name, V1PodSpec pod, V1Container main)
+    {
+        main.Name = job.MainStep ?? name;
+        if (job.Before.Count == 0 && job.After.Count == 0)
+        {
+            return;
+        }
+
+        V1Container Step(JobStep step) => new()
+        {
+            Name = step.Name,
+            Image = main.Image,
+            ImagePullPolicy = main.ImagePullPolicy,
+            Args = [.. step.Args],
+            EnvFrom = main.EnvFrom,
+            VolumeMounts = main.VolumeMounts,
+            SecurityContext = main.SecurityContext,
+            // Copying data in and out needs little; the GPU and the big limits stay with the main step.
+            Resources = new V1ResourceRequirements
+            {
+                Requests = new Dictionary<string, ResourceQuantity> { ["cpu"] = new("100m"), ["memory"] = new("256Mi") },
+                Limits = new Dictionary<string, ResourceQuantity> { ["cpu"] = new("1"), ["memory"] = new("1Gi") },
+            },
+        };
+
+        var steps = job.Before.Select(Step).ToList();
+        if (job.After.Count == 0)
+        {
+            pod.InitContainers = steps;
+            return;
+        }
+
+        steps.Add(main);
+        steps.AddRange(job.After.Take(job.After.Count - 1).Select(Step));
+        pod.InitContainers = steps;
+        pod.Containers = [Step(job.After[^1])];
     }
 
     private IstioVirtualService VirtualService(string name, IDictionary<string, string> labels, int port)

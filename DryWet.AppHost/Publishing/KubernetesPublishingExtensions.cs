@@ -37,9 +37,13 @@ public static class KubernetesPublishingExtensions
     public static IResourceBuilder<T> PublishAsKubernetesName<T>(this IResourceBuilder<T> resource, string name) where T : IResource =>
         resource.WithAnnotation(new KubernetesNameAnnotation(name), ResourceAnnotationMutationBehavior.Replace);
 
-    /// <summary>Publish as a suspended batch/v1 Job (run to completion; unsuspend to start), not a Deployment.</summary>
-    public static IResourceBuilder<T> PublishAsKubernetesJob<T>(this IResourceBuilder<T> resource) where T : IResource =>
-        resource.WithAnnotation(new KubernetesJobAnnotation(), ResourceAnnotationMutationBehavior.Replace);
+    /// <summary>
+    /// Publish as a suspended batch/v1 Job (run to completion; unsuspend to start), not a Deployment, optionally with
+    /// steps of the same image before and after the resource's own command.
+    /// </summary>
+    public static IResourceBuilder<T> PublishAsKubernetesJob<T>(
+        this IResourceBuilder<T> resource, string? mainStep = null, JobStep[]? before = null, JobStep[]? after = null) where T : IResource =>
+        resource.WithAnnotation(new KubernetesJobAnnotation(mainStep, before ?? [], after ?? []), ResourceAnnotationMutationBehavior.Replace);
 
     /// <summary>Route the endpoint through the Istio gateway and let Prometheus scrape /metrics.</summary>
     public static IResourceBuilder<T> PublishBehindGateway<T>(this IResourceBuilder<T> resource, string endpointName = "http") where T : IResource =>

@@ -117,9 +117,17 @@ public class KubernetesPublishTests
         var job = KubernetesYaml.Deserialize<V1Job>(File.ReadAllText(Path.Combine(output, "dry-wet-model-training", "job.yaml")));
         job.Spec.Suspend.ShouldBe(true);
         job.Spec.Template.Spec.RestartPolicy.ShouldBe("Never");
-        var container = job.Spec.Template.Spec.Containers.ShouldHaveSingleItem();
-        container.Resources.Limits["nvidia.com/gpu"].ToString().ShouldBe("1");
-        container.Args[0].ShouldBe("train");
+        var pod = job.Spec.Template.Spec;
+        // The Kubeflow pipeline's steps in one pod: download and train as init containers (in order), upload last.
+        pod.InitContainers.Select(c => c.Name).ShouldBe(["download", "train"]);
+        pod.Containers.ShouldHaveSingleItem().Args.ShouldBe(["upload", "--model", "/work/model"]);
+        var train = pod.InitContainers[1];
+        train.Args.ShouldBe(["train", "--config", "config.yaml", "--data", "/work/data", "--output", "/work/model"]);
+        train.Resources.Limits["nvidia.com/gpu"].ToString().ShouldBe("1");
+        pod.InitContainers[0].Args.ShouldBe(["download", "--output", "/work/data"]);
+        pod.InitContainers[0].Resources.Limits.Keys.ShouldNotContain("nvidia.com/gpu");
+        pod.Containers[0].Resources.Limits.Keys.ShouldNotContain("nvidia.com/gpu");
+        pod.InitContainers.Concat(pod.Containers).ShouldAllBe(c => c.VolumeMounts.Single().MountPath == "/work");
         job.Spec.Template.Spec.Tolerations.ShouldContain(t => t.Key == "nvidia.com/gpu");
     }
 
