@@ -11,7 +11,8 @@
 # Idempotent; the result is cached in <repo>/.cache/torchsharp-compat/ (git-ignored). Safe to run concurrently.
 set -euo pipefail
 
-readonly required_glibcxx="GLIBCXX_3.4.32"
+# Overridable only so tests can exercise the no-op branch on a machine that needs the compat host.
+readonly required_glibcxx="${TORCHSHARP_COMPAT_GLIBCXX:-GLIBCXX_3.4.32}"
 readonly trixie_source="deb http://deb.debian.org/debian trixie main"
 readonly packages=(libc6 libstdc++6 libgcc-s1)
 

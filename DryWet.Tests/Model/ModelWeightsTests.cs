@@ -80,6 +80,34 @@ public sealed class ModelWeightsTests : IDisposable
     }
 
     [Fact]
+    public void LoadPretrained_reads_a_file_in_torch_save_layout_with_an_imagenet_head_and_metadata()
+    {
+        // Shaped like torchvision's efficientnet_*.pth: 1000-class head, _metadata, int64 num_batches_tracked.
+        using var imagenet = Scrambled(1000);
+        var path = Path.Combine(dir, "efficientnet_tiny_imagenet.pth");
+        TorchSaveWriter.Write(path, imagenet.state_dict().Select(kv => (kv.Key, kv.Value)).ToList());
+
+        using var net = new EfficientNet(EfficientNetVariant.Tiny, 2);
+        ModelWeights.LoadPretrained(net, path).ShouldBe(net.state_dict().Count - 2);
+
+        ShouldBeIdentical(net.state_dict(), imagenet.state_dict(), k => !k.StartsWith("classifier.", StringComparison.Ordinal));
+        net.state_dict()["features.0.1.num_batches_tracked"].item<long>().ShouldBe(7);
+    }
+
+    [Fact]
+    public void LoadPretrained_reads_safetensors()
+    {
+        using var source = Scrambled(1000);
+        var path = Path.Combine(dir, "backbone.safetensors");
+        Safetensors.SaveStateDict(path, source.state_dict());
+
+        using var net = new EfficientNet(EfficientNetVariant.Tiny, 2);
+        ModelWeights.LoadPretrained(net, path);
+
+        ShouldBeIdentical(net.state_dict(), source.state_dict(), k => !k.StartsWith("classifier.", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void LoadPretrained_reads_a_TorchSharp_dat_file_too()
     {
         using var source = Scrambled(5);

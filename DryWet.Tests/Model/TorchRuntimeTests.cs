@@ -78,6 +78,24 @@ public class TorchRuntimeTests
     }
 
     [Fact]
+    public void Compat_script_prints_the_system_dotnet_where_libstdcxx_already_has_the_version()
+    {
+        // GLIBCXX_3.4.21 is in every libstdc++ since GCC 5: stands in for a system that is new enough.
+        var start = new ProcessStartInfo(Path.Combine(RepoRoot(), "eng", "torchsharp-compat.sh"))
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            Environment = { ["TORCHSHARP_COMPAT_GLIBCXX"] = "GLIBCXX_3.4.21" },
+        };
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEnd();
+        process.WaitForExit();
+
+        process.ExitCode.ShouldBe(0);
+        stdout.Trim().ShouldBe(PlainDotnet());
+    }
+
+    [Fact]
     public void Trainer_info_under_the_compat_host_loads_TorchSharp()
     {
         var host = Run(Path.Combine(RepoRoot(), "eng", "torchsharp-compat.sh")).Stdout.Trim();

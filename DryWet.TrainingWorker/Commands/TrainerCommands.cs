@@ -12,5 +12,6 @@ internal static class TrainerCommands
         yield return TrainCommand.Create();
         yield return DownloadCommand.Create();
         yield return UploadCommand.Create();
+        yield return PipelineCommand.Create();
     }
 }

@@ -50,7 +50,7 @@ public sealed record EfficientNetVariant(
     /// <summary>
     /// DryWet's test/CI variant (not in torchvision): the B0 table at width 0.25 and depth 0.34, so the stem has
     /// 8 channels, the head 320, stages 4–6 have two blocks (residual connections with expand convs) and the others one.
-    /// Same block types, SE, stochastic depth and export path as B0–B7; ~80k parameters, meant for 32–96 px inputs.
+    /// Same block types, SE, stochastic depth and export path as B0–B7; 199,464 parameters with 2 classes, for 32–96 px inputs.
     /// </summary>
     public static readonly EfficientNetVariant Tiny = new("efficientnet_tiny", 0.25, 0.34, 0.2, 1e-5, 0.1, 64);
 
