@@ -73,6 +73,8 @@ public class EmbeddedModeModelTests
 
         trainer.Annotations.OfType<ExplicitStartupAnnotation>().ShouldHaveSingleItem();
         trainer.Annotations.OfType<GpuRequirementAnnotation>().Single().Count.ShouldBe(1);
+        // Its logs, traces and metrics reach the dashboard like a project's.
+        trainer.Annotations.OfType<OtlpExporterAnnotation>().ShouldNotBeEmpty();
         var commands = trainer.Annotations.OfType<ResourceCommandAnnotation>().Select(c => c.DisplayName).ToList();
         commands.ShouldContain("Train now");
         commands.ShouldContain("Load sample data");
