@@ -8,5 +8,6 @@ internal static class TrainerCommands
     public static IEnumerable<Command> All()
     {
         yield return VersionCommand.Create();
+        yield return PipelineCommand.Create();
     }
 }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Reflection;
+using DryWet.TrainingWorker.Model;
 
 namespace DryWet.TrainingWorker.Commands;
 
@@ -7,11 +8,13 @@ internal static class VersionCommand
 {
     public static Command Create()
     {
-        var command = new Command("info", "Print the trainer's version and runtime.");
+        var command = new Command("info", "Print the trainer's version and runtime, and check that TorchSharp's native libraries load here.");
         command.SetAction(_ =>
         {
             var version = Assembly.GetExecutingAssembly().GetName().Version;
             Console.WriteLine($"drywet-trainer {version} on .NET {Environment.Version}");
+            // Throws DryWetException with the fix (eng/trainer.sh) where libtorch cannot load.
+            Console.WriteLine(TorchRuntime.Describe());
             return 0;
         });
         return command;

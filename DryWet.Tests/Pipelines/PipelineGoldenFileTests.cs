@@ -1,0 +1,73 @@
+using System.CommandLine;
+using DryWet.Tests.Platform;
+using DryWet.TrainingWorker.Commands;
+using DryWet.TrainingWorker.Pipelines;
+
+namespace DryWet.Tests.Pipelines;
+
+/// <summary>
+/// Pins the compiled pipeline byte for byte. After an intended change, regenerate with
+/// <c>DRYWET_UPDATE_GOLDEN=1</c> (refused when CI=true, so CI can never bless its own output) and review the diff.
+/// </summary>
+public class PipelineGoldenFileTests
+{
+    private static readonly string GoldenPath = RepositoryPaths.Combine("DryWet.Tests", "Pipelines", "Golden", "dry-wet-model-training-pipeline.yaml");
+
+    [Fact]
+    public void Compiled_pipeline_matches_the_committed_golden_file()
+    {
+        var actual = KubeflowPipelineCompiler.Compile(new()).ToYaml();
+        if (Environment.GetEnvironmentVariable("DRYWET_UPDATE_GOLDEN") == "1")
+        {
+            string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase)
+                .ShouldBeFalse("DRYWET_UPDATE_GOLDEN is refused in CI: regenerate locally and commit the reviewed file.");
+            File.WriteAllText(GoldenPath, actual);
+        }
+
+        File.Exists(GoldenPath).ShouldBeTrue($"{GoldenPath} is missing; run the test once with DRYWET_UPDATE_GOLDEN=1 and commit it.");
+        actual.ShouldBe(File.ReadAllText(GoldenPath));
+    }
+
+    [Fact]
+    public void Compile_command_writes_the_same_file_atomically()
+    {
+        var dir = Directory.CreateTempSubdirectory("drywet-pipeline-");
+        try
+        {
+            var path = Path.Combine(dir.FullName, "out", "pipeline.yaml");
+            KubeflowPipelineCompiler.Compile(new()).WriteYaml(path);
+            File.ReadAllText(path).ShouldBe(KubeflowPipelineCompiler.Compile(new()).ToYaml());
+            Directory.GetFiles(Path.GetDirectoryName(path)!).ShouldBe([path], "no temp file left behind");
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task The_compile_command_writes_the_golden_pipeline_and_refuses_bad_flags_with_exit_2()
+    {
+        var root = new RootCommand();
+        foreach (var command in TrainerCommands.All())
+        {
+            root.Subcommands.Add(command);
+        }
+
+        var dir = Directory.CreateTempSubdirectory("drywet-compile-");
+        try
+        {
+            var path = Path.Combine(dir.FullName, "pipeline.yaml");
+            (await root.Parse(["pipeline", "compile", "--output", path]).InvokeAsync(cancellationToken: TestContext.Current.CancellationToken)).ShouldBe(0);
+            (await File.ReadAllTextAsync(path, TestContext.Current.CancellationToken)).ShouldBe(await File.ReadAllTextAsync(GoldenPath, TestContext.Current.CancellationToken));
+
+            var other = Path.Combine(dir.FullName, "bad.yaml");
+            (await root.Parse(["pipeline", "compile", "--output", other, "--gpus", "-1"]).InvokeAsync(cancellationToken: TestContext.Current.CancellationToken)).ShouldBe(2);
+            File.Exists(other).ShouldBeFalse("nothing is written for a refused spec");
+        }
+        finally
+        {
+            dir.Delete(recursive: true);
+        }
+    }
+}

@@ -1,0 +1,261 @@
+using System.Text.Json.Nodes;
+using DryWet.Tests.Pipelines;
+using k8s;
+using k8s.Models;
+
+namespace DryWet.Tests.Platform;
+
+/// <summary>
+/// The hand-written manifests under platform/manifests: core kinds load into KubernetesClient's typed models in
+/// strict mode (unknown fields throw), Istio resources pass <see cref="IstioResourceValidator"/>, and every
+/// kustomization builds with the real <c>kubectl kustomize</c>.
+/// </summary>
+public class PlatformManifestTests
+{
+    private static readonly string ManifestDir = RepositoryPaths.Combine("platform", "manifests");
+
+    public static TheoryData<string> ManifestFiles() =>
+        [.. Directory.GetFiles(ManifestDir, "*.yaml", SearchOption.AllDirectories)
+            .Where(f => Path.GetFileName(f) != "kustomization.yaml")
+            .Select(f => Path.GetRelativePath(RepositoryPaths.Root, f)).Order()];
+
+    public static TheoryData<string> Kustomizations() =>
+        [.. Directory.GetFiles(ManifestDir, "kustomization.yaml", SearchOption.AllDirectories)
+            .Select(f => Path.GetRelativePath(RepositoryPaths.Root, Path.GetDirectoryName(f)!)).Order()];
+
+    private static readonly HashSet<string> CoreKinds = ["v1/Namespace", "v1/Service", "v1/PersistentVolumeClaim", "v1/ConfigMap", "apps/v1/Deployment", "batch/v1/Job"];
+
+    /// <summary>Checks every document of a YAML stream; returns them as JSON trees.</summary>
+    private static List<JsonNode> ValidateDocuments(string yaml, string source)
+    {
+        var docs = YamlToJson.LoadAll(yaml).Where(d => d is not null).Select(d => d!).ToList();
+        docs.ShouldNotBeEmpty(source);
+        foreach (var doc in docs)
+        {
+            var apiVersion = doc["apiVersion"]?.GetValue<string>();
+            var kind = doc["kind"]?.GetValue<string>();
+            var name = doc["metadata"]?["name"]?.GetValue<string>();
+            name.ShouldNotBeNullOrWhiteSpace($"{source}: {kind} without metadata.name");
+            var key = $"{apiVersion}/{kind}";
+            if (CoreKinds.Contains(key))
+            {
+                // Strict: an unknown or misplaced field throws, as `kubectl apply --validate=strict` would refuse it.
+                var objects = KubernetesYaml.LoadAllFromString(doc.ToJsonString(), strict: true);
+                objects.Count.ShouldBe(1);
+                objects[0].ShouldBeAssignableTo<IKubernetesObject>();
+            }
+            else if (apiVersion?.StartsWith("networking.istio.io/", StringComparison.Ordinal) == true)
+            {
+                IstioResourceValidator.Validate(doc).ShouldBeEmpty($"{source}: {kind}/{name}");
+            }
+            else
+            {
+                throw new ShouldAssertException($"{source}: {key} is neither a core kind this test knows nor an Istio resource");
+            }
+        }
+
+        return docs;
+    }
+
+    [Theory]
+    [MemberData(nameof(ManifestFiles))]
+    public async Task Manifest_parses_into_typed_models_or_passes_the_istio_check(string file)
+    {
+        var text = await File.ReadAllTextAsync(RepositoryPaths.Combine(file), TestContext.Current.CancellationToken);
+        var docs = ValidateDocuments(text, file);
+        if (docs.All(d => CoreKinds.Contains($"{d["apiVersion"]}/{d["kind"]}")))
+        {
+            // KubernetesClient's own reader, strict, straight from the file's text.
+            KubernetesYaml.LoadAllFromString(text, strict: true).Count.ShouldBe(docs.Count);
+        }
+
+        foreach (var doc in docs.Where(d => d["kind"]!.GetValue<string>() != "Namespace"))
+        {
+            doc["metadata"]!["namespace"]!.GetValue<string>().ShouldBeOneOf("kubeflow", "mlflow", "monitoring", "istio-system");
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Kustomizations))]
+    public async Task Kustomization_builds_with_kubectl_and_its_output_validates(string dir)
+    {
+        var docs = await BuildAsync(dir);
+        docs.ShouldNotBeEmpty();
+    }
+
+    private static async Task<List<JsonNode>> BuildAsync(string dir)
+    {
+        ProcessRunner.OnPath("kubectl").ShouldBeTrue("kubectl (client) is required to build the kustomizations");
+        var result = await ProcessRunner.RunAsync("kubectl", ["kustomize", dir]);
+        result.ExitCode.ShouldBe(0, result.All);
+        return ValidateDocuments(result.StdOut, $"kubectl kustomize {dir}");
+    }
+
+    [Fact]
+    public void The_checks_reject_a_misspelt_field_in_a_core_kind_and_in_an_istio_resource()
+    {
+        const string deployment = """
+            apiVersion: apps/v1
+            kind: Deployment
+            metadata: {name: x, namespace: mlflow}
+            spec:
+              replicas: 1
+              selector: {matchLabels: {app: x}}
+              template:
+                metadata: {labels: {app: x}}
+                spec:
+                  containers:
+                    - name: x
+                      image: x:1
+                      imagePullPolicyy: IfNotPresent
+            """;
+        Should.Throw<Exception>(() => KubernetesYaml.LoadAllFromString(deployment, strict: true));
+
+        var vs = YamlToJson.LoadAll("""
+            apiVersion: networking.istio.io/v1
+            kind: VirtualService
+            metadata: {name: x, namespace: mlflow}
+            spec:
+              hosts: ["*"]
+              gateways: [istio-system/mlops-gateway]
+              http:
+                - match: [{uri: {prefix: /x}}]
+                  rewite: {uri: /}
+                  route: [{destination: {host: x.mlflow.svc.cluster.local, port: {number: "80"}}}]
+            """)[0]!;
+        var errors = IstioResourceValidator.Validate(vs);
+        errors.ShouldContain(e => e.Contains("unknown field 'rewite'"));
+        errors.ShouldContain(e => e.Contains("number: expected a number"));
+    }
+
+    [Fact]
+    public async Task Gateway_routes_are_the_originals_except_the_apps_own()
+    {
+        var docs = await BuildAsync("platform/manifests/istio");
+        var gateway = docs.Single(d => d["kind"]!.GetValue<string>() == "Gateway");
+        gateway["metadata"]!["name"]!.GetValue<string>().ShouldBe("mlops-gateway");
+        gateway["metadata"]!["namespace"]!.GetValue<string>().ShouldBe("istio-system");
+        gateway["spec"]!["selector"]!["istio"]!.GetValue<string>().ShouldBe("ingressgateway");
+
+        var routes = new Dictionary<string, JsonNode>();
+        foreach (var vs in docs.Where(d => d["kind"]!.GetValue<string>() == "VirtualService"))
+        {
+            vs["spec"]!["gateways"]!.AsArray().Select(g => g!.GetValue<string>()).ShouldBe(["istio-system/mlops-gateway"]);
+            foreach (var http in vs["spec"]!["http"]!.AsArray())
+            {
+                var uri = http!["match"]![0]!["uri"]!;
+                routes[(uri["prefix"] ?? uri["exact"])!.GetValue<string>()] = http;
+                foreach (var route in http["route"]?.AsArray() ?? [])
+                {
+                    route!["destination"]!["host"]!.GetValue<string>().ShouldEndWith(".svc.cluster.local");
+                }
+            }
+        }
+
+        routes.Keys.Order().ShouldBe(["/grafana", "/minio", "/ml_metadata", "/mlflow", "/mlflow/", "/pipeline", "/prometheus"]);
+        routes.Keys.ShouldNotContain(k => k.StartsWith("/dry-wet-model", StringComparison.Ordinal), "the app's route comes with its publish output");
+
+        string Destination(string prefix) =>
+            $"{routes[prefix]["route"]![0]!["destination"]!["host"]}:{routes[prefix]["route"]![0]!["destination"]!["port"]!["number"]}";
+        Destination("/pipeline").ShouldBe("ml-pipeline-ui.kubeflow.svc.cluster.local:80");
+        Destination("/minio").ShouldBe("minio-service.kubeflow.svc.cluster.local:9000");
+        Destination("/mlflow/").ShouldBe("mlflow-service.mlflow.svc.cluster.local:5000");
+        Destination("/grafana").ShouldBe("grafana.monitoring.svc.cluster.local:80");
+        Destination("/prometheus").ShouldBe("prometheus-kube-prometheus-prometheus.monitoring.svc.cluster.local:9090");
+        routes["/mlflow/"]["rewrite"]!["uri"]!.GetValue<string>().ShouldBe("/");
+        routes["/mlflow"]["redirect"]!["uri"]!.GetValue<string>().ShouldBe("/mlflow/");
+    }
+
+    [Fact]
+    public async Task Mlflow_keeps_its_store_on_a_volume_and_serves_artifacts_from_minio()
+    {
+        var docs = await BuildAsync("platform/manifests/mlflow");
+        var deployment = KubernetesYaml.Deserialize<V1Deployment>(docs.Single(d => d["kind"]!.GetValue<string>() == "Deployment").ToJsonString(), strict: true);
+        var container = deployment.Spec.Template.Spec.Containers.Single();
+        container.Command.ShouldContain("--serve-artifacts");
+        container.Command.ShouldContain("--artifacts-destination");
+        var store = container.Command[container.Command.IndexOf("--backend-store-uri") + 1];
+        store.ShouldStartWith("sqlite:////mlflow/data/");
+        container.VolumeMounts.Single(m => m.Name == "data").MountPath.ShouldBe("/mlflow/data");
+        deployment.Spec.Template.Spec.Volumes.Single(v => v.Name == "data").PersistentVolumeClaim.ClaimName.ShouldBe("mlflow-data");
+        deployment.Spec.Strategy.Type.ShouldBe("Recreate");
+        container.Env.Single(e => e.Name == "AWS_SECRET_ACCESS_KEY").ValueFrom.SecretKeyRef.Name.ShouldBe("mlflow-minio-credentials");
+        container.Env.ShouldAllBe(e => e.Value == null || !e.Value.Contains("minio123"));
+        docs.ShouldContain(d => d["kind"]!.GetValue<string>() == "PersistentVolumeClaim" && d["metadata"]!["name"]!.GetValue<string>() == "mlflow-data");
+        docs.Single(d => d["kind"]!.GetValue<string>() == "Service")["metadata"]!["name"]!.GetValue<string>().ShouldBe("mlflow-service");
+    }
+
+    [Fact]
+    public async Task Bucket_job_uses_the_pinned_mc_image_and_kfps_secret_without_a_sidecar()
+    {
+        var docs = await BuildAsync("platform/manifests/minio");
+        var job = KubernetesYaml.Deserialize<V1Job>(docs.Single().ToJsonString(), strict: true);
+        job.Spec.Template.Spec.RestartPolicy.ShouldBe("OnFailure");
+        job.Spec.Template.Metadata.Annotations["sidecar.istio.io/inject"].ShouldBe("false");
+        var container = job.Spec.Template.Spec.Containers.Single();
+        container.Image.ShouldMatch(@"^quay\.io/minio/mc:RELEASE\.");
+        container.Env.Single(e => e.Name == "MINIO_SECRET_KEY").ValueFrom.SecretKeyRef.Name.ShouldBe("mlpipeline-minio-artifact");
+        string.Join('\n', container.Command).ShouldContain("mc mb --ignore-existing");
+    }
+
+    [Fact]
+    public async Task Manifest_images_are_the_ones_pinned_in_config_yaml()
+    {
+        var config = await File.ReadAllTextAsync(RepositoryPaths.Combine("platform", "config.yaml"), TestContext.Current.CancellationToken);
+        var pins = YamlToJson.LoadAll(config)[0]!["images"]!;
+        var images = new List<string>();
+        foreach (var dir in new[] { "platform/manifests/mlflow", "platform/manifests/minio" })
+        {
+            foreach (var doc in await BuildAsync(dir))
+            {
+                var spec = doc["spec"]?["template"]?["spec"];
+                foreach (var c in (spec?["containers"]?.AsArray() ?? []).Concat(spec?["initContainers"]?.AsArray() ?? []))
+                {
+                    images.Add(c!["image"]!.GetValue<string>());
+                }
+            }
+        }
+
+        images.Distinct().Order().ShouldBe(new[] { pins["mlflow"]!.GetValue<string>(), pins["mc"]!.GetValue<string>() }.Order());
+    }
+
+    [Fact]
+    public async Task No_secret_is_committed_and_no_configmap_carries_a_credential()
+    {
+        var config = YamlToJson.LoadAll(await File.ReadAllTextAsync(RepositoryPaths.Combine("platform", "config.yaml"), TestContext.Current.CancellationToken))[0]!;
+        var minioSecret = config["minio"]!["secret_key"]!.GetValue<string>();
+        var grafanaPassword = config["monitoring"]!["grafana_password"]!.GetValue<string>();
+        foreach (var dir in Kustomizations().Select(r => (string)r.Data))
+        {
+            foreach (var doc in await BuildAsync(dir))
+            {
+                doc["kind"]!.GetValue<string>().ShouldNotBe("Secret", $"{dir}: Secrets are created by setup.sh from config.yaml");
+                if (doc["kind"]!.GetValue<string>() == "ConfigMap")
+                {
+                    foreach (var value in doc["data"]!.AsObject().Select(p => p.Value!.GetValue<string>()))
+                    {
+                        value.ShouldNotContain(minioSecret);
+                        value.ShouldNotBe(grafanaPassword);
+                    }
+                }
+            }
+        }
+
+        var values = YamlToJson.LoadAll(await File.ReadAllTextAsync(RepositoryPaths.Combine("platform", "helm", "kube-prometheus-stack-values.yaml"), TestContext.Current.CancellationToken))[0]!;
+        values["grafana"]!["adminPassword"].ShouldBeNull("setup.sh passes the password from config.yaml on stdin");
+    }
+
+    [Fact]
+    public async Task Helm_values_match_the_routes_and_load_dashboards_from_labelled_configmaps()
+    {
+        var values = YamlToJson.LoadAll(await File.ReadAllTextAsync(RepositoryPaths.Combine("platform", "helm", "kube-prometheus-stack-values.yaml"), TestContext.Current.CancellationToken))[0]!;
+        values["prometheus"]!["prometheusSpec"]!["routePrefix"]!.GetValue<string>().ShouldBe("/prometheus");
+        values["grafana"]!["fullnameOverride"]!.GetValue<string>().ShouldBe("grafana");
+        values["grafana"]!["grafana.ini"]!["server"]!["serve_from_sub_path"]!.GetValue<bool>().ShouldBeTrue();
+        values["grafana"]!["sidecar"]!["datasources"]!["url"]!.GetValue<string>().ShouldEndWith(":9090/prometheus");
+        var dashboards = values["grafana"]!["sidecar"]!["dashboards"]!;
+        var configMap = (await BuildAsync("platform/manifests/monitoring")).Single();
+        configMap["metadata"]!["labels"]![dashboards["label"]!.GetValue<string>()]!.GetValue<string>().ShouldBe(dashboards["labelValue"]!.GetValue<string>());
+        configMap["metadata"]!["namespace"]!.GetValue<string>().ShouldBe("monitoring");
+    }
+}

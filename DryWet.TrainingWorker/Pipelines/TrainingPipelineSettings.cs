@@ -1,0 +1,94 @@
+namespace DryWet.TrainingWorker.Pipelines;
+
+/// <summary>
+/// What is baked into the compiled pipeline (image, endpoints, secret, GPU) and the defaults of its run parameters.
+/// Defaults are the original platform's (<c>run_train_pipeline.py</c>), so <c>pipeline submit</c> without flags behaves as it did.
+/// </summary>
+public sealed record TrainingPipelineSettings
+{
+    public const string PipelineName = "dry-wet-model-training-pipeline";
+    public const string PipelineDescription = "A pipeline that downloads data, trains a model, and uploads the artifacts.";
+
+    /// <summary>The trainer image; its own commands (download, train, upload) are the steps.</summary>
+    public string TrainingImage { get; init; } = "dry_wet_train:v1.0.0";
+
+    /// <summary>The trainer's entry point inside the image (the .NET SDK container puts the app host in /app).</summary>
+    public string TrainerExecutable { get; init; } = "/app/DryWet.TrainingWorker";
+
+    /// <summary>The training config.yaml inside the image.</summary>
+    public string TrainingConfigPath { get; init; } = "/app/config.yaml";
+
+    /// <summary>MinIO as seen from pipeline pods (host:port or URL; http is assumed without a scheme).</summary>
+    public string MinioEndpoint { get; init; } = "minio-service.kubeflow:9000";
+
+    /// <summary>MLflow tracking server as seen from pipeline pods.</summary>
+    public string MlflowTrackingUri { get; init; } = "http://mlflow-service.mlflow.svc.cluster.local:5000";
+
+    /// <summary>The Kubernetes Secret holding the MinIO keys (KFP's own, in the pipeline's namespace).</summary>
+    public string MinioSecretName { get; init; } = "mlpipeline-minio-artifact";
+    public string MinioSecretAccessKeyKey { get; init; } = "accesskey";
+    public string MinioSecretSecretKeyKey { get; init; } = "secretkey";
+
+    /// <summary>GPUs requested by the train step; 0 leaves the step on CPU.</summary>
+    public int TrainGpus { get; init; } = 1;
+
+    public string SourceDataBucket { get; init; } = "ml-data";
+    public string SourceDataObject { get; init; } = "dry-wet-data.zip";
+    public string DestinationModelBucket { get; init; } = "ml-models";
+    public string DestinationModelName { get; init; } = "dry-wet-road-classifier";
+
+    /// <summary>The MinIO endpoint as a URL (the trainer's clients want a scheme).</summary>
+    public string MinioEndpointUrl =>
+        MinioEndpoint.Contains("://", StringComparison.Ordinal) ? MinioEndpoint : $"http://{MinioEndpoint}";
+
+    /// <summary>The pipeline's run parameters with these settings' values (all STRING), in declaration order.</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> RunParameters =>
+    [
+        new("source_data_bucket", SourceDataBucket),
+        new("source_data_object", SourceDataObject),
+        new("destination_model_bucket", DestinationModelBucket),
+        new("destination_model_name", DestinationModelName),
+    ];
+
+    /// <summary>Throws <see cref="DryWet.Core.DryWetException"/> naming the first bad value.</summary>
+    public void Validate()
+    {
+        Require(TrainingImage, "--training-image", "an image reference such as dry_wet_train:v1.0.0");
+        if (TrainingImage.Any(char.IsWhiteSpace))
+        {
+            throw new DryWet.Core.DryWetException($"--training-image '{TrainingImage}' contains whitespace; pass an image reference such as dry_wet_train:v1.0.0.");
+        }
+
+        Require(TrainerExecutable, "--trainer-executable", "the trainer's path in the image, e.g. /app/DryWet.TrainingWorker");
+        Require(TrainingConfigPath, "--training-config", "the config.yaml path inside the image, e.g. /app/config.yaml");
+        Require(MinioEndpoint, "--minio-endpoint", "host:port, e.g. minio-service.kubeflow:9000");
+        if (!Uri.TryCreate(MinioEndpointUrl, UriKind.Absolute, out var minio) || string.IsNullOrEmpty(minio.Host))
+        {
+            throw new DryWet.Core.DryWetException($"--minio-endpoint '{MinioEndpoint}' is not host:port or a URL; pass e.g. minio-service.kubeflow:9000.");
+        }
+
+        if (!Uri.TryCreate(MlflowTrackingUri, UriKind.Absolute, out var mlflow) || (mlflow.Scheme != "http" && mlflow.Scheme != "https"))
+        {
+            throw new DryWet.Core.DryWetException($"--mlflow-tracking-uri '{MlflowTrackingUri}' is not an http(s) URL; pass e.g. http://mlflow-service.mlflow.svc.cluster.local:5000.");
+        }
+
+        Require(MinioSecretName, "--minio-secret-name", "the Secret with the MinIO keys, e.g. mlpipeline-minio-artifact");
+        if (TrainGpus is < 0 or > 16)
+        {
+            throw new DryWet.Core.DryWetException($"--gpus {TrainGpus} is out of range; pass 0 (CPU) to 16.");
+        }
+
+        Require(SourceDataBucket, "--source-data-bucket", "a bucket name, e.g. ml-data");
+        Require(SourceDataObject, "--source-data-object", "an object key, e.g. dry-wet-data.zip");
+        Require(DestinationModelBucket, "--destination-model-bucket", "a bucket name, e.g. ml-models");
+        Require(DestinationModelName, "--destination-model-name", "a folder prefix, e.g. dry-wet-road-classifier");
+    }
+
+    private static void Require(string value, string flag, string example)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            throw new DryWet.Core.DryWetException($"{flag} is empty; pass {example}.");
+        }
+    }
+}

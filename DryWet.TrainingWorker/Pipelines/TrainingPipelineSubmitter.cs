@@ -1,0 +1,134 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using DryWet.Core;
+
+namespace DryWet.TrainingWorker.Pipelines;
+
+/// <summary>What <c>pipeline submit</c> does, in the original's order: health check, find-or-create the experiment,
+/// create the run from the inline spec, print its URL, optionally follow it to a terminal state.</summary>
+public sealed class TrainingPipelineSubmitter(KubeflowPipelinesClient client, TextWriter output, TimeProvider? time = null)
+{
+    public const string ExperimentName = "Dry-Wet Model Training Experiment";
+    private readonly TimeProvider clock = time ?? TimeProvider.System;
+
+    public sealed record Options(
+        Uri KubeflowHost,
+        string? Namespace,
+        bool Wait,
+        TimeSpan PollInterval,
+        TimeSpan? WaitTimeout);
+
+    public sealed record Outcome(string RunId, string RunUrl, string? FinalState)
+    {
+        /// <summary>0 when submitted (no wait) or SUCCEEDED; 1 for FAILED, CANCELED, SKIPPED or a wait timeout.</summary>
+        public int ExitCode => FinalState is null or KubeflowRunStates.Succeeded ? 0 : 1;
+    }
+
+    public async Task<Outcome> SubmitAsync(CompiledPipeline pipeline, Options options, CancellationToken ct)
+    {
+        var health = await client.GetHealthAsync(ct);
+        if (!health.IsReady)
+        {
+            throw new DryWetException($"Kubeflow Pipelines at {options.KubeflowHost} answers, but its API server is not ready. Wait for `kubectl get pods -n kubeflow` to settle and retry.");
+        }
+
+        if (health.IsMultiUser && string.IsNullOrEmpty(options.Namespace))
+        {
+            throw new DryWetException($"Kubeflow Pipelines at {options.KubeflowHost} is multi-user; pass --namespace <your profile namespace> (DryWet's platform installs the single-user, platform-agnostic KFP).");
+        }
+
+        output.WriteLine($"Kubeflow Pipelines {health.Version} at {options.KubeflowHost} is healthy.");
+
+        var experiment = await client.FindExperimentAsync(ExperimentName, options.Namespace, ct);
+        if (experiment is null)
+        {
+            experiment = await client.CreateExperimentAsync(
+                new CreateExperimentRequest(ExperimentName, "Training runs of the dry/wet road classifier.", NullIfEmpty(options.Namespace)), ct);
+            output.WriteLine($"Created experiment '{ExperimentName}' ({experiment.ExperimentId}).");
+        }
+        else
+        {
+            output.WriteLine($"Using experiment '{ExperimentName}' ({experiment.ExperimentId}).");
+        }
+
+        if (string.IsNullOrEmpty(experiment.ExperimentId))
+        {
+            throw new DryWetException($"Kubeflow Pipelines returned experiment '{ExperimentName}' without an experiment_id.");
+        }
+
+        var parameters = new JsonObject();
+        foreach (var (name, value) in pipeline.Settings.RunParameters)
+        {
+            parameters[name] = value; // all STRING in the spec: the server type-checks them against parameterType
+        }
+
+        var runName = $"dry-wet-training {clock.GetLocalNow().ToString("yyyy-MM-dd HH-mm-ss", CultureInfo.InvariantCulture)}";
+        var run = await client.CreateRunAsync(new CreateRunRequest(
+            runName, experiment.ExperimentId, pipeline.ToRunPipelineSpec(), new RuntimeConfig(parameters)), ct);
+        if (string.IsNullOrEmpty(run.RunId))
+        {
+            throw new DryWetException($"Kubeflow Pipelines accepted run '{runName}' but returned no run_id.");
+        }
+
+        var url = $"{options.KubeflowHost.ToString().TrimEnd('/')}/#/runs/details/{run.RunId}";
+        output.WriteLine($"Submitted run '{runName}' ({run.RunId}).");
+        output.WriteLine($"Run URL: {url}");
+
+        if (!options.Wait)
+        {
+            return new Outcome(run.RunId, url, null);
+        }
+
+        var final = await WaitAsync(run.RunId, options, ct);
+        return new Outcome(run.RunId, url, final);
+    }
+
+    private async Task<string> WaitAsync(string runId, Options options, CancellationToken ct)
+    {
+        var started = clock.GetTimestamp();
+        string? last = null;
+        while (true)
+        {
+            var run = await client.GetRunAsync(runId, ct);
+            var state = string.IsNullOrEmpty(run.State) ? "PENDING" : run.State;
+            if (state != last)
+            {
+                output.WriteLine($"{clock.GetUtcNow():HH:mm:ss} run {runId}: {state}");
+                last = state;
+            }
+
+            if (KubeflowRunStates.IsTerminal(state))
+            {
+                if (state != KubeflowRunStates.Succeeded)
+                {
+                    var why = run.Error?.Message is { Length: > 0 } m ? $": {m}" : ".";
+                    output.WriteLine($"Run {runId} ended {state}{why} See the run page for the failing step's logs.");
+                    foreach (var task in run.RunDetails?.TaskDetails ?? [])
+                    {
+                        if (task.State is KubeflowRunStates.Failed or KubeflowRunStates.Canceled)
+                        {
+                            var detail = task.Error?.Message is { Length: > 0 } tm ? $": {tm}" : "";
+                            output.WriteLine($"  step {task.DisplayName ?? "?"} {task.State}{detail}");
+                        }
+                    }
+                }
+                else
+                {
+                    output.WriteLine($"Run {runId} SUCCEEDED.");
+                }
+
+                return state;
+            }
+
+            if (options.WaitTimeout is { } limit && clock.GetElapsedTime(started) >= limit)
+            {
+                output.WriteLine($"Gave up waiting after {limit.TotalMinutes:0.#} min; run {runId} is still {state} (it keeps running in the cluster).");
+                return $"TIMEOUT({state})";
+            }
+
+            await Task.Delay(options.PollInterval, clock, ct);
+        }
+    }
+
+    private static string? NullIfEmpty(string? value) => string.IsNullOrEmpty(value) ? null : value;
+}

@@ -1,0 +1,69 @@
+# shellcheck shell=bash
+# Builds DryWet's images with the .NET SDK's container support into minikube's Docker daemon.
+# Requires lib/common.sh and lib/config.sh. Nothing here edits the projects: container settings are passed as
+# MSBuild properties on the command line.
+
+REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+
+# Points docker (and the SDK, which loads images through the docker CLI) at minikube's daemon.
+use_minikube_docker() {
+  require_cmd minikube "Install minikube: https://minikube.sigs.k8s.io/docs/start/"
+  require_cmd docker "The .NET SDK loads the built image through the docker CLI; install the Docker CLI (the engine can be minikube's)."
+  local profile="${MINIKUBE_PROFILE:-minikube}" env
+  env="$(minikube -p "$profile" docker-env --shell bash)" || die "minikube -p ${profile} docker-env failed; is the cluster running (minikube status)?"
+  eval "$env"
+  log "docker now talks to minikube (${profile}) at ${DOCKER_HOST:-?}"
+}
+
+image_exists() {
+  docker image inspect "$1" >/dev/null 2>&1
+}
+
+# refuse_existing_tag <image:tag> <force>: tags are immutable; a rebuild under the same tag would leave running
+# pods and new pods on different bits.
+refuse_existing_tag() {
+  if image_exists "$1"; then
+    if [[ "$2" == "1" ]]; then
+      warn "$1 exists and --force was given: overwriting it (pods already running keep the old bits)"
+    else
+      die "$1 already exists in minikube's Docker. Tags are immutable: pick a new version (or pass --force)."
+    fi
+  fi
+}
+
+# build_serving_image <tag> <gpu:0|1>
+build_serving_image() {
+  local tag="$1" gpu="$2" repository base
+  repository="$(config_get images.serving_repository)"
+  local -a props=(
+    "-p:ContainerRepository=${repository}"
+    "-p:ContainerImageTag=${tag}"
+  )
+  if [[ "$gpu" == "1" ]]; then
+    # CUDA 13 + cuDNN 9 for ONNX Runtime's CUDA execution provider. That image has no .NET, so publish
+    # self-contained; it has no 'app' user either, so run as the numeric UID the .NET images use.
+    base="$(config_get images.serving_base_gpu)"
+    props+=("-p:ContainerBaseImage=${base}" "-p:SelfContained=true" "-p:ContainerUser=1654")
+  else
+    base="$(config_get images.serving_base_cpu)"
+    props+=("-p:ContainerBaseImage=${base}")
+  fi
+  log "building ${repository}:${tag} on ${base}"
+  dotnet publish "${REPO_ROOT}/DryWet.Serving/DryWet.Serving.csproj" -c Release -r linux-x64 -t:PublishContainer "${props[@]}"
+}
+
+# build_training_image <tag> <gpu:0|1>
+build_training_image() {
+  local tag="$1" gpu="$2" repository base backend=cpu
+  repository="$(config_get images.training_repository)"
+  base="$(config_get images.training_base)"
+  [[ "$gpu" == "1" ]] && backend=cuda
+  log "building ${repository}:${tag} (TorchSharp ${backend}) on ${base}"
+  # A console app opts into SDK container support explicitly. The pipeline runs /app/DryWet.TrainingWorker.
+  dotnet publish "${REPO_ROOT}/DryWet.TrainingWorker/DryWet.TrainingWorker.csproj" -c Release -r linux-x64 -t:PublishContainer \
+    "-p:EnableSdkContainerSupport=true" \
+    "-p:TorchBackend=${backend}" \
+    "-p:ContainerBaseImage=${base}" \
+    "-p:ContainerRepository=${repository}" \
+    "-p:ContainerImageTag=${tag}"
+}
