@@ -11,6 +11,7 @@ app.UseServingPipeline();
 app.MapDefaultEndpoints();
 app.MapModelApi();
 app.MapPredictionApi();
+app.MapOpenInferenceApi();
 app.Run();
 
 public partial class Program;

@@ -139,6 +139,11 @@ internal sealed class OnnxClassifier : IDisposable
             so.InterOpNumThreads = options.InterOpThreads;
         }
 
+        if (!options.AllowSpinning)
+        {
+            so.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
+        }
+
         return so;
     }
 

@@ -239,4 +239,27 @@ public class ModelApiTests
         reload.StatusCode.ShouldBe(HttpStatusCode.InternalServerError);
         (await JsonAsync(reload)).GetProperty("reason").GetString()!.ShouldContain("3 classes");
     }
+
+    [Fact]
+    public async Task Open_inference_protocol_health_and_metadata_describe_the_served_model()
+    {
+        using var folder = new TempFolder();
+        var package = TestModels.WritePackage(folder.Sub("pkg"), TestModels.BlueVersusRed(), imgSize: 32);
+        var (app, client) = await ServingApp.StartAsync(new Dictionary<string, string?> { ["Model:Path"] = package });
+        await using var _ = app;
+
+        (await client.GetAsync("/v2/health/live", Ct)).StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await client.GetAsync("/v2/health/ready", Ct)).StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await client.GetAsync("/v2/models/dry_wet_model/ready", Ct)).StatusCode.ShouldBe(HttpStatusCode.OK);
+        (await client.GetAsync("/v2/models/other/ready", Ct)).StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        (await client.GetAsync("/v2/models/other", Ct)).StatusCode.ShouldBe(HttpStatusCode.NotFound);
+
+        var metadata = await JsonAsync(await client.GetAsync("/v2/models/dry_wet_model", Ct));
+        metadata.GetProperty("platform").GetString().ShouldBe("onnxruntime_onnx");
+        var input = metadata.GetProperty("inputs")[0];
+        input.GetProperty("name").GetString().ShouldBe(TestModels.InputName);
+        input.GetProperty("datatype").GetString().ShouldBe("FP32");
+        input.GetProperty("shape").EnumerateArray().Select(d => d.GetInt64()).ShouldBe([-1L, 3, 32, 32]);
+        metadata.GetProperty("outputs")[0].GetProperty("shape").EnumerateArray().Select(d => d.GetInt64()).ShouldBe([-1L, 2]);
+    }
 }

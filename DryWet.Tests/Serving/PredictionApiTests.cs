@@ -125,6 +125,14 @@ public class PredictionApiTests(LoadedServer server) : IClassFixture<LoadedServe
     }
 
     [Fact]
+    public async Task Predict_returns_400_when_file_is_sent_as_text_instead_of_a_file()
+    {
+        var (status, body) = await PostAsync(new MultipartFormDataContent { { new StringContent("road.jpg"), "file" } });
+        status.ShouldBe(HttpStatusCode.BadRequest);
+        body.GetProperty("error").GetString()!.ShouldContain("sent as text");
+    }
+
+    [Fact]
     public async Task Predict_returns_422_for_a_truncated_jpeg()
     {
         var jpeg = TestImages.Road(true, 256, 256);
@@ -222,6 +230,26 @@ public class PredictionApiTests(LoadedServer server) : IClassFixture<LoadedServe
         metrics.ShouldContain("endpoint=\"/predict\"");
         metrics.ShouldContain("class=\"wet\"");
         metrics.ShouldContain("provider=\"CPUExecutionProvider\"");
+    }
+
+    [Fact]
+    public async Task Predict_emits_decode_preprocess_and_inference_spans()
+    {
+        var names = new System.Collections.Concurrent.ConcurrentBag<string>();
+        using var listener = new System.Diagnostics.ActivityListener
+        {
+            ShouldListenTo = source => source.Name == "DryWet.Serving",
+            Sample = (ref System.Diagnostics.ActivityCreationOptions<System.Diagnostics.ActivityContext> _) => System.Diagnostics.ActivitySamplingResult.AllData,
+            ActivityStopped = activity => names.Add(activity.OperationName),
+        };
+        System.Diagnostics.ActivitySource.AddActivityListener(listener);
+
+        var (status, _) = await PostAsync(ServingApp.ImageForm(TestImages.Road(true)));
+
+        status.ShouldBe(HttpStatusCode.OK);
+        names.ShouldContain("decode");
+        names.ShouldContain("preprocess");
+        names.ShouldContain("inference");
     }
 
     [Fact]
