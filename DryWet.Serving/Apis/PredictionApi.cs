@@ -63,6 +63,12 @@ public static class PredictionApi
                 MemoryBufferThreshold = 8 * 1024 * 1024,
             }, cancellationToken);
             file = form.Files.GetFile(FileField);
+            if (file is null && form.ContainsKey(FileField))
+            {
+                return Reject(services, StatusCodes.Status400BadRequest, "missing_file",
+                    $"Field '{FileField}' was sent as text, not as a file upload. Send it as a file part (curl: -F \"{FileField}=@road.jpg\").");
+            }
+
             if (file is null)
             {
                 var found = form.Files.Select(f => $"'{f.Name}' (file)").Concat(form.Keys.Select(k => $"'{k}'")).ToList();

@@ -125,6 +125,14 @@ public class PredictionApiTests(LoadedServer server) : IClassFixture<LoadedServe
     }
 
     [Fact]
+    public async Task Predict_returns_400_when_file_is_sent_as_text_instead_of_a_file()
+    {
+        var (status, body) = await PostAsync(new MultipartFormDataContent { { new StringContent("road.jpg"), "file" } });
+        status.ShouldBe(HttpStatusCode.BadRequest);
+        body.GetProperty("error").GetString()!.ShouldContain("sent as text");
+    }
+
+    [Fact]
     public async Task Predict_returns_422_for_a_truncated_jpeg()
     {
         var jpeg = TestImages.Road(true, 256, 256);
