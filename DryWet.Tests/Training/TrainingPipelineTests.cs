@@ -11,6 +11,8 @@ using Microsoft.ML.OnnxRuntime.Tensors;
 namespace DryWet.Tests.Training;
 
 /// <summary>The CI-sized run: efficientnet_tiny on 64 px sample data, end to end to a model package.</summary>
+// torch's global RNG drives dropout and stochastic depth: no other TorchSharp test may run alongside.
+[Collection("TorchSharp")]
 public sealed class TrainingPipelineTests
 {
     internal static DryWetConfig CiConfig(int epochs = 8)
@@ -31,6 +33,7 @@ public sealed class TrainingPipelineTests
     [Fact]
     public async Task Training_on_sample_data_reaches_val_acc_0_9_and_writes_a_package_whose_onnx_model_classifies_fresh_images()
     {
+        DryWet.Tests.Model.TorchTestSupport.EnsureTorch();
         using var temp = new TempFolder();
         var zip = Path.Combine(temp.Path, "data.zip");
         SampleDataset.WriteZip(zip, countPerClass: 150, size: 64, seed: 5);
