@@ -15,18 +15,19 @@ namespace DryWet.Tests.Training;
 [Collection("TorchSharp")]
 public sealed class TrainingPipelineTests
 {
-    internal static DryWetConfig CiConfig(int epochs = 8)
+    internal static DryWetConfig CiConfig(int epochs = 10)
     {
         var config = new DryWetConfig();
         config.Model.Architecture = "efficientnet_tiny";
         config.Model.Dropout = 0.2;
         config.Training.ImgSize = 64;
-        config.Training.BatchSize = 16;
+        // Batch 8 (30 steps per epoch) at 3e-3 reached >= 0.95 for data seeds 5, 7, 11 and 42; batch 16 was seed-sensitive.
+        config.Training.BatchSize = 8;
         config.Training.Epochs = epochs;
         config.Training.LearningRate = 3e-3;
         // From scratch, val_acc sits at 0.5 for the first epochs while BatchNorm statistics settle: do not stop there.
         config.EarlyStopping.Patience = 5;
-        config.Scheduler.Patience = 1;
+        config.Scheduler.Patience = 2;
         return config;
     }
 
