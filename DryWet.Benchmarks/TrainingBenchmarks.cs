@@ -22,6 +22,14 @@ internal static class TrainingBenchmarks
         var batch = int.Parse(Arg("--batch", "8"));
         var steps = int.Parse(Arg("--steps", "4"));
         var source = int.Parse(Arg("--source", "640"));
+        // libtorch's OpenMP threads spin-wait: on a busy machine fewer threads can be faster (--threads 1).
+        var threads = int.Parse(Arg("--threads", "0"));
+        if (threads > 0)
+        {
+            DryWet.TrainingWorker.Model.TorchRuntime.EnsureLoaded();
+            TorchSharp.torch.set_num_threads(threads);
+        }
+
         var work = Path.Combine(Path.GetTempPath(), "drywet-bench-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(work);
         try

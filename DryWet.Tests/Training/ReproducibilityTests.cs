@@ -3,11 +3,14 @@ using DryWet.TrainingWorker.Training;
 
 namespace DryWet.Tests.Training;
 
+// torch's global RNG drives dropout and stochastic depth: no other TorchSharp test may run alongside.
+[Collection("TorchSharp")]
 public sealed class ReproducibilityTests
 {
     [Fact]
     public async Task Two_runs_with_the_same_random_seed_give_identical_metrics()
     {
+        DryWet.Tests.Model.TorchTestSupport.EnsureTorch();
         using var temp = new TempFolder();
         var zip = Path.Combine(temp.Path, "data.zip");
         SampleDataset.WriteZip(zip, countPerClass: 16, size: 40, seed: 2);

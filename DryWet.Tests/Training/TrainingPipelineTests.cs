@@ -11,26 +11,30 @@ using Microsoft.ML.OnnxRuntime.Tensors;
 namespace DryWet.Tests.Training;
 
 /// <summary>The CI-sized run: efficientnet_tiny on 64 px sample data, end to end to a model package.</summary>
+// torch's global RNG drives dropout and stochastic depth: no other TorchSharp test may run alongside.
+[Collection("TorchSharp")]
 public sealed class TrainingPipelineTests
 {
-    internal static DryWetConfig CiConfig(int epochs = 8)
+    internal static DryWetConfig CiConfig(int epochs = 10)
     {
         var config = new DryWetConfig();
         config.Model.Architecture = "efficientnet_tiny";
         config.Model.Dropout = 0.2;
         config.Training.ImgSize = 64;
-        config.Training.BatchSize = 16;
+        // Batch 8 (30 steps per epoch) at 3e-3 reached >= 0.95 for data seeds 5, 7, 11 and 42; batch 16 was seed-sensitive.
+        config.Training.BatchSize = 8;
         config.Training.Epochs = epochs;
         config.Training.LearningRate = 3e-3;
         // From scratch, val_acc sits at 0.5 for the first epochs while BatchNorm statistics settle: do not stop there.
         config.EarlyStopping.Patience = 5;
-        config.Scheduler.Patience = 1;
+        config.Scheduler.Patience = 2;
         return config;
     }
 
     [Fact]
     public async Task Training_on_sample_data_reaches_val_acc_0_9_and_writes_a_package_whose_onnx_model_classifies_fresh_images()
     {
+        DryWet.Tests.Model.TorchTestSupport.EnsureTorch();
         using var temp = new TempFolder();
         var zip = Path.Combine(temp.Path, "data.zip");
         SampleDataset.WriteZip(zip, countPerClass: 150, size: 64, seed: 5);

@@ -28,17 +28,24 @@ internal static class TrainCommand
         var data = new Option<string>("--data") { Description = "Dataset: a zip, a folder with one subfolder per class (dry/, wet/), or s3://bucket/key of a zip in the object store. Defaults to the config's data.data_path." };
         var output = new Option<DirectoryInfo>("--output") { Description = "Folder to write the model package to (replaced atomically).", Required = true };
         var noRegister = new Option<bool>("--no-register") { Description = "Track the run but do not register or promote the model." };
+        var threads = new Option<int>("--threads") { Description = "libtorch intra-op threads (0 = libtorch's default, one per core). Its OpenMP threads spin-wait: on a busy or CPU-limited machine 1 is often several times faster." };
         var command = new Command("train", "Train the dry/wet classifier, write a model package, log the run, register and promote the model.");
         command.Options.Add(config);
         command.Options.Add(data);
         command.Options.Add(output);
         command.Options.Add(noRegister);
+        command.Options.Add(threads);
         command.SetAction((parseResult, ct) => CommandErrors.RunAsync(async () =>
         {
             var settings = DryWetConfig.Load(parseResult.GetValue(config)!.FullName);
             var dataArgument = parseResult.GetValue(data) ?? settings.Data.DataPath
                 ?? throw new DryWetException("No data given: pass --data <zip|folder> or set data.data_path in the config (--data also takes s3://bucket/key).");
             TorchRuntime.EnsureLoaded();
+            if (parseResult.GetValue(threads) is > 0 and var count)
+            {
+                TorchSharp.torch.set_num_threads(count);
+            }
+
             using var host = await TrainerHost.StartAsync(ct);
             var outputDirectory = parseResult.GetValue(output)!.FullName;
             var register = !parseResult.GetValue(noRegister);

@@ -46,9 +46,11 @@ public sealed class TrainingPipeline(IExperimentTracker tracker, IClassifierBack
             using var model = backend.Create(config);
             var loader = new SampleLoader(config);
             var trainer = new Trainer(config, progress);
-            var outcome = trainer.Fit(model, loader, train, validation, dataset.Classes, device,
+            // The loop is synchronous (TorchSharp); run it on the pool so the per-epoch tracker calls never block a
+            // caller's synchronization context.
+            var outcome = await Task.Run(() => trainer.Fit(model, loader, train, validation, dataset.Classes, device,
                 m => run.LogMetricsAsync(m.ToDictionary().Select(kv => MetricPoint.Now(kv.Key, kv.Value, m.Epoch)), cancellationToken).GetAwaiter().GetResult(),
-                cancellationToken);
+                cancellationToken), cancellationToken);
 
             await run.LogMetricsAsync([MetricPoint.Now("best_val_acc", outcome.BestValAcc, outcome.BestEpoch)], cancellationToken);
             var reports = Path.Combine(work, "reports");
