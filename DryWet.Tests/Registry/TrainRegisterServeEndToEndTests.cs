@@ -27,11 +27,12 @@ public sealed class TrainRegisterServeEndToEndTests(S3rverFixture s3) : IClassFi
     {
         var home = Path.Combine(_work, "home");
         var env = new Dictionary<string, string> { ["DryWet__Home"] = home };
-        // The training tests' CI recipe (efficientnet_tiny, 64 px, 150 images per class, 8 epochs) reaches val_acc ≥ 0.9.
+        // The training tests' CI recipe (efficientnet_tiny, 64 px, batch 8, 150 images per class) reaches val_acc ≥ 0.9;
+        // one libtorch thread is the fastest on a busy 2-core machine (see docs/training.md).
         var data = SampleData(perClass: 150);
         var config = Config(epochs: 8);
 
-        var first = await TrainerProcess.RunAsync(env, Ct, "train", "--config", config, "--data", data, "--output", Path.Combine(_work, "pkg1"));
+        var first = await TrainerProcess.RunAsync(env, Ct, "train", "--threads", "1", "--config", config, "--data", data, "--output", Path.Combine(_work, "pkg1"));
         first.ExitCode.ShouldBe(0, first.StdErr + first.StdOut);
 
         using (var platform = PlatformHost.Build(home))
@@ -67,7 +68,7 @@ public sealed class TrainRegisterServeEndToEndTests(S3rverFixture s3) : IClassFi
         (await AccuracyAsync(client)).ShouldBeGreaterThanOrEqualTo(0.8, $"{info}");
 
         // The second run only has to produce a new version; one epoch keeps the suite short.
-        var second = await TrainerProcess.RunAsync(env, Ct, "train", "--config", Config(epochs: 1), "--data", data, "--output", Path.Combine(_work, "pkg2"));
+        var second = await TrainerProcess.RunAsync(env, Ct, "train", "--threads", "1", "--config", Config(epochs: 1), "--data", data, "--output", Path.Combine(_work, "pkg2"));
         second.ExitCode.ShouldBe(0, second.StdErr + second.StdOut);
 
         var deadline = DateTime.UtcNow.AddSeconds(20);
@@ -98,7 +99,7 @@ public sealed class TrainRegisterServeEndToEndTests(S3rverFixture s3) : IClassFi
         var config = Config(epochs: 1);
         mlflow.FailRegistrationWith = "model artifacts could not be copied";
 
-        var failed = await TrainerProcess.RunAsync(env, Ct, "train", "--config", config, "--data", $"s3://ml-data/{key}", "--output", Path.Combine(_work, "pkg1"));
+        var failed = await TrainerProcess.RunAsync(env, Ct, "train", "--threads", "1", "--config", config, "--data", $"s3://ml-data/{key}", "--output", Path.Combine(_work, "pkg1"));
 
         failed.ExitCode.ShouldNotBe(0);
         failed.StdErr.ShouldContain("model artifacts could not be copied");
@@ -108,7 +109,7 @@ public sealed class TrainRegisterServeEndToEndTests(S3rverFixture s3) : IClassFi
         failedRun.Tags["dataset.source"].ShouldBe($"s3://ml-data/{key}");
 
         mlflow.FailRegistrationWith = null;
-        var ok = await TrainerProcess.RunAsync(env, Ct, "train", "--config", config, "--data", $"s3://ml-data/{key}", "--output", Path.Combine(_work, "pkg2"));
+        var ok = await TrainerProcess.RunAsync(env, Ct, "train", "--threads", "1", "--config", config, "--data", $"s3://ml-data/{key}", "--output", Path.Combine(_work, "pkg2"));
 
         ok.ExitCode.ShouldBe(0, ok.StdErr + ok.StdOut);
         mlflow.VersionsOf("dry_wet_model").ShouldBe([("2", "Production", "READY")]);
