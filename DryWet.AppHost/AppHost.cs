@@ -1,3 +1,38 @@
+using DryWet.AppHost.Extensions;
+using DryWet.AppHost.Publishing;
+
 var builder = DistributedApplication.CreateBuilder(args);
-builder.AddProject<Projects.DryWet_Serving>("serving");
+
+// Backing services: MinIO (ml-data, ml-models, mlflow buckets) + MLflow containers,
+// or, in embedded mode (no container engine), one local folder shared by trainer and serving.
+var platform = builder.AddDryWetPlatform();
+
+// Training: starts only when asked ("Train now"), runs to completion, needs a GPU where one exists.
+// In the cluster: one Job running the Kubeflow pipeline's steps (download → train → upload) in the trainer image.
+builder.AddTrainer("trainer", platform, gpus: 1)
+    .PublishAsKubernetesJob(
+        mainStep: "train",
+        before: [new("download", ["download", "--output", "/work/data"])],
+        after: [new("upload", ["upload", "--model", "/work/model"])])
+    .PublishAsKubernetesName("dry-wet-model-training")
+    .WithKubernetesResources(cpu: "2", memory: "4Gi", cpuLimit: "4", memoryLimit: "8Gi");
+
+// Serving: the model API on port 5001, ready once a model is loaded.
+var adminKey = builder.AddParameter("serving-admin-key", new GenerateParameterDefault { MinLength = 24, Special = false }, secret: true, persist: true);
+builder.AddProject<Projects.DryWet_Serving>("serving")
+    .WithServingEndpoint(port: 5001)
+    .UsePlatform(platform)
+    .WithTrainedModel(platform)
+    .WithEnvironment("Serving__AdminApiKey", adminKey)
+    // Readiness on /health is also the dashboard's health check; both become Kubernetes probes.
+    .WithHttpProbe(ProbeType.Readiness, "/health", endpointName: "http")
+    .WithHttpProbe(ProbeType.Liveness, "/alive", endpointName: "http")
+    .WithReloadModelCommand(adminKey)
+    .PublishAsKubernetesName("dry-wet-model")
+    .PublishBehindGateway()
+    .WithKubernetesResources(cpu: "500m", memory: "512Mi", cpuLimit: "2", memoryLimit: "2Gi");
+
+// `aspire publish`: Kubernetes manifests (kustomize) for the platform cluster.
+builder.AddKubernetesPublishing();
+
 builder.Build().Run();

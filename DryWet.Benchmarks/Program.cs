@@ -1,8 +1,11 @@
 using DryWet.Benchmarks;
+using DryWet.Benchmarks.Serving;
 
 // One subcommand per area; each prints its own report.
 switch (args.FirstOrDefault())
 {
+    case "serving":
+        return await ServingBenchmark.RunAsync(args[1..]);
     case "training":
         return TrainingBenchmarks.Run(args[1..]);
     default:

@@ -106,6 +106,24 @@ public sealed class ImagePreprocessor
         WriteTensor(bitmap.GetPixelSpan(), 4, Options.Width * Options.Height, destination);
     }
 
+    /// <summary>
+    /// Decodes, orients, drops alpha and resizes to the configured size, as an opaque RGBA_8888 bitmap (no managed copy).
+    /// The caller disposes it. Same pixels as <see cref="Decode(ReadOnlySpan{byte})"/>.
+    /// </summary>
+    public SKBitmap DecodeBitmap(ReadOnlySpan<byte> encoded) => DecodeBitmap(encoded, Options.Width, Options.Height, out _, out _);
+
+    /// <summary>CHW tensor of an RGBA_8888 bitmap from <see cref="DecodeBitmap(ReadOnlySpan{byte})"/> (alpha ignored).</summary>
+    public void ToTensor(SKBitmap bitmap, Span<float> destinationChw)
+    {
+        ArgumentNullException.ThrowIfNull(bitmap);
+        if (bitmap.ColorType != SKColorType.Rgba8888)
+        {
+            throw new ArgumentException($"Bitmap must be RGBA_8888; it is {bitmap.ColorType}.", nameof(bitmap));
+        }
+
+        WriteTensor(bitmap.GetPixelSpan(), 4, bitmap.Width * bitmap.Height, destinationChw);
+    }
+
     private void WriteTensor(ReadOnlySpan<byte> pixels, int stride, int planeSize, Span<float> destination)
     {
         if (destination.Length < 3 * planeSize)

@@ -10,6 +10,8 @@ internal static class TrainerCommands
         yield return VersionCommand.Create();
         yield return SampleDataCommand.Create();
         yield return TrainCommand.Create();
+        yield return DownloadCommand.Create();
+        yield return UploadCommand.Create();
         yield return PipelineCommand.Create();
     }
 }

@@ -1,0 +1,35 @@
+namespace DryWet.AppHost.Extensions;
+
+/// <summary>
+/// The backing services trainer and serving use: MinIO + MLflow containers, or (embedded mode) one local folder
+/// that both processes share through the embedded adapters.
+/// </summary>
+public sealed class DryWetPlatform
+{
+    public const string DataBucket = "ml-data";
+    public const string ModelsBucket = "ml-models";
+    public const string SampleDataObject = "dry-wet-data.zip";
+
+    /// <summary>Configuration key of the embedded platform's folder (env <c>DryWet__Home</c>), shared with the services.</summary>
+    public const string HomeConfigurationKey = "DryWet:Home";
+
+    public required PlatformModeDecision Decision { get; init; }
+
+    public PlatformMode Mode => Decision.Mode;
+
+    /// <summary>The local folder of the embedded platform; also where the trainer reads its dataset in every run mode.</summary>
+    public required string Home { get; init; }
+
+    /// <summary>Extra arguments of the trainer's <c>sample-data</c> command (<c>DryWet:SampleData:Count</c>, <c>:Size</c>).</summary>
+    public IReadOnlyList<string> SampleDataArguments { get; init; } = [];
+
+    public IResourceBuilder<MinioResource>? Minio { get; init; }
+
+    public IResourceBuilder<MlflowResource>? Mlflow { get; init; }
+
+    /// <summary>The model package the trainer writes (replaced atomically by each run) and embedded serving loads.</summary>
+    public string TrainerOutputPath => Path.Combine(Home, "models", "latest");
+
+    /// <summary>Where the sample dataset lands locally: the embedded store's <c>ml-data</c> bucket.</summary>
+    public string SampleDataPath => Path.Combine(Home, "objects", DataBucket, SampleDataObject);
+}

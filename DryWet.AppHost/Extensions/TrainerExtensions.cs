@@ -1,0 +1,99 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace DryWet.AppHost.Extensions;
+
+/// <summary>
+/// The trainer (DryWet.TrainingWorker): runs one training to completion when started from the dashboard.
+/// Locally it is an executable under the TorchSharp-capable host; in container mode with
+/// <c>DryWet:Trainer:Image</c> set it is a GPU container; in the published model it is the project.
+/// </summary>
+public static class TrainerExtensions
+{
+    /// <summary>Config file the trainer trains with (relative to the AppHost folder, or absolute).</summary>
+    public const string ConfigKey = "DryWet:Trainer:Config";
+
+    /// <summary>A trainer image (e.g. built with dotnet publish -t:PublishContainer) to run as a GPU container.</summary>
+    public const string ImageKey = "DryWet:Trainer:Image";
+
+    public const string DefaultConfig = "config/tiny.yaml";
+
+    public static IResourceBuilder<IResourceWithEnvironment> AddTrainer(
+        this IDistributedApplicationBuilder builder, string name, DryWetPlatform platform, int gpus = 1)
+    {
+        var project = new Projects.DryWet_TrainingWorker();
+        var repositoryRoot = Path.GetFullPath(Path.Combine(builder.AppHostDirectory, ".."));
+        var host = new TrainerHost(repositoryRoot, Path.GetDirectoryName(project.ProjectPath)!);
+
+        if (builder.ExecutionContext.IsPublishMode)
+        {
+            // In a cluster the trainer image trains on the dataset a download step extracted into the pod's work folder.
+            var published = builder.AddProject<Projects.DryWet_TrainingWorker>(name)
+                .WithArgs("train", "--config", "config.yaml", "--data", "/work/data", "--output", "/work/model")
+                .UsePlatform(platform)
+                .WithGpuRequirement(gpus)
+                .WithExplicitStart();
+            return Generalize(published);
+        }
+
+        var config = Path.GetFullPath(builder.Configuration[ConfigKey] ?? DefaultConfig, builder.AppHostDirectory);
+        var output = platform.TrainerOutputPath;
+        var image = builder.Configuration[ImageKey];
+        if (platform.Mode == PlatformMode.Containers && !string.IsNullOrWhiteSpace(image))
+        {
+            var container = builder.AddContainer(name, image)
+                .WithBindMount(Path.GetDirectoryName(config)!, "/config", isReadOnly: true)
+                .WithBindMount(platform.Home, "/drywet")
+                .WithArgs("train", "--config", $"/config/{Path.GetFileName(config)}",
+                    "--data", $"/drywet/objects/{DryWetPlatform.DataBucket}/{DryWetPlatform.SampleDataObject}",
+                    "--output", "/drywet/models/latest")
+                .UsePlatform(platform)
+                .WithGpus(gpus)
+                .WithExplicitStart()
+                .WithTrainNowCommand()
+                .WithLoadSampleDataCommand(platform, host);
+            return Generalize(container);
+        }
+
+        var executable = builder.AddExecutable(name, "dotnet", host.ProjectDirectory,
+                "exec", host.AssemblyPath, "train", "--config", config, "--data", platform.SampleDataPath, "--output", output)
+            .WithOtlpExporter()
+            .WithEnvironment("DOTNET_ENVIRONMENT", "Development")
+            .UsePlatform(platform)
+            .WithGpuRequirement(gpus)
+            .WithExplicitStart()
+            .WithTrainNowCommand()
+            .WithLoadSampleDataCommand(platform, host);
+
+        // A first "Train now" on a fresh machine trains on the generated sample dataset instead of failing.
+        builder.Eventing.Subscribe<BeforeResourceStartedEvent>(executable.Resource, async (e, ct) =>
+        {
+            if (!File.Exists(platform.SampleDataPath))
+            {
+                var logger = e.Services.GetRequiredService<ResourceLoggerService>().GetLogger(e.Resource);
+                logger.LogInformation("No dataset at {Path}: generating the sample dataset first", platform.SampleDataPath);
+                await SampleData.LoadAsync(platform, host, logger, e.Services, ct).ConfigureAwait(false);
+            }
+        });
+
+        // The TorchSharp-capable host is resolved once, before anything starts (the compat script caches its work).
+        // A failure here must not take the dashboard down: serving still runs, the trainer's log says what to fix.
+        builder.Eventing.Subscribe<BeforeStartEvent>(async (e, _) =>
+        {
+            try
+            {
+                host.EnsureBuilt();
+                executable.WithCommand(await host.ResolveAsync().ConfigureAwait(false));
+            }
+            catch (InvalidOperationException ex)
+            {
+                e.Services.GetRequiredService<ILoggerFactory>().CreateLogger("DryWet.AppHost")
+                    .LogError("The trainer cannot start: {Reason}", ex.Message);
+            }
+        });
+        return Generalize(executable);
+    }
+
+    private static IResourceBuilder<IResourceWithEnvironment> Generalize<T>(IResourceBuilder<T> builder) where T : IResourceWithEnvironment =>
+        builder.ApplicationBuilder.CreateResourceBuilder<IResourceWithEnvironment>(builder.Resource);
+}

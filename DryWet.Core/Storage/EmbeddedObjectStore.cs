@@ -1,0 +1,99 @@
+using System.Text.RegularExpressions;
+
+namespace DryWet.Core.Storage;
+
+/// <summary>
+/// The laptop object store: buckets are folders under <c>&lt;DryWet:Home&gt;/objects</c>, keys are relative paths.
+/// Writes go through a temp file + rename, so a reader (or a crash) never sees half an object.
+/// </summary>
+public sealed partial class EmbeddedObjectStore : IObjectStore
+{
+    private readonly string _root;
+
+    public EmbeddedObjectStore(string root)
+    {
+        _root = Path.GetFullPath(root);
+    }
+
+    public string Description => $"embedded at {_root}";
+
+    public Task<bool> BucketExistsAsync(string bucket, CancellationToken cancellationToken = default)
+    {
+        ObjectKeys.ValidateBucket(bucket);
+        return Task.FromResult(Directory.Exists(BucketPath(bucket)));
+    }
+
+    public Task EnsureBucketAsync(string bucket, CancellationToken cancellationToken = default)
+    {
+        ObjectKeys.ValidateBucket(bucket);
+        Directory.CreateDirectory(BucketPath(bucket));
+        return Task.CompletedTask;
+    }
+
+    public async Task UploadFileAsync(string bucket, string key, string filePath, CancellationToken cancellationToken = default)
+    {
+        var target = ObjectPath(bucket, key);
+        if (!File.Exists(filePath))
+        {
+            throw new DryWetException($"Cannot upload '{filePath}': the file does not exist.");
+        }
+
+        await AtomicFile.CopyAsync(filePath, target, cancellationToken);
+    }
+
+    public async Task DownloadFileAsync(string bucket, string key, string filePath, CancellationToken cancellationToken = default)
+    {
+        var source = ObjectPath(bucket, key);
+        if (!File.Exists(source))
+        {
+            throw new ObjectNotFoundException(bucket, key, Description);
+        }
+
+        await AtomicFile.CopyAsync(source, filePath, cancellationToken);
+    }
+
+    public Task<IReadOnlyList<StoredObject>> ListAsync(string bucket, string prefix = "", CancellationToken cancellationToken = default)
+    {
+        ObjectKeys.ValidateBucket(bucket);
+        var bucketPath = BucketPath(bucket);
+        if (!Directory.Exists(bucketPath))
+        {
+            throw new BucketNotFoundException(bucket, Description);
+        }
+
+        IReadOnlyList<StoredObject> objects = Directory
+            .EnumerateFiles(bucketPath, "*", SearchOption.AllDirectories)
+            .Where(f => !TempFilePattern().IsMatch(Path.GetFileName(f)))
+            .Select(f => (File: new FileInfo(f), Key: Path.GetRelativePath(bucketPath, f).Replace(Path.DirectorySeparatorChar, '/')))
+            .Where(x => x.Key.StartsWith(prefix, StringComparison.Ordinal))
+            .OrderBy(x => x.Key, StringComparer.Ordinal)
+            .Select(x => new StoredObject(x.Key, x.File.Length, new DateTimeOffset(x.File.LastWriteTimeUtc, TimeSpan.Zero)))
+            .ToList();
+        return Task.FromResult(objects);
+    }
+
+    private string BucketPath(string bucket) => Path.Combine(_root, bucket);
+
+    private string ObjectPath(string bucket, string key)
+    {
+        ObjectKeys.ValidateBucket(bucket);
+        ObjectKeys.ValidateKey(key);
+        var bucketPath = BucketPath(bucket);
+        if (!Directory.Exists(bucketPath))
+        {
+            throw new BucketNotFoundException(bucket, Description);
+        }
+
+        var path = Path.GetFullPath(Path.Combine(bucketPath, key));
+        // Defence in depth: ValidateKey already rejects '..' and absolute keys.
+        if (!path.StartsWith(bucketPath + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+        {
+            throw new DryWetException($"Object key '{key}' resolves outside bucket '{bucket}'.");
+        }
+
+        return path;
+    }
+
+    [GeneratedRegex(@"^\..+\.tmp-[0-9a-f]{32}$")]
+    private static partial Regex TempFilePattern();
+}

@@ -1,0 +1,20 @@
+namespace DryWet.Core.Tracking.Mlflow;
+
+/// <summary>Tuning for <see cref="MlflowClient"/> (configuration section <c>DryWet:Mlflow</c>).</summary>
+public sealed class MlflowClientOptions
+{
+    public const string SectionName = "DryWet:Mlflow";
+
+    /// <summary>Retries of a transient failure (see <see cref="MlflowRetryPolicy"/>), with exponential backoff from <see cref="RetryDelay"/>.</summary>
+    public int MaxRetryAttempts { get; set; } = 4;
+
+    public TimeSpan RetryDelay { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Per attempt; generous because model artifacts (tens of MB) stream through the tracking server.</summary>
+    public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>How long a new model version may stay PENDING_REGISTRATION before it is deleted and registration fails.</summary>
+    public TimeSpan ReadyTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
+    public TimeSpan ReadyPollInterval { get; set; } = TimeSpan.FromSeconds(1);
+}

@@ -1,0 +1,100 @@
+using System.Net.Http.Headers;
+using System.Security.Cryptography;
+using System.Text;
+using DryWet.Serving.Inference;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+
+namespace DryWet.Serving.Apis;
+
+/// <summary><c>GET /</c>, <c>GET /model/info</c>, <c>POST /model/reload</c>: the original's model endpoints.</summary>
+public static class ModelApi
+{
+    public static IEndpointRouteBuilder MapModelApi(this IEndpointRouteBuilder app)
+    {
+        app.MapGet("/", GetStatus).WithName("HealthCheck").WithSummary("Health Check (the original's status answer; always 200)");
+
+        var model = app.MapGroup("/model").WithTags("Model");
+        model.MapGet("/info", GetInfo).WithName("ModelInfo").WithSummary("Metadata of the model being served");
+        model.MapPost("/reload", ReloadAsync).WithName("ReloadModel")
+            .WithSummary("Load the source's current model; the old one serves until the new one passed a smoke test")
+            .DisableAntiforgery();
+        return app;
+    }
+
+    internal static Ok<StatusResponse> GetStatus(ModelHost host, IOptions<ModelOptions> modelOptions, ImageVersion imageVersion)
+    {
+        var model = host.Current;
+        return TypedResults.Ok(new StatusResponse("ok", model is not null, model?.Descriptor.Version,
+            model?.Descriptor.Stage ?? modelOptions.Value.Stage, imageVersion.Value, model?.Descriptor.Name,
+            model is null ? host.UnavailableReason : null));
+    }
+
+    internal static Results<Ok<ModelInfoResponse>, NotFound<ErrorResponse>> GetInfo(ModelHost host)
+    {
+        if (host.Current is not { } model)
+        {
+            return TypedResults.NotFound(new ErrorResponse("No model loaded"));
+        }
+
+        var d = model.Descriptor;
+        return TypedResults.Ok(new ModelInfoResponse(d.Name, d.Version, d.Stage, d.Description, d.CreationTimestamp, d.LastUpdatedTimestamp,
+            model.ExecutionProvider, model.InputName, model.OutputName, model.Preprocessor.Options.Width, model.Preprocessor.Options.Height,
+            model.Labels, model.MaxBatchSize, d.Source, model.LoadedAt));
+    }
+
+    internal static async Task<Results<Ok<ReloadSucceededResponse>, JsonHttpResult<ReloadFailedResponse>, JsonHttpResult<ErrorResponse>>>
+        ReloadAsync(HttpContext context, ModelHost host, IOptions<ServingOptions> options, IHostApplicationLifetime lifetime)
+    {
+        if (!IsAuthorized(context.Request, options.Value.AdminApiKey))
+        {
+            context.Response.Headers.WWWAuthenticate = "Bearer";
+            return TypedResults.Json(new ErrorResponse("Reloading the model requires the admin key: send 'Authorization: Bearer <Serving:AdminApiKey>'."),
+                statusCode: StatusCodes.Status401Unauthorized);
+        }
+
+        // Not the request's token: a client that gives up must not abort a reload half-way.
+        var result = await host.ReloadAsync(lifetime.ApplicationStopping);
+        if (result.Succeeded && result.Serving is { } model)
+        {
+            return TypedResults.Ok(new ReloadSucceededResponse("Model reloaded successfully", model.Descriptor.Version, "success",
+                model.Descriptor.Name, result.PreviousVersion));
+        }
+
+        return TypedResults.Json(new ReloadFailedResponse("Failed to reload model", "error", result.Error ?? "unknown", result.Serving?.Descriptor.Version),
+            statusCode: StatusCodes.Status500InternalServerError);
+    }
+
+    private static bool IsAuthorized(HttpRequest request, string? adminKey)
+    {
+        if (string.IsNullOrEmpty(adminKey))
+        {
+            return true;
+        }
+
+        if (!AuthenticationHeaderValue.TryParse(request.Headers.Authorization.ToString(), out var header)
+            || !header.Scheme.Equals("Bearer", StringComparison.OrdinalIgnoreCase) || header.Parameter is null)
+        {
+            return false;
+        }
+
+        // Compare hashes: constant time whatever the lengths.
+        return CryptographicOperations.FixedTimeEquals(
+            SHA256.HashData(Encoding.UTF8.GetBytes(header.Parameter)), SHA256.HashData(Encoding.UTF8.GetBytes(adminKey)));
+    }
+}
+
+/// <summary>The serving image's version: <c>Serving:ImageVersion</c>, else <c>version.txt</c> beside the app, else "unknown".</summary>
+public sealed record ImageVersion(string Value)
+{
+    public static ImageVersion Resolve(ServingOptions options)
+    {
+        if (!string.IsNullOrWhiteSpace(options.ImageVersion))
+        {
+            return new ImageVersion(options.ImageVersion.Trim());
+        }
+
+        var file = Path.Combine(AppContext.BaseDirectory, "version.txt");
+        return new ImageVersion(File.Exists(file) && File.ReadAllText(file).Trim() is { Length: > 0 } text ? text : "unknown");
+    }
+}

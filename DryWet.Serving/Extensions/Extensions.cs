@@ -1,0 +1,106 @@
+using System.Text.Json;
+using DryWet.Core;
+using DryWet.Serving.Apis;
+using DryWet.Serving.Inference;
+using DryWet.Serving.Models;
+using DryWet.Serving.Telemetry;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Extensions.Options;
+using Scalar.AspNetCore;
+
+namespace DryWet.Serving.Extensions;
+
+public static class Extensions
+{
+    /// <summary>Options, the model source, the model host with background startup load, readiness, telemetry, JSON, OpenAPI.</summary>
+    public static IHostApplicationBuilder AddApplicationServices(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.Configure<ServingOptions>(builder.Configuration.GetSection(ServingOptions.SectionName));
+        services.Configure<ModelOptions>(builder.Configuration.GetSection(ModelOptions.SectionName));
+
+        services.AddSingleton<ServingTelemetry>();
+        services.AddSingleton(sp => ImageVersion.Resolve(sp.GetRequiredService<IOptions<ServingOptions>>().Value));
+        // The registry adapter (embedded or MLflow) is chosen by ConnectionStrings:mlflow; resolved only when used.
+        builder.AddModelRegistry();
+        services.AddSingleton<IModelSource>(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<ModelOptions>>().Value;
+            var source = options.Source.ToLowerInvariant();
+            if (source == "auto")
+            {
+                source = string.IsNullOrWhiteSpace(options.Path) ? "registry" : "local";
+            }
+
+            return source switch
+            {
+                "local" => ActivatorUtilities.CreateInstance<LocalPackageModelSource>(sp),
+                "registry" => ActivatorUtilities.CreateInstance<RegistryModelSource>(sp),
+                _ => throw new DryWetException($"Model:Source = '{options.Source}' is not supported; use 'auto', 'local' (with Model:Path) or 'registry'."),
+            };
+        });
+        services.AddSingleton<ModelLoader>();
+        services.AddSingleton<ModelHost>();
+        services.AddHostedService<ModelStartupService>();
+        services.AddHealthChecks().AddCheck<ModelReadyHealthCheck>("model", tags: ["ready"]);
+
+        services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower);
+        services.AddOpenApi();
+        services.AddProblemDetails();
+        return builder;
+    }
+
+    /// <summary>Listens on <see cref="ServingOptions.DefaultPort"/> (5001, as the original) unless a URL or port is configured.</summary>
+    public static WebApplicationBuilder UseDefaultServingPort(this WebApplicationBuilder builder)
+    {
+        var configured = !string.IsNullOrEmpty(builder.Configuration["urls"])
+            || !string.IsNullOrEmpty(builder.Configuration["http_ports"])
+            || !string.IsNullOrEmpty(builder.Configuration["https_ports"])
+            || builder.Configuration.GetSection("Kestrel:Endpoints").GetChildren().Any();
+        if (!configured)
+        {
+            var port = builder.Configuration.GetValue($"{ServingOptions.SectionName}:{nameof(ServingOptions.DefaultPort)}", 5001);
+            builder.WebHost.UseUrls($"http://0.0.0.0:{port}");
+        }
+
+        return builder;
+    }
+
+    /// <summary>Request metrics, JSON errors for anything unexpected, the model-info gauge, OpenAPI + Scalar in Development.</summary>
+    public static WebApplication UseServingPipeline(this WebApplication app)
+    {
+        app.UseMiddleware<RequestMetricsMiddleware>();
+        app.UseExceptionHandler(error => error.Run(async context =>
+        {
+            var exception = context.Features.Get<IExceptionHandlerFeature>()?.Error;
+            var (status, message) = exception is BadHttpRequestException bad
+                ? (bad.StatusCode, bad.Message)
+                : (StatusCodes.Status500InternalServerError, "An unexpected error occurred.");
+            context.Response.StatusCode = status;
+            await context.Response.WriteAsJsonAsync(new ErrorResponse(message));
+        }));
+
+        // Empty 4xx/5xx answers from routing (404, 405, 415 for a non-multipart /predict) get a JSON error body too.
+        app.UseStatusCodePages(async status =>
+        {
+            var context = status.HttpContext;
+            var message = context.Response.StatusCode == StatusCodes.Status415UnsupportedMediaType
+                ? $"Content-Type '{context.Request.ContentType ?? "(none)"}' is not supported: send multipart/form-data with the image in the field '{PredictionApi.FileField}'."
+                : $"{context.Request.Method} {context.Request.Path}: {ReasonPhrases.GetReasonPhrase(context.Response.StatusCode)}.";
+            await context.Response.WriteAsJsonAsync(new ErrorResponse(message));
+        });
+
+        var host = app.Services.GetRequiredService<ModelHost>();
+        app.Services.GetRequiredService<ServingTelemetry>().ObserveModel(() =>
+            host.Current is { } m ? (m.Descriptor.Name, m.Descriptor.Version, m.ExecutionProvider) : null);
+
+        if (app.Environment.IsDevelopment())
+        {
+            app.MapOpenApi();
+            app.MapScalarApiReference();
+        }
+
+        return app;
+    }
+}

@@ -1,0 +1,54 @@
+using DryWet.Core;
+using DryWet.Serving.Models;
+using Microsoft.Extensions.Options;
+
+namespace DryWet.Serving.Inference;
+
+/// <summary>
+/// Loads the model in the background at startup, so the server answers (/, /alive, /health = not ready, /predict = 503
+/// with the reason) even while loading takes long or fails. Until a model loads it retries (Model:RetryInterval,
+/// doubling up to a minute), so a registry or object store that comes up later needs no restart. With
+/// Model:PollInterval set and a registry source, it then reloads (atomically, via the host) whenever the alias moves.
+/// </summary>
+internal sealed class ModelStartupService(ModelHost host, IModelSource source, IOptions<ModelOptions> options, ILogger<ModelStartupService> logger)
+    : BackgroundService
+{
+    private static readonly TimeSpan MaxRetryInterval = TimeSpan.FromMinutes(1);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await Task.Yield();
+        var settings = options.Value;
+        var delay = settings.RetryInterval > TimeSpan.Zero ? settings.RetryInterval : TimeSpan.FromSeconds(5);
+        while (host.Current is null && !(await host.ReloadAsync(stoppingToken)).Succeeded)
+        {
+            logger.LogWarning("No model loaded from {Source}; retrying in {Seconds:F0} s.", source.Description, delay.TotalSeconds);
+            await Task.Delay(delay, stoppingToken);
+            delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, MaxRetryInterval.Ticks));
+        }
+
+        if (settings.PollInterval <= TimeSpan.Zero || source is not IWatchableModelSource watchable)
+        {
+            return;
+        }
+
+        using var timer = new PeriodicTimer(settings.PollInterval);
+        while (await timer.WaitForNextTickAsync(stoppingToken))
+        {
+            try
+            {
+                var latest = await watchable.PeekVersionAsync(stoppingToken);
+                if (latest is not null && latest != host.Current?.Descriptor.Version)
+                {
+                    logger.LogInformation("{Source} now points at version {Version}; reloading.", source.Description, latest);
+                    await host.ReloadAsync(stoppingToken);
+                }
+            }
+            catch (Exception ex) when (ex is DryWetException or HttpRequestException)
+            {
+                // Keep serving the current model; the next tick asks again.
+                logger.LogWarning("Polling {Source} failed: {Error}", source.Description, ex.Message);
+            }
+        }
+    }
+}

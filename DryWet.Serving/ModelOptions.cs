@@ -1,0 +1,61 @@
+namespace DryWet.Serving;
+
+/// <summary>Which model to serve and how to run it, section <c>Model</c> (env <c>Model__Path</c>, …).</summary>
+public sealed class ModelOptions
+{
+    public const string SectionName = "Model";
+
+    /// <summary>
+    /// Model source: "auto" (default: "local" when <see cref="Path"/> is set, else "registry"), "local" (a package
+    /// directory at <see cref="Path"/>) or "registry" (<see cref="Name"/>@<see cref="Alias"/>, else the newest version in
+    /// <see cref="Stage"/>, from the MLflow registry when ConnectionStrings:mlflow is set, else the embedded one).
+    /// </summary>
+    public string Source { get; set; } = "auto";
+
+    /// <summary>Local package directory: MLmodel (onnx flavor) + model.onnx [+ config.yaml, labels.json].</summary>
+    public string? Path { get; set; }
+
+    /// <summary>Registered model name to serve; reported name (the original: dry_wet_model).</summary>
+    public string Name { get; set; } = "dry_wet_model";
+
+    /// <summary>Reported stage of a local package; the registry source's fallback stage (the original: Production).</summary>
+    public string Stage { get; set; } = "Production";
+
+    /// <summary>Registry alias to serve (falls back to <see cref="Stage"/> when the alias is not set).</summary>
+    public string Alias { get; set; } = "production";
+
+    /// <summary>How often to ask the registry whether the alias moved and reload when it did; zero (default) = never.</summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.Zero;
+
+    /// <summary>First wait before retrying when no model could be loaded (doubles up to a minute), e.g. while MLflow starts.</summary>
+    public TimeSpan RetryInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Reported version of a local package; default: the first 12 hex digits of model.onnx's SHA-256.</summary>
+    public string? Version { get; set; }
+
+    /// <summary>"auto" (CUDA when available, else CPU, logged), "cuda" (fail when unavailable) or "cpu".</summary>
+    public string ExecutionProvider { get; set; } = "auto";
+
+    public int CudaDeviceId { get; set; }
+
+    /// <summary>ONNX Runtime intra-op threads; 0 = one per core.</summary>
+    public int IntraOpThreads { get; set; }
+
+    /// <summary>ONNX Runtime inter-op threads; 0 = ONNX Runtime's default.</summary>
+    public int InterOpThreads { get; set; }
+
+    /// <summary>
+    /// ONNX Runtime intra-op threads spin while waiting for work (its default). Off saves CPU between batches for
+    /// request decoding at some latency cost; measure with the benchmark before changing.
+    /// </summary>
+    public bool AllowSpinning { get; set; } = true;
+
+    /// <summary>Requests queued together are run as one batch of up to this many images (models with a dynamic batch axis).</summary>
+    public int MaxBatchSize { get; set; } = 8;
+
+    /// <summary>How long the batcher waits for more requests once one is queued; 0 = run what is queued now.</summary>
+    public double MaxBatchDelayMilliseconds { get; set; }
+
+    /// <summary>Number of inference loops sharing the session; 1 keeps ONNX Runtime's threads from competing.</summary>
+    public int ConcurrentRuns { get; set; } = 1;
+}

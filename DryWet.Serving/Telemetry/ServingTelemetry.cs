@@ -1,0 +1,88 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+
+namespace DryWet.Serving.Telemetry;
+
+/// <summary>
+/// Meter and ActivitySource "DryWet.Serving" (exported by ServiceDefaults as "DryWet.*"; Prometheus on /metrics).
+/// Names follow the peers (BentoML's <c>*_request_total</c>/<c>*_request_duration_seconds</c>, KServe's
+/// preprocess/predict histograms).
+/// </summary>
+public sealed class ServingTelemetry : IDisposable
+{
+    public const string Name = "DryWet.Serving";
+
+    /// <summary>Spans: decode, preprocess, inference.</summary>
+    public static readonly ActivitySource ActivitySource = new(Name);
+
+    private static readonly IReadOnlyList<double> LatencyBuckets =
+        [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 10];
+
+    private readonly Meter _meter;
+    private readonly Counter<long> _requests;
+    private readonly Histogram<double> _requestDuration;
+    private readonly Histogram<double> _decodeDuration;
+    private readonly Histogram<double> _preprocessDuration;
+    private readonly Histogram<double> _inferenceDuration;
+    private readonly Histogram<int> _batchSize;
+    private readonly Counter<long> _predictions;
+    private readonly Counter<long> _reloads;
+    private readonly Counter<long> _rejectedImages;
+    private Func<(string Name, string Version, string Provider)?> _modelInfo = () => null;
+
+    public ServingTelemetry(IMeterFactory meterFactory)
+    {
+        _meter = meterFactory.Create(Name);
+        _requests = _meter.CreateCounter<long>("drywet_requests_total", description: "HTTP requests by endpoint and status code.");
+        _requestDuration = Seconds("drywet_request_duration_seconds", "HTTP request latency by endpoint and status code.");
+        _decodeDuration = Seconds("drywet_decode_duration_seconds", "Image decode + orientation + resize time.");
+        _preprocessDuration = Seconds("drywet_preprocess_duration_seconds", "Whole image-to-tensor time (decode included).");
+        _inferenceDuration = Seconds("drywet_inference_duration_seconds", "ONNX Runtime time per batch.");
+        _batchSize = _meter.CreateHistogram<int>("drywet_batch_size", description: "Images per inference batch.",
+            advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32] });
+        _predictions = _meter.CreateCounter<long>("drywet_predictions_total", description: "Predictions by predicted class.");
+        _reloads = _meter.CreateCounter<long>("drywet_model_reloads_total", description: "Model loads by outcome (success, failure).");
+        _rejectedImages = _meter.CreateCounter<long>("drywet_rejected_images_total", description: "Inputs refused with 4xx, by reason.");
+        _meter.CreateObservableGauge("drywet_model_info", ObserveModelInfo,
+            description: "1 for the model being served, labelled with name, version and execution provider.");
+    }
+
+    private Histogram<double> Seconds(string name, string description) =>
+        _meter.CreateHistogram(name, unit: "s", description: description,
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LatencyBuckets });
+
+    internal void ObserveModel(Func<(string Name, string Version, string Provider)?> modelInfo) => _modelInfo = modelInfo;
+
+    private IEnumerable<Measurement<int>> ObserveModelInfo()
+    {
+        if (_modelInfo() is { } info)
+        {
+            yield return new Measurement<int>(1, new("name", info.Name), new("version", info.Version), new("provider", info.Provider));
+        }
+    }
+
+    public void RecordRequest(string endpoint, int status, double seconds)
+    {
+        var tags = new TagList { { "endpoint", endpoint }, { "status", status } };
+        _requests.Add(1, tags);
+        _requestDuration.Record(seconds, tags);
+    }
+
+    public void RecordDecode(double seconds) => _decodeDuration.Record(seconds);
+
+    public void RecordPreprocess(double seconds) => _preprocessDuration.Record(seconds);
+
+    public void RecordInference(double seconds, int batchSize)
+    {
+        _inferenceDuration.Record(seconds);
+        _batchSize.Record(batchSize);
+    }
+
+    public void RecordPrediction(string label) => _predictions.Add(1, new KeyValuePair<string, object?>("class", label));
+
+    public void RecordReload(bool success) => _reloads.Add(1, new KeyValuePair<string, object?>("outcome", success ? "success" : "failure"));
+
+    public void RecordRejectedImage(string reason) => _rejectedImages.Add(1, new KeyValuePair<string, object?>("reason", reason));
+
+    public void Dispose() => _meter.Dispose();
+}

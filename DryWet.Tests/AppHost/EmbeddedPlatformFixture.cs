@@ -1,0 +1,48 @@
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Testing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace DryWet.Tests.AppHost;
+
+/// <summary>
+/// The real AppHost started in embedded mode (no Docker needed) on a fresh home folder, with a small sample dataset
+/// (100 images per class, 48 px) and the tiny training config.
+/// </summary>
+public sealed class EmbeddedPlatformFixture : IAsyncLifetime
+{
+    public const string AdminKey = "e2e-admin-key";
+
+    public string Home { get; } = Path.Combine(Path.GetTempPath(), $"drywet-e2e-{Guid.NewGuid():N}");
+
+    public DistributedApplication App { get; private set; } = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.DryWet_AppHost>(
+            ["--DryWet:Mode=embedded", $"--DryWet:Home={Home}", "--DryWet:SampleData:Count=100", "--DryWet:SampleData:Size=48",
+             $"--Parameters:serving-admin-key={AdminKey}"],
+            timeout.Token);
+        App = await builder.BuildAsync(timeout.Token);
+        await App.StartAsync(timeout.Token);
+        await App.ResourceNotifications.WaitForResourceAsync("serving", KnownResourceStates.Running, timeout.Token);
+    }
+
+    public async Task<ExecuteCommandResult> ExecuteCommandAsync(string resource, string command, CancellationToken ct) =>
+        await App.Services.GetRequiredService<ResourceCommandService>().ExecuteCommandAsync(resource, command, ct);
+
+    public async ValueTask DisposeAsync()
+    {
+        if (App is not null)
+        {
+            await App.StopAsync();
+            await App.DisposeAsync();
+        }
+
+        if (Directory.Exists(Home))
+        {
+            Directory.Delete(Home, recursive: true);
+        }
+    }
+}

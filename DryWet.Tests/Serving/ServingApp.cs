@@ -1,0 +1,106 @@
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+
+namespace DryWet.Tests.Serving;
+
+/// <summary>The real DryWet.Serving app on a real Kestrel socket (random loopback port), configured by settings.</summary>
+// Any type of the Serving assembly names it; `Program` is ambiguous here (the AppHost has one too).
+public sealed class ServingApp : WebApplicationFactory<DryWet.Serving.ServingOptions>
+{
+    private static readonly SemaphoreSlim StartLock = new(1, 1);
+    private readonly IReadOnlyDictionary<string, string?> _settings;
+
+    public ServingApp(IReadOnlyDictionary<string, string?> settings)
+    {
+        _settings = settings;
+        UseKestrel(0);
+    }
+
+    /// <summary>Starts the server and returns a client for it.</summary>
+    public static async Task<(ServingApp App, HttpClient Client)> StartAsync(IReadOnlyDictionary<string, string?> settings, bool waitForModel = true)
+    {
+        var app = new ServingApp(settings);
+        // Minimal-hosting factories intercept the host being built through a process-wide DiagnosticListener; two
+        // starting at once (parallel test classes) can grab each other's host. Start one at a time.
+        await StartLock.WaitAsync();
+        try
+        {
+            app.StartServer();
+        }
+        finally
+        {
+            StartLock.Release();
+        }
+
+        var client = app.CreateClient();
+        client.Timeout = TimeSpan.FromSeconds(60);
+        if (waitForModel)
+        {
+            await app.WaitForModelAsync(client);
+        }
+
+        return (app, client);
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Development");
+        builder.UseSetting("Model:IntraOpThreads", "1");
+        foreach (var (key, value) in _settings)
+        {
+            builder.UseSetting(key, value);
+        }
+    }
+
+    public async Task WaitForModelAsync(HttpClient client)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            var status = await client.GetFromJsonAsync<JsonElement>("/");
+            if (status.GetProperty("model_loaded").GetBoolean())
+            {
+                return;
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"The model did not load within 30 s: {status}");
+            }
+
+            await Task.Delay(50);
+        }
+    }
+
+    public static MultipartFormDataContent ImageForm(byte[] image, string field = "file", string fileName = "road.jpg", string contentType = "image/jpeg")
+    {
+        var content = new ByteArrayContent(image);
+        content.Headers.ContentType = new MediaTypeHeaderValue(contentType);
+        return new MultipartFormDataContent { { content, field, fileName } };
+    }
+}
+
+/// <summary>A temp folder deleted at the end of a test.</summary>
+public sealed class TempFolder : IDisposable
+{
+    public string Path { get; } = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"drywet-serving-{Guid.NewGuid():N}");
+
+    public TempFolder() => Directory.CreateDirectory(Path);
+
+    public string Sub(string name) => System.IO.Path.Combine(Path, name);
+
+    public void Dispose()
+    {
+        try
+        {
+            Directory.Delete(Path, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Best effort: a file still mapped by a disposing session is removed with the OS temp folder later.
+        }
+    }
+}

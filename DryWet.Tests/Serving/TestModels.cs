@@ -1,0 +1,132 @@
+using DryWet.Core.Configuration;
+using DryWet.Core.Packaging;
+using Google.Protobuf;
+using Onnx;
+
+namespace DryWet.Tests.Serving;
+
+/// <summary>
+/// Tiny ONNX classifiers with known answers, built with OnnxSharp's protobuf types: global average pool → Gemm, so
+/// logit(wet) − logit(dry) = 2k × (mean blue − mean red) in normalized units: "wet when blue outweighs red".
+/// Tensor names are deliberately unusual; spatial size fixed or dynamic; logits or probabilities.
+/// </summary>
+public static class TestModels
+{
+    public const string InputName = "serving_default/pixels:0";
+    public const string OutputName = "StatefulPartitionedCall/scores";
+
+    /// <param name="size">Fixed H×W, or null for dynamic H and W.</param>
+    /// <param name="fixedBatch">Fixed batch size, or null for a dynamic batch axis.</param>
+    public static byte[] BlueVersusRed(float k = 4f, int? size = null, bool probabilities = false, int? fixedBatch = null)
+    {
+        var graph = new GraphProto { Name = "blue_vs_red" };
+        graph.Input.Add(Tensor(InputName, Dim(fixedBatch, "batch"), Dim(3, null), Dim(size, "height"), Dim(size, "width")));
+        graph.Initializer.Add(Floats("dense/kernel", [3, 2], [k, -k, 0, 0, -k, k]));
+        graph.Initializer.Add(Floats("dense/bias", [2], [0, 0]));
+        graph.Node.Add(Node("GlobalAveragePool", [InputName], ["pooled"]));
+        graph.Node.Add(Node("Flatten", ["pooled"], ["features"], ("axis", 1)));
+        var logits = probabilities ? "logits" : OutputName;
+        graph.Node.Add(Node("Gemm", ["features", "dense/kernel", "dense/bias"], [logits]));
+        if (probabilities)
+        {
+            graph.Node.Add(Node("Softmax", [logits], [OutputName], ("axis", 1)));
+        }
+
+        graph.Output.Add(Tensor(OutputName, Dim(fixedBatch, "batch"), Dim(2, null)));
+        return Model(graph);
+    }
+
+    /// <summary>The expected wet probability for an image whose normalized channel means are given.</summary>
+    public static double WetProbability(float k, float meanRed, float meanBlue)
+    {
+        var diff = 2 * k * (meanBlue - meanRed);
+        return 1 / (1 + Math.Exp(-diff));
+    }
+
+    internal static byte[] Model(GraphProto graph)
+    {
+        var model = new ModelProto { IrVersion = 8, ProducerName = "drywet-tests", Graph = graph };
+        model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = 13 });
+        return model.ToByteArray();
+    }
+
+    internal static TensorShapeProto.Types.Dimension Dim(int? value, string? symbol) =>
+        value is { } v ? new TensorShapeProto.Types.Dimension { DimValue = v } : new TensorShapeProto.Types.Dimension { DimParam = symbol };
+
+    internal static ValueInfoProto Tensor(string name, params TensorShapeProto.Types.Dimension[] dims)
+    {
+        var shape = new TensorShapeProto();
+        shape.Dim.AddRange(dims);
+        return new ValueInfoProto
+        {
+            Name = name,
+            Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float, Shape = shape } },
+        };
+    }
+
+    internal static TensorProto Floats(string name, long[] dims, float[] values)
+    {
+        var tensor = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Float };
+        tensor.Dims.AddRange(dims);
+        tensor.FloatData.AddRange(values);
+        return tensor;
+    }
+
+    internal static NodeProto Node(string op, string[] inputs, string[] outputs, params (string Name, object Value)[] attributes)
+    {
+        var node = new NodeProto { OpType = op, Name = $"{op}_{outputs[0]}" };
+        node.Input.AddRange(inputs);
+        node.Output.AddRange(outputs);
+        foreach (var (name, value) in attributes)
+        {
+            node.Attribute.Add(value switch
+            {
+                int i => new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = i },
+                long[] ints => IntsAttribute(name, ints),
+                float f => new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Float, F = f },
+                _ => throw new ArgumentException($"Unsupported attribute {name}: {value}"),
+            });
+        }
+
+        return node;
+    }
+
+    private static AttributeProto IntsAttribute(string name, long[] values)
+    {
+        var attribute = new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Ints };
+        attribute.Ints.AddRange(values);
+        return attribute;
+    }
+
+    /// <summary>Writes a DryWet package (MLmodel, model.onnx, config.yaml, labels.json) with the given image size.</summary>
+    public static string WritePackage(string directory, byte[] onnx, int imgSize = 32, float[]? mean = null, float[]? std = null)
+    {
+        var onnxPath = Path.Combine(Path.GetTempPath(), $"drywet-test-{Guid.NewGuid():N}.onnx");
+        File.WriteAllBytes(onnxPath, onnx);
+        try
+        {
+            var config = DryWetConfig.Default;
+            config.Training.ImgSize = imgSize;
+            config.Normalization.Mean = mean ?? [0.5f, 0.5f, 0.5f];
+            config.Normalization.Std = std ?? [0.25f, 0.25f, 0.25f];
+            ModelPackage.Write(directory, new ModelPackageContents(onnxPath, config, ["dry", "wet"],
+                new Dictionary<string, double> { ["best_val_acc"] = 1.0 }, new Dictionary<string, string>(),
+                RunId: "test-run", InputName: InputName, OutputName: OutputName));
+            return directory;
+        }
+        finally
+        {
+            File.Delete(onnxPath);
+        }
+    }
+
+    /// <summary>A foreign package: a bare MLmodel (onnx flavor) and the ONNX file, no config.yaml or labels.json.</summary>
+    public static string WriteForeignPackage(string directory, byte[] onnx, string onnxFileName = "classifier.onnx")
+    {
+        Directory.CreateDirectory(directory);
+        File.WriteAllBytes(Path.Combine(directory, onnxFileName), onnx);
+        File.WriteAllText(Path.Combine(directory, "MLmodel"),
+            $"artifact_path: model\nflavors:\n  onnx:\n    data: {onnxFileName}\n    onnx_version: 1.15.0\nmlflow_version: 2.20.3\n");
+        return directory;
+    }
+}

@@ -1,0 +1,30 @@
+using DryWet.Core.Storage;
+
+namespace DryWet.Tests.Storage;
+
+/// <summary>The object-store contract against the embedded (folders on disk) store.</summary>
+public sealed class EmbeddedObjectStoreTests : ObjectStoreContractTests
+{
+    private readonly string _root = TestFolders.NewTempDirectory("embedded-objects");
+    private readonly EmbeddedObjectStore _store;
+
+    public EmbeddedObjectStoreTests()
+    {
+        _store = new EmbeddedObjectStore(_root);
+        Directory.CreateDirectory(Path.Combine(_root, Bucket));
+    }
+
+    protected override IObjectStore Store => _store;
+
+    [Fact]
+    public async Task Objects_are_plain_files_under_the_bucket_folder_and_temp_files_are_never_listed()
+    {
+        var source = Path.Combine(_root, "src.txt");
+        File.WriteAllText(source, "hello");
+        await _store.UploadFileAsync(Bucket, "data/x.txt", source, TestContext.Current.CancellationToken);
+        File.WriteAllText(Path.Combine(_root, Bucket, "data", $".y.txt.tmp-{Guid.NewGuid():N}"), "partial");
+
+        File.ReadAllText(Path.Combine(_root, Bucket, "data", "x.txt")).ShouldBe("hello");
+        (await _store.ListAsync(Bucket, "data/", TestContext.Current.CancellationToken)).Select(o => o.Key).ShouldBe(["data/x.txt"]);
+    }
+}

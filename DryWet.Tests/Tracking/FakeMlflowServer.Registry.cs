@@ -1,0 +1,248 @@
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace DryWet.Tests.Tracking;
+
+// Registry (model_registry.proto) and artifact proxy (mlflow_artifacts.proto) of the fake MLflow server.
+public sealed partial class FakeMlflowServer
+{
+    private static readonly string[] Stages = ["None", "Staging", "Production", "Archived"];
+    private readonly Dictionary<string, RegisteredModel> _models = new(StringComparer.Ordinal);
+
+    private void MapRegistry(RouteGroupBuilder api)
+    {
+        api.MapPost("/registered-models/create", (JsonObject body) => Locked(() =>
+        {
+            var name = Str(body, "name");
+            if (string.IsNullOrEmpty(name))
+            {
+                return Error(MlflowErrors.InvalidParameterValue, "Registered model name cannot be empty.");
+            }
+
+            if (_models.ContainsKey(name))
+            {
+                return Error(MlflowErrors.ResourceAlreadyExists, $"Registered Model (name={name}) already exists.");
+            }
+
+            _models[name] = new RegisteredModel(name, Now()) { Description = Str(body, "description") ?? "" };
+            return Ok(new JsonObject { ["registered_model"] = _models[name].ToJson() });
+        }));
+
+        api.MapGet("/registered-models/get", (string? name) => Locked(() =>
+            WithModel(name, m => Ok(new JsonObject { ["registered_model"] = m.ToJson() }))));
+
+        api.MapPost("/model-versions/create", (JsonObject body) => Locked(() => WithModel(Str(body, "name"), m =>
+        {
+            var source = Str(body, "source") ?? "";
+            if (source.Split('/').Contains(".."))
+            {
+                return Error(MlflowErrors.InvalidParameterValue, $"Invalid model version source: '{source}'.");
+            }
+
+            var runId = Str(body, "run_id");
+            if (runId is not null && !_runs.ContainsKey(runId))
+            {
+                return Error(MlflowErrors.ResourceDoesNotExist, $"Run with id={runId} not found");
+            }
+
+            var version = new Version(m.Name, (m.Versions.Count + 1).ToString(), Now(), source, runId)
+            {
+                Description = Str(body, "description") ?? "",
+                PollsUntilDone = PendingPolls,
+                FailWith = FailRegistrationWith,
+            };
+            m.Versions.Add(version);
+            return Ok(new JsonObject { ["model_version"] = version.ToJson(m) });
+        })));
+
+        api.MapGet("/model-versions/get", (string? name, string? version) => Locked(() => WithVersion(name, version, (m, v) =>
+        {
+            v.Advance();
+            return Ok(new JsonObject { ["model_version"] = v.ToJson(m) });
+        })));
+
+        api.MapPost("/model-versions/transition-stage", (JsonObject body) => Locked(() => WithVersion(Str(body, "name"), Str(body, "version"), (m, v) =>
+        {
+            if (body["archive_existing_versions"] is null)
+            {
+                return Error(MlflowErrors.InvalidParameterValue, "Missing value for required parameter 'archive_existing_versions'.");
+            }
+
+            var stage = Stages.FirstOrDefault(s => string.Equals(s, Str(body, "stage"), StringComparison.OrdinalIgnoreCase));
+            if (stage is null)
+            {
+                return Error(MlflowErrors.InvalidParameterValue, $"Invalid Model Version stage: {Str(body, "stage")}. Value must be one of None, Staging, Production, Archived.");
+            }
+
+            var archive = body["archive_existing_versions"]!.GetValue<bool>();
+            if (archive && stage is not ("Staging" or "Production"))
+            {
+                return Error(MlflowErrors.InvalidParameterValue, $"Model version transition cannot archive existing model versions because '{stage}' is not an Active stage.");
+            }
+
+            if (archive)
+            {
+                foreach (var other in m.Versions.Where(o => o != v && o.Stage == stage))
+                {
+                    other.Stage = "Archived";
+                    other.Updated = Now();
+                }
+            }
+
+            v.Stage = stage;
+            v.Updated = Now();
+            return Ok(new JsonObject { ["model_version"] = v.ToJson(m) });
+        })));
+
+        api.MapPost("/registered-models/alias", (JsonObject body) => Locked(() => WithVersion(Str(body, "name"), Str(body, "version"), (m, v) =>
+        {
+            m.Aliases[Str(body, "alias")!] = v.Number;
+            return Ok(new JsonObject());
+        })));
+
+        api.MapGet("/registered-models/alias", (string? name, string? alias) => Locked(() => WithModel(name, m =>
+            alias is not null && m.Aliases.TryGetValue(alias, out var number) && m.Versions.FirstOrDefault(v => v.Number == number) is { } v
+                ? Ok(new JsonObject { ["model_version"] = v.ToJson(m) })
+                : Error(MlflowErrors.ResourceDoesNotExist, $"Registered model alias {alias} not found."))));
+
+        api.MapPost("/registered-models/get-latest-versions", (JsonObject body) => Locked(() => WithModel(Str(body, "name"), m =>
+        {
+            var stages = body["stages"]?.AsArray().Select(s => s!.GetValue<string>()).ToList() ?? [];
+            var latest = m.Versions.Where(v => v.Status == "READY")
+                .Where(v => stages.Count == 0 || stages.Contains(v.Stage, StringComparer.OrdinalIgnoreCase))
+                .GroupBy(v => v.Stage).Select(g => g.MaxBy(v => int.Parse(v.Number))!);
+            return Ok(new JsonObject { ["model_versions"] = new JsonArray(latest.Select(v => (JsonNode?)v.ToJson(m)).ToArray()) });
+        })));
+
+        api.MapPatch("/model-versions/update", (JsonObject body) => Locked(() => WithVersion(Str(body, "name"), Str(body, "version"), (m, v) =>
+        {
+            v.Description = Str(body, "description") ?? v.Description;
+            v.Updated = Now();
+            return Ok(new JsonObject { ["model_version"] = v.ToJson(m) });
+        })));
+
+        api.MapDelete("/model-versions/delete", ([Microsoft.AspNetCore.Mvc.FromBody] JsonObject body) => Locked(() => WithVersion(Str(body, "name"), Str(body, "version"), (m, v) =>
+        {
+            m.Versions.Remove(v);
+            foreach (var alias in m.Aliases.Where(a => a.Value == v.Number).Select(a => a.Key).ToList())
+            {
+                m.Aliases.Remove(alias);
+            }
+
+            return Ok(new JsonObject());
+        })));
+
+        api.MapGet("/model-versions/get-download-uri", (string? name, string? version) => Locked(() =>
+            WithVersion(name, version, (_, v) => Ok(new JsonObject { ["artifact_uri"] = v.Source }))));
+    }
+
+    private void MapArtifactProxy(WebApplication app)
+    {
+        const string prefix = "/api/2.0/mlflow-artifacts/artifacts";
+        app.MapPut(prefix + "/{**path}", async (string path, HttpRequest request) =>
+        {
+            using var buffer = new MemoryStream();
+            await request.Body.CopyToAsync(buffer);
+            lock (_gate)
+            {
+                _artifacts[path] = buffer.ToArray();
+            }
+
+            return Ok(new JsonObject());
+        });
+
+        app.MapGet(prefix + "/{**path}", (string path) => Locked(() =>
+            _artifacts.TryGetValue(path, out var bytes)
+                ? Results.Bytes(bytes, "application/octet-stream")
+                : Error(MlflowErrors.ResourceDoesNotExist, $"File {path} does not exist.")));
+
+        // handlers.py _list_artifacts_mlflow_artifacts answers base names.
+        app.MapGet(prefix, (string? path) => Locked(() => Ok(new JsonObject
+        {
+            ["files"] = new JsonArray(ListDirectory(path ?? "")
+                .Select(f => (JsonNode?)new JsonObject { ["path"] = f.Name, ["is_dir"] = f.IsDir, ["file_size"] = f.IsDir ? null : (long?)f.Size })
+                .ToArray()),
+        })));
+    }
+
+    /// <summary>Paths stored by the proxy, for assertions.</summary>
+    public IReadOnlyList<string> ArtifactPaths
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _artifacts.Keys.Order(StringComparer.Ordinal).ToList();
+            }
+        }
+    }
+
+    private static string ProxyPath(string artifactUri) => artifactUri["mlflow-artifacts:".Length..].Trim('/');
+
+    private IEnumerable<(string Name, bool IsDir, long Size)> ListDirectory(string dir)
+    {
+        var prefix = dir.Trim('/') is { Length: > 0 } d ? d + "/" : "";
+        return _artifacts.Where(a => a.Key.StartsWith(prefix, StringComparison.Ordinal))
+            .Select(a => (Tail: a.Key[prefix.Length..], Size: a.Value.LongLength))
+            .GroupBy(a => a.Tail.Split('/')[0])
+            .Select(g => (g.Key, g.Any(x => x.Tail.Contains('/')), g.Any(x => x.Tail.Contains('/')) ? 0 : g.First().Size))
+            .OrderBy(f => f.Key, StringComparer.Ordinal);
+    }
+
+    private IResult WithModel(string? name, Func<RegisteredModel, IResult> action) =>
+        name is not null && _models.TryGetValue(name, out var model)
+            ? action(model)
+            : Error(MlflowErrors.ResourceDoesNotExist, $"Registered Model with name={name} not found");
+
+    private IResult WithVersion(string? name, string? version, Func<RegisteredModel, Version, IResult> action) =>
+        WithModel(name, m => m.Versions.FirstOrDefault(v => v.Number == version) is { } v
+            ? action(m, v)
+            : Error(MlflowErrors.ResourceDoesNotExist, $"Model Version (name={name}, version={version}) not found"));
+
+    private sealed class RegisteredModel(string name, long created)
+    {
+        public string Name => name;
+        public string Description { get; set; } = "";
+        public List<Version> Versions { get; } = [];
+        public Dictionary<string, string> Aliases { get; } = [];
+
+        public JsonObject ToJson() => new()
+        {
+            ["name"] = name, ["creation_timestamp"] = created, ["last_updated_timestamp"] = created, ["description"] = Description,
+            ["aliases"] = new JsonArray(Aliases.Select(a => (JsonNode?)new JsonObject { ["alias"] = a.Key, ["version"] = a.Value }).ToArray()),
+            ["latest_versions"] = new JsonArray(Versions.GroupBy(v => v.Stage).Select(g => (JsonNode?)g.Last().ToJson(this)).ToArray()),
+        };
+    }
+
+    private sealed class Version(string name, string number, long creationTimestamp, string source, string? runId)
+    {
+        private readonly long _created = creationTimestamp;
+
+        public string Number => number;
+        public string Source => source;
+        public string Stage { get; set; } = "None";
+        public string Description { get; set; } = "";
+        public long Updated { get; set; } = creationTimestamp;
+        public int PollsUntilDone { get; set; }
+        public string? FailWith { get; set; }
+        public string Status { get; private set; } = "PENDING_REGISTRATION";
+
+        public void Advance()
+        {
+            if (Status == "PENDING_REGISTRATION" && PollsUntilDone-- <= 0)
+            {
+                Status = FailWith is null ? "READY" : "FAILED_REGISTRATION";
+            }
+        }
+
+        public JsonObject ToJson(RegisteredModel model) => new()
+        {
+            ["name"] = name, ["version"] = number, ["creation_timestamp"] = _created, ["last_updated_timestamp"] = Updated,
+            ["user_id"] = "", ["current_stage"] = Stage, ["description"] = Description, ["source"] = source, ["run_id"] = runId,
+            ["status"] = Status, ["status_message"] = Status == "FAILED_REGISTRATION" ? FailWith : null,
+            ["aliases"] = new JsonArray(model.Aliases.Where(a => a.Value == number).Select(a => (JsonNode?)a.Key).ToArray()),
+        };
+    }
+}

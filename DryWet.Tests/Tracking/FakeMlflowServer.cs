@@ -1,0 +1,375 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace DryWet.Tests.Tracking;
+
+/// <summary>
+/// A FAKE MLflow tracking server. It exists only because a real MLflow server (Python) cannot run here (no PyPI, no
+/// Docker). It follows MLflow's REST API 2.0 as documented in mlflow/protos/service.proto, model_registry.proto,
+/// mlflow_artifacts.proto and mlflow/server/handlers.py (summarised in docs/reference/kfp-mlflow-rest.md §4):
+/// snake_case JSON, int64 as numbers, enums as strings, errors as {"error_code","message"} with MLflow's statuses
+/// (RESOURCE_DOES_NOT_EXIST 404, RESOURCE_ALREADY_EXISTS 400, INVALID_PARAMETER_VALUE 400), POST bodies rejected
+/// without Content-Type application/json, log-batch limits enforced, the artifact proxy, and a registry with aliases,
+/// stages and PENDING_REGISTRATION → READY. State is in memory. Fault injection: <see cref="FailNextRequests"/>.
+/// </summary>
+public sealed partial class FakeMlflowServer : IAsyncDisposable
+{
+    private readonly object _gate = new();
+    private readonly WebApplication _app;
+    private readonly List<Experiment> _experiments = [new("0", "Default", "mlflow-artifacts:/0")];
+    private readonly Dictionary<string, Run> _runs = [];
+    private readonly Dictionary<string, byte[]> _artifacts = new(StringComparer.Ordinal);
+    private int _failuresLeft;
+    private int _failureStatus;
+
+    private FakeMlflowServer(WebApplication app) => _app = app;
+
+    public Uri BaseAddress { get; private set; } = null!;
+
+    /// <summary>Every request seen: method, path, Content-Type. Lets tests check what the client sent.</summary>
+    public List<(string Method, string Path, string? ContentType)> Requests { get; } = [];
+
+    /// <summary>How many model-versions/get polls a new version stays PENDING_REGISTRATION.</summary>
+    public int PendingPolls { get; set; } = 1;
+
+    /// <summary>When set, new versions end FAILED_REGISTRATION with this message instead of READY.</summary>
+    public string? FailRegistrationWith { get; set; }
+
+    /// <summary>The next <paramref name="count"/> requests get <paramref name="status"/> with a plain-text body (a proxy or overloaded server).</summary>
+    public void FailNextRequests(int count, int status = 503)
+    {
+        lock (_gate)
+        {
+            _failuresLeft = count;
+            _failureStatus = status;
+        }
+    }
+
+    /// <param name="port">0 = any free port; a fixed port lets a test start "the server that was down".</param>
+    public static async Task<FakeMlflowServer> StartAsync(int port = 0)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
+        builder.Logging.ClearProviders();
+        var app = builder.Build();
+        var server = new FakeMlflowServer(app);
+        server.Map(app);
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        server.BaseAddress = new Uri(address.TrimEnd('/') + "/");
+        return server;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+
+    private void Map(WebApplication app)
+    {
+        app.Use(async (context, next) =>
+        {
+            int status;
+            lock (_gate)
+            {
+                Requests.Add((context.Request.Method, context.Request.Path.Value ?? "", context.Request.ContentType));
+                status = _failuresLeft > 0 ? _failureStatus : 0;
+                if (_failuresLeft > 0)
+                {
+                    _failuresLeft--;
+                }
+            }
+
+            if (status != 0)
+            {
+                context.Response.StatusCode = status;
+                await context.Response.WriteAsync("upstream temporarily unavailable");
+                return;
+            }
+
+            // mlflow/server/validation.py _validate_content_type: JSON POSTs need application/json (parameters allowed).
+            if (context.Request.Method == "POST" && context.Request.Path.StartsWithSegments("/api/2.0/mlflow")
+                && context.Request.ContentType?.Split(';')[0].Trim() != "application/json")
+            {
+                await Error(MlflowErrors.InvalidParameterValue, "Bad Request. Content-Type must be one of ['application/json'].").ExecuteAsync(context);
+                return;
+            }
+
+            await next(context);
+        });
+
+        var api = app.MapGroup("/api/2.0/mlflow");
+        MapTracking(api);
+        MapRegistry(api);
+        MapArtifactProxy(app);
+    }
+
+    private void MapTracking(RouteGroupBuilder api)
+    {
+        api.MapGet("/experiments/get-by-name", (string? experiment_name) => Locked(() =>
+            _experiments.FirstOrDefault(e => e.Name == experiment_name) is { } e
+                ? Ok(new JsonObject { ["experiment"] = e.ToJson() })
+                : Error(MlflowErrors.ResourceDoesNotExist, $"Could not find experiment with name '{experiment_name}'")));
+
+        api.MapPost("/experiments/create", (JsonObject body) => Locked(() =>
+        {
+            var name = Str(body, "name");
+            if (string.IsNullOrEmpty(name))
+            {
+                return Error(MlflowErrors.InvalidParameterValue, "Missing value for required parameter 'name'.");
+            }
+
+            if (_experiments.Any(e => e.Name == name))
+            {
+                return Error(MlflowErrors.ResourceAlreadyExists, $"Experiment '{name}' already exists.");
+            }
+
+            var id = _experiments.Count.ToString();
+            _experiments.Add(new Experiment(id, name, Str(body, "artifact_location") ?? $"mlflow-artifacts:/{id}"));
+            return Ok(new JsonObject { ["experiment_id"] = id });
+        }));
+
+        api.MapPost("/runs/create", (JsonObject body) => Locked(() =>
+        {
+            var experiment = _experiments.FirstOrDefault(e => e.Id == Str(body, "experiment_id"));
+            if (experiment is null)
+            {
+                return Error(MlflowErrors.ResourceDoesNotExist, $"No Experiment with id={Str(body, "experiment_id")} exists");
+            }
+
+            var runId = Guid.NewGuid().ToString("N");
+            var run = new Run(runId, experiment.Id, Str(body, "run_name") ?? "", body["start_time"]?.GetValue<long>() ?? Now(),
+                $"{experiment.ArtifactLocation}/{runId}/artifacts");
+            foreach (var tag in body["tags"]?.AsArray() ?? [])
+            {
+                run.Tags[Str(tag!, "key")!] = Str(tag!, "value") ?? "";
+            }
+
+            _runs[runId] = run;
+            return Ok(new JsonObject { ["run"] = run.ToJson() });
+        }));
+
+        api.MapGet("/runs/get", (string? run_id) => Locked(() =>
+            WithRun(run_id, run => Ok(new JsonObject { ["run"] = run.ToJson() }))));
+
+        api.MapPost("/runs/update", (JsonObject body) => Locked(() => WithRun(Str(body, "run_id"), run =>
+        {
+            var status = Str(body, "status");
+            if (status is not null && status is not ("RUNNING" or "SCHEDULED" or "FINISHED" or "FAILED" or "KILLED"))
+            {
+                return Error(MlflowErrors.InvalidParameterValue, $"Invalid value \"{status}\" for parameter 'status'.");
+            }
+
+            run.Status = status ?? run.Status;
+            run.EndTime = body["end_time"]?.GetValue<long>() ?? run.EndTime;
+            return Ok(new JsonObject { ["run_info"] = run.InfoJson() });
+        })));
+
+        api.MapPost("/runs/log-batch", (JsonObject body) => Locked(() => WithRun(Str(body, "run_id"), run => LogBatch(run, body))));
+
+        api.MapPost("/runs/set-tag", (JsonObject body) => Locked(() => WithRun(Str(body, "run_id"), run =>
+        {
+            run.Tags[Str(body, "key")!] = Str(body, "value") ?? "";
+            return Ok(new JsonObject());
+        })));
+
+        api.MapPost("/runs/log-model", (JsonObject body) => Locked(() => WithRun(Str(body, "run_id"), run =>
+        {
+            // handlers.py _log_model: model_json must parse and carry these keys.
+            JsonObject? model;
+            try
+            {
+                model = JsonNode.Parse(Str(body, "model_json") ?? "")?.AsObject();
+            }
+            catch (JsonException)
+            {
+                model = null;
+            }
+
+            var missing = new[] { "artifact_path", "flavors", "utc_time_created", "run_id" }.Where(k => model?[k] is null).ToList();
+            if (model is null || missing.Count > 0)
+            {
+                return Error(MlflowErrors.InvalidParameterValue, $"Model json is missing mandatory fields: {string.Join(", ", missing)}");
+            }
+
+            var history = run.Tags.TryGetValue("mlflow.log-model.history", out var h) ? JsonNode.Parse(h)!.AsArray() : [];
+            history.Add(model);
+            run.Tags["mlflow.log-model.history"] = history.ToJsonString();
+            return Ok(new JsonObject());
+        })));
+
+        api.MapGet("/metrics/get-history", (string? run_id, string? metric_key) => Locked(() => WithRun(run_id, run =>
+            Ok(new JsonObject { ["metrics"] = new JsonArray(run.Metrics.Where(m => m.Key == metric_key).Select(m => m.ToJson()).ToArray()) }))));
+
+        api.MapGet("/artifacts/list", (string? run_id, string? path) => Locked(() => WithRun(run_id, run =>
+        {
+            var root = ProxyPath(run.ArtifactUri);
+            var files = ListDirectory(path is null ? root : $"{root}/{path}")
+                .Select(f => new JsonObject { ["path"] = path is null ? f.Name : $"{path}/{f.Name}", ["is_dir"] = f.IsDir, ["file_size"] = f.IsDir ? null : (long?)f.Size });
+            return Ok(new JsonObject { ["root_uri"] = run.ArtifactUri, ["files"] = new JsonArray(files.ToArray<JsonNode?>()) });
+        })));
+    }
+
+    private IResult LogBatch(Run run, JsonObject body)
+    {
+        var metrics = body["metrics"]?.AsArray() ?? [];
+        var parameters = body["params"]?.AsArray() ?? [];
+        var tags = body["tags"]?.AsArray() ?? [];
+        // mlflow/utils/validation.py _validate_batch_log_limits.
+        if (metrics.Count > 1000 || parameters.Count > 100 || tags.Count > 100 || metrics.Count + parameters.Count + tags.Count > 1000)
+        {
+            return Error(MlflowErrors.InvalidParameterValue,
+                $"A batch logging request can contain at most 1000 metrics, 100 params, 100 tags and 1000 entities in total; got {metrics.Count} metrics, {parameters.Count} params, {tags.Count} tags.");
+        }
+
+        foreach (var p in parameters)
+        {
+            var key = Str(p!, "key")!;
+            var value = Str(p!, "value") ?? "";
+            if (run.Params.TryGetValue(key, out var existing) && existing != value)
+            {
+                return Error(MlflowErrors.InvalidParameterValue,
+                    $"Changing param values is not allowed. Param with key='{key}' was already logged with value='{existing}' for run ID='{run.Id}'. Attempted logging new value '{value}'.");
+            }
+        }
+
+        foreach (var m in metrics)
+        {
+            if (m!["timestamp"] is null || m["value"] is null)
+            {
+                return Error(MlflowErrors.InvalidParameterValue, "Missing value for required parameter 'metrics[i].timestamp' or 'metrics[i].value'.");
+            }
+        }
+
+        foreach (var p in parameters)
+        {
+            run.Params[Str(p!, "key")!] = Str(p!, "value") ?? "";
+        }
+
+        foreach (var t in tags)
+        {
+            run.Tags[Str(t!, "key")!] = Str(t!, "value") ?? "";
+        }
+
+        foreach (var m in metrics)
+        {
+            var metric = new Metric(Str(m!, "key")!, m!["value"]!.GetValue<double>(), m["timestamp"]!.GetValue<long>(), m["step"]?.GetValue<long>() ?? 0);
+            // The SQL store's primary key makes an identical point a no-op.
+            if (!run.Metrics.Contains(metric))
+            {
+                run.Metrics.Add(metric);
+            }
+        }
+
+        return Ok(new JsonObject());
+    }
+
+    private IResult WithRun(string? runId, Func<Run, IResult> action) =>
+        runId is not null && _runs.TryGetValue(runId, out var run)
+            ? action(run)
+            : Error(MlflowErrors.ResourceDoesNotExist, $"Run with id={runId} not found");
+
+    private IResult Locked(Func<IResult> action)
+    {
+        lock (_gate)
+        {
+            return action();
+        }
+    }
+
+    private static string? Str(JsonNode node, string key) => node[key]?.GetValue<string>();
+
+    private static long Now() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+
+    // Proto JSON leaves unset fields out (EmitUnpopulated false).
+    private static IResult Ok(JsonObject body) => Results.Text(WithoutNulls(body).ToJsonString(), "application/json");
+
+    private static JsonNode WithoutNulls(JsonNode node)
+    {
+        if (node is JsonObject obj)
+        {
+            foreach (var key in obj.Where(kv => kv.Value is null).Select(kv => kv.Key).ToList())
+            {
+                obj.Remove(key);
+            }
+
+            foreach (var (_, value) in obj)
+            {
+                WithoutNulls(value!);
+            }
+        }
+        else if (node is JsonArray array)
+        {
+            foreach (var item in array)
+            {
+                WithoutNulls(item!);
+            }
+        }
+
+        return node;
+    }
+
+    private static IResult Error((string Code, int Status) error, string message) =>
+        Results.Text(new JsonObject { ["error_code"] = error.Code, ["message"] = message }.ToJsonString(), "application/json", statusCode: error.Status);
+
+    private sealed record Experiment(string Id, string Name, string ArtifactLocation)
+    {
+        public JsonObject ToJson() => new()
+        {
+            ["experiment_id"] = Id, ["name"] = Name, ["artifact_location"] = ArtifactLocation, ["lifecycle_stage"] = "active",
+            ["creation_time"] = 1700000000000, ["last_update_time"] = 1700000000000,
+        };
+    }
+
+    private sealed record Metric(string Key, double Value, long Timestamp, long Step)
+    {
+        public JsonObject ToJson() => new() { ["key"] = Key, ["value"] = Value, ["timestamp"] = Timestamp, ["step"] = Step };
+    }
+
+    private sealed class Run(string id, string experimentId, string name, long startTime, string artifactUri)
+    {
+        public string Id => id;
+        public string ArtifactUri => artifactUri;
+        public string Status { get; set; } = "RUNNING";
+        public long? EndTime { get; set; }
+        public Dictionary<string, string> Params { get; } = [];
+        public Dictionary<string, string> Tags { get; } = [];
+        public List<Metric> Metrics { get; } = [];
+
+        public JsonObject InfoJson() => new()
+        {
+            ["run_id"] = id, ["run_uuid"] = id, ["run_name"] = name, ["experiment_id"] = experimentId, ["user_id"] = "",
+            ["status"] = Status, ["start_time"] = startTime, ["end_time"] = EndTime, ["artifact_uri"] = artifactUri, ["lifecycle_stage"] = "active",
+        };
+
+        public JsonObject ToJson() => new()
+        {
+            ["info"] = InfoJson(),
+            ["data"] = new JsonObject
+            {
+                // runs/get returns the latest value per metric key.
+                ["metrics"] = new JsonArray(Metrics.GroupBy(m => m.Key).Select(g => (JsonNode?)g.MaxBy(m => (m.Step, m.Timestamp))!.ToJson()).ToArray()),
+                ["params"] = new JsonArray(Params.Select(p => (JsonNode?)new JsonObject { ["key"] = p.Key, ["value"] = p.Value }).ToArray()),
+                ["tags"] = new JsonArray(Tags.Select(t => (JsonNode?)new JsonObject { ["key"] = t.Key, ["value"] = t.Value }).ToArray()),
+            },
+            ["inputs"] = new JsonObject(),
+        };
+    }
+}
+
+/// <summary>MLflow error codes with their HTTP statuses (mlflow/exceptions.py ERROR_CODE_TO_HTTP_STATUS).</summary>
+internal static class MlflowErrors
+{
+    public static readonly (string, int) ResourceDoesNotExist = ("RESOURCE_DOES_NOT_EXIST", 404);
+    public static readonly (string, int) ResourceAlreadyExists = ("RESOURCE_ALREADY_EXISTS", 400);
+    public static readonly (string, int) InvalidParameterValue = ("INVALID_PARAMETER_VALUE", 400);
+}

@@ -1,0 +1,31 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace DryWet.TrainingWorker.Platform;
+
+/// <summary>
+/// The trainer's composition root: configuration from environment variables (ConnectionStrings__minio,
+/// ConnectionStrings__mlflow, DryWet__Home, as Aspire and Kubernetes pass them), service defaults (telemetry), and the
+/// platform adapters. Logs go to stderr so stdout stays the command's output.
+/// </summary>
+internal static class TrainerHost
+{
+    public static async Task<IHost> StartAsync(CancellationToken cancellationToken)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+        {
+            ApplicationName = "drywet-trainer",
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
+        builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+        builder.Logging.AddFilter("Microsoft", LogLevel.Warning).AddFilter("System", LogLevel.Warning).AddFilter("Polly", LogLevel.Warning);
+        builder.AddServiceDefaults();
+        builder.AddDryWetPlatform();
+        var host = builder.Build();
+        await host.StartAsync(cancellationToken);
+        return host;
+    }
+}
