@@ -85,4 +85,33 @@ public sealed class TrainerCliTests
         exit.ShouldBe(2);
         error.ShouldContain("--count = 0");
     }
+
+    [Fact]
+    public async Task Sample_data_then_train_writes_a_package_and_logs_one_line_per_epoch_when_redirected()
+    {
+        using var temp = new TempFolder();
+        var zip = Path.Combine(temp.Path, "data.zip");
+        (await Trainer("sample-data", "--output", zip, "--count", "12", "--size", "40")).ExitCode.ShouldBe(0);
+        var config = Path.Combine(temp.Path, "config.yaml");
+        await File.WriteAllTextAsync(config, """
+            model:
+              architecture: efficientnet_tiny
+            training:
+              img_size: 32
+              batch_size: 8
+              epochs: 2
+            """, TestContext.Current.CancellationToken);
+        var output = Path.Combine(temp.Path, "model");
+
+        var (exit, stdout, error) = await Trainer("train", "--config", config, "--data", zip, "--output", output, "--threads", "1");
+
+        exit.ShouldBe(0, error);
+        stdout.ShouldContain(" epoch=1 train_loss=");
+        stdout.ShouldContain(" epoch=2 train_loss=");
+        stdout.ShouldContain("train 20, validation 4");
+        var package = DryWet.Core.Packaging.ModelPackage.Load(output);
+        package.Labels.ShouldBe(["dry", "wet"]);
+        package.Config.Model.Architecture.ShouldBe("efficientnet_tiny");
+        File.ReadAllText(Path.Combine(output, "classification_report.txt")).ShouldContain("weighted avg");
+    }
 }
