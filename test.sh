@@ -9,4 +9,7 @@ configuration="${CONFIGURATION:-Release}"
 dotnet_host="$(eng/torchsharp-compat.sh)"
 
 dotnet build DryWet.sln -c "$configuration" -nologo -clp:ErrorsOnly
+
+# Fewer GCs while TorchSharp trains (see eng/trainer.sh); child trainer processes inherit it.
+export DOTNET_GCgen0size="${DOTNET_GCgen0size:-0x10000000}"
 "$dotnet_host" "DryWet.Tests/bin/$configuration/net10.0/linux-x64/DryWet.Tests.dll" -noColor "$@"

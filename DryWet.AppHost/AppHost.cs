@@ -22,7 +22,6 @@ var adminKey = builder.AddParameter("serving-admin-key", new GenerateParameterDe
 builder.AddProject<Projects.DryWet_Serving>("serving")
     .WithServingEndpoint(port: 5001)
     .UsePlatform(platform)
-    .WithTrainedModel(platform)
     .WithEnvironment("Serving__AdminApiKey", adminKey)
     // Readiness on /health is also the dashboard's health check; both become Kubernetes probes.
     .WithHttpProbe(ProbeType.Readiness, "/health", endpointName: "http")

@@ -27,7 +27,10 @@ public sealed class DryWetPlatform
 
     public IResourceBuilder<MlflowResource>? Mlflow { get; init; }
 
-    /// <summary>The model package the trainer writes (replaced atomically by each run) and embedded serving loads.</summary>
+    /// <summary>
+    /// The model package the trainer also writes locally (replaced atomically by each run); serving does not read it:
+    /// it resolves the registered model (alias <c>production</c>) from the registry, as on the platform.
+    /// </summary>
     public string TrainerOutputPath => Path.Combine(Home, "models", "latest");
 
     /// <summary>Where the sample dataset lands locally: the embedded store's <c>ml-data</c> bucket.</summary>

@@ -14,13 +14,4 @@ public static class ServingExtensions
             endpoint.Port = port;
             endpoint.IsExternal = true;
         }, createIfNotExists: true);
-
-    /// <summary>
-    /// Embedded mode: serving loads the package the trainer writes (<c>Model__Source=local</c>, <c>Model__Path</c>), so
-    /// "Train now" then "Reload model" serves the new model. Container mode leaves the model source to serving's settings.
-    /// </summary>
-    public static IResourceBuilder<ProjectResource> WithTrainedModel(this IResourceBuilder<ProjectResource> serving, DryWetPlatform platform) =>
-        platform.Mode == PlatformMode.Embedded
-            ? serving.WithEnvironment("Model__Source", "local").WithEnvironment("Model__Path", platform.TrainerOutputPath)
-            : serving;
 }

@@ -53,16 +53,18 @@ public class EmbeddedModeModelTests
     }
 
     [Fact]
-    public async Task Serving_loads_the_package_the_trainer_writes()
+    public async Task Serving_resolves_the_registered_model_like_on_the_platform()
     {
         await using var builder = await AppHostModel.CreateAsync("embedded");
-        var modelPath = Path.Combine(Path.GetTempPath(), "drywet-model-tests", "models", "latest");
 
+        // No Model__Path: serving resolves dry_wet_model@production (stage Production as fallback) from the
+        // embedded registry the trainer registers into, exactly as it does against MLflow.
         var servingEnvironment = await builder.Resource<ProjectResource>("serving").PublishedEnvironmentAsync();
-        servingEnvironment["Model__Source"].ShouldBe("local");
-        servingEnvironment["Model__Path"].ShouldBe(modelPath);
+        servingEnvironment.Keys.ShouldNotContain("Model__Path");
+        servingEnvironment.Keys.ShouldNotContain("Model__Source");
         var trainerArgs = await builder.Resource<ExecutableResource>("trainer").PublishedArgsAsync();
-        trainerArgs[Array.IndexOf(trainerArgs, "--output") + 1].ShouldBe(modelPath);
+        trainerArgs[Array.IndexOf(trainerArgs, "--output") + 1]
+            .ShouldBe(Path.Combine(Path.GetTempPath(), "drywet-model-tests", "models", "latest"));
     }
 
     [Fact]

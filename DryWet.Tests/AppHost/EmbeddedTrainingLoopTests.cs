@@ -1,17 +1,18 @@
-using System.IO.Compression;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
 using DryWet.AppHost.Extensions;
+using DryWet.TrainingWorker.Data;
 
 namespace DryWet.Tests.AppHost;
 
 /// <summary>
 /// The whole loop through the real AppHost in embedded mode, no Docker: "Train now" on a fresh home (the sample
-/// dataset is generated first) → the trainer runs to completion under the TorchSharp host → reload on serving →
-/// images of both classes predicted through serving's endpoint.
+/// dataset is generated first) → the trainer runs to completion under the TorchSharp host, registers and promotes
+/// the model in the embedded registry → reload on serving resolves it → fresh images of both classes predicted
+/// through serving's endpoint.
 /// </summary>
 public class EmbeddedTrainingLoopTests(EmbeddedPlatformFixture platform) : IClassFixture<EmbeddedPlatformFixture>
 {
@@ -35,14 +36,19 @@ public class EmbeddedTrainingLoopTests(EmbeddedPlatformFixture platform) : IClas
         reloaded.IsSuccessStatusCode.ShouldBeTrue(await reloaded.Content.ReadAsStringAsync(ct));
         await platform.App.ResourceNotifications.WaitForResourceHealthyAsync("serving", ct);
 
-        using var dataset = ZipFile.OpenRead(Path.Combine(platform.Home, "objects", "ml-data", "dry-wet-data.zip"));
+        // Serving resolved what the trainer registered: dry_wet_model, version 1, promoted to Production.
+        var info = JsonDocument.Parse(await http.GetStringAsync("/model/info", ct)).RootElement;
+        info.GetProperty("model_name").GetString().ShouldBe("dry_wet_model");
+        info.GetProperty("model_version").GetString().ShouldBe("1");
+        info.GetProperty("model_stage").GetString().ShouldBe("Production");
+
+        // Fresh images the model has never seen (seeds far from the sample dataset's), 5 of each class.
         var results = new List<(string Expected, string Predicted)>();
-        foreach (var label in new[] { "dry", "wet" })
+        for (var i = 0; i < 10; i++)
         {
-            foreach (var entry in dataset.Entries.Where(e => e.FullName.StartsWith(label + "/", StringComparison.Ordinal) && e.Length > 0).Take(5))
-            {
-                results.Add((label, await PredictAsync(http, entry, ct)));
-            }
+            var wet = i % 2 == 1;
+            var image = SyntheticRoadGenerator.DrawJpeg(wet, 96, seed: 700_000 + i);
+            results.Add((wet ? "wet" : "dry", await PredictAsync(http, image, ct)));
         }
 
         var correct = results.Count(r => r.Expected == r.Predicted);
@@ -52,15 +58,12 @@ public class EmbeddedTrainingLoopTests(EmbeddedPlatformFixture platform) : IClas
         correct.ShouldBeGreaterThanOrEqualTo(8, summary);
     }
 
-    private static async Task<string> PredictAsync(HttpClient http, ZipArchiveEntry entry, CancellationToken ct)
+    private static async Task<string> PredictAsync(HttpClient http, byte[] jpeg, CancellationToken ct)
     {
-        await using var image = entry.Open();
-        using var buffer = new MemoryStream();
-        await image.CopyToAsync(buffer, ct);
         using var form = new MultipartFormDataContent();
-        var file = new ByteArrayContent(buffer.ToArray());
+        var file = new ByteArrayContent(jpeg);
         file.Headers.ContentType = new MediaTypeHeaderValue("image/jpeg");
-        form.Add(file, "file", entry.Name);
+        form.Add(file, "file", "road.jpg");
 
         using var response = await http.PostAsync("/predict", form, ct);
         var body = await response.Content.ReadAsStringAsync(ct);
