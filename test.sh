@@ -1,13 +1,26 @@
 #!/usr/bin/env bash
-# The test command (README). Builds the solution and runs DryWet.Tests under a dotnet host that can load
-# TorchSharp on this machine (eng/torchsharp-compat.sh; the plain dotnet where libstdc++ is new enough).
-# Extra arguments go to the xUnit v3 runner, e.g. ./test.sh -class "DryWet.Tests.Serving.*"
+# The test command (README): installs what the tests need when it is missing, builds the solution and runs
+# DryWet.Tests under a dotnet host that can load TorchSharp on this machine (eng/torchsharp-compat.sh; the plain
+# dotnet where libstdc++ is new enough). Extra arguments go to the xUnit v3 runner, e.g.
+#   ./test.sh -namespace DryWet.Tests.Serving        ./test.sh -class DryWet.Tests.Model.OnnxExportTests
 set -euo pipefail
 cd "$(dirname "$0")"
 
 configuration="${CONFIGURATION:-Release}"
-dotnet_host="$(eng/torchsharp-compat.sh)"
 
+# Test prerequisites: shellcheck (lints every shell script), a real S3 server (s3rver, npm), kubectl (client only,
+# for `kubectl kustomize`; preinstalled on the build machines).
+if ! command -v shellcheck >/dev/null; then
+  sudo_cmd=""; [[ $(id -u) -ne 0 ]] && sudo_cmd="sudo"
+  echo "test.sh: installing shellcheck (apt-get)" >&2
+  $sudo_cmd apt-get install -y -qq shellcheck >/dev/null || { $sudo_cmd apt-get update -qq && $sudo_cmd apt-get install -y -qq shellcheck >/dev/null; }
+fi
+if [[ ! -d eng/s3rver/node_modules/s3rver ]]; then
+  echo "test.sh: installing s3rver (npm ci --prefix eng/s3rver)" >&2
+  npm ci --prefix eng/s3rver --no-audit --no-fund --loglevel=error >&2
+fi
+
+dotnet_host="$(eng/torchsharp-compat.sh)"
 dotnet build DryWet.sln -c "$configuration" -nologo -clp:ErrorsOnly
 
 # Fewer GCs while TorchSharp trains (see eng/trainer.sh); child trainer processes inherit it.

@@ -90,8 +90,17 @@ internal sealed class OnnxClassifier : IDisposable
         // After CUDA failed once in "auto" mode, later loads go straight to CPU (no repeated native error spam).
         if (provider == "cuda" || (provider == "auto" && Volatile.Read(ref s_cudaFallbackLogged) == 0))
         {
+            // ONNX Runtime prints its own red ERROR line when the CUDA provider cannot load; in "auto" mode that is an
+            // expected outcome that the warning below explains, so its native logger is quietened for the probe.
+            var environment = OrtEnv.Instance();
+            var logLevel = environment.EnvLogLevel;
             try
             {
+                if (provider == "auto")
+                {
+                    environment.EnvLogLevel = OrtLoggingLevel.ORT_LOGGING_LEVEL_FATAL;
+                }
+
                 using var cudaOptions = BaseOptions(options);
                 cudaOptions.AppendExecutionProvider_CUDA(options.CudaDeviceId);
                 return (new InferenceSession(onnxPath, cudaOptions), "CUDAExecutionProvider");
@@ -108,6 +117,10 @@ internal sealed class OnnxClassifier : IDisposable
             {
                 throw new DryWetException(
                     $"Model:ExecutionProvider = cuda but CUDA cannot be used: {ex.Message.Split('\n')[0]}. Install CUDA 13 + cuDNN 9 or set it to auto/cpu.");
+            }
+            finally
+            {
+                environment.EnvLogLevel = logLevel;
             }
         }
 
