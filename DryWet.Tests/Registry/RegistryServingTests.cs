@@ -101,10 +101,15 @@ public sealed class RegistryServingTests : IDisposable
         }, waitForModel: false);
         await using var _ = app;
 
-        await WaitUntilAsync(async () => (await client.GetAsync("/health", Ct)).StatusCode == HttpStatusCode.ServiceUnavailable);
-        using var refused = await client.PostAsync("/predict", ServingApp.ImageForm(TestImages.Road(wet: true)), Ct);
-        refused.StatusCode.ShouldBe(HttpStatusCode.ServiceUnavailable);
-        (await Json(refused)).GetProperty("reason").GetString()!.ShouldContain($"127.0.0.1:{port}");
+        // Until the first attempt fails the reason is "still loading"; after it, the reason names the unreachable server.
+        // Every answer meanwhile is a 503, and the server is not ready.
+        await WaitUntilAsync(async () =>
+        {
+            using var refused = await client.PostAsync("/predict", ServingApp.ImageForm(TestImages.Road(wet: true)), Ct);
+            refused.StatusCode.ShouldBe(HttpStatusCode.ServiceUnavailable);
+            return (await Json(refused)).GetProperty("reason").GetString()!.Contains($"127.0.0.1:{port}", StringComparison.Ordinal);
+        });
+        (await client.GetAsync("/health", Ct)).StatusCode.ShouldBe(HttpStatusCode.ServiceUnavailable);
 
         await using var mlflow = await FakeMlflowServer.StartAsync(port);
         using (var platform = PlatformHost.Build(_home, mlflow.BaseAddress))
