@@ -25,4 +25,15 @@ dotnet build DryWet.sln -c "$configuration" -nologo -clp:ErrorsOnly
 
 # Fewer GCs while TorchSharp trains (see eng/trainer.sh); child trainer processes inherit it.
 export DOTNET_GCgen0size="${DOTNET_GCgen0size:-0x10000000}"
-"$dotnet_host" "DryWet.Tests/bin/$configuration/net10.0/linux-x64/DryWet.Tests.dll" -noColor "$@"
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
+status=0
+"$dotnet_host" "DryWet.Tests/bin/$configuration/net10.0/linux-x64/DryWet.Tests.dll" -noColor "$@" | tee "$log" || status=$?
+
+# One plain closing line: "N passed, N failed, N skipped" (from the runner's summary).
+summary="$(grep -Eo 'Total: [0-9]+, Errors: [0-9]+, Failed: [0-9]+, Skipped: [0-9]+' "$log" | tail -n 1 || true)"
+if [[ -n "$summary" ]]; then
+  read -r total errors failed skipped <<<"$(sed -E 's/[^0-9]+/ /g' <<<"$summary")"
+  echo "$((total - failed - skipped)) passed, $((failed + errors)) failed, $skipped skipped"
+fi
+exit "$status"
