@@ -12,23 +12,7 @@ source "${here}/lib/config.sh"
 # shellcheck source=lib/images.sh
 source "${here}/lib/images.sh"
 
-version=""
-gpu=0
-force=0
-while [[ $# -gt 0 ]]; do
-  case "$1" in
-    --gpu) gpu=1; shift ;;
-    --force) force=1; shift ;;
-    -h | --help)
-      sed -n '2,4p' "${BASH_SOURCE[0]}"
-      exit 0
-      ;;
-    -*) die "unknown option '$1' (see --help)" ;;
-    *) version="$1"; shift ;;
-  esac
-done
-[[ -n "$version" ]] || die "usage: $(basename "$0") <version> [--gpu] [--force], e.g. v1.0.1"
-valid_version "$version" || die "version '$version' is not an immutable tag like v1.2.3"
+parse_component_args 4 "$@"
 image="$(config_get images.training_repository):${version}"
 
 step "preflight"

@@ -67,3 +67,28 @@ build_training_image() {
     "-p:ContainerRepository=${repository}" \
     "-p:ContainerImageTag=${tag}"
 }
+
+# Arguments of the update_*_component.sh scripts: <version> [--gpu] [--force]. Sets the globals version, gpu and
+# force; --help prints the calling script's header lines 2..$1.
+# shellcheck disable=SC2034 # version, gpu and force are read by the calling script
+parse_component_args() {
+  local help_lines="$1"
+  shift
+  version=""
+  gpu=0
+  force=0
+  while [[ $# -gt 0 ]]; do
+    case "$1" in
+      --gpu) gpu=1; shift ;;
+      --force) force=1; shift ;;
+      -h | --help)
+        sed -n "2,${help_lines}p" "$0"
+        exit 0
+        ;;
+      -*) die "unknown option '$1' (see --help)" ;;
+      *) version="$1"; shift ;;
+    esac
+  done
+  [[ -n "$version" ]] || die "usage: $(basename "$0") <version> [--gpu] [--force], e.g. v1.0.1"
+  valid_version "$version" || die "version '$version' is not an immutable tag like v1.2.3"
+}
