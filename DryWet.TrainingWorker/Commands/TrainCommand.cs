@@ -72,6 +72,11 @@ internal static class TrainCommand
     private static async Task RunAsync(IHost host, DryWetConfig settings, string dataArgument, string outputDirectory, bool register,
         ITrainingProgress progress, CancellationToken ct)
     {
+        // One trace per training run: download, the epochs and every MLflow/MinIO call nest under this span.
+        using var activity = TrainingTelemetry.Source.StartActivity("train");
+        activity?.SetTag("drywet.data", dataArgument);
+        activity?.SetTag("drywet.architecture", settings.Model.Architecture);
+        progress = new TelemetryProgress(progress);
         var work = Path.Combine(Path.GetTempPath(), "drywet-data-" + Guid.NewGuid().ToString("N")[..8]);
         try
         {
