@@ -37,6 +37,16 @@ public sealed class DryWetConfig
         public double LearningRate { get; set; } = 1e-3;
         public double WeightDecay { get; set; } = 1e-4;
         public int NumWorkers { get; set; } = 2;
+        /// <summary>Epochs at the start during which only the classifier head trains (the backbone is frozen). Fine-tuning warm-up; 0 = none.</summary>
+        public int FreezeBackboneEpochs { get; set; }
+        /// <summary>The backbone's learning rate as a fraction of <c>learning_rate</c> when starting from pretrained weights (the new head gets the full rate).</summary>
+        public double BackboneLrFactor { get; set; } = 0.1;
+        /// <summary><c>auto</c> (frozen when fine-tuning pretrained weights with batches under 16, else train), <c>train</c> or <c>frozen</c> (keep the running statistics).</summary>
+        public string Batchnorm { get; set; } = BatchnormAuto;
+
+        public const string BatchnormAuto = "auto";
+        public const string BatchnormTrain = "train";
+        public const string BatchnormFrozen = "frozen";
     }
 
     public sealed class AugmentationSection
@@ -62,10 +72,24 @@ public sealed class DryWetConfig
     {
         /// <summary>efficientnet_b0 … efficientnet_b7 (default b3, as the original).</summary>
         public string Architecture { get; set; } = "efficientnet_b3";
-        /// <summary>A torchvision state dict (.pth, torch.save zip) or a TorchSharp .dat; empty = train from scratch.</summary>
+        /// <summary>A torchvision state dict (.pth, torch.save zip), a .safetensors or a TorchSharp .dat file; wins over <see cref="Pretrained"/>.</summary>
         public string? PretrainedPath { get; set; }
+        /// <summary><c>imagenet</c> (torchvision's IMAGENET1K_V1 weights, downloaded and cached) or <c>none</c> (from scratch); unset = <see cref="ResolvePretrained"/>.</summary>
+        public string? Pretrained { get; set; }
         public int NumClasses { get; set; } = 2;
         public double Dropout { get; set; } = 0.5;
+
+        public const string PretrainedImageNet = "imagenet";
+        public const string PretrainedNone = "none";
+        public const string TinyArchitecture = "efficientnet_tiny";
+
+        /// <summary><c>model.pretrained</c>, or its default: <c>imagenet</c> for efficientnet_b0…b7, <c>none</c> for efficientnet_tiny (no published weights).</summary>
+        public string ResolvePretrained() =>
+            Pretrained ?? (string.Equals(Architecture, TinyArchitecture, StringComparison.OrdinalIgnoreCase) ? PretrainedNone : PretrainedImageNet);
+
+        /// <summary>True when training starts from pretrained weights (a local file or ImageNet), i.e. fine-tuning.</summary>
+        public bool StartsFromPretrainedWeights() =>
+            !string.IsNullOrWhiteSpace(PretrainedPath) || ResolvePretrained() == PretrainedImageNet;
     }
 
     public sealed class LossSection
@@ -98,7 +122,7 @@ public sealed class DryWetConfig
 
     private static readonly IDeserializer Deserializer = new DeserializerBuilder()
         .WithNamingConvention(UnderscoredNamingConvention.Instance)
-        .IgnoreUnmatchedProperties()
+        .IgnoreUnmatchedProperties() // unknown keys are reported by YamlKeyChecker, together with every other error
         .Build();
 
     private static readonly ISerializer Serializer = new SerializerBuilder()
@@ -133,7 +157,7 @@ public sealed class DryWetConfig
         }
 
         config ??= new DryWetConfig();
-        var errors = config.Validate();
+        var errors = YamlKeyChecker.UnknownKeys(yaml, typeof(DryWetConfig)).Concat(config.Validate()).ToList();
         if (errors.Count > 0)
         {
             throw new DryWetException($"{source} is invalid:{Environment.NewLine}  - " + string.Join(Environment.NewLine + "  - ", errors));
@@ -163,6 +187,9 @@ public sealed class DryWetConfig
         Require(Training.LearningRate is > 0 and < 10, "training.learning_rate", Training.LearningRate, "must be positive (typically 1e-4 to 1e-2)");
         Require(Training.WeightDecay >= 0, "training.weight_decay", Training.WeightDecay, "must be 0 or positive");
         Require(Training.NumWorkers >= 0, "training.num_workers", Training.NumWorkers, "must be 0 or positive");
+        Require(Training.FreezeBackboneEpochs >= 0 && Training.FreezeBackboneEpochs < Math.Max(1, Training.Epochs), "training.freeze_backbone_epochs", Training.FreezeBackboneEpochs, "must be 0 or positive and less than training.epochs");
+        Require(Training.BackboneLrFactor is > 0 and <= 1, "training.backbone_lr_factor", Training.BackboneLrFactor, "must be in (0, 1]: the backbone's share of learning_rate when fine-tuning");
+        Require(Training.Batchnorm is TrainingSection.BatchnormAuto or TrainingSection.BatchnormTrain or TrainingSection.BatchnormFrozen, "training.batchnorm", Training.Batchnorm, "must be 'auto', 'train' or 'frozen'");
         Require(Augmentation.HorizontalFlipProb is >= 0 and <= 1, "augmentation.horizontal_flip_prob", Augmentation.HorizontalFlipProb, "must be a probability in [0, 1]");
         Require(Augmentation.RotationDegrees is >= 0 and <= 180, "augmentation.rotation_degrees", Augmentation.RotationDegrees, "must be in [0, 180]");
         Require(Augmentation.BrightnessRange is >= 0 and <= 1, "augmentation.brightness_range", Augmentation.BrightnessRange, "must be in [0, 1]");
@@ -175,6 +202,7 @@ public sealed class DryWetConfig
         Require(Model.NumClasses >= 2, "model.num_classes", Model.NumClasses, "must be at least 2");
         Require(Model.Dropout is >= 0 and < 1, "model.dropout", Model.Dropout, "must be in [0, 1)");
         Require(!string.IsNullOrWhiteSpace(Model.Architecture), "model.architecture", Model.Architecture, "must name a variant, e.g. efficientnet_b3");
+        Require(Model.Pretrained is null or ModelSection.PretrainedImageNet or ModelSection.PretrainedNone, "model.pretrained", Model.Pretrained, "must be 'imagenet' (download torchvision's weights) or 'none' (train from scratch)");
         Require(Loss.FocalLossGamma >= 0, "loss.focal_loss_gamma", Loss.FocalLossGamma, "must be 0 or positive");
         Require(Scheduler.Mode is "max" or "min", "scheduler.mode", Scheduler.Mode, "must be 'max' or 'min'");
         Require(Scheduler.Factor is > 0 and < 1, "scheduler.factor", Scheduler.Factor, "must be between 0 and 1 (exclusive)");

@@ -6,8 +6,8 @@ using Microsoft.Extensions.DependencyInjection;
 namespace DryWet.Tests.AppHost;
 
 /// <summary>
-/// The real AppHost started in embedded mode (no Docker needed) on a fresh home folder, with a small sample dataset
-/// (100 images per class, 48 px) and the tiny training config.
+/// The real AppHost started in embedded mode (no Docker needed) on a fresh home folder, with exactly the settings a new
+/// user gets: the default sample data and the default training config (DryWet.AppHost/config/tiny.yaml).
 /// </summary>
 public sealed class EmbeddedPlatformFixture : IAsyncLifetime
 {
@@ -21,8 +21,7 @@ public sealed class EmbeddedPlatformFixture : IAsyncLifetime
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.DryWet_AppHost>(
-            ["--DryWet:Mode=embedded", $"--DryWet:Home={Home}", "--DryWet:SampleData:Count=100", "--DryWet:SampleData:Size=48",
-             $"--Parameters:serving-admin-key={AdminKey}"],
+            ["--DryWet:Mode=embedded", $"--DryWet:Home={Home}", $"--Parameters:serving-admin-key={AdminKey}"],
             timeout.Token);
         App = await builder.BuildAsync(timeout.Token);
         await App.StartAsync(timeout.Token);

@@ -105,4 +105,39 @@ public class DryWetConfigTests
         Should.Throw<DryWetException>(() => DryWetConfig.Load("/nonexistent/config.yaml"))
             .Message.ShouldContain("/nonexistent/config.yaml");
     }
+
+    [Fact]
+    public void A_misspelt_key_is_an_error_naming_its_path_line_and_the_nearest_valid_key()
+    {
+        var ex = Should.Throw<DryWetException>(() => DryWetConfig.Parse("""
+            trainig:
+              img_size: 64
+            model:
+              pretrianed: none
+              architecture: efficientnet_tiny
+            training:
+              epochs: 0
+              bogus_setting: 3
+            """, "my.yaml"));
+
+        ex.Message.ShouldContain("my.yaml is invalid");
+        ex.Message.ShouldContain("trainig: unknown key (did you mean 'training'?) at line 1");
+        ex.Message.ShouldContain("model.pretrianed: unknown key (did you mean 'pretrained'?) at line 4");
+        ex.Message.ShouldContain("training.bogus_setting: unknown key (valid keys here:");
+        ex.Message.ShouldContain("training.epochs = 0"); // value errors are listed with key errors
+    }
+
+    [Fact]
+    public void Pretrained_defaults_to_imagenet_for_b0_to_b7_and_none_for_tiny_and_rejects_other_values()
+    {
+        DryWetConfig.Parse("model: { architecture: efficientnet_b3 }").Model.ResolvePretrained().ShouldBe("imagenet");
+        DryWetConfig.Parse("model: { architecture: efficientnet_tiny }").Model.ResolvePretrained().ShouldBe("none");
+        DryWetConfig.Parse("model: { architecture: efficientnet_b0, pretrained: none }").Model.StartsFromPretrainedWeights().ShouldBeFalse();
+        DryWetConfig.Parse("model: { architecture: efficientnet_tiny, pretrained_path: w.pth }").Model.StartsFromPretrainedWeights().ShouldBeTrue();
+        var ex = Should.Throw<DryWetException>(() => DryWetConfig.Parse("model: { pretrained: yes_please }\ntraining: { backbone_lr_factor: 2, batchnorm: sometimes, freeze_backbone_epochs: 30 }"));
+        ex.Message.ShouldContain("model.pretrained = 'yes_please'");
+        ex.Message.ShouldContain("training.backbone_lr_factor = 2");
+        ex.Message.ShouldContain("training.batchnorm = 'sometimes'");
+        ex.Message.ShouldContain("training.freeze_backbone_epochs = 30");
+    }
 }

@@ -21,8 +21,8 @@ public sealed class ReproducibilityTests
         async Task<IReadOnlyList<EpochMetrics>> Run(string name)
         {
             var progress = new CollectingProgress();
-            var result = await new TrainingPipeline(new RecordingTracker(), new EfficientNetBackend(progress), progress)
-                .RunAsync(new TrainingRequest(config, zip, Path.Combine(temp.Path, name)), TestContext.Current.CancellationToken);
+            var result = await new TrainingRun(new RecordingTracker(), null, null, null, new EfficientNetBackend(progress), progress)
+                .ExecuteAsync(new TrainingRequest(config, zip, Path.Combine(temp.Path, name)), TestContext.Current.CancellationToken);
             return result.History;
         }
 

@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using DryWet.Tests.AppHost;
+using DryWet.TrainingWorker.Data;
 
 namespace DryWet.Tests.Training;
 
@@ -113,5 +115,33 @@ public sealed class TrainerCliTests
         package.Labels.ShouldBe(["dry", "wet"]);
         package.Config.Model.Architecture.ShouldBe("efficientnet_tiny");
         File.ReadAllText(Path.Combine(output, "classification_report.txt")).ShouldContain("weighted avg");
+    }
+
+    /// <summary>
+    /// What a new user runs: <c>sample-data</c> with its defaults (another data seed here and there), then <c>train</c>
+    /// with the shipped tiny config, untouched. The package must classify fresh sample images (a seed never trained on)
+    /// at least 95 % correctly through serving's preprocessing and ONNX Runtime.
+    /// </summary>
+    [Theory]
+    [InlineData(SampleDataset.DefaultSeed)]
+    [InlineData(7)]
+    public async Task Sample_data_defaults_then_the_shipped_tiny_config_learns_to_95_percent_on_fresh_images(int dataSeed)
+    {
+        using var temp = new TempFolder();
+        var zip = Path.Combine(temp.Path, "data.zip");
+        var args = dataSeed == SampleDataset.DefaultSeed ? new[] { "sample-data", "--output", zip } : ["sample-data", "--output", zip, "--seed", dataSeed.ToString(System.Globalization.CultureInfo.InvariantCulture)];
+        (await Trainer(args)).ExitCode.ShouldBe(0);
+        var output = Path.Combine(temp.Path, "model");
+        var config = Path.Combine(RepositoryPaths.AppHostDirectory, "config", "tiny.yaml");
+
+        var watch = Stopwatch.StartNew();
+        var (exit, stdout, error) = await Trainer("train", "--config", config, "--data", zip, "--output", output, "--no-register");
+        TestContext.Current.SendDiagnosticMessage($"seed {dataSeed}: trained in {watch.Elapsed.TotalSeconds:F0} s");
+
+        exit.ShouldBe(0, error);
+        stdout.ShouldContain("train 160, validation 40");
+        var accuracy = FreshSampleAccuracy.Of(output, seed: 4242, perClass: 20);
+        TestContext.Current.SendDiagnosticMessage($"seed {dataSeed}: accuracy on fresh sample images {accuracy:P1}");
+        accuracy.ShouldBeGreaterThanOrEqualTo(0.95);
     }
 }

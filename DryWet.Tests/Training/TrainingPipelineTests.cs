@@ -43,8 +43,8 @@ public sealed class TrainingPipelineTests
         var progress = new CollectingProgress();
 
         var watch = Stopwatch.StartNew();
-        var result = await new TrainingPipeline(tracker, new EfficientNetBackend(progress), progress)
-            .RunAsync(new TrainingRequest(CiConfig(), zip, output), TestContext.Current.CancellationToken);
+        var result = await new TrainingRun(tracker, null, null, null, new EfficientNetBackend(progress), progress)
+            .ExecuteAsync(new TrainingRequest(CiConfig(), zip, output), TestContext.Current.CancellationToken);
         var elapsed = watch.Elapsed;
 
         foreach (var m in result.History)

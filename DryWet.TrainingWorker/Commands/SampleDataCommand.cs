@@ -9,9 +9,9 @@ internal static class SampleDataCommand
     public static Command Create()
     {
         var output = new Option<FileInfo>("--output") { Description = "Zip file to write (dry/ and wet/ folders of JPEGs).", Required = true };
-        var count = new Option<int>("--count") { Description = "Images per class.", DefaultValueFactory = _ => 100 };
-        var size = new Option<int>("--size") { Description = "Image width and height in pixels.", DefaultValueFactory = _ => 128 };
-        var seed = new Option<int>("--seed") { Description = "Random seed; the same seed writes the same images.", DefaultValueFactory = _ => 42 };
+        var count = new Option<int>("--count") { Description = "Images per class.", DefaultValueFactory = _ => SampleDataset.DefaultCount };
+        var size = new Option<int>("--size") { Description = "Image width and height in pixels.", DefaultValueFactory = _ => SampleDataset.DefaultSize };
+        var seed = new Option<int>("--seed") { Description = "Random seed; the same seed writes the same images.", DefaultValueFactory = _ => SampleDataset.DefaultSeed };
         var command = new Command("sample-data", "Write a synthetic dataset of dry and wet road images (procedurally drawn) as a zip.");
         command.Options.Add(output);
         command.Options.Add(count);

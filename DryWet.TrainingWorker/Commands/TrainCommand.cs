@@ -1,14 +1,13 @@
 using System.CommandLine;
-using System.Globalization;
 using DryWet.Core;
 using DryWet.Core.Configuration;
 using DryWet.Core.Registry;
 using DryWet.Core.Storage;
 using DryWet.Core.Tracking;
-using DryWet.TrainingWorker.Data;
 using DryWet.TrainingWorker.Model;
 using DryWet.TrainingWorker.Platform;
 using DryWet.TrainingWorker.Training;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Spectre.Console;
@@ -77,74 +76,12 @@ internal static class TrainCommand
         activity?.SetTag("drywet.data", dataArgument);
         activity?.SetTag("drywet.architecture", settings.Model.Architecture);
         progress = new TelemetryProgress(progress);
-        var work = Path.Combine(Path.GetTempPath(), "drywet-data-" + Guid.NewGuid().ToString("N")[..8]);
-        try
-        {
-            var dataPath = dataArgument;
-            if (ObjectStoreUri.IsObjectStoreUri(dataArgument))
-            {
-                var reference = ObjectStoreUri.Parse(dataArgument);
-                var downloaded = await DatasetDownloader.DownloadAsync(host.Services.GetRequiredService<IObjectStore>(),
-                    reference.Bucket, reference.Key, Path.Combine(work, "data"), progress.Message, ct);
-                dataPath = downloaded.Directory;
-            }
-
-            var tags = new Dictionary<string, string> { ["dataset.source"] = dataArgument };
-            if (File.Exists(dataPath) || Directory.Exists(dataPath))
-            {
-                var fingerprint = DatasetFingerprint.Compute(dataPath);
-                tags["dataset.sha256"] = fingerprint.Sha256;
-                tags["dataset.bytes"] = fingerprint.Bytes.ToString(CultureInfo.InvariantCulture);
-            }
-
-            if (DatasetFingerprint.GitCommit() is { } commit)
-            {
-                tags["mlflow.source.git.commit"] = commit;
-            }
-
-            var tracker = new DeferredFinishTracker(host.Services.GetRequiredService<IExperimentTracker>(), tags);
-            progress.Message($"Tracking: {tracker.Description}.");
-            try
-            {
-                var result = await new TrainingPipeline(tracker, new EfficientNetBackend(progress), progress)
-                    .RunAsync(new TrainingRequest(settings, dataPath, outputDirectory), ct);
-                if (register)
-                {
-                    await ModelRegistration.RegisterAndPromoteAsync(host.Services.GetRequiredService<IModelRegistry>(), settings, result, progress, ct);
-                }
-
-                await tracker.CompleteAsync(RunOutcome.Finished);
-            }
-            catch (OperationCanceledException)
-            {
-                await TryCompleteAsync(tracker, RunOutcome.Killed, "cancelled", progress);
-                throw;
-            }
-            catch (Exception ex)
-            {
-                await TryCompleteAsync(tracker, RunOutcome.Failed, ex.Message, progress);
-                throw;
-            }
-        }
-        finally
-        {
-            if (Directory.Exists(work))
-            {
-                Directory.Delete(work, recursive: true);
-            }
-        }
-    }
-
-    /// <summary>Marks the run; when the tracker itself is what failed, say so and keep the original error.</summary>
-    private static async Task TryCompleteAsync(DeferredFinishTracker tracker, RunOutcome outcome, string reason, ITrainingProgress progress)
-    {
-        try
-        {
-            await tracker.CompleteAsync(outcome, reason);
-        }
-        catch (Exception ex) when (ex is DryWetException or HttpRequestException or IOException)
-        {
-            progress.Message($"Could not mark the run {outcome.ToString().ToUpperInvariant()} ({ex.Message}).");
-        }
+        // Large files over a slow link: no overall timeout (the download reports progress and honours Ctrl+C).
+        using var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
+        var services = host.Services;
+        var weights = PretrainedWeightsSource.FromConfiguration(services.GetRequiredService<IConfiguration>(), http, progress.Message);
+        var run = new TrainingRun(services.GetRequiredService<IExperimentTracker>(), services.GetRequiredService<IModelRegistry>(),
+            services.GetRequiredService<IObjectStore>(), weights, new EfficientNetBackend(progress), progress);
+        await run.ExecuteAsync(new TrainingRequest(settings, dataArgument, outputDirectory, register), ct);
     }
 }

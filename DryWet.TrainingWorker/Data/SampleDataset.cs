@@ -6,6 +6,11 @@ namespace DryWet.TrainingWorker.Data;
 /// <summary>Writes a synthetic dry/wet dataset zip (<c>dry/</c> and <c>wet/</c> folders of JPEGs), atomically.</summary>
 public static class SampleDataset
 {
+    /// <summary><c>sample-data</c>'s (and the dashboard's "Load sample data") defaults: 100 images per class, 128 px, seed 42.</summary>
+    public const int DefaultCount = 100;
+    public const int DefaultSize = 128;
+    public const int DefaultSeed = 42;
+
     /// <summary>
     /// Writes <paramref name="countPerClass"/> images per class of <paramref name="size"/> px to <paramref name="zipPath"/>.
     /// The zip is built in a temp file next to the target and renamed into place, so a failure leaves nothing behind.

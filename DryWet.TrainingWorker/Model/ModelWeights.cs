@@ -6,7 +6,7 @@ namespace DryWet.TrainingWorker.Model;
 
 /// <summary>
 /// Weights in and out of an <see cref="EfficientNet"/>: pretrained backbones (<c>model.pretrained_path</c>) and the
-/// trainer's best-epoch checkpoint. Nothing is ever downloaded.
+/// trainer's best-epoch checkpoint. Reads local files only; <see cref="PretrainedWeightsSource"/> downloads ImageNet weights.
 /// </summary>
 public static class ModelWeights
 {
@@ -14,9 +14,8 @@ public static class ModelWeights
     public static readonly IReadOnlyList<string> ClassifierKeys = ["classifier.1.weight", "classifier.1.bias"];
 
     private const string HowToSupply =
-        "Weights are never downloaded; save torchvision's state dict on a machine that has it" +
-        " (torch.save(torchvision.models.efficientnet_b3(weights=\"IMAGENET1K_V1\").state_dict(), \"efficientnet_b3.pth\"))" +
-        " and point model.pretrained_path at the file, or leave model.pretrained_path empty to train from scratch.";
+        "Point model.pretrained_path at a torchvision state dict (e.g. efficientnet_b3_rwightman-b3899882.pth), or leave it" +
+        " empty to use model.pretrained (imagenet: downloaded and cached; none: from scratch).";
 
     /// <summary>
     /// Loads a pretrained backbone into <paramref name="model"/>, keeping its classifier as initialised.

@@ -9,20 +9,26 @@ namespace DryWet.TrainingWorker.Training;
 /// <summary>The real backend: torchvision-compatible EfficientNet (B0–B7, tiny) and the OnnxSharp exporter.</summary>
 public sealed class EfficientNetBackend(ITrainingProgress progress) : IClassifierBackend
 {
-    public nn.Module<Tensor, Tensor> Create(DryWetConfig config)
+    public nn.Module<Tensor, Tensor> Create(DryWetConfig config, string? weightsPath = null)
     {
         var net = EfficientNet.Create(config.Model);
-        if (string.IsNullOrWhiteSpace(config.Model.PretrainedPath))
+        if (weightsPath is null)
         {
-            progress.Message($"{config.Model.Architecture}: training from scratch (no model.pretrained_path; weights cannot be downloaded here — set model.pretrained_path to torchvision's {config.Model.Architecture} .pth to fine-tune).");
-        }
-        else
-        {
-            var loaded = ModelWeights.LoadPretrained(net, config.Model.PretrainedPath);
-            progress.Message($"{config.Model.Architecture}: loaded {loaded} tensors from {config.Model.PretrainedPath} (classifier left fresh).");
+            progress.Message($"{config.Model.Architecture}: training from scratch (random weights).");
+            return net;
         }
 
-        return net;
+        try
+        {
+            var loaded = ModelWeights.LoadPretrained(net, weightsPath);
+            progress.Message($"{config.Model.Architecture}: loaded {loaded} backbone tensors from {weightsPath}; new classifier head with {config.Model.NumClasses} outputs.");
+            return net;
+        }
+        catch
+        {
+            net.Dispose();
+            throw;
+        }
     }
 
     public void ExportOnnx(nn.Module<Tensor, Tensor> model, DryWetConfig config, string onnxPath)

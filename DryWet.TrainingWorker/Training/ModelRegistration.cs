@@ -23,7 +23,14 @@ public static class ModelRegistration
         var name = config.Mlflow.RegisteredModelName;
         progress.Message($"Registering {name} from {result.ModelSource} in {registry.Description} …");
         // The description goes in with the version: there is no window in which it is registered but undescribed.
-        var version = await registry.RegisterAsync(name, result.ModelSource, result.RunId, Description(result.BestValAcc), cancellationToken);
+        var description = Description(result.BestValAcc);
+        if (!result.BeatsMajorityClass)
+        {
+            description += $" — WARNING: {result.Baseline.Warning(result.BestValAcc)}; it has not learned";
+            progress.Message($"WARNING: registering {name} although its {result.Baseline.Warning(result.BestValAcc)}; the version's description says so.");
+        }
+
+        var version = await registry.RegisterAsync(name, result.ModelSource, result.RunId, description, cancellationToken);
         var promoted = await registry.PromoteAsync(name, version.Version, ProductionAlias, ProductionStage, cancellationToken);
         progress.Message($"Registered {name} version {promoted.Version}: stage {promoted.CurrentStage}, alias {ProductionAlias}.");
         return promoted;

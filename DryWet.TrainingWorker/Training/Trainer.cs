@@ -22,8 +22,12 @@ public sealed record TrainingOutcome(
 /// <summary>
 /// The original's training recipe: focal loss with class weights, AdamW with explicit weight decay, gradient clipping
 /// at 1.0, ReduceLROnPlateau and early stopping on val_acc, best-epoch weights kept. Runs on CUDA when available.
+/// When <paramref name="fineTuning"/> (the backbone starts from pretrained weights), the transfer-learning recipe on top
+/// (<see cref="FineTuningRecipe"/>): the backbone learns at <c>training.backbone_lr_factor</c> × the head's rate, is
+/// frozen for the first <c>training.freeze_backbone_epochs</c>, and BatchNorm keeps its pretrained statistics for
+/// small batches (<c>training.batchnorm</c>).
 /// </summary>
-public sealed class Trainer(DryWetConfig config, ITrainingProgress progress)
+public sealed class Trainer(DryWetConfig config, ITrainingProgress progress, bool fineTuning = false)
 {
     public const double GradientClipNorm = 1.0;
 
@@ -38,8 +42,10 @@ public sealed class Trainer(DryWetConfig config, ITrainingProgress progress)
         using var weights = tensor(FocalLoss.ClassWeights(counts)).to(device);
         var loss = new FocalLoss(weights, config.Loss.FocalLossGamma);
         model.to(device);
+        var recipe = FineTuningRecipe.For(config, model, fineTuning);
+        progress.Message(recipe.Describe());
         // TorchSharp's AdamW defaults weight_decay to 0; the original's value is explicit.
-        using var optimizer = optim.AdamW(model.parameters(), lr: t.LearningRate, weight_decay: t.WeightDecay);
+        using var optimizer = optim.AdamW(recipe.ParamGroups(t.LearningRate, t.WeightDecay), lr: t.LearningRate, weight_decay: t.WeightDecay);
         var scheduler = new PlateauScheduler(config.Scheduler.Mode, config.Scheduler.Factor, config.Scheduler.Patience, t.LearningRate);
         var stopping = new EarlyStopping(config.EarlyStopping.Patience, config.EarlyStopping.MinDelta);
         var history = new List<EpochMetrics>();
@@ -53,7 +59,7 @@ public sealed class Trainer(DryWetConfig config, ITrainingProgress progress)
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 var epochWatch = Stopwatch.StartNew();
-                var (trainLoss, trainAcc, images, wait) = TrainEpoch(model, loader, train, loss, optimizer, device, epoch, cancellationToken);
+                var (trainLoss, trainAcc, images, wait) = TrainEpoch(model, recipe, loader, train, loss, optimizer, device, epoch, cancellationToken);
                 var trainSeconds = epochWatch.Elapsed.TotalSeconds;
                 var (valLoss, valAcc, _, _) = Evaluate(model, loader, validation, loss, device, classes.Count);
                 var improved = valAcc > bestAcc;
@@ -66,10 +72,7 @@ public sealed class Trainer(DryWetConfig config, ITrainingProgress progress)
                 }
 
                 var reduced = scheduler.Step(valAcc);
-                foreach (var group in optimizer.ParamGroups)
-                {
-                    group.LearningRate = scheduler.LearningRate;
-                }
+                recipe.ApplyLearningRate(optimizer, scheduler.LearningRate);
 
                 var metrics = new EpochMetrics(epoch, trainLoss, trainAcc, valLoss, valAcc, scheduler.LearningRate,
                     images / Math.Max(1e-9, trainSeconds), wait.TotalSeconds / Math.Max(1e-9, trainSeconds), epochWatch.Elapsed);
@@ -98,10 +101,10 @@ public sealed class Trainer(DryWetConfig config, ITrainingProgress progress)
         }
     }
 
-    private (double Loss, double Acc, int Images, TimeSpan Wait) TrainEpoch(nn.Module<Tensor, Tensor> model, SampleLoader loader,
-        IReadOnlyList<LabeledImage> train, FocalLoss loss, optim.Optimizer optimizer, Device device, int epoch, CancellationToken ct)
+    private (double Loss, double Acc, int Images, TimeSpan Wait) TrainEpoch(nn.Module<Tensor, Tensor> model, FineTuningRecipe recipe,
+        SampleLoader loader, IReadOnlyList<LabeledImage> train, FocalLoss loss, optim.Optimizer optimizer, Device device, int epoch, CancellationToken ct)
     {
-        model.train();
+        recipe.EnterTrainingEpoch(epoch, progress);
         var t = config.Training;
         using var prefetcher = new BatchPrefetcher(loader, train, t.BatchSize, train: true, config.RandomSeed, epoch, Math.Max(1, t.NumWorkers));
         progress.EpochStarted(epoch, t.Epochs, prefetcher.BatchCount);

@@ -8,6 +8,7 @@ namespace DryWet.TrainingWorker.Training;
 /// <param name="RunId">The tracker's run id.</param>
 /// <param name="ArtifactUri">The run's artifact URI; the logged model is at <c>ArtifactUri + "/" + ModelArtifactPath</c>.</param>
 /// <param name="ModelArtifactPath">Artifact path of the logged model package ("model", as the original).</param>
+/// <param name="Baseline">The majority-class accuracy on the same validation images.</param>
 public sealed record TrainingResult(
     string PackageDirectory,
     double BestValAcc,
@@ -18,7 +19,11 @@ public sealed record TrainingResult(
     int TrainSamples,
     int ValidationSamples,
     IReadOnlyList<SkippedFile> SkippedFiles,
-    TimeSpan Duration)
+    TimeSpan Duration,
+    MajorityBaseline Baseline)
 {
+    /// <summary>False when the model is no better than always answering the most common class.</summary>
+    public bool BeatsMajorityClass => Baseline.IsBeatenBy(BestValAcc);
+
     public string ModelSource => ArtifactUri.TrimEnd('/') + "/" + ModelArtifactPath;
 }

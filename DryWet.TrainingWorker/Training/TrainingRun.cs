@@ -1,0 +1,255 @@
+using System.Globalization;
+using DryWet.Core;
+using DryWet.Core.Configuration;
+using DryWet.Core.Packaging;
+using DryWet.Core.Registry;
+using DryWet.Core.Storage;
+using DryWet.Core.Tracking;
+using DryWet.TrainingWorker.Data;
+using DryWet.TrainingWorker.Model;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace DryWet.TrainingWorker.Training;
+
+/// <summary>
+/// The one owner of a training run's lifecycle: data (downloaded when it is an object reference) → stratified split →
+/// starting weights → tracked run started → train (<see cref="Trainer"/>) → reports → ONNX → model package (atomic) →
+/// model logged → registered and promoted (when asked) → the run ended exactly once: FINISHED only when every step
+/// succeeded, FAILED with the reason as tag <c>drywet.failure</c>, or KILLED when cancelled. One scratch folder per run.
+/// </summary>
+/// <param name="registry">Null: the run is tracked but nothing is registered.</param>
+/// <param name="objects">Needed only for <c>s3://</c> data.</param>
+/// <param name="weights">Needed only when the config asks for ImageNet weights.</param>
+public sealed class TrainingRun(IExperimentTracker tracker, IModelRegistry? registry, IObjectStore? objects,
+    PretrainedWeightsSource? weights, IClassifierBackend backend, ITrainingProgress progress)
+{
+    /// <summary>Run tag holding why a run FAILED (or "cancelled").</summary>
+    public const string FailureTag = "drywet.failure";
+
+    public async Task<TrainingResult> ExecuteAsync(TrainingRequest request, CancellationToken cancellationToken = default)
+    {
+        var work = request.WorkDirectory ?? Path.Combine(Path.GetTempPath(), "drywet-train-" + Guid.NewGuid().ToString("N")[..8]);
+        Directory.CreateDirectory(work);
+        try
+        {
+            var dataPath = await LocalDataAsync(request.Data, work, cancellationToken);
+            var dataset = ImageFolderDataset.Open(dataPath, work, request.ZipLimits);
+            ReportSkipped(dataset);
+            var config = request.Config;
+            if (config.Model.NumClasses != dataset.Classes.Count)
+            {
+                throw new DryWetException($"model.num_classes = {config.Model.NumClasses}, but the data has {dataset.Classes.Count} class folders ({string.Join(", ", dataset.Classes)}). Set model.num_classes to {dataset.Classes.Count}.");
+            }
+
+            var (train, validation) = StratifiedSplit.Split(dataset.Images, dataset.Classes, config.Data.TestSize, config.Data.RandomState);
+            progress.Message($"Data: {dataset.Images.Count} images in {dataset.Classes.Count} classes ({string.Join(", ", dataset.Classes.Select((c, i) => $"{c}={dataset.CountOf(i)}"))}); train {train.Count}, validation {validation.Count}.");
+            // Before a run exists: an offline mirror or a bad weights file must not leave a FAILED run behind.
+            var weightsPath = weights is not null
+                ? await weights.ResolveAsync(config.Model, cancellationToken)
+                : RequireLocalWeights(config.Model);
+
+            await using var run = await tracker.StartRunAsync(config.Mlflow.ExperimentName, request.RunName,
+                RunTags(request.Data, dataPath, dataset), cancellationToken);
+            progress.Message($"Tracking: {tracker.Description}, run {run.RunId}.");
+            try
+            {
+                var result = await TrainAndPackageAsync(run, request, dataset, train, validation, weightsPath, work, cancellationToken);
+                if (request.Register && registry is not null)
+                {
+                    await ModelRegistration.RegisterAndPromoteAsync(registry, config, result, progress, cancellationToken);
+                }
+
+                await run.EndAsync(RunOutcome.Finished, CancellationToken.None);
+                return result;
+            }
+            catch (OperationCanceledException)
+            {
+                await TryEndAsync(run, RunOutcome.Killed, "cancelled");
+                throw;
+            }
+            catch (Exception ex)
+            {
+                await TryEndAsync(run, RunOutcome.Failed, ex.Message);
+                throw;
+            }
+        }
+        finally
+        {
+            if (request.WorkDirectory is null)
+            {
+                TryDelete(work);
+            }
+        }
+    }
+
+    private async Task<TrainingResult> TrainAndPackageAsync(ITrackedRun run, TrainingRequest request, ImageFolderDataset dataset,
+        IReadOnlyList<LabeledImage> train, IReadOnlyList<LabeledImage> validation, string? weightsPath, string work, CancellationToken cancellationToken)
+    {
+        var config = request.Config;
+        await run.LogParamsAsync(Params(config, train.Count, validation.Count), cancellationToken);
+        var device = TorchDevice.Select(progress);
+        random.manual_seed(config.RandomSeed);
+        using var model = backend.Create(config, weightsPath);
+        var loader = new SampleLoader(config);
+        var trainer = new Trainer(config, progress, fineTuning: weightsPath is not null);
+        // The loop is synchronous (TorchSharp); run it on the pool so the per-epoch tracker calls never block a
+        // caller's synchronization context.
+        var outcome = await Task.Run(() => trainer.Fit(model, loader, train, validation, dataset.Classes, device,
+            m => run.LogMetricsAsync(m.ToDictionary().Select(kv => MetricPoint.Now(kv.Key, kv.Value, m.Epoch)), cancellationToken).GetAwaiter().GetResult(),
+            cancellationToken), cancellationToken);
+
+        await run.LogMetricsAsync([MetricPoint.Now("best_val_acc", outcome.BestValAcc, outcome.BestEpoch)], cancellationToken);
+        var baseline = MajorityBaseline.Of(validation, dataset.Classes);
+        if (!baseline.IsBeatenBy(outcome.BestValAcc))
+        {
+            progress.Message($"WARNING: best_val_acc {outcome.BestValAcc:F4} is no better than always answering '{baseline.Class}' ({baseline.Share:F4} of the validation images): this model has not learned. Check the data, more epochs or model.pretrained: imagenet.");
+            await run.SetTagsAsync(new Dictionary<string, string> { [MajorityBaseline.WarningTag] = baseline.Warning(outcome.BestValAcc) }, cancellationToken);
+        }
+
+        var reports = Path.Combine(work, "reports");
+        Directory.CreateDirectory(reports);
+        var reportText = outcome.Report.ToText();
+        var matrixText = outcome.Report.ConfusionMatrixText();
+        await File.WriteAllTextAsync(Path.Combine(reports, "classification_report.txt"), reportText, cancellationToken);
+        await File.WriteAllTextAsync(Path.Combine(reports, "confusion_matrix.txt"), matrixText, cancellationToken);
+        await File.WriteAllTextAsync(Path.Combine(reports, "config.yaml"), config.ToYaml(), cancellationToken);
+        await run.LogArtifactsAsync(reports, null, cancellationToken);
+
+        model.to(CPU);
+        var onnx = Path.Combine(work, "model.onnx");
+        backend.ExportOnnx(model, config, onnx);
+        var package = ModelPackage.Write(request.OutputDirectory, new ModelPackageContents(
+            onnx, config, dataset.Classes, FinalMetrics(outcome, baseline),
+            new Dictionary<string, string>
+            {
+                ["classification_report.txt"] = reportText,
+                ["confusion_matrix.txt"] = matrixText,
+            },
+            run.RunId));
+        await run.LogModelAsync(package.Directory, "model", cancellationToken);
+        progress.Message($"best_val_acc {outcome.BestValAcc:F4} (epoch {outcome.BestEpoch}); package written to {package.Directory}.");
+        return new TrainingResult(package.Directory, outcome.BestValAcc, run.RunId, run.ArtifactUri, "model",
+            outcome.History, train.Count, validation.Count, dataset.Skipped, outcome.Duration, baseline);
+    }
+
+    /// <summary>A local path for the data: itself, or the object downloaded and unpacked into the run's folder.</summary>
+    private async Task<string> LocalDataAsync(string data, string work, CancellationToken cancellationToken)
+    {
+        if (!ObjectStoreUri.IsObjectStoreUri(data))
+        {
+            return data;
+        }
+
+        var store = objects ?? throw new InvalidOperationException("An s3:// dataset needs an object store.");
+        var reference = ObjectStoreUri.Parse(data);
+        var downloaded = await DatasetDownloader.DownloadAsync(store, reference.Bucket, reference.Key, Path.Combine(work, "data"), progress.Message, cancellationToken);
+        return downloaded.Directory;
+    }
+
+    private static string? RequireLocalWeights(DryWetConfig.ModelSection model) =>
+        !string.IsNullOrWhiteSpace(model.PretrainedPath) || model.ResolvePretrained() == DryWetConfig.ModelSection.PretrainedNone
+            ? model.PretrainedPath
+            : throw new InvalidOperationException("model.pretrained = imagenet needs a PretrainedWeightsSource.");
+
+    /// <summary>Run tags known before training: classes, where the data came from, its hash and size, the code's commit.</summary>
+    private static Dictionary<string, string> RunTags(string source, string dataPath, ImageFolderDataset dataset)
+    {
+        var tags = new Dictionary<string, string>
+        {
+            ["classes"] = string.Join(", ", dataset.Classes),
+            ["dataset.source"] = source,
+        };
+        if (File.Exists(dataPath) || Directory.Exists(dataPath))
+        {
+            var fingerprint = DatasetFingerprint.Compute(dataPath);
+            tags["dataset.sha256"] = fingerprint.Sha256;
+            tags["dataset.bytes"] = fingerprint.Bytes.ToString(CultureInfo.InvariantCulture);
+        }
+
+        if (DatasetFingerprint.GitCommit() is { } commit)
+        {
+            tags["mlflow.source.git.commit"] = commit;
+        }
+
+        return tags;
+    }
+
+    /// <summary>Ends the run with the failure; when the tracker itself is what failed, say so and keep the original error.</summary>
+    private async Task TryEndAsync(ITrackedRun run, RunOutcome outcome, string reason)
+    {
+        try
+        {
+            await run.SetTagsAsync(new Dictionary<string, string> { [FailureTag] = reason.Length > 4000 ? reason[..4000] : reason }, CancellationToken.None);
+            await run.EndAsync(outcome, CancellationToken.None);
+        }
+        catch (Exception ex) when (ex is DryWetException or HttpRequestException or IOException)
+        {
+            progress.Message($"Could not mark the run {outcome.ToString().ToUpperInvariant()} ({ex.Message}).");
+        }
+    }
+
+    /// <summary>The original's MLflow params, same names.</summary>
+    public static IReadOnlyDictionary<string, string> Params(DryWetConfig config, int trainSamples, int validationSamples)
+    {
+        var t = config.Training;
+        string F(double v) => v.ToString(CultureInfo.InvariantCulture);
+        return new Dictionary<string, string>
+        {
+            ["img_size"] = t.ImgSize.ToString(CultureInfo.InvariantCulture),
+            ["batch_size"] = t.BatchSize.ToString(CultureInfo.InvariantCulture),
+            ["epochs"] = t.Epochs.ToString(CultureInfo.InvariantCulture),
+            ["learning_rate"] = F(t.LearningRate),
+            ["weight_decay"] = F(t.WeightDecay),
+            ["optimizer"] = "AdamW",
+            ["loss_function"] = "FocalLoss",
+            ["scheduler"] = "ReduceLROnPlateau",
+            ["train_samples"] = trainSamples.ToString(CultureInfo.InvariantCulture),
+            ["val_samples"] = validationSamples.ToString(CultureInfo.InvariantCulture),
+            ["architecture"] = config.Model.Architecture,
+            ["pretrained"] = string.IsNullOrWhiteSpace(config.Model.PretrainedPath) ? config.Model.ResolvePretrained() : "file",
+            ["random_seed"] = config.RandomSeed.ToString(CultureInfo.InvariantCulture),
+        };
+    }
+
+    private static Dictionary<string, double> FinalMetrics(TrainingOutcome outcome, MajorityBaseline baseline)
+    {
+        var last = outcome.History[^1];
+        return new Dictionary<string, double>
+        {
+            ["best_val_acc"] = outcome.BestValAcc,
+            ["best_epoch"] = outcome.BestEpoch,
+            ["epochs_run"] = outcome.History.Count,
+            ["final_train_loss"] = last.TrainLoss,
+            ["final_train_acc"] = last.TrainAcc,
+            ["final_val_loss"] = last.ValLoss,
+            ["final_val_acc"] = last.ValAcc,
+            ["majority_class_share"] = baseline.Share,
+            ["data_wait_share"] = outcome.DataWaitShare,
+            ["training_seconds"] = outcome.Duration.TotalSeconds,
+        };
+    }
+
+    private void ReportSkipped(ImageFolderDataset dataset)
+    {
+        if (dataset.Skipped.Count == 0)
+        {
+            return;
+        }
+
+        var shown = dataset.Skipped.Take(10).Select(s => $"{Path.GetRelativePath(dataset.Root, s.Path)} ({s.Reason})");
+        progress.Message($"Skipped {dataset.Skipped.Count} file(s) that are not decodable images: {string.Join("; ", shown)}{(dataset.Skipped.Count > 10 ? "; …" : "")}");
+    }
+
+    private static void TryDelete(string folder)
+    {
+        try
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Scratch space only; a leftover temp folder is harmless.
+        }
+    }
+}
