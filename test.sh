@@ -23,9 +23,6 @@ fi
 dotnet_host="$(eng/torchsharp-compat.sh)"
 dotnet build DryWet.sln -c "$configuration" -nologo -clp:ErrorsOnly
 
-# Fewer GCs while TorchSharp trains (see eng/trainer.sh; 1 GB here: the suite trains many times and CI must not
-# flake); child trainer processes inherit it.
-export DOTNET_GCgen0size="${DOTNET_GCgen0size:-0x40000000}"
 log="$(mktemp)"
 trap 'rm -f "$log"' EXIT
 status=0

@@ -13,7 +13,6 @@ set -euo pipefail
 
 # Overridable only so tests can exercise the no-op branch on a machine that needs the compat host.
 readonly required_glibcxx="${TORCHSHARP_COMPAT_GLIBCXX:-GLIBCXX_3.4.32}"
-readonly trixie_source="deb http://deb.debian.org/debian trixie main"
 readonly packages=(libc6 libstdc++6 libgcc-s1)
 
 log() { printf 'torchsharp-compat: %s\n' "$*" >&2; }
@@ -97,9 +96,11 @@ apt_options=(
   -o "Debug::NoLocking=1"
 )
 mkdir -p "$cache/apt/lists/partial" "$cache/apt/cache/archives/partial" "$work/debs"
-printf '%s\n' "$trixie_source" >"$cache/apt/trixie.list"
+# The same mirror the system's own apt sources use (eng/debian-mirror.sh), with the trixie suite.
+mirror="$("$repo_root/eng/debian-mirror.sh")" || die "cannot tell which Debian mirror to use (see the message above)."
+printf 'deb %s trixie main\n' "$mirror" >"$cache/apt/trixie.list"
 
-log "downloading ${packages[*]} from Debian trixie"
+log "downloading ${packages[*]} from Debian trixie ($mirror)"
 apt-get "${apt_options[@]}" -qq update >&2 || die "apt-get update for the trixie source failed (network?)."
 (cd "$work/debs" && apt-get "${apt_options[@]}" -qq download "${packages[@]}" >&2) ||
   die "apt-get download ${packages[*]} from trixie failed."

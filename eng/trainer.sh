@@ -24,7 +24,4 @@ if needs_build; then
 fi
 
 host="$("$repo_root/eng/torchsharp-compat.sh")"
-# TorchSharp 0.107 passes temporary Scalar handles to native calls without keeping them alive, so a GC (and the
-# finalizer thread) during such a call can free them under libtorch. A 256 MB gen0 budget makes GCs ~10x rarer.
-export DOTNET_GCgen0size="${DOTNET_GCgen0size:-0x10000000}"
 exec "$host" "$dll" "$@"

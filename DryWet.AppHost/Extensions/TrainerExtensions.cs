@@ -59,8 +59,6 @@ public static class TrainerExtensions
                 "exec", host.AssemblyPath, "train", "--config", config, "--data", platform.SampleDataPath, "--output", output)
             .WithOtlpExporter()
             .WithEnvironment("DOTNET_ENVIRONMENT", "Development")
-            // TorchSharp 0.107 leaves temporary Scalars unrooted during native calls; fewer GCs, fewer chances to race.
-            .WithEnvironment("DOTNET_GCgen0size", "0x10000000")
             .UsePlatform(platform)
             .WithGpuRequirement(gpus)
             .WithExplicitStart()

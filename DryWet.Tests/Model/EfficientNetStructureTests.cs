@@ -93,8 +93,9 @@ public class EfficientNetStructureTests
     public void B5_to_B7_use_batchnorm_eps_1e_3_and_momentum_0_01()
     {
         using var net = new EfficientNet(EfficientNetVariant.B5);
-        var norms = net.modules().OfType<BatchNorm2d>().ToList();
-        norms.ShouldAllBe(bn => bn.eps == 1e-3 && bn.momentum == 0.01);
+        var norms = net.modules().OfType<SafeBatchNorm2d>().ToList();
+        norms.ShouldNotBeEmpty();
+        norms.ShouldAllBe(bn => bn.Eps == 1e-3 && bn.Momentum == 0.01);
     }
 
     [Theory]
@@ -138,7 +139,7 @@ public class EfficientNetStructureTests
     public void Weights_are_initialised_as_torchvision_does()
     {
         using var net = new EfficientNet(EfficientNetVariant.Tiny, numClasses: 4);
-        net.modules().OfType<BatchNorm2d>().ShouldAllBe(bn => bn.weight!.eq(1).all().item<bool>() && bn.bias!.eq(0).all().item<bool>());
+        net.modules().OfType<SafeBatchNorm2d>().ShouldAllBe(bn => bn.Weight.eq(1).all().item<bool>() && bn.Bias.eq(0).all().item<bool>());
         var linear = net.modules().OfType<Linear>().Single();
         linear.weight!.abs().max().item<float>().ShouldBeLessThanOrEqualTo(0.5f); // 1/sqrt(4)
         linear.bias!.eq(0).all().item<bool>().ShouldBeTrue();

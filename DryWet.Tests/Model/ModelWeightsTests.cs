@@ -121,14 +121,14 @@ public sealed class ModelWeightsTests : IDisposable
     }
 
     [Fact]
-    public void LoadPretrained_of_a_missing_file_says_weights_are_never_downloaded()
+    public void LoadPretrained_of_a_missing_file_names_it_and_the_model_pretrained_alternative()
     {
         using var net = new EfficientNet(EfficientNetVariant.Tiny, 2);
         var path = Path.Combine(dir, "efficientnet_b3_rwightman.pth");
         var ex = Should.Throw<DryWetException>(() => ModelWeights.LoadPretrained(net, path));
         ex.Message.ShouldContain(path);
         ex.Message.ShouldContain("does not exist");
-        ex.Message.ShouldContain("never downloaded");
+        ex.Message.ShouldContain("model.pretrained (imagenet: downloaded and cached; none: from scratch)");
     }
 
     [Fact]

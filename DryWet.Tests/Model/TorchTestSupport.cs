@@ -1,5 +1,6 @@
 using DryWet.TrainingWorker.Export;
 using DryWet.TrainingWorker.Model;
+using DryWet.TrainingWorker.Training;
 using Microsoft.ML.OnnxRuntime;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -42,20 +43,20 @@ internal static class TorchTestSupport
         using var scope = NewDisposeScope();
         using (no_grad())
         {
-            var norms = model.modules().OfType<BatchNorm2d>().ToList();
+            var norms = model.modules().OfType<SafeBatchNorm2d>().ToList();
             foreach (var bn in norms)
             {
-                bn.weight!.uniform_(0.5, 1.5);
-                bn.bias!.normal_(0, 0.2);
-                bn.momentum = 1.0;
+                bn.Weight.uniform_(0.5, 1.5);
+                bn.Bias.normal_(0, 0.2);
+                bn.Momentum = 1.0;
             }
 
             model.train();
             model.call(randn(batch, 3, imageSize, imageSize));
             foreach (var bn in norms)
             {
-                bn.momentum = 0.1;
-                bn.running_var!.clamp_(min: 0.01);
+                bn.Momentum = 0.1;
+                bn.RunningVar.clamp_(min: 0.01);
             }
         }
 
@@ -70,17 +71,17 @@ internal static class TorchTestSupport
     public static float TrainBriefly(nn.Module<Tensor, Tensor> model, int imageSize, int steps, int batch = 8, double lr = 1e-3)
     {
         model.train();
-        using var optimizer = optim.AdamW(model.parameters(), lr, weight_decay: 1e-4);
+        using var optimizer = new AdamWOptimizer([(model.parameters().ToList(), lr)], weightDecay: 1e-4);
         var last = float.NaN;
         for (var step = 0; step < steps; step++)
         {
             using var scope = NewDisposeScope();
             var images = randn(batch, 3, imageSize, imageSize);
             var labels = images[.., 0].mean([1, 2]).gt(images[.., 1].mean([1, 2])).to_type(ScalarType.Int64);
-            optimizer.zero_grad();
+            optimizer.ZeroGrad();
             var loss = nn.functional.cross_entropy(model.call(images), labels);
             loss.backward();
-            optimizer.step();
+            optimizer.Step();
             last = loss.item<float>();
         }
 

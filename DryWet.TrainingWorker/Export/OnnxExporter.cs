@@ -102,8 +102,8 @@ public static class OnnxExporter
             Flatten => EmitFlatten(path, x),
             Linear linear => EmitGemm(linear, path, x),
             // Identity at inference time.
-            Dropout or torchvision.StochasticDepth or Identity => x,
-            BatchNorm2d => throw new NotSupportedException($"'{path}': a BatchNorm2d must directly follow a Conv2d to be folded into it."),
+            Dropout or torchvision.StochasticDepth or StochasticDepth or Identity => x,
+            BatchNorm2d or SafeBatchNorm2d => throw new NotSupportedException($"'{path}': a BatchNorm2d must directly follow a Conv2d to be folded into it."),
             _ => throw new NotSupportedException($"'{path}': {module.GetType().Name} has no ONNX mapping in DryWet's exporter."),
         };
 
@@ -121,7 +121,7 @@ public static class OnnxExporter
             for (var i = 0; i < children.Count; i++)
             {
                 var (name, child) = children[i];
-                if (child is Conv2d conv && i + 1 < children.Count && children[i + 1].module is BatchNorm2d bn)
+                if (child is Conv2d conv && i + 1 < children.Count && children[i + 1].module is SafeBatchNorm2d bn)
                 {
                     x = EmitConv(conv, bn, Join(path, name), x);
                     i++;
@@ -160,7 +160,7 @@ public static class OnnxExporter
             return x with { Name = graph.Node("Mul", Join(path, "mul"), [x.Name, scale.Name]) };
         }
 
-        private Value EmitConv(Conv2d conv, BatchNorm2d? bn, string path, Value x)
+        private Value EmitConv(Conv2d conv, SafeBatchNorm2d? bn, string path, Value x)
         {
             RequireRank(x, 4, path);
             if (conv.padding_mode != PaddingModes.Zeros || conv.padding is not { Length: 2 } padding || conv.transposed)
@@ -189,28 +189,28 @@ public static class OnnxExporter
         }
 
         /// <summary>W' = W·s, b' = β + (b − μ)·s with s = γ/√(σ² + ε), computed in double.</summary>
-        private static void FoldBatchNorm(BatchNorm2d bn, float[] weight, float[] bias, string path)
+        private static void FoldBatchNorm(SafeBatchNorm2d bn, float[] weight, float[] bias, string path)
         {
             var channels = bias.Length;
-            if (bn.num_features != channels || bn.running_mean is null || bn.running_var is null)
+            if (bn.NumFeatures != channels)
             {
-                throw new NotSupportedException($"'{path}': BatchNorm2d must track running statistics for {channels} channels to be folded.");
+                throw new NotSupportedException($"'{path}': BatchNorm2d has {bn.NumFeatures} channels, the Conv2d before it {channels}.");
             }
 
-            var mean = ToArray(bn.running_mean);
-            var variance = ToArray(bn.running_var);
-            var gamma = bn.weight is null ? null : ToArray(bn.weight);
-            var beta = bn.bias is null ? null : ToArray(bn.bias);
+            var mean = ToArray(bn.RunningMean);
+            var variance = ToArray(bn.RunningVar);
+            var gamma = ToArray(bn.Weight);
+            var beta = ToArray(bn.Bias);
             var perChannel = weight.Length / channels;
             for (var c = 0; c < channels; c++)
             {
-                var s = (gamma?[c] ?? 1.0) / Math.Sqrt(variance[c] + bn.eps);
+                var s = gamma[c] / Math.Sqrt(variance[c] + bn.Eps);
                 for (var i = c * perChannel; i < (c + 1) * perChannel; i++)
                 {
                     weight[i] = (float)(weight[i] * s);
                 }
 
-                bias[c] = (float)((beta?[c] ?? 0.0) + (bias[c] - mean[c]) * s);
+                bias[c] = (float)(beta[c] + (bias[c] - mean[c]) * s);
             }
         }
 

@@ -37,7 +37,7 @@ public sealed class EfficientNet : nn.Module<Tensor, Tensor>
         }
 
         nn.Module<Tensor, Tensor> Norm(long channels) =>
-            nn.BatchNorm2d(channels, eps: variant.BatchNormEps, momentum: variant.BatchNormMomentum);
+            new SafeBatchNorm2d(channels, eps: variant.BatchNormEps, momentum: variant.BatchNormMomentum);
 
         var stages = EfficientNetVariant.B0Stages
             .Select(s => (s.ExpandRatio, s.Kernel, s.Stride,
@@ -125,9 +125,9 @@ public sealed class EfficientNet : nn.Module<Tensor, Tensor>
                     }
 
                     break;
-                case BatchNorm2d bn:
-                    nn.init.ones_(bn.weight);
-                    nn.init.zeros_(bn.bias);
+                case SafeBatchNorm2d bn:
+                    nn.init.ones_(bn.Weight);
+                    nn.init.zeros_(bn.Bias);
                     break;
                 case Linear linear:
                     var range = 1.0 / Math.Sqrt(linear.out_features);

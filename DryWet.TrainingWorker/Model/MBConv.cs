@@ -15,7 +15,7 @@ public sealed class MBConv : nn.Module<Tensor, Tensor>
     // Named as torchvision names them: RegisterComponents turns field names into state-dict prefixes.
 #pragma warning disable IDE1006
     private readonly Sequential block;
-    private readonly torchvision.StochasticDepth stochastic_depth;
+    private readonly StochasticDepth stochastic_depth;
 #pragma warning restore IDE1006
 
     internal MBConv(
@@ -44,7 +44,7 @@ public sealed class MBConv : nn.Module<Tensor, Tensor>
             expanded, outChannels, kernel_size: 1, norm_layer: normLayer, activation_layer: null));
 
         block = nn.Sequential(layers);
-        stochastic_depth = torchvision.ops.StochasticDepth(stochasticDepthProb, torchvision.StochasticDepth.Mode.Row);
+        stochastic_depth = new StochasticDepth(stochasticDepthProb);
         RegisterComponents();
     }
 

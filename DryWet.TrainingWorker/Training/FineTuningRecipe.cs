@@ -67,24 +67,26 @@ public sealed class FineTuningRecipe
         return new FineTuningRecipe(model, fineTuning, t.BackboneLrFactor, t.FreezeBackboneEpochs, freezeBn);
     }
 
-    /// <summary>One AdamW group for the backbone and one for the head, so their rates can differ.</summary>
-    public IEnumerable<AdamW.ParamGroup> ParamGroups(double learningRate, double weightDecay)
+    /// <summary>The optimizer: one AdamW group for the backbone and one for the head, so their rates can differ.</summary>
+    public AdamWOptimizer CreateOptimizer(double learningRate, double weightDecay)
     {
+        var groups = new List<(IReadOnlyList<Parameter>, double)>();
         if (_backbone.Count > 0)
         {
-            yield return new AdamW.ParamGroup(_backbone, lr: learningRate * BackboneFactor, weight_decay: weightDecay);
+            groups.Add((_backbone, learningRate * BackboneFactor));
         }
 
-        yield return new AdamW.ParamGroup(_head, lr: learningRate, weight_decay: weightDecay);
+        groups.Add((_head, learningRate));
+        return new AdamWOptimizer(groups, weightDecay);
     }
 
     /// <summary>Sets every group's rate from the scheduler's (head) rate, keeping the backbone's factor.</summary>
-    public void ApplyLearningRate(optim.Optimizer optimizer, double headRate)
+    public void ApplyLearningRate(AdamWOptimizer optimizer, double headRate)
     {
-        var groups = optimizer.ParamGroups.ToList();
-        for (var i = 0; i < groups.Count; i++)
+        var count = optimizer.LearningRates.Count;
+        for (var i = 0; i < count; i++)
         {
-            groups[i].LearningRate = i == groups.Count - 1 || _backbone.Count == 0 ? headRate : headRate * BackboneFactor;
+            optimizer.SetLearningRate(i, i == count - 1 ? headRate : headRate * BackboneFactor);
         }
     }
 
@@ -107,7 +109,7 @@ public sealed class FineTuningRecipe
         }
         else if (FreezeBatchNorm)
         {
-            foreach (var bn in _model.modules().OfType<BatchNorm2d>())
+            foreach (var bn in _model.modules().OfType<SafeBatchNorm2d>())
             {
                 bn.eval();
             }

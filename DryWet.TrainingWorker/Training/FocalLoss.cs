@@ -12,9 +12,11 @@ public sealed class FocalLoss(Tensor? classWeights, double gamma)
     public Tensor Compute(Tensor logits, Tensor targets)
     {
         using var scope = NewDisposeScope();
+        // Explicit Scalars, alive until the calls return (implicit ones can be finalized mid-call in TorchSharp 0.107).
+        using Scalar one = 1.0, exponent = gamma;
         var ce = nn.functional.cross_entropy(logits, targets, classWeights, reduction: nn.Reduction.None);
         var pt = exp(-ce);
-        var loss = (pow(1 - pt, gamma) * ce).mean();
+        var loss = (pt.neg().add_(one, one).pow_(exponent) * ce).mean();
         return loss.MoveToOuterDisposeScope();
     }
 

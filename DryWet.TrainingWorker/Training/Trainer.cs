@@ -44,8 +44,7 @@ public sealed class Trainer(DryWetConfig config, ITrainingProgress progress, boo
         model.to(device);
         var recipe = FineTuningRecipe.For(config, model, fineTuning);
         progress.Message(recipe.Describe());
-        // TorchSharp's AdamW defaults weight_decay to 0; the original's value is explicit.
-        using var optimizer = optim.AdamW(recipe.ParamGroups(t.LearningRate, t.WeightDecay), lr: t.LearningRate, weight_decay: t.WeightDecay);
+        using var optimizer = recipe.CreateOptimizer(t.LearningRate, t.WeightDecay);
         var scheduler = new PlateauScheduler(config.Scheduler.Mode, config.Scheduler.Factor, config.Scheduler.Patience, t.LearningRate);
         var stopping = new EarlyStopping(config.EarlyStopping.Patience, config.EarlyStopping.MinDelta);
         var history = new List<EpochMetrics>();
@@ -102,7 +101,7 @@ public sealed class Trainer(DryWetConfig config, ITrainingProgress progress, boo
     }
 
     private (double Loss, double Acc, int Images, TimeSpan Wait) TrainEpoch(nn.Module<Tensor, Tensor> model, FineTuningRecipe recipe,
-        SampleLoader loader, IReadOnlyList<LabeledImage> train, FocalLoss loss, optim.Optimizer optimizer, Device device, int epoch, CancellationToken ct)
+        SampleLoader loader, IReadOnlyList<LabeledImage> train, FocalLoss loss, AdamWOptimizer optimizer, Device device, int epoch, CancellationToken ct)
     {
         recipe.EnterTrainingEpoch(epoch, progress);
         var t = config.Training;
@@ -126,12 +125,12 @@ public sealed class Trainer(DryWetConfig config, ITrainingProgress progress, boo
             using var scope = NewDisposeScope();
             var x = tensor(batch.Data, [batch.Count, 3, loader.ImageSize, loader.ImageSize]).to(device);
             var y = tensor(batch.Labels).to(device);
-            optimizer.zero_grad();
+            optimizer.ZeroGrad();
             var logits = model.forward(x);
             var value = loss.Compute(logits, y);
             value.backward();
             nn.utils.clip_grad_norm_(model.parameters(), GradientClipNorm);
-            optimizer.step();
+            optimizer.Step();
 
             var batchLoss = value.item<float>();
             var batchCorrect = (int)logits.argmax(1).eq(y).sum().item<long>();
