@@ -129,6 +129,10 @@ internal static class KfpSpecValidator
                         ["key"] = S, ["operator"] = S, ["value"] = S, ["effect"] = S, ["tolerationSeconds"] = I,
                     })),
                     ["nodeSelector"] = new Msg("NodeSelector", () => new() { ["labels"] = new MapOf(S) }),
+                    ["emptyDirMounts"] = new ListOf(new Msg("EmptyDirMount", () => new()
+                    {
+                        ["volumeName"] = S, ["mountPath"] = S, ["medium"] = S, ["sizeLimit"] = S,
+                    })),
                 })),
             }),
         })),

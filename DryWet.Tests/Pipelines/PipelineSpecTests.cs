@@ -274,6 +274,27 @@ public partial class PipelineSpecTests
     }
 
     [Fact]
+    public void The_train_step_gets_a_writable_home_on_an_empty_dir_and_the_weights_mirror_when_set()
+    {
+        var (spec, platform) = CompileAndRead();
+        string? Env(JsonNode s, string step, string name) => s["deploymentSpec"]!["executors"]![$"exec-{step}"]!["container"]!["env"]!.AsArray()
+            .FirstOrDefault(e => e!["name"]!.GetValue<string>() == name)?["value"]!.GetValue<string>();
+        var executors = platform["platforms"]!["kubernetes"]!["deploymentSpec"]!["executors"]!;
+
+        Env(spec, "train-model", "DryWet__Home").ShouldBe("/drywet-home");
+        executors["exec-train-model"]!["emptyDirMounts"]!.ToJsonString().ShouldBe("""[{"mountPath":"/drywet-home","volumeName":"drywet-home"}]""");
+        Env(spec, "train-model", "DryWet__Weights__BaseUrl").ShouldBeNull(); // torchvision's host unless told otherwise
+        executors["exec-download-data"]!["emptyDirMounts"].ShouldBeNull();
+
+        var (mirrored, mirroredPlatform) = CompileAndRead(new TrainingPipelineSettings { WeightsBaseUrl = "http://weights.internal/models/" });
+        Env(mirrored, "train-model", "DryWet__Weights__BaseUrl").ShouldBe("http://weights.internal/models/");
+        KfpSpecValidator.PipelineSpec(mirrored).ShouldBeEmpty();
+        KfpSpecValidator.PlatformSpec(mirroredPlatform).ShouldBeEmpty();
+        Should.Throw<DryWetException>(() => KubeflowPipelineCompiler.Compile(new TrainingPipelineSettings { WeightsBaseUrl = "weights.internal" }))
+            .Message.ShouldContain("--weights-base-url 'weights.internal'");
+    }
+
+    [Fact]
     public void Compile_refuses_a_negative_gpu_count_and_a_non_http_mlflow_uri()
     {
         Should.Throw<DryWetException>(() => KubeflowPipelineCompiler.Compile(new TrainingPipelineSettings { TrainGpus = -1 }))

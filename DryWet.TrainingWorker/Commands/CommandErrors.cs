@@ -1,11 +1,19 @@
 using DryWet.Core;
+using DryWet.TrainingWorker.Model;
 
 namespace DryWet.TrainingWorker.Commands;
 
-/// <summary>Exit codes and the one place that turns expected failures into a message a user can act on.</summary>
+/// <summary>
+/// The one error and exit-code policy of every trainer command: 0 ok; 2 bad input (a <see cref="DryWetException"/>:
+/// config, data, arguments, weights — the message says what was wrong and the fix); 1 a failure outside the input
+/// (libtorch cannot load here, a server or the network: HTTP or I/O errors), printed as one line; 130 cancelled. Anything else is a bug and
+/// keeps its stack trace.
+/// </summary>
 internal static class CommandErrors
 {
     public const int Ok = 0;
+    /// <summary>A failure outside the user's input: a server down, the network, the disk.</summary>
+    public const int Failed = 1;
     /// <summary>Bad input: config, data, arguments. The message says what and where.</summary>
     public const int InvalidInput = 2;
     /// <summary>Cancelled (Ctrl+C).</summary>
@@ -19,6 +27,11 @@ internal static class CommandErrors
         {
             return await action();
         }
+        catch (TorchUnavailableException ex)
+        {
+            await Console.Error.WriteLineAsync(ex.Message);
+            return Failed;
+        }
         catch (DryWetException ex)
         {
             await Console.Error.WriteLineAsync($"error: {ex.Message}");
@@ -28,6 +41,11 @@ internal static class CommandErrors
         {
             await Console.Error.WriteLineAsync("cancelled.");
             return Cancelled;
+        }
+        catch (Exception ex) when (ex is HttpRequestException or IOException)
+        {
+            await Console.Error.WriteLineAsync($"error: {ex.Message}");
+            return Failed;
         }
     }
 }

@@ -29,7 +29,7 @@ internal static class PipelineCommand
         var command = new Command("compile", "Write the KFP v2 pipeline spec (YAML, schemaVersion 2.1.0) that runs this trainer's image.");
         command.Options.Add(output);
         spec.AddTo(command);
-        command.SetAction(parseResult => Run(() =>
+        command.SetAction(parseResult => CommandErrors.Run(() =>
         {
             var pipeline = KubeflowPipelineCompiler.Compile(spec.Read(parseResult));
             var path = parseResult.GetValue(output)!;
@@ -79,7 +79,7 @@ internal static class PipelineCommand
         command.Options.Add(wait);
         command.Options.Add(poll);
         command.Options.Add(timeout);
-        command.SetAction(async (parseResult, ct) => await RunAsync(async () =>
+        command.SetAction(async (parseResult, ct) => await CommandErrors.RunAsync(async () =>
         {
             var settings = spec.Read(parseResult);
             var pipeline = KubeflowPipelineCompiler.Compile(settings);
@@ -117,32 +117,6 @@ internal static class PipelineCommand
         return command;
     }
 
-    private static int Run(Func<int> action)
-    {
-        try
-        {
-            return action();
-        }
-        catch (DryWetException e)
-        {
-            Console.Error.WriteLine($"error: {e.Message}");
-            return 2;
-        }
-    }
-
-    private static async Task<int> RunAsync(Func<Task<int>> action)
-    {
-        try
-        {
-            return await action();
-        }
-        catch (DryWetException e)
-        {
-            Console.Error.WriteLine($"error: {e.Message}");
-            return 2;
-        }
-    }
-
     /// <summary>The flags that shape the compiled spec, shared by compile and submit.</summary>
     private sealed class SpecOptions
     {
@@ -159,6 +133,10 @@ internal static class PipelineCommand
             Description = "GPUs for the train step (nvidia.com/gpu); 0 trains on CPU.",
             DefaultValueFactory = _ => Defaults.TrainGpus,
         };
+        private readonly Option<string?> weightsBaseUrl = new("--weights-base-url")
+        {
+            Description = "Mirror of torchvision's weight files for the train step (model.pretrained: imagenet); default: torchvision's host.",
+        };
         private readonly Option<string> sourceBucket = Text("--source-data-bucket", "Bucket with the dataset zip.", Defaults.SourceDataBucket);
         private readonly Option<string> sourceObject = Text("--source-data-object", "Dataset zip object key.", Defaults.SourceDataObject);
         private readonly Option<string> destinationBucket = Text("--destination-model-bucket", "Bucket the model package is uploaded to.", Defaults.DestinationModelBucket);
@@ -166,7 +144,7 @@ internal static class PipelineCommand
 
         public void AddTo(Command command)
         {
-            foreach (var option in new Option[] { image, minioEndpoint, mlflow, secretName, config, executable, gpus, sourceBucket, sourceObject, destinationBucket, destinationName })
+            foreach (var option in new Option[] { image, minioEndpoint, mlflow, secretName, config, executable, gpus, weightsBaseUrl, sourceBucket, sourceObject, destinationBucket, destinationName })
             {
                 command.Options.Add(option);
             }
@@ -181,6 +159,7 @@ internal static class PipelineCommand
             TrainingConfigPath = parseResult.GetValue(config)!,
             TrainerExecutable = parseResult.GetValue(executable)!,
             TrainGpus = parseResult.GetValue(gpus),
+            WeightsBaseUrl = parseResult.GetValue(weightsBaseUrl),
             SourceDataBucket = parseResult.GetValue(sourceBucket)!,
             SourceDataObject = parseResult.GetValue(sourceObject)!,
             DestinationModelBucket = parseResult.GetValue(destinationBucket)!,

@@ -9,14 +9,14 @@ internal static class VersionCommand
     public static Command Create()
     {
         var command = new Command("info", "Print the trainer's version and runtime, and check that TorchSharp's native libraries load here.");
-        command.SetAction(_ =>
+        command.SetAction(_ => CommandErrors.Run(() =>
         {
             var version = Assembly.GetExecutingAssembly().GetName().Version;
             Console.WriteLine($"drywet-trainer {version} on .NET {Environment.Version}");
             // Throws DryWetException with the fix (eng/trainer.sh) where libtorch cannot load.
             Console.WriteLine(TorchRuntime.Describe());
-            return 0;
-        });
+            return CommandErrors.Ok;
+        }));
         return command;
     }
 }

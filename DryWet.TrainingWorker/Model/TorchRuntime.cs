@@ -33,7 +33,7 @@ public static class TorchRuntime
             // libtorch into bin/…/cpu while probing fallbacks, all for an answer known from the loaded libstdc++.
             if (LoadedLibstdcxxLacksRequiredVersion() is { } libstdcxx)
             {
-                throw new DryWetException(OldLibstdcxxMessage(libstdcxx));
+                throw new TorchUnavailableException(OldLibstdcxxMessage(libstdcxx));
             }
 
             // When the load fails TorchSharp writes a long diagnostic trace to stdout; keep it out of the user's
@@ -50,7 +50,7 @@ public static class TorchRuntime
             catch (Exception ex) when (ex is TypeInitializationException or DllNotFoundException or NotSupportedException
                                            or BadImageFormatException or EntryPointNotFoundException)
             {
-                throw new DryWetException(Explain(ex), ex);
+                throw new TorchUnavailableException(Explain(ex), ex);
             }
             finally
             {

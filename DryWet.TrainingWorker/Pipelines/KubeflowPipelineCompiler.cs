@@ -42,8 +42,9 @@ public static class KubeflowPipelineCompiler
                 "--config", settings.TrainingConfigPath,
                 "--data", InputArtifactPath("data"),
                 "--output", OutputArtifactPath("model")],
-            Env: StepEnv(settings),
-            Gpus: settings.TrainGpus);
+            Env: [.. StepEnv(settings), .. TrainEnv(settings)],
+            Gpus: settings.TrainGpus,
+            HomeVolume: true);
 
         var upload = new Step(UploadTask,
             Parameters: ["bucket", "name"],
@@ -142,6 +143,16 @@ public static class KubeflowPipelineCompiler
         ("Minio__Endpoint", s.MinioEndpointUrl),
     ];
 
+    /// <summary>The train step's home on an emptyDir (weights cache, scratch) and the weights mirror when one is set.</summary>
+    private static IEnumerable<(string Name, string Value)> TrainEnv(TrainingPipelineSettings s)
+    {
+        yield return ("DryWet__Home", TrainingPipelineSettings.TrainHome);
+        if (s.WeightsBaseUrl is { } mirror)
+        {
+            yield return ("DryWet__Weights__BaseUrl", mirror);
+        }
+    }
+
     private static JsonObject Component(Step step)
     {
         var component = new JsonObject { ["executorLabel"] = ExecutorLabel(step.Name) };
@@ -225,6 +236,16 @@ public static class KubeflowPipelineCompiler
                 },
             }),
         };
+        if (step.HomeVolume)
+        {
+            // kfp-kubernetes' empty_dir_mount(task, volume_name, mount_path) compiles to this.
+            executor["emptyDirMounts"] = new JsonArray(new JsonObject
+            {
+                ["mountPath"] = TrainingPipelineSettings.TrainHome,
+                ["volumeName"] = TrainingPipelineSettings.TrainHomeVolume,
+            });
+        }
+
         if (step.Gpus > 0)
         {
             executor["tolerations"] = new JsonArray(new JsonObject
@@ -290,5 +311,6 @@ public static class KubeflowPipelineCompiler
         IReadOnlyList<(string Name, string SchemaTitle)> OutputArtifacts,
         IReadOnlyList<string> Args,
         IReadOnlyList<(string Name, string Value)> Env,
-        int Gpus);
+        int Gpus,
+        bool HomeVolume = false);
 }

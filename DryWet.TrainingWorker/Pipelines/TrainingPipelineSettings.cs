@@ -29,6 +29,13 @@ public sealed record TrainingPipelineSettings
     public string MinioSecretAccessKeyKey { get; init; } = "accesskey";
     public string MinioSecretSecretKeyKey { get; init; } = "secretkey";
 
+    /// <summary>Where torchvision's ImageNet weights are downloaded from (env DryWet__Weights__BaseUrl); null = torchvision's own host.</summary>
+    public string? WeightsBaseUrl { get; init; }
+
+    /// <summary>The train step's DryWet:Home: an emptyDir (the weights cache and scratch space; the image's /app is read-only).</summary>
+    public const string TrainHome = "/drywet-home";
+    public const string TrainHomeVolume = "drywet-home";
+
     /// <summary>GPUs requested by the train step; 0 leaves the step on CPU.</summary>
     public int TrainGpus { get; init; } = 1;
 
@@ -70,6 +77,11 @@ public sealed record TrainingPipelineSettings
         if (!Uri.TryCreate(MlflowTrackingUri, UriKind.Absolute, out var mlflow) || (mlflow.Scheme != "http" && mlflow.Scheme != "https"))
         {
             throw new DryWet.Core.DryWetException($"--mlflow-tracking-uri '{MlflowTrackingUri}' is not an http(s) URL; pass e.g. http://mlflow-service.mlflow.svc.cluster.local:5000.");
+        }
+
+        if (WeightsBaseUrl is not null && (!Uri.TryCreate(WeightsBaseUrl, UriKind.Absolute, out var weights) || weights.Scheme is not ("http" or "https")))
+        {
+            throw new DryWet.Core.DryWetException($"--weights-base-url '{WeightsBaseUrl}' is not an http(s) URL; pass the folder that serves torchvision's weight files, e.g. http://mirror.internal/torchvision/models/.");
         }
 
         Require(MinioSecretName, "--minio-secret-name", "the Secret with the MinIO keys, e.g. mlpipeline-minio-artifact");
