@@ -93,6 +93,10 @@ step_preflight() {
   else
     log "GPUs allocatable: ${gpus}"
   fi
+
+  # Serving's HorizontalPodAutoscaler (aspire publish output) scales on CPU read from the metrics API.
+  kubectl get apiservice v1beta1.metrics.k8s.io >/dev/null 2>&1 ||
+    warn "no metrics API (metrics-server): serving's HorizontalPodAutoscaler cannot scale. fix: minikube addons enable metrics-server"
 }
 
 step_namespaces() {

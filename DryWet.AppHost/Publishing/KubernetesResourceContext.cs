@@ -60,7 +60,15 @@ public sealed class KubernetesResourceContext
             Endpoints = EndpointPorts.PublishedEndpoints(resource),
         };
 
-        var environment = await AppModelValues.EnvironmentAsync(resource, executionContext, ct).ConfigureAwait(false);
+        await context.AddEnvironmentAsync(resolver, executionContext, ct).ConfigureAwait(false);
+        await context.AddArgumentsAsync(resolver, executionContext, ct).ConfigureAwait(false);
+        return context;
+    }
+
+    /// <summary>Plain values into <see cref="Settings"/>; values with secrets into <see cref="SecretEnvironment"/>.</summary>
+    private async Task AddEnvironmentAsync(ClusterValueResolver resolver, DistributedApplicationExecutionContext executionContext, CancellationToken ct)
+    {
+        var environment = await AppModelValues.EnvironmentAsync(Resource, executionContext, ct).ConfigureAwait(false);
         var helpers = new SortedDictionary<string, V1EnvVar>(StringComparer.Ordinal);
         var composed = new List<V1EnvVar>();
         foreach (var (key, raw) in environment.OrderBy(e => e.Key, StringComparer.Ordinal))
@@ -68,13 +76,13 @@ public sealed class KubernetesResourceContext
             var value = await resolver.ResolveAsync(raw, ct).ConfigureAwait(false);
             if (!value.HasSecrets)
             {
-                context.Settings[key] = value.Text;
+                Settings[key] = value.Text;
                 continue;
             }
 
-            foreach (var secret in value.Secrets.Where(s => s.SecretName == options.SecretName))
+            foreach (var secret in value.Secrets.Where(s => s.SecretName == Options.SecretName))
             {
-                context.UserSecretUses.Add((secret, key));
+                UserSecretUses.Add((secret, key));
             }
 
             if (value.Parts is [SecretKeyReference only])
@@ -92,22 +100,23 @@ public sealed class KubernetesResourceContext
             composed.Add(new V1EnvVar { Name = key, Value = value.ToExpansion() });
         }
 
-        context.SecretEnvironment.AddRange(helpers.Values);
-        context.SecretEnvironment.AddRange(composed);
+        SecretEnvironment.AddRange(helpers.Values);
+        SecretEnvironment.AddRange(composed);
+    }
 
-        foreach (var raw in await AppModelValues.ArgumentsAsync(resource, executionContext, ct).ConfigureAwait(false))
+    private async Task AddArgumentsAsync(ClusterValueResolver resolver, DistributedApplicationExecutionContext executionContext, CancellationToken ct)
+    {
+        foreach (var raw in await AppModelValues.ArgumentsAsync(Resource, executionContext, ct).ConfigureAwait(false))
         {
             var value = await resolver.ResolveAsync(raw, ct).ConfigureAwait(false);
             if (value.HasSecrets)
             {
                 throw new InvalidOperationException(
-                    $"Resource '{resource.Name}' passes a secret on its command line ({string.Join(", ", value.Secrets.Select(s => $"{s.SecretName}/{s.Key}"))}); pass it through an environment variable so it stays in a Secret.");
+                    $"Resource '{Resource.Name}' passes a secret on its command line ({string.Join(", ", value.Secrets.Select(s => $"{s.SecretName}/{s.Key}"))}); pass it through an environment variable so it stays in a Secret.");
             }
 
-            context.Args.Add(value.Text);
+            Args.Add(value.Text);
         }
-
-        return context;
     }
 
     private static V1EnvVar SecretVariable(string name, SecretKeyReference secret) => new()
