@@ -52,17 +52,22 @@ public static class KubernetesManifestWriter
         return written;
     }
 
+    /// <summary>
+    /// The keys, commented out: a copy nobody filled in gives pods no key, and they fail to start
+    /// (CreateContainerConfigError) instead of running with an empty admin key.
+    /// </summary>
     private static string EnvExample(KubernetesUserSecret secret)
     {
         var lines = new List<string>
         {
-            $"# Copy to {secret.EnvFile} (git-ignored) and fill in every value; `kubectl apply -k .` turns it into Secret {secret.Name}.",
-            $"# A random key: openssl rand -hex 24",
+            $"# Copy to {secret.EnvFile} (git-ignored) and set every key below (without the leading #); `kubectl apply -k .`",
+            $"# turns {secret.EnvFile} into Secret {secret.Name}. A key left out keeps the pods that read it from starting.",
+            "# A random key: openssl rand -hex 24",
         };
         foreach (var key in secret.Keys)
         {
-            lines.Add($"# read by {string.Join(", ", key.UsedBy)}");
-            lines.Add($"{key.Key}=");
+            lines.Add($"# {key.Key}: read by {string.Join(", ", key.UsedBy)}");
+            lines.Add($"#{key.Key}=");
         }
 
         return string.Join('\n', lines) + "\n";
