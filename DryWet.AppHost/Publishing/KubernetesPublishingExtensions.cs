@@ -29,8 +29,8 @@ public static class KubernetesPublishingExtensions
             var files = KubernetesManifestWriter.Write(result, options, outputDirectory);
             if (result.UserSecret is { } secret)
             {
-                context.Logger.LogInformation("Before applying: copy {Example} to {EnvFile} in {Directory} and fill in {Keys}",
-                    KubernetesManifestWriter.EnvExampleFile, secret.EnvFile, outputDirectory, string.Join(", ", secret.Keys.Select(k => k.Key)));
+                context.Logger.LogInformation("Before applying: write {EnvFile} in {Directory} with {Keys} (see {Example}; it is git-ignored)",
+                    secret.EnvFile, outputDirectory, string.Join(", ", secret.Keys.Select(k => k.Key + "=…")), KubernetesManifestWriter.EnvExampleFile);
             }
 
             context.Logger.LogInformation("Wrote {Count} Kubernetes files to {Directory}; deploy with: kubectl apply -k {Directory}",
