@@ -15,11 +15,12 @@ builder.AddTrainer("trainer", platform, gpus: 1)
         before: [new("download", ["download", "--output", "/work/data"])],
         after: [new("upload", ["upload", "--model", "/work/model"])])
     .PublishAsKubernetesName("dry-wet-model-training")
+    .PublishAsKubernetesImage("dry_wet_train:v1.0.0")
     .WithKubernetesResources(cpu: "2", memory: "4Gi", cpuLimit: "4", memoryLimit: "8Gi");
 
 // Serving: the model API on port 5001, ready once a model is loaded.
 var adminKey = builder.AddParameter("serving-admin-key", new GenerateParameterDefault { MinLength = 24, Special = false }, secret: true, persist: true);
-builder.AddProject<Projects.DryWet_Serving>("serving")
+var serving = builder.AddProject<Projects.DryWet_Serving>("serving")
     .WithServingEndpoint(port: 5001)
     .UsePlatform(platform)
     .WithEnvironment("Serving__AdminApiKey", adminKey)
@@ -28,8 +29,16 @@ builder.AddProject<Projects.DryWet_Serving>("serving")
     .WithHttpProbe(ProbeType.Liveness, "/alive", endpointName: "http")
     .WithReloadModelCommand(adminKey)
     .PublishAsKubernetesName("dry-wet-model")
+    .PublishAsKubernetesImage("dry_wet_serving:v1.0.0")
     .PublishBehindGateway()
-    .WithKubernetesResources(cpu: "500m", memory: "512Mi", cpuLimit: "2", memoryLimit: "2Gi");
+    .WithKubernetesResources(cpu: "500m", memory: "512Mi", cpuLimit: "2", memoryLimit: "2Gi")
+    // In the cluster: 2–4 replicas on CPU, one always up through drains and rollouts.
+    .PublishWithAutoscaling(minReplicas: 2, maxReplicas: 4, cpuUtilizationPercent: 70);
+if (builder.ExecutionContext.IsPublishMode)
+{
+    // Several replicas: POST /model/reload reaches one pod only, so each pod follows the production alias itself.
+    serving.WithEnvironment("Model__PollInterval", "00:00:30");
+}
 
 // `aspire publish`: Kubernetes manifests (kustomize) for the platform cluster.
 builder.AddKubernetesPublishing();

@@ -93,6 +93,10 @@ step_preflight() {
   else
     log "GPUs allocatable: ${gpus}"
   fi
+
+  # Serving's HorizontalPodAutoscaler (aspire publish output) scales on CPU read from the metrics API.
+  kubectl get apiservice v1beta1.metrics.k8s.io >/dev/null 2>&1 ||
+    warn "no metrics API (metrics-server): serving's HorizontalPodAutoscaler cannot scale. fix: minikube addons enable metrics-server"
 }
 
 step_namespaces() {
@@ -170,8 +174,11 @@ step_mlflow() {
   # Keys through a process substitution (printf is a builtin): they never appear in a command line.
   apply_generic secret generic mlflow-minio-credentials -n mlflow \
     --from-env-file=<(printf 'accesskey=%s\nsecretkey=%s\n' "$(config_get minio.access_key)" "$(config_get minio.secret_key)")
+  local allowed_hosts
+  allowed_hosts="$(config_list mlflow.allowed_hosts | paste -sd, -)"
+  [[ -n "$allowed_hosts" ]] || die "mlflow.allowed_hosts is empty: MLflow would refuse every in-cluster caller (403 Invalid Host header)"
   apply_generic configmap mlflow-config -n mlflow \
-    --from-literal=extra_pip="$(config_get images.mlflow_extra_pip "")" \
+    --from-literal=allowed_hosts="$allowed_hosts" \
     --from-literal=artifacts_destination="$(config_get mlflow.artifacts_destination)" \
     --from-literal=s3_endpoint_url="http://$(config_get minio.endpoint)"
   local size overlay

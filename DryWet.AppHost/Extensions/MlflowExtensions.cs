@@ -7,10 +7,28 @@ namespace DryWet.AppHost.Extensions;
 public static class MlflowExtensions
 {
     // The -full variant carries boto3 (S3) and the database drivers; the plain image cannot reach MinIO.
+    // platform/config.yaml (images.mlflow) runs the same image in the cluster; a test keeps the two equal.
     public const string Image = "mlflow/mlflow";
     public const string Tag = "v3.9.0-full";
     public const string Registry = "ghcr.io";
     public const string ArtifactsBucket = "mlflow";
+
+    /// <summary>
+    /// Hosts MLflow (≥ 3.5) accepts in the Host header; any other gets 403 "Invalid Host header". The list replaces
+    /// MLflow's default (localhost, private IPs), so those stay in it, next to the names callers use in the cluster
+    /// (<c>mlflow-service.mlflow.svc.cluster.local:5000</c>, the pipeline's and the publish step's) and on a container
+    /// network (<c>mlflow</c>). The gateway (/mlflow/) is reached by its private IP or localhost. The same list is
+    /// <c>mlflow.allowed_hosts</c> in platform/config.yaml (a test keeps them equal).
+    /// </summary>
+    public static readonly IReadOnlyList<string> AllowedHosts =
+    [
+        "localhost", "localhost:*", "127.0.0.1", "127.0.0.1:*",
+        "mlflow", "mlflow:*",
+        "mlflow-service", "mlflow-service:5000", "mlflow-service.mlflow", "mlflow-service.mlflow:5000",
+        "mlflow-service.mlflow.svc", "mlflow-service.mlflow.svc:5000",
+        "mlflow-service.mlflow.svc.cluster.local", "mlflow-service.mlflow.svc.cluster.local:5000",
+        "10.*", "192.168.*", "172.1[6-9].*", "172.2[0-9].*", "172.3[01].*",
+    ];
 
     public static IResourceBuilder<MlflowResource> AddMlflow(
         this IDistributedApplicationBuilder builder, string name, IResourceBuilder<MinioResource> minio)
@@ -25,7 +43,8 @@ public static class MlflowExtensions
                 "--port", "5000",
                 "--backend-store-uri", "sqlite:////mlflow/mlflow.db",
                 "--serve-artifacts",
-                "--artifacts-destination", $"s3://{ArtifactsBucket}/")
+                "--artifacts-destination", $"s3://{ArtifactsBucket}/",
+                "--allowed-hosts", string.Join(',', AllowedHosts))
             .WithHttpEndpoint(targetPort: 5000, name: MlflowResource.HttpEndpointName)
             .WithVolume($"{name}-data", "/mlflow")
             .WithEnvironment("MLFLOW_S3_ENDPOINT_URL", minio.Resource.ApiEndpoint)

@@ -16,3 +16,16 @@ public sealed record JobStep(string Name, IReadOnlyList<string> Args);
 
 /// <summary>Publish the resource behind the Istio gateway (VirtualService with a prefix rewrite) and scrape its /metrics.</summary>
 public sealed record KubernetesGatewayRouteAnnotation(string EndpointName) : IResourceAnnotation;
+
+/// <summary>
+/// The image a resource's pods run (e.g. <c>dry_wet_serving:v1.0.0</c>, what platform/build-images.sh tags).
+/// Configuration <c>DryWet:Kubernetes:Images:&lt;resource&gt;</c> overrides it at publish time.
+/// </summary>
+public sealed record KubernetesImageAnnotation(string Image) : IResourceAnnotation;
+
+/// <summary>
+/// Scale the resource's Deployment on CPU between <paramref name="MinReplicas"/> and <paramref name="MaxReplicas"/>
+/// (HorizontalPodAutoscaler), keep at least one pod through voluntary disruptions (PodDisruptionBudget) and spread
+/// the pods over nodes and zones.
+/// </summary>
+public sealed record KubernetesAutoscalingAnnotation(int MinReplicas, int MaxReplicas, int CpuUtilizationPercent) : IResourceAnnotation;

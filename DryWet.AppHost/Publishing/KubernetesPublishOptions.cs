@@ -1,12 +1,31 @@
+using Microsoft.Extensions.Configuration;
+
 namespace DryWet.AppHost.Publishing;
 
 /// <summary>
 /// Settings of the Kubernetes publish step, bound from configuration section <c>DryWet:Kubernetes</c>
 /// (e.g. <c>aspire publish -- --DryWet:Kubernetes:Namespace=ml</c> or env <c>DryWet__Kubernetes__Namespace</c>).
+/// None of them is a secret: keys are read in the pods from Secrets that exist in the cluster.
 /// </summary>
 public sealed class KubernetesPublishOptions
 {
     public const string SectionName = "DryWet:Kubernetes";
+
+    /// <summary>Binds the section; a key that is not a setting (a typo) is an error, not silently ignored.</summary>
+    public static KubernetesPublishOptions From(IConfiguration configuration)
+    {
+        var options = new KubernetesPublishOptions();
+        try
+        {
+            configuration.GetSection(SectionName).Bind(options, binder => binder.ErrorOnUnknownConfiguration = true);
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw new InvalidOperationException($"{SectionName} has a setting the publish step does not know: {ex.Message}", ex);
+        }
+
+        return options;
+    }
 
     /// <summary>Namespace of every object (the original deploys serving into kubeflow).</summary>
     public string Namespace { get; set; } = "kubeflow";
@@ -19,20 +38,29 @@ public sealed class KubernetesPublishOptions
 
     public string MinioEndpoint { get; set; } = "http://minio-service.kubeflow:9000";
 
-    public string MlflowEndpoint { get; set; } = "http://mlflow-service.mlflow:5000";
+    /// <summary>The name the pipeline also uses; the platform's MLflow allows it as a Host (--allowed-hosts).</summary>
+    public string MlflowEndpoint { get; set; } = "http://mlflow-service.mlflow.svc.cluster.local:5000";
 
-    /// <summary>MinIO keys of the platform (KFP's MinIO ships with minio/minio123); they only ever land in Secrets.</summary>
-    public string MinioAccessKey { get; set; } = "minio";
+    /// <summary>KFP's Secret with the platform MinIO's keys (in <see cref="Namespace"/>), read by the pods.</summary>
+    public string MinioSecretName { get; set; } = "mlpipeline-minio-artifact";
 
-    public string MinioSecretKey { get; set; } = "minio123";
+    public string MinioAccessKeyKey { get; set; } = "accesskey";
 
-    public string ServingImage { get; set; } = "dry_wet_serving:v1.0.0";
+    public string MinioSecretKeyKey { get; set; } = "secretkey";
 
-    public string TrainerImage { get; set; } = "dry_wet_train:v1.0.0";
+    /// <summary>
+    /// The Secret the user creates at deploy time (kustomize secretGenerator from <c>.env</c> next to the output)
+    /// with one key per secret parameter of the app model, e.g. <c>serving-admin-key</c>.
+    /// </summary>
+    public string SecretName { get; set; } = "drywet-secrets";
+
+    /// <summary>Image per resource name, overriding the AppHost's (<c>DryWet:Kubernetes:Images:serving=dry_wet_serving:v1.0.1</c>).</summary>
+    public Dictionary<string, string> Images { get; set; } = new(StringComparer.Ordinal);
 
     public string ImagePullPolicy { get; set; } = "IfNotPresent";
 
-    public int ServingReplicas { get; set; } = 1;
+    /// <summary>Replicas of a Deployment that is not autoscaled.</summary>
+    public int Replicas { get; set; } = 1;
 
     /// <summary>Istio gateway (namespace/name) the serving route binds to.</summary>
     public string Gateway { get; set; } = "istio-system/mlops-gateway";

@@ -19,14 +19,20 @@ public static class KubernetesPublishingExtensions
     {
         builder.Pipeline.AddStep(StepName, async context =>
         {
-            var options = new KubernetesPublishOptions();
-            context.Services.GetRequiredService<IConfiguration>().GetSection(KubernetesPublishOptions.SectionName).Bind(options);
-            var outputDirectory = context.Services.GetRequiredService<IPipelineOutputService>().GetOutputDirectory();
             var configuration = context.Services.GetRequiredService<IConfiguration>();
+            var options = KubernetesPublishOptions.From(configuration);
+            var outputDirectory = context.Services.GetRequiredService<IPipelineOutputService>().GetOutputDirectory();
+            var executionContext = context.Services.GetRequiredService<DistributedApplicationExecutionContext>();
 
-            var manifests = await new KubernetesManifestBuilder(context.Model, options, configuration)
+            var result = await new KubernetesManifestBuilder(context.Model, executionContext, options, configuration)
                 .BuildAsync(context.CancellationToken).ConfigureAwait(false);
-            var files = KubernetesManifestWriter.Write(manifests, options, outputDirectory);
+            var files = KubernetesManifestWriter.Write(result, options, outputDirectory);
+            if (result.UserSecret is { } secret)
+            {
+                context.Logger.LogInformation("Before applying: write {EnvFile} in {Directory} with {Keys} (see {Example}; it is git-ignored)",
+                    secret.EnvFile, outputDirectory, string.Join(", ", secret.Keys.Select(k => k.Key + "=…")), KubernetesManifestWriter.EnvExampleFile);
+            }
+
             context.Logger.LogInformation("Wrote {Count} Kubernetes files to {Directory}; deploy with: kubectl apply -k {Directory}",
                 files.Count, outputDirectory, outputDirectory);
         }, requiredBy: WellKnownPipelineSteps.Publish);
@@ -48,6 +54,27 @@ public static class KubernetesPublishingExtensions
     /// <summary>Route the endpoint through the Istio gateway and let Prometheus scrape /metrics.</summary>
     public static IResourceBuilder<T> PublishBehindGateway<T>(this IResourceBuilder<T> resource, string endpointName = "http") where T : IResource =>
         resource.WithAnnotation(new KubernetesGatewayRouteAnnotation(endpointName), ResourceAnnotationMutationBehavior.Replace);
+
+    /// <summary>The image the resource's pods run in the cluster (a project has no image of its own in the app model).</summary>
+    public static IResourceBuilder<T> PublishAsKubernetesImage<T>(this IResourceBuilder<T> resource, string image) where T : IResource
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(image);
+        return resource.WithAnnotation(new KubernetesImageAnnotation(image), ResourceAnnotationMutationBehavior.Replace);
+    }
+
+    /// <summary>
+    /// Autoscale on CPU (HorizontalPodAutoscaler) between <paramref name="minReplicas"/> and <paramref name="maxReplicas"/>,
+    /// with a PodDisruptionBudget of one and topology spread. At least two replicas: a budget of one pod with one
+    /// replica would block every node drain.
+    /// </summary>
+    public static IResourceBuilder<T> PublishWithAutoscaling<T>(
+        this IResourceBuilder<T> resource, int minReplicas = 2, int maxReplicas = 4, int cpuUtilizationPercent = 70) where T : IResource
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(minReplicas, 2);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxReplicas, minReplicas);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(cpuUtilizationPercent);
+        return resource.WithAnnotation(new KubernetesAutoscalingAnnotation(minReplicas, maxReplicas, cpuUtilizationPercent), ResourceAnnotationMutationBehavior.Replace);
+    }
 
     public static IResourceBuilder<T> WithKubernetesResources<T>(
         this IResourceBuilder<T> resource, string cpu, string memory, string cpuLimit, string memoryLimit) where T : IResource =>

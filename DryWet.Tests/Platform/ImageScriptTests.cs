@@ -86,6 +86,41 @@ public sealed class ImageScriptTests : IDisposable
     }
 
     [Fact]
+    public async Task Both_images_get_the_container_settings_targets_and_an_optional_registry()
+    {
+        sandbox.Environment["DRYWET_CONTAINER_REGISTRY"] = "127.0.0.1:5055";
+        sandbox.Environment["DRYWET_SERVING_BASE"] = "127.0.0.1:5055/drywet-standin/aspnet:10.0";
+        var result = await sandbox.RunAsync("platform/build-images.sh", "--version", "v1.0.0");
+        result.ExitCode.ShouldBe(0, result.All);
+
+        var publishes = sandbox.Calls().Where(c => c.StartsWith("dotnet publish", StringComparison.Ordinal)).ToList();
+        publishes.Count.ShouldBe(2);
+        var targets = RepositoryPaths.Combine("platform", "containers", "container-settings.targets");
+        publishes.ShouldAllBe(p => p.Contains($"-p:CustomAfterMicrosoftCommonTargets={targets}") && p.Contains("-p:ContainerRegistry=127.0.0.1:5055"));
+        publishes.Single(p => p.Contains("DryWet.Serving.csproj")).ShouldContain("-p:ContainerBaseImage=127.0.0.1:5055/drywet-standin/aspnet:10.0");
+        publishes.Single(p => p.Contains("DryWet.TrainingWorker.csproj")).ShouldContain("-p:ContainerBaseImage=mcr.microsoft.com/dotnet/runtime:10.0");
+    }
+
+    [Fact]
+    public void Serving_images_expose_and_listen_on_5001_not_the_base_images_8080()
+    {
+        var targets = System.Xml.Linq.XDocument.Load(RepositoryPaths.Combine("platform", "containers", "container-settings.targets"));
+        var serving = targets.Root!.Elements("ItemGroup").Single(g => ((string?)g.Attribute("Condition"))?.Contains("DryWet.Serving") == true);
+
+        serving.Elements("ContainerPort").Select(e => (string?)e.Attribute("Include")).ShouldBe(["5001"]);
+        serving.Elements("ContainerEnvironmentVariable").Single(e => (string?)e.Attribute("Include") == "ASPNETCORE_HTTP_PORTS")
+            .Attribute("Value")!.Value.ShouldBe("5001");
+    }
+
+    [Fact]
+    public async Task Image_check_refuses_an_unknown_argument()
+    {
+        var result = await sandbox.RunAsync("platform/ci/check-images.sh", "--registry", "x");
+        result.ExitCode.ShouldNotBe(0);
+        result.StdErr.ShouldContain("unknown argument '--registry'");
+    }
+
+    [Fact]
     public async Task Clean_pods_deletes_only_finished_training_pods()
     {
         var dry = await sandbox.RunAsync("platform/scripts/clean_completed_training_pods.sh", "--dry-run");

@@ -48,7 +48,8 @@ public sealed class SetupScriptTests : IDisposable
         File.ReadAllText(sandbox.HelmStdin).ShouldContain("adminPassword: \"pw-Zq81\"");
 
         var applied = File.ReadAllText(sandbox.Applied);
-        applied.ShouldContain("image: ghcr.io/mlflow/mlflow:v2.20.3");
+        applied.ShouldContain("image: ghcr.io/mlflow/mlflow:v3.9.0-full");
+        applied.ShouldContain("allowed_hosts: localhost,localhost:*,");
         applied.ShouldContain("image: quay.io/minio/mc:RELEASE.2024-11-21T17-21-54Z");
         applied.ShouldContain("storage: 5Gi");
         applied.ShouldContain("buckets: ml-data ml-models mlflow");

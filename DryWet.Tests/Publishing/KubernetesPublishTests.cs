@@ -3,6 +3,7 @@ using DryWet.AppHost.Publishing;
 using DryWet.Tests.AppHost;
 using k8s;
 using k8s.Models;
+using Microsoft.Extensions.Configuration;
 
 namespace DryWet.Tests.Publishing;
 
@@ -14,7 +15,7 @@ public class KubernetesPublishTests
     public async Task Publish_output_matches_the_committed_snapshot()
     {
         var output = await KubernetesPublish.RunAsync();
-        var produced = KubernetesPublish.YamlFiles(output).Select(f => Path.GetRelativePath(output, f)).ToList();
+        var produced = KubernetesPublish.AllFiles(output).Select(f => Path.GetRelativePath(output, f)).ToList();
 
         if (RepositoryPaths.UpdateSnapshots)
         {
@@ -26,7 +27,7 @@ public class KubernetesPublishTests
             }
         }
 
-        KubernetesPublish.YamlFiles(SnapshotDirectory).Select(f => Path.GetRelativePath(SnapshotDirectory, f)).ShouldBe(produced,
+        KubernetesPublish.AllFiles(SnapshotDirectory).Select(f => Path.GetRelativePath(SnapshotDirectory, f)).ShouldBe(produced,
             "the set of published files changed; update with DRYWET_UPDATE_SNAPSHOTS=true and review the diff");
         foreach (var file in produced)
         {
@@ -35,27 +36,37 @@ public class KubernetesPublishTests
     }
 
     [Fact]
-    public async Task Every_core_object_parses_into_its_typed_Kubernetes_model()
+    public async Task Every_published_object_passes_a_strict_parse_of_its_kind()
     {
         var output = await KubernetesPublish.RunAsync();
 
         var objects = KubernetesPublish.YamlFiles(output)
-            .Where(f => !f.EndsWith("virtualservice.yaml", StringComparison.Ordinal) && !f.EndsWith("kustomization.yaml", StringComparison.Ordinal))
-            .SelectMany(f => KubernetesYaml.LoadAllFromString(File.ReadAllText(f)))
+            .Where(f => !f.EndsWith(KubernetesManifestWriter.KustomizationFile, StringComparison.Ordinal))
+            .Select(f => KubernetesObjects.ParseStrict(File.ReadAllText(f)))
             .ToList();
 
-        objects.Select(o => o.GetType().Name).Order().ShouldBe(
-            ["V1ConfigMap", "V1ConfigMap", "V1Deployment", "V1Job", "V1Secret", "V1Secret", "V1Service"]);
-        objects.Cast<IKubernetesObject<V1ObjectMeta>>().ShouldAllBe(o => o.Metadata.NamespaceProperty == "kubeflow");
-        objects.Cast<IKubernetesObject<V1ObjectMeta>>().ShouldAllBe(o =>
-            o.Metadata.Labels["app.kubernetes.io/name"] == "drywet" && o.Metadata.Labels.ContainsKey("app.kubernetes.io/component"));
+        objects.Select(o => o.GetType().Name).Order(StringComparer.Ordinal).ShouldBe(
+            ["IstioVirtualService", "V1ConfigMap", "V1ConfigMap", "V1Deployment", "V1Job", "V1PodDisruptionBudget", "V1Service", "V2HorizontalPodAutoscaler"]);
+        var metadata = objects.Select(o => o is IstioVirtualService vs ? vs.Metadata : ((IMetadata<V1ObjectMeta>)o).Metadata).ToList();
+        metadata.ShouldAllBe(m => m.NamespaceProperty == "kubeflow");
+        metadata.ShouldAllBe(m => m.Labels["app.kubernetes.io/name"] == "drywet" && m.Labels.ContainsKey("app.kubernetes.io/component"));
+    }
+
+    [Fact]
+    public void The_strict_parse_rejects_a_misspelt_field()
+    {
+        const string deployment = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: x\nspec:\n  replica: 2\n";
+        const string virtualService = "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata:\n  name: x\nspec:\n  hosts: ['*']\n  gateway: [istio-system/mlops-gateway]\n";
+
+        Should.Throw<YamlDotNet.Core.YamlException>(() => KubernetesObjects.ParseStrict(deployment));
+        Should.Throw<YamlDotNet.Core.YamlException>(() => KubernetesObjects.ParseStrict(virtualService));
     }
 
     [Fact]
     public async Task Serving_is_a_hardened_rolling_deployment_with_probes_resources_and_scraping()
     {
         var output = await KubernetesPublish.RunAsync();
-        var deployment = KubernetesYaml.Deserialize<V1Deployment>(File.ReadAllText(Path.Combine(output, "dry-wet-model", "deployment.yaml")));
+        var deployment = KubernetesObjects.Load<V1Deployment>(output, "dry-wet-model", "deployment.yaml");
 
         deployment.Metadata.Name.ShouldBe("dry-wet-model-deployment");
         deployment.Spec.Strategy.Type.ShouldBe("RollingUpdate");
@@ -63,6 +74,7 @@ public class KubernetesPublishTests
         pod.SecurityContext.RunAsNonRoot.ShouldBe(true);
         var container = pod.Containers.ShouldHaveSingleItem();
         container.Name.ShouldBe("dry-wet-model");
+        container.Image.ShouldBe("dry_wet_serving:v1.0.0");
         container.LivenessProbe.HttpGet.Path.ShouldBe("/alive");
         container.ReadinessProbe.HttpGet.Path.ShouldBe("/health");
         container.LivenessProbe.HttpGet.Port.Value.ShouldBe("http");
@@ -71,11 +83,11 @@ public class KubernetesPublishTests
         container.Resources.Limits.Keys.ShouldBe(["cpu", "memory"], ignoreOrder: true);
         container.SecurityContext.AllowPrivilegeEscalation.ShouldBe(false);
         container.Ports.ShouldHaveSingleItem().ContainerPort.ShouldBe(5001);
-        container.EnvFrom.Select(e => e.ConfigMapRef?.Name ?? e.SecretRef.Name).ShouldBe(["dry-wet-model-config", "dry-wet-model-secrets"]);
+        container.EnvFrom.ShouldHaveSingleItem().ConfigMapRef.Name.ShouldBe("dry-wet-model-config");
         deployment.Spec.Template.Metadata.Annotations["prometheus.io/scrape"].ShouldBe("true");
         deployment.Spec.Template.Metadata.Annotations["prometheus.io/path"].ShouldBe("/metrics");
 
-        var service = KubernetesYaml.Deserialize<V1Service>(File.ReadAllText(Path.Combine(output, "dry-wet-model", "service.yaml")));
+        var service = KubernetesObjects.Load<V1Service>(output, "dry-wet-model", "service.yaml");
         service.Metadata.Name.ShouldBe("dry-wet-model-service");
         service.Spec.Selector.ShouldBe(deployment.Spec.Selector.MatchLabels);
     }
@@ -84,10 +96,7 @@ public class KubernetesPublishTests
     public async Task Serving_route_on_the_mlops_gateway_rewrites_the_prefix_to_the_root()
     {
         var output = await KubernetesPublish.RunAsync();
-
-        // Strict: an unknown or misspelt field fails deserialization.
-        var yaml = File.ReadAllText(Path.Combine(output, "dry-wet-model", "virtualservice.yaml"));
-        var virtualService = KubernetesYaml.Deserialize<IstioVirtualService>(yaml, strict: true);
+        var virtualService = KubernetesObjects.Load<IstioVirtualService>(output, "dry-wet-model", "virtualservice.yaml");
 
         virtualService.ApiVersion.ShouldBe("networking.istio.io/v1");
         virtualService.Kind.ShouldBe("VirtualService");
@@ -100,21 +109,13 @@ public class KubernetesPublishTests
     }
 
     [Fact]
-    public void The_strict_VirtualService_check_rejects_a_misspelt_field()
-    {
-        const string yaml = "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata:\n  name: x\nspec:\n  hosts: ['*']\n  gateway: [istio-system/mlops-gateway]\n";
-
-        Should.Throw<YamlDotNet.Core.YamlException>(() => KubernetesYaml.Deserialize<IstioVirtualService>(yaml, strict: true));
-    }
-
-    [Fact]
     public async Task Trainer_is_a_suspended_Job_with_the_gpu_limit_from_the_AppHost_marker_and_no_Deployment()
     {
         var output = await KubernetesPublish.RunAsync();
 
         Directory.GetFiles(Path.Combine(output, "dry-wet-model-training")).Select(Path.GetFileName)
-            .ShouldBe(["config.yaml", "job.yaml", "secrets.yaml"], ignoreOrder: true);
-        var job = KubernetesYaml.Deserialize<V1Job>(File.ReadAllText(Path.Combine(output, "dry-wet-model-training", "job.yaml")));
+            .ShouldBe(["config.yaml", "job.yaml"], ignoreOrder: true);
+        var job = KubernetesObjects.Load<V1Job>(output, "dry-wet-model-training", "job.yaml");
         job.Spec.Suspend.ShouldBe(true);
         job.Spec.Template.Spec.RestartPolicy.ShouldBe("Never");
         var pod = job.Spec.Template.Spec;
@@ -122,71 +123,139 @@ public class KubernetesPublishTests
         pod.InitContainers.Select(c => c.Name).ShouldBe(["download", "train"]);
         pod.Containers.ShouldHaveSingleItem().Args.ShouldBe(["upload", "--model", "/work/model"]);
         var train = pod.InitContainers[1];
+        train.Image.ShouldBe("dry_wet_train:v1.0.0");
         train.Args.ShouldBe(["train", "--config", "config.yaml", "--data", "/work/data", "--output", "/work/model"]);
         train.Resources.Limits["nvidia.com/gpu"].ToString().ShouldBe("1");
         pod.InitContainers[0].Args.ShouldBe(["download", "--output", "/work/data"]);
         pod.InitContainers[0].Resources.Limits.Keys.ShouldNotContain("nvidia.com/gpu");
         pod.Containers[0].Resources.Limits.Keys.ShouldNotContain("nvidia.com/gpu");
         pod.InitContainers.Concat(pod.Containers).ShouldAllBe(c => c.VolumeMounts.Single().MountPath == "/work");
+        // Every step reaches MinIO: each reads the keys from the platform's Secret.
+        pod.InitContainers.Concat(pod.Containers).ShouldAllBe(c => c.Env.Any(e => e.Name == "ConnectionStrings__minio"));
         job.Spec.Template.Spec.Tolerations.ShouldContain(t => t.Key == "nvidia.com/gpu");
     }
 
     [Fact]
-    public async Task Minio_and_mlflow_map_to_the_platform_services_and_no_second_minio_is_deployed()
+    public async Task Minio_keys_are_read_from_KFPs_Secret_and_the_connection_string_is_assembled_in_the_pod()
     {
         var output = await KubernetesPublish.RunAsync();
 
         Directory.Exists(Path.Combine(output, "minio")).ShouldBeFalse();
         Directory.Exists(Path.Combine(output, "mlflow")).ShouldBeFalse();
-        var config = KubernetesYaml.Deserialize<V1ConfigMap>(File.ReadAllText(Path.Combine(output, "dry-wet-model", "config.yaml")));
-        config.Data["ConnectionStrings__mlflow"].ShouldBe("http://mlflow-service.mlflow:5000");
-        var secret = KubernetesYaml.Deserialize<V1Secret>(File.ReadAllText(Path.Combine(output, "dry-wet-model", "secrets.yaml")));
-        secret.StringData["ConnectionStrings__minio"].ShouldBe("Endpoint=http://minio-service.kubeflow:9000;AccessKey=minio;SecretKey=minio123");
-        secret.StringData["Serving__AdminApiKey"].ShouldBe(KubernetesPublish.AdminKey);
+        var config = KubernetesObjects.Load<V1ConfigMap>(output, "dry-wet-model", "config.yaml");
+        config.Data["ConnectionStrings__mlflow"].ShouldBe("http://mlflow-service.mlflow.svc.cluster.local:5000");
+        config.Data.Keys.ShouldNotContain("ConnectionStrings__minio");
+
+        var env = KubernetesObjects.Load<V1Deployment>(output, "dry-wet-model", "deployment.yaml").Spec.Template.Spec.Containers[0].Env;
+        env.Select(e => e.Name).ShouldBe(
+            ["SECRET_MLPIPELINE_MINIO_ARTIFACT_ACCESSKEY", "SECRET_MLPIPELINE_MINIO_ARTIFACT_SECRETKEY", "ConnectionStrings__minio", "Serving__AdminApiKey"]);
+        env[0].ValueFrom.SecretKeyRef.ShouldSatisfyAllConditions(r => r.Name.ShouldBe("mlpipeline-minio-artifact"), r => r.Key.ShouldBe("accesskey"));
+        env[1].ValueFrom.SecretKeyRef.ShouldSatisfyAllConditions(r => r.Name.ShouldBe("mlpipeline-minio-artifact"), r => r.Key.ShouldBe("secretkey"));
+        // Kubernetes expands $(NAME) from variables defined earlier in the list.
+        env[2].Value.ShouldBe("Endpoint=http://minio-service.kubeflow:9000;AccessKey=$(SECRET_MLPIPELINE_MINIO_ARTIFACT_ACCESSKEY);SecretKey=$(SECRET_MLPIPELINE_MINIO_ARTIFACT_SECRETKEY)");
+        env[3].ValueFrom.SecretKeyRef.ShouldSatisfyAllConditions(r => r.Name.ShouldBe("drywet-secrets"), r => r.Key.ShouldBe("serving-admin-key"));
     }
 
     [Fact]
-    public async Task No_secret_value_appears_outside_a_Secret()
+    public async Task No_generated_default_or_given_secret_value_is_written_anywhere()
     {
-        var output = await KubernetesPublish.RunAsync();
-        string[] secretValues = [KubernetesPublish.AdminKey, "minio123"];
+        // Default settings with no parameter given (generated keys), and with every secret given on the command line.
+        var generated = await KubernetesPublish.RunWithValuesAsync();
+        var given = await KubernetesPublish.RunWithValuesAsync(
+            $"--Parameters:serving-admin-key={KubernetesPublish.AdminKey}", "--DryWet:Kubernetes:UsePlatformServices=false",
+            "--Parameters:minio-root-user=own-minio-user", "--Parameters:minio-root-password=own-minio-password");
 
-        foreach (var file in KubernetesPublish.YamlFiles(output).Where(f => !f.EndsWith("secrets.yaml", StringComparison.Ordinal)))
+        generated.SecretValues.Count.ShouldBeGreaterThanOrEqualTo(3, "the model's secret parameters (admin key, MinIO user and password) have values");
+        given.SecretValues.ShouldContain(KubernetesPublish.AdminKey);
+        given.SecretValues.ShouldContain("own-minio-password");
+        foreach (var output in new[] { generated, given })
         {
-            var text = File.ReadAllText(file);
-            foreach (var value in secretValues)
+            string[] secrets = [.. output.SecretValues, "minio123", "minioadmin"];
+            foreach (var file in KubernetesPublish.AllFiles(output.Directory))
             {
-                text.ShouldNotContain(value, Case.Sensitive, $"{Path.GetRelativePath(output, file)} contains a secret value");
+                var text = File.ReadAllText(file);
+                foreach (var value in secrets)
+                {
+                    text.ShouldNotContain(value, Case.Sensitive, $"{Path.GetRelativePath(output.Directory, file)} contains a secret value");
+                }
             }
         }
     }
 
     [Fact]
-    public async Task Namespace_and_endpoints_are_configurable_and_own_services_can_be_deployed_instead()
+    public async Task Secret_parameters_become_keys_of_the_user_Secret_listed_in_env_example()
     {
-        var output = await KubernetesPublish.RunAsync(
-            "--DryWet:Kubernetes:Namespace=ml", "--DryWet:Kubernetes:UsePlatformServices=false",
-            "--Parameters:minio-root-user=admin", "--Parameters:minio-root-password=own-minio-password");
+        var output = await KubernetesPublish.RunWithValuesAsync("--DryWet:Kubernetes:UsePlatformServices=false");
 
-        File.ReadAllText(Path.Combine(output, "kustomization.yaml")).ShouldContain("namespace: ml");
-        var minio = KubernetesYaml.Deserialize<V1StatefulSet>(File.ReadAllText(Path.Combine(output, "minio", "statefulset.yaml")));
-        minio.Spec.Template.Spec.Containers[0].Image.ShouldBe("docker.io/minio/minio:RELEASE.2025-09-07T16-13-09Z");
-        var secret = KubernetesYaml.Deserialize<V1Secret>(File.ReadAllText(Path.Combine(output, "dry-wet-model", "secrets.yaml")));
-        secret.StringData["ConnectionStrings__minio"].ShouldBe("Endpoint=http://minio-service:9000;AccessKey=admin;SecretKey=own-minio-password");
-        File.ReadAllText(Path.Combine(output, "minio", "config.yaml")).ShouldNotContain("own-minio-password");
+        // Commented out: a copy nobody filled in leaves the keys out, and the pods fail to start instead of running without them.
+        var example = output.Read(".env.example");
+        example.ShouldContain("\n#serving-admin-key=\n");
+        example.ShouldContain("\n#minio-root-user=\n");
+        example.ShouldContain("\n#minio-root-password=\n");
+        example.ShouldContain("# serving-admin-key: read by dry-wet-model: Serving__AdminApiKey");
+        example.Split('\n').ShouldAllBe(line => line.Length == 0 || line.StartsWith('#'));
+        output.Read(".gitignore").Split('\n').ShouldContain(".env");
+        var kustomization = output.Read("kustomization.yaml");
+        kustomization.ShouldContain("secretGenerator:\n- name: drywet-secrets\n  envs:\n  - .env\n");
     }
 
     [Fact]
-    public async Task Kubectl_kustomize_builds_the_output()
+    public async Task Namespace_and_endpoints_are_configurable_and_own_services_can_be_deployed_instead()
+    {
+        var output = await KubernetesPublish.RunAsync("--DryWet:Kubernetes:Namespace=ml", "--DryWet:Kubernetes:UsePlatformServices=false");
+
+        File.ReadAllText(Path.Combine(output, "kustomization.yaml")).ShouldContain("namespace: ml");
+        var minio = KubernetesObjects.Load<V1StatefulSet>(output, "minio", "statefulset.yaml");
+        var minioContainer = minio.Spec.Template.Spec.Containers[0];
+        minioContainer.Image.ShouldBe("docker.io/minio/minio:RELEASE.2025-09-07T16-13-09Z");
+        minioContainer.Env.Single(e => e.Name == "MINIO_ROOT_PASSWORD").ValueFrom.SecretKeyRef.Key.ShouldBe("minio-root-password");
+        var env = KubernetesObjects.Load<V1Deployment>(output, "dry-wet-model", "deployment.yaml").Spec.Template.Spec.Containers[0].Env;
+        env.Single(e => e.Name == "ConnectionStrings__minio").Value.ShouldBe(
+            "Endpoint=http://minio-service:9000;AccessKey=$(SECRET_DRYWET_SECRETS_MINIO_ROOT_USER);SecretKey=$(SECRET_DRYWET_SECRETS_MINIO_ROOT_PASSWORD)");
+        KubernetesObjects.Load<V1ConfigMap>(output, "dry-wet-model", "config.yaml").Data["ConnectionStrings__mlflow"].ShouldBe("http://mlflow-service:5000");
+    }
+
+    [Fact]
+    public void A_misspelt_publish_setting_is_an_error_naming_it()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection([new("DryWet:Kubernetes:Namespase", "ml")]).Build();
+
+        var error = Should.Throw<InvalidOperationException>(() => KubernetesPublishOptions.From(configuration));
+
+        error.Message.ShouldContain("DryWet:Kubernetes has a setting the publish step does not know");
+        error.Message.ShouldContain("Namespase");
+    }
+
+    [Fact]
+    public async Task Kubectl_kustomize_builds_the_output_with_the_users_Secret_generated_from_env()
     {
         var output = await KubernetesPublish.RunAsync();
+        // The documented step: printf 'serving-admin-key=%s\n' "$(openssl rand -hex 24)" > k8s/.env
+        File.WriteAllText(Path.Combine(output, SecretMapper.EnvFile), "serving-admin-key=deploy-time-key\n");
 
         var (exitCode, stdout, stderr) = await RunAsync("kubectl", "kustomize", output);
 
         exitCode.ShouldBe(0, stderr);
-        stdout.ShouldContain("kind: Deployment");
-        stdout.ShouldContain("kind: Job");
+        var objects = KubernetesYaml.LoadAllFromString(stdout, new Dictionary<string, Type> { ["networking.istio.io/v1/VirtualService"] = typeof(IstioVirtualService) });
+        var secret = objects.OfType<V1Secret>().ShouldHaveSingleItem();
+        secret.Metadata.Name.ShouldStartWith("drywet-secrets-");
+        secret.Data.Keys.ShouldBe(["serving-admin-key"]);
+        // kustomize renames the generated Secret (content hash) and every reference to it: a new key rolls the pods.
+        var serving = objects.OfType<V1Deployment>().Single().Spec.Template.Spec.Containers[0].Env.Single(e => e.Name == "Serving__AdminApiKey");
+        serving.ValueFrom.SecretKeyRef.Name.ShouldBe(secret.Metadata.Name);
+        objects.OfType<V1Job>().ShouldHaveSingleItem();
         stdout.ShouldContain("kind: VirtualService");
+    }
+
+    [Fact]
+    public async Task Kubectl_kustomize_refuses_the_output_until_env_exists()
+    {
+        var output = await KubernetesPublish.RunAsync();
+
+        var (exitCode, _, stderr) = await RunAsync("kubectl", "kustomize", output);
+
+        exitCode.ShouldNotBe(0);
+        stderr.ShouldContain(".env");
     }
 
     private static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string file, params string[] args)

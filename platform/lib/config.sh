@@ -81,7 +81,9 @@ config_list() {
     return 1
   fi
   raw="${BASH_REMATCH[1]}"
-  local IFS=','
+  # Items such as "10.*" are patterns for the consumer, not globs for this shell.
+  local - IFS=','
+  set -f
   for item in $raw; do
     item="$(_config_unquote "$(echo "$item" | sed -e 's/^[[:space:]]*//' -e 's/[[:space:]]*$//')")"
     [[ -n "$item" ]] && printf '%s\n' "$item"

@@ -5,6 +5,16 @@
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 
+# Settings every image build shares: the item-shaped container settings (port, env, labels) from a targets file,
+# and, when DRYWET_CONTAINER_REGISTRY is set, a registry to push to instead of the local Docker daemon
+# (platform/ci/check-images.sh pushes to one on loopback).
+common_image_props() {
+  printf '%s\n' "-p:CustomAfterMicrosoftCommonTargets=${REPO_ROOT}/platform/containers/container-settings.targets"
+  if [[ -n "${DRYWET_CONTAINER_REGISTRY:-}" ]]; then
+    printf '%s\n' "-p:ContainerRegistry=${DRYWET_CONTAINER_REGISTRY}"
+  fi
+}
+
 # Points docker (and the SDK, which loads images through the docker CLI) at minikube's daemon.
 use_minikube_docker() {
   require_cmd minikube "Install minikube: https://minikube.sigs.k8s.io/docs/start/"
@@ -39,13 +49,14 @@ build_serving_image() {
     "-p:ContainerRepository=${repository}"
     "-p:ContainerImageTag=${tag}"
   )
+  mapfile -t -O "${#props[@]}" props < <(common_image_props)
   if [[ "$gpu" == "1" ]]; then
     # CUDA 13 + cuDNN 9 for ONNX Runtime's CUDA execution provider. That image has no .NET, so publish
     # self-contained; it has no 'app' user either, so run as the numeric UID the .NET images use.
-    base="$(config_get images.serving_base_gpu)"
+    base="${DRYWET_SERVING_BASE_GPU:-$(config_get images.serving_base_gpu)}"
     props+=("-p:ContainerBaseImage=${base}" "-p:SelfContained=true" "-p:ContainerUser=1654")
   else
-    base="$(config_get images.serving_base_cpu)"
+    base="${DRYWET_SERVING_BASE:-$(config_get images.serving_base_cpu)}"
     props+=("-p:ContainerBaseImage=${base}")
   fi
   log "building ${repository}:${tag} on ${base}"
@@ -56,8 +67,10 @@ build_serving_image() {
 build_training_image() {
   local tag="$1" gpu="$2" repository base backend=cpu
   repository="$(config_get images.training_repository)"
-  base="$(config_get images.training_base)"
+  base="${DRYWET_TRAINING_BASE:-$(config_get images.training_base)}"
   [[ "$gpu" == "1" ]] && backend=cuda
+  local -a props=()
+  mapfile -t props < <(common_image_props)
   log "building ${repository}:${tag} (TorchSharp ${backend}) on ${base}"
   # A console app opts into SDK container support explicitly. The pipeline runs /app/DryWet.TrainingWorker.
   dotnet publish "${REPO_ROOT}/DryWet.TrainingWorker/DryWet.TrainingWorker.csproj" -c Release -r linux-x64 -t:PublishContainer \
@@ -65,7 +78,8 @@ build_training_image() {
     "-p:TorchBackend=${backend}" \
     "-p:ContainerBaseImage=${base}" \
     "-p:ContainerRepository=${repository}" \
-    "-p:ContainerImageTag=${tag}"
+    "-p:ContainerImageTag=${tag}" \
+    "${props[@]}"
 }
 
 # Arguments of the update_*_component.sh scripts: <version> [--gpu] [--force]. Sets the globals version, gpu and

@@ -1,0 +1,45 @@
+namespace DryWet.AppHost.Publishing;
+
+/// <summary>
+/// A resource published behind the gateway: an Istio VirtualService on <see cref="KubernetesPublishOptions.Gateway"/>
+/// that routes <c>/&lt;prefix&gt;/…</c> to the resource's Service with the prefix rewritten to <c>/</c>.
+/// </summary>
+public static class VirtualServiceMapper
+{
+    public static IstioVirtualService? ToVirtualService(this KubernetesResourceContext context)
+    {
+        if (!context.Resource.TryGetLastAnnotation<KubernetesGatewayRouteAnnotation>(out var route))
+        {
+            return null;
+        }
+
+        var port = EndpointPorts.ServicePort(context.Endpoint(route.EndpointName));
+        var prefix = "/" + context.Options.RoutePrefix.Trim('/');
+        return new IstioVirtualService
+        {
+            Metadata = context.Metadata(context.Name),
+            Spec = new VirtualServiceSpec
+            {
+                Hosts = ["*"],
+                Gateways = [context.Options.Gateway],
+                Http =
+                [
+                    new HttpRoute
+                    {
+                        Name = context.Name,
+                        // "/dry-wet-model/" and "/dry-wet-model" both land on the app root.
+                        Match = [new HttpMatchRequest { Uri = new StringMatch { Prefix = prefix + "/" } }, new HttpMatchRequest { Uri = new StringMatch { Exact = prefix } }],
+                        Rewrite = new HttpRewrite { Uri = "/" },
+                        Route =
+                        [
+                            new HttpRouteDestination
+                            {
+                                Destination = new Destination { Host = $"{context.Name}-service.{context.Options.Namespace}.svc.cluster.local", Port = new PortSelector { Number = port } },
+                            },
+                        ],
+                    },
+                ],
+            },
+        };
+    }
+}

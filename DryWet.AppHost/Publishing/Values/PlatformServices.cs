@@ -1,0 +1,39 @@
+using DryWet.AppHost.Extensions;
+
+namespace DryWet.AppHost.Publishing;
+
+/// <summary>
+/// The backing services the platform cluster already runs (platform/setup.sh): the app's minio and mlflow resources
+/// are not deployed but stand for KFP's MinIO and the platform's MLflow. MinIO's root user and password become the
+/// keys of KFP's Secret, so they are read in the pod and never written by the publish step.
+/// </summary>
+public sealed class PlatformServices(KubernetesPublishOptions options)
+{
+    public bool Hosts(IResource resource) =>
+        options.UsePlatformServices && resource is MinioResource or MlflowResource;
+
+    /// <summary>The platform's address of a resource it hosts (the same for every endpoint of it).</summary>
+    public Uri Endpoint(IResource resource) => resource switch
+    {
+        MinioResource => new Uri(options.MinioEndpoint),
+        MlflowResource => new Uri(options.MlflowEndpoint),
+        _ => throw new InvalidOperationException($"The platform does not host '{resource.Name}'."),
+    };
+
+    /// <summary>The platform Secret key that replaces a parameter of a hosted resource, if the parameter is one.</summary>
+    public SecretKeyReference? Secret(ParameterResource parameter, DistributedApplicationModel model)
+    {
+        if (!options.UsePlatformServices)
+        {
+            return null;
+        }
+
+        foreach (var minio in model.Resources.OfType<MinioResource>())
+        {
+            if (ReferenceEquals(parameter, minio.RootUser)) return new(options.MinioSecretName, options.MinioAccessKeyKey);
+            if (ReferenceEquals(parameter, minio.RootPassword)) return new(options.MinioSecretName, options.MinioSecretKeyKey);
+        }
+
+        return null;
+    }
+}
