@@ -5,6 +5,7 @@ public static class DryWetPlatformExtensions
     /// <summary>Adds MinIO (with its buckets) and MLflow in container mode; nothing but a shared folder in embedded mode.</summary>
     public static DryWetPlatform AddDryWetPlatform(this IDistributedApplicationBuilder builder, ContainerRuntimeProbe? probe = null)
     {
+        DryWetSettings.Validate(builder.Configuration);
         var decision = builder.ResolvePlatformMode(probe);
         var home = ResolveHome(builder);
         var sampleData = SampleDataArguments(builder);

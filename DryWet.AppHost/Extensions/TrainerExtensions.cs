@@ -15,6 +15,8 @@ public static class TrainerExtensions
 
     /// <summary>A trainer image (e.g. built with dotnet publish -t:PublishContainer) to run as a GPU container.</summary>
     public const string ImageKey = "DryWet:Trainer:Image";
+    /// <summary>A mirror of torchvision's weight files for <c>model.pretrained: imagenet</c> (passed to the trainer as DryWet__Weights__BaseUrl).</summary>
+    public const string WeightsBaseUrlKey = "DryWet:Weights:BaseUrl";
 
     public const string DefaultConfig = "config/tiny.yaml";
 
@@ -28,8 +30,11 @@ public static class TrainerExtensions
         if (builder.ExecutionContext.IsPublishMode)
         {
             // In a cluster the trainer image trains on the dataset a download step extracted into the pod's work folder.
+            // DryWet:Home (the ImageNet weights cache, scratch) on the Job's writable work volume.
             var published = builder.AddProject<Projects.DryWet_TrainingWorker>(name)
                 .WithArgs("train", "--config", "config.yaml", "--data", "/work/data", "--output", "/work/model")
+                .WithEnvironment("DryWet__Home", "/work/home")
+                .WithWeightsMirror(builder)
                 .UsePlatform(platform)
                 .WithGpuRequirement(gpus)
                 .WithExplicitStart();
@@ -59,6 +64,7 @@ public static class TrainerExtensions
                 "exec", host.AssemblyPath, "train", "--config", config, "--data", platform.SampleDataPath, "--output", output)
             .WithOtlpExporter()
             .WithEnvironment("DOTNET_ENVIRONMENT", "Development")
+            .WithWeightsMirror(builder)
             .UsePlatform(platform)
             .WithGpuRequirement(gpus)
             .WithExplicitStart()
@@ -93,6 +99,13 @@ public static class TrainerExtensions
         });
         return Generalize(executable);
     }
+
+    /// <summary>Passes <c>DryWet:Weights:BaseUrl</c> (a mirror of torchvision's weight files) on to the trainer when set.</summary>
+    private static IResourceBuilder<T> WithWeightsMirror<T>(this IResourceBuilder<T> trainer, IDistributedApplicationBuilder builder)
+        where T : IResourceWithEnvironment =>
+        builder.Configuration[WeightsBaseUrlKey] is { Length: > 0 } mirror
+            ? trainer.WithEnvironment("DryWet__Weights__BaseUrl", mirror)
+            : trainer;
 
     private static IResourceBuilder<IResourceWithEnvironment> Generalize<T>(IResourceBuilder<T> builder) where T : IResourceWithEnvironment =>
         builder.ApplicationBuilder.CreateResourceBuilder<IResourceWithEnvironment>(builder.Resource);
