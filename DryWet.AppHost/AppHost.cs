@@ -19,7 +19,7 @@ builder.AddTrainer("trainer", platform, gpus: 1)
 
 // Serving: the model API on port 5001, ready once a model is loaded.
 var adminKey = builder.AddParameter("serving-admin-key", new GenerateParameterDefault { MinLength = 24, Special = false }, secret: true, persist: true);
-builder.AddProject<Projects.DryWet_Serving>("serving")
+var serving = builder.AddProject<Projects.DryWet_Serving>("serving")
     .WithServingEndpoint(port: 5001)
     .UsePlatform(platform)
     .WithEnvironment("Serving__AdminApiKey", adminKey)
@@ -30,6 +30,23 @@ builder.AddProject<Projects.DryWet_Serving>("serving")
     .PublishAsKubernetesName("dry-wet-model")
     .PublishBehindGateway()
     .WithKubernetesResources(cpu: "500m", memory: "512Mi", cpuLimit: "2", memoryLimit: "2Gi");
+
+// The page for people (docs/web.md): try the model, see its versions, review logged predictions and relabel them
+// into ml-data. Finds serving by service discovery, the object store and registry through the platform; labelling
+// needs the admin key. Answers at / on a laptop and at /dry-wet-ui (the gateway's prefix, kept) in the cluster.
+builder.AddProject<Projects.DryWet_Web>("web")
+    .WithServingEndpoint(port: 5080)
+    .WithUrlForEndpoint("http", url => url.DisplayText = "DryWet page")
+    .WithReference(serving)
+    // Started, not healthy: serving is unready until a model is trained, and the page is how a person finds that out.
+    .WaitForStart(serving)
+    .UsePlatform(platform)
+    .WithEnvironment("Web__AdminApiKey", adminKey)
+    .WithEnvironment("Web__PathBase", "/dry-wet-ui")
+    .WithHttpProbe(ProbeType.Readiness, "/health", endpointName: "http")
+    .WithHttpProbe(ProbeType.Liveness, "/alive", endpointName: "http")
+    .PublishAsKubernetesName("dry-wet-ui")
+    .WithKubernetesResources(cpu: "100m", memory: "256Mi", cpuLimit: "1", memoryLimit: "512Mi");
 
 // `aspire publish`: Kubernetes manifests (kustomize) for the platform cluster.
 builder.AddKubernetesPublishing();

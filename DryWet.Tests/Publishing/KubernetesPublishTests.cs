@@ -45,7 +45,7 @@ public class KubernetesPublishTests
             .ToList();
 
         objects.Select(o => o.GetType().Name).Order().ShouldBe(
-            ["V1ConfigMap", "V1ConfigMap", "V1Deployment", "V1Job", "V1Secret", "V1Secret", "V1Service"]);
+            ["V1ConfigMap", "V1ConfigMap", "V1ConfigMap", "V1Deployment", "V1Deployment", "V1Job", "V1Secret", "V1Secret", "V1Secret", "V1Service", "V1Service"]);
         objects.Cast<IKubernetesObject<V1ObjectMeta>>().ShouldAllBe(o => o.Metadata.NamespaceProperty == "kubeflow");
         objects.Cast<IKubernetesObject<V1ObjectMeta>>().ShouldAllBe(o =>
             o.Metadata.Labels["app.kubernetes.io/name"] == "drywet" && o.Metadata.Labels.ContainsKey("app.kubernetes.io/component"));
