@@ -80,6 +80,7 @@ public sealed class PageQualityTests(WebPlatformFixture platform)
                 response.EnsureSuccessStatusCode();
             }
 
+            TestContext.Current.TestOutputHelper?.WriteLine($"/{path}: {string.Join(", ", times.Select(t => $"{t:F1}"))} ms");
             // Median of five: the machine is shared, one slow sample is the neighbour's build, not the page.
             times.Order().ElementAt(2).ShouldBeLessThan(300, $"/{path}: {string.Join(", ", times.Select(t => $"{t:F0}"))} ms");
         }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using DryWet.Tests.AppHost;
 using DryWet.Tests.Serving;
 using DryWet.Tests.Storage;
 using DryWet.Web.Review;
@@ -41,10 +42,11 @@ public sealed class ReviewPageTests(WebPlatformFixture platform)
     public async Task A_signed_in_reviewer_corrects_one_by_click_and_confirms_one_by_key_into_ml_data_with_manifest_entries()
     {
         var (unsure, likely, sure) = (NewId(), NewId(), NewId());
-        var unsureImage = TestImages.Road(wet: true);
+        // The shipped samples: synthetic road photos drawn by DryWet's generator.
+        var unsureImage = Sample("wet-1.jpg");
         await LoggedPredictions.WriteAsync(platform.Store, unsure, "dry", 0.52f, unsureImage);
-        await LoggedPredictions.WriteAsync(platform.Store, likely, "wet", 0.71f, TestImages.Road(wet: true));
-        await LoggedPredictions.WriteAsync(platform.Store, sure, "wet", 0.97f, TestImages.Road(wet: true));
+        await LoggedPredictions.WriteAsync(platform.Store, likely, "wet", 0.71f, Sample("wet-2.jpg"));
+        await LoggedPredictions.WriteAsync(platform.Store, sure, "wet", 0.97f, Sample("dry-1.jpg"));
         var page = await SignedInPageAsync("Ada");
 
         await page.GotoAsync(platform.Url("review?sort=least"));
@@ -134,6 +136,8 @@ public sealed class ReviewPageTests(WebPlatformFixture platform)
     }
 
     private static ILocator Card(IPage page, string id) => page.Locator($"[data-card][data-id='{id}']");
+
+    private static byte[] Sample(string name) => File.ReadAllBytes(Path.Combine(RepositoryPaths.Root, "DryWet.Web", "wwwroot", "samples", name));
 
     private static string NewId() => Guid.NewGuid().ToString("N")[..12];
 

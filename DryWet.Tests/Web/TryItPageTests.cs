@@ -91,5 +91,23 @@ public sealed class TryItPageTests(WebPlatformFixture platform)
         await Expect(page.GetByRole(AriaRole.Alert)).ToContainTextAsync("Choose an image first");
     }
 
+    [Fact]
+    public async Task Behind_the_gateway_prefix_links_and_forms_stay_under_it()
+    {
+        await using var web = await platform.StartWebAsync(platform.Home, pathBase: "/dry-wet-ui");
+        var page = await platform.NewPageAsync();
+        await page.GotoAsync(new Uri(web.Address, "dry-wet-ui/").ToString());
+
+        await page.GetByRole(AriaRole.Link, new() { Name = "Model" }).ClickAsync();
+        await Expect(page).ToHaveURLAsync(new Uri(web.Address, "dry-wet-ui/model").ToString());
+        await Expect(page.Locator("[data-serving-version]")).ToHaveTextAsync("1");
+
+        await page.GetByRole(AriaRole.Link, new() { Name = "Try it" }).ClickAsync();
+        await page.GetByLabel("Road image").SetInputFilesAsync(new FilePayload { Name = "road.jpg", MimeType = "image/jpeg", Buffer = TestImages.Road(wet: true) });
+        await page.GetByRole(AriaRole.Button, new() { Name = "Classify", Exact = true }).ClickAsync();
+        await Expect(page.Locator("[data-prediction]")).ToHaveTextAsync("wet");
+        await Expect(page).ToHaveURLAsync(new Uri(web.Address, "dry-wet-ui/").ToString());
+    }
+
     private static double Percent(string? value) => double.Parse(value!, CultureInfo.InvariantCulture);
 }

@@ -69,6 +69,9 @@ public static class Extensions
             app.UsePathBase(options.PathBase);
         }
 
+        // Explicitly after UsePathBase: the implicit routing step would otherwise match the un-stripped path.
+        app.UseRouting();
+
         if (!app.Environment.IsDevelopment())
         {
             app.UseExceptionHandler("/error", createScopeForErrors: true);
