@@ -45,14 +45,22 @@ public sealed class WebPlatformFixture : IAsyncLifetime
     }
 
     /// <summary>Another web app on the same serving (e.g. over an empty home, or without an admin key).</summary>
-    public Task<WebProcess> StartWebAsync(string home, string adminKey = AdminKey, string pathBase = "") =>
-        WebProcess.StartAsync(new Dictionary<string, string>
+    public Task<WebProcess> StartWebAsync(string home, string adminKey = AdminKey, string pathBase = "", IReadOnlyDictionary<string, string>? settings = null)
+    {
+        var environment = new Dictionary<string, string>
         {
             ["DryWet__Home"] = home,
             ["Web__ServingUrl"] = Serving.BaseAddress!.ToString(),
             ["Web__AdminApiKey"] = adminKey,
             ["Web__PathBase"] = pathBase,
-        });
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+        {
+            environment[key] = value;
+        }
+
+        return WebProcess.StartAsync(environment);
+    }
 
     public async Task<IPage> NewPageAsync(int width = 1100, int height = 800)
     {

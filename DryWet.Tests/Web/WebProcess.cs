@@ -90,7 +90,11 @@ public sealed partial class WebProcess : IAsyncDisposable
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         process.EnableRaisingEvents = true;
-        process.Exited += (_, _) => listening.TrySetException(new InvalidOperationException($"DryWet.Web exited with {process.ExitCode}:\n{web.Output}"));
+        process.Exited += (_, _) =>
+        {
+            process.WaitForExit(); // drains the redirected output, so the message has the app's last words
+            listening.TrySetException(new InvalidOperationException($"DryWet.Web exited with {process.ExitCode}:\n{web.Output}"));
+        };
 
         try
         {

@@ -38,7 +38,7 @@ public static class Extensions
         // Antiforgery and sign-in cookies are protected with in-memory keys: nothing secret is written to disk; a restart
         // signs reviewers out (one replica; see docs/web.md).
         services.AddDataProtection().UseEphemeralDataProtectionProvider();
-        services.Configure<FormOptions>(o => o.MultipartBodyLengthLimit = options.MaxUploadBytes + 64 * 1024);
+        services.Configure<FormOptions>(o => o.MultipartBodyLengthLimit = options.MaxUploadBytes + 64 * 1024); // as UploadLimitMiddleware
         services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme).AddCookie(cookie =>
         {
             // The admin key is checked once at sign-in; the browser keeps only this HTTP-only cookie, never the key.
@@ -68,6 +68,8 @@ public static class Extensions
         {
             app.UsePathBase(options.PathBase);
         }
+
+        app.UseMiddleware<UploadLimitMiddleware>();
 
         // Explicitly after UsePathBase: the implicit routing step would otherwise match the un-stripped path.
         app.UseRouting();

@@ -87,19 +87,33 @@ public sealed partial class PredictionLog(IObjectStore store, WebCache cache, IL
             logger.LogWarning("{Count} logged predictions could not be read, first: {First}", unreadable.Count, unreadable[0]);
         }
 
-        return new PredictionLogSnapshot(predictions, BucketExists: true, unreadable);
+        var snapshot = new PredictionLogSnapshot(predictions, BucketExists: true, unreadable);
+        _recent = new RecentListing(DateTimeOffset.UtcNow, snapshot);
+        return snapshot;
     }
 
-    public async Task<LoggedPrediction?> FindAsync(string date, string id, CancellationToken cancellationToken)
+    /// <summary>
+    /// One logged prediction. A page of thumbnails asks for dozens at once: they share one listing taken at most
+    /// <see cref="FindFreshness"/> ago (a label is checked against the manifest again when it is written).
+    /// </summary>
+    /// <param name="fresh">Read the store now (before writing a label), not the shared recent listing.</param>
+    public async Task<LoggedPrediction?> FindAsync(string date, string id, CancellationToken cancellationToken, bool fresh = false)
     {
         if (!DatePattern().IsMatch(date) || !IdPattern().IsMatch(id))
         {
             return null;
         }
 
-        var snapshot = await ReadAsync(cancellationToken);
+        var recent = _recent;
+        var snapshot = !fresh && recent is not null && DateTimeOffset.UtcNow - recent.Taken < FindFreshness ? recent.Snapshot : await ReadAsync(cancellationToken);
         return snapshot.Predictions.FirstOrDefault(p => p.Date == date && p.Record.Id == id);
     }
+
+    public static readonly TimeSpan FindFreshness = TimeSpan.FromSeconds(2);
+
+    private volatile RecentListing? _recent;
+
+    private sealed record RecentListing(DateTimeOffset Taken, PredictionLogSnapshot Snapshot);
 
     private async Task<Dictionary<string, LabelManifestEntry>> ReadReviewsAsync(CancellationToken cancellationToken)
     {

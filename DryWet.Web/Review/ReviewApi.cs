@@ -20,7 +20,7 @@ public static class ReviewApi
     internal static async Task<Results<PhysicalFileHttpResult, NotFound<string>, UnprocessableEntity<string>>> ThumbnailAsync(
         string date, string id, HttpContext context, PredictionLog log, ThumbnailCache thumbnails, CancellationToken cancellationToken)
     {
-        if (await log.FindAsync(date, id, cancellationToken) is not { } prediction)
+        if (await log.FindAsync(date, id, cancellationToken, fresh: true) is not { } prediction)
         {
             return TypedResults.NotFound($"No logged prediction '{id}' on {date}.");
         }
@@ -59,7 +59,7 @@ public static class ReviewApi
             return TypedResults.BadRequest($"A label needs the fields date, id and label; got date '{date}', id '{id}', label '{label}'.");
         }
 
-        if (await log.FindAsync(date, id, cancellationToken) is not { } prediction)
+        if (await log.FindAsync(date, id, cancellationToken, fresh: true) is not { } prediction)
         {
             return TypedResults.NotFound($"No logged prediction '{id}' on {date}.");
         }
