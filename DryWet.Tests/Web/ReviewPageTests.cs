@@ -82,6 +82,18 @@ public sealed class ReviewPageTests(WebPlatformFixture platform)
         e.GetProperty("prediction_key").GetString().ShouldBe($"predictions/{DateTimeOffset.UtcNow:yyyy-MM-dd}/{unsure}.json");
         e.GetProperty("model_version").GetString().ShouldBe("1");
         e.GetProperty("reviewed_at").GetDateTimeOffset().ShouldBeInRange(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddMinutes(1));
+
+        // A second, different label for the same prediction is refused: the store cannot delete the first copy.
+        var token = await page.Locator("input[name=__RequestVerificationToken]").First.GetAttributeAsync("value");
+        var again = await page.APIRequest.PostAsync(platform.Url("review/label"), new()
+        {
+            Form = page.Context.APIRequest.CreateFormData().Set("__RequestVerificationToken", token!)
+                .Set("date", $"{DateTimeOffset.UtcNow:yyyy-MM-dd}").Set("id", unsure).Set("label", "dry"),
+            MaxRedirects = 0,
+        });
+        again.Status.ShouldBe(409);
+        (await again.TextAsync()).ShouldContain($"was already labelled 'wet' by Ada");
+        (await platform.Store.ListAsync(PredictionLog.DataBucket, cancellationToken: Ct)).Select(o => o.Key).ShouldNotContain($"dry/{unsure}.jpg");
     }
 
     [Fact]

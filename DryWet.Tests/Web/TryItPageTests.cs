@@ -68,6 +68,25 @@ public sealed class TryItPageTests(WebPlatformFixture platform)
     }
 
     [Fact]
+    public async Task Pasting_an_image_classifies_it()
+    {
+        var page = await platform.NewPageAsync();
+        await page.GotoAsync(platform.Url(""));
+
+        await page.EvaluateAsync("""
+            (b64) => {
+              const bytes = Uint8Array.from(atob(b64), c => c.charCodeAt(0));
+              const transfer = new DataTransfer();
+              transfer.items.add(new File([bytes], "", { type: "image/png" }));
+              document.dispatchEvent(new ClipboardEvent("paste", { clipboardData: transfer, bubbles: true, cancelable: true }));
+            }
+            """, Convert.ToBase64String(TestImages.Solid(new SkiaSharp.SKColor(30, 90, 230), size: 32)));
+
+        await Expect(page.Locator("[data-prediction]")).ToHaveTextAsync("wet");
+        await Expect(page.Locator("#result-title")).ToHaveTextAsync("Result for pasted-image");
+    }
+
+    [Fact]
     public async Task Clicking_a_sample_classifies_the_shipped_synthetic_image()
     {
         var page = await platform.NewPageAsync();
