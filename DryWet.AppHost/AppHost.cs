@@ -40,6 +40,25 @@ if (builder.ExecutionContext.IsPublishMode)
     serving.WithEnvironment("Model__PollInterval", "00:00:30");
 }
 
+// The page for people (docs/web.md): try the model, see its versions, review logged predictions and relabel them
+// into ml-data. Finds serving by service discovery, the object store and registry through the platform; labelling
+// needs the admin key. Answers at / on a laptop and at /dry-wet-ui (the gateway's prefix, kept) in the cluster.
+builder.AddProject<Projects.DryWet_Web>("web")
+    .WithServingEndpoint(port: 5080)
+    .WithUrlForEndpoint("http", url => url.DisplayText = "DryWet page")
+    .WithReference(serving)
+    // Started, not healthy: serving is unready until a model is trained, and the page is how a person finds that out.
+    .WaitForStart(serving)
+    .UsePlatform(platform)
+    .WithEnvironment("Web__AdminApiKey", adminKey)
+    .WithEnvironment("Web__PathBase", "/dry-wet-ui")
+    .WithHttpProbe(ProbeType.Readiness, "/health", endpointName: "http")
+    .WithHttpProbe(ProbeType.Liveness, "/alive", endpointName: "http")
+    .PublishAsKubernetesName("dry-wet-ui")
+    .PublishAsKubernetesImage("dry_wet_ui:v1.0.0")
+    .PublishBehindGateway(prefix: "/dry-wet-ui", keepPrefix: true)
+    .WithKubernetesResources(cpu: "100m", memory: "256Mi", cpuLimit: "1", memoryLimit: "512Mi");
+
 // `aspire publish`: Kubernetes manifests (kustomize) for the platform cluster.
 builder.AddKubernetesPublishing();
 

@@ -14,8 +14,12 @@ public sealed record KubernetesJobAnnotation(string? MainStep, IReadOnlyList<Job
 /// <summary>One step of a Job: a container name and the arguments of the resource's image.</summary>
 public sealed record JobStep(string Name, IReadOnlyList<string> Args);
 
-/// <summary>Publish the resource behind the Istio gateway (VirtualService with a prefix rewrite) and scrape its /metrics.</summary>
-public sealed record KubernetesGatewayRouteAnnotation(string EndpointName) : IResourceAnnotation;
+/// <summary>
+/// Publish the resource behind the Istio gateway and scrape its /metrics: a VirtualService for <paramref name="Prefix"/>
+/// (null = <c>DryWet:Kubernetes:RoutePrefix</c>), rewritten to <c>/</c> unless <paramref name="KeepPrefix"/> (an app
+/// that builds its links and cookie path from the prefix, like DryWet.Web).
+/// </summary>
+public sealed record KubernetesGatewayRouteAnnotation(string EndpointName, string? Prefix = null, bool KeepPrefix = false) : IResourceAnnotation;
 
 /// <summary>
 /// The image a resource's pods run (e.g. <c>dry_wet_serving:v1.0.0</c>, what platform/build-images.sh tags).

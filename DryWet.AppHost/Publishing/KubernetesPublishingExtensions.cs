@@ -52,8 +52,11 @@ public static class KubernetesPublishingExtensions
         resource.WithAnnotation(new KubernetesJobAnnotation(mainStep, before ?? [], after ?? []), ResourceAnnotationMutationBehavior.Replace);
 
     /// <summary>Route the endpoint through the Istio gateway and let Prometheus scrape /metrics.</summary>
-    public static IResourceBuilder<T> PublishBehindGateway<T>(this IResourceBuilder<T> resource, string endpointName = "http") where T : IResource =>
-        resource.WithAnnotation(new KubernetesGatewayRouteAnnotation(endpointName), ResourceAnnotationMutationBehavior.Replace);
+    /// <param name="prefix">The gateway path; null = <c>DryWet:Kubernetes:RoutePrefix</c> (serving's <c>/dry-wet-model</c>).</param>
+    /// <param name="keepPrefix">Forward the path as it is instead of rewriting the prefix to <c>/</c>.</param>
+    public static IResourceBuilder<T> PublishBehindGateway<T>(this IResourceBuilder<T> resource, string endpointName = "http",
+        string? prefix = null, bool keepPrefix = false) where T : IResource =>
+        resource.WithAnnotation(new KubernetesGatewayRouteAnnotation(endpointName, prefix, keepPrefix), ResourceAnnotationMutationBehavior.Replace);
 
     /// <summary>The image the resource's pods run in the cluster (a project has no image of its own in the app model).</summary>
     public static IResourceBuilder<T> PublishAsKubernetesImage<T>(this IResourceBuilder<T> resource, string image) where T : IResource

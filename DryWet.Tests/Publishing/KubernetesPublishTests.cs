@@ -46,7 +46,8 @@ public class KubernetesPublishTests
             .ToList();
 
         objects.Select(o => o.GetType().Name).Order(StringComparer.Ordinal).ShouldBe(
-            ["IstioVirtualService", "V1ConfigMap", "V1ConfigMap", "V1Deployment", "V1Job", "V1PodDisruptionBudget", "V1Service", "V2HorizontalPodAutoscaler"]);
+            ["IstioVirtualService", "IstioVirtualService", "V1ConfigMap", "V1ConfigMap", "V1ConfigMap", "V1Deployment", "V1Deployment", "V1Job",
+             "V1PodDisruptionBudget", "V1Service", "V1Service", "V2HorizontalPodAutoscaler"]);
         var metadata = objects.Select(o => o is IstioVirtualService vs ? vs.Metadata : ((IMetadata<V1ObjectMeta>)o).Metadata).ToList();
         metadata.ShouldAllBe(m => m.NamespaceProperty == "kubeflow");
         metadata.ShouldAllBe(m => m.Labels["app.kubernetes.io/name"] == "drywet" && m.Labels.ContainsKey("app.kubernetes.io/component"));
@@ -241,8 +242,10 @@ public class KubernetesPublishTests
         secret.Metadata.Name.ShouldStartWith("drywet-secrets-");
         secret.Data.Keys.ShouldBe(["serving-admin-key"]);
         // kustomize renames the generated Secret (content hash) and every reference to it: a new key rolls the pods.
-        var serving = objects.OfType<V1Deployment>().Single().Spec.Template.Spec.Containers[0].Env.Single(e => e.Name == "Serving__AdminApiKey");
+        var serving = objects.OfType<V1Deployment>().Single(d => d.Metadata.Name == "dry-wet-model-deployment").Spec.Template.Spec.Containers[0].Env.Single(e => e.Name == "Serving__AdminApiKey");
         serving.ValueFrom.SecretKeyRef.Name.ShouldBe(secret.Metadata.Name);
+        var web = objects.OfType<V1Deployment>().Single(d => d.Metadata.Name == "dry-wet-ui-deployment").Spec.Template.Spec.Containers[0].Env.Single(e => e.Name == "Web__AdminApiKey");
+        web.ValueFrom.SecretKeyRef.Name.ShouldBe(secret.Metadata.Name);
         objects.OfType<V1Job>().ShouldHaveSingleItem();
         stdout.ShouldContain("kind: VirtualService");
     }

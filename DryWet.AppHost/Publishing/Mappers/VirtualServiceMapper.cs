@@ -2,7 +2,7 @@ namespace DryWet.AppHost.Publishing;
 
 /// <summary>
 /// A resource published behind the gateway: an Istio VirtualService on <see cref="KubernetesPublishOptions.Gateway"/>
-/// that routes <c>/&lt;prefix&gt;/…</c> to the resource's Service with the prefix rewritten to <c>/</c>.
+/// that routes <c>/&lt;prefix&gt;/…</c> to the resource's Service, with the prefix rewritten to <c>/</c> unless kept.
 /// </summary>
 public static class VirtualServiceMapper
 {
@@ -14,7 +14,7 @@ public static class VirtualServiceMapper
         }
 
         var port = EndpointPorts.ServicePort(context.Endpoint(route.EndpointName));
-        var prefix = "/" + context.Options.RoutePrefix.Trim('/');
+        var prefix = "/" + (route.Prefix ?? context.Options.RoutePrefix).Trim('/');
         return new IstioVirtualService
         {
             Metadata = context.Metadata(context.Name),
@@ -27,9 +27,9 @@ public static class VirtualServiceMapper
                     new HttpRoute
                     {
                         Name = context.Name,
-                        // "/dry-wet-model/" and "/dry-wet-model" both land on the app root.
+                        // "/dry-wet-model/" and "/dry-wet-model" both land on the app root (or on the kept prefix).
                         Match = [new HttpMatchRequest { Uri = new StringMatch { Prefix = prefix + "/" } }, new HttpMatchRequest { Uri = new StringMatch { Exact = prefix } }],
-                        Rewrite = new HttpRewrite { Uri = "/" },
+                        Rewrite = route.KeepPrefix ? null : new HttpRewrite { Uri = "/" },
                         Route =
                         [
                             new HttpRouteDestination

@@ -1,0 +1,36 @@
+using System.Text.Json;
+using DryWet.Core.Storage;
+using DryWet.Web.Review;
+
+namespace DryWet.Tests.Web;
+
+/// <summary>Writes logged predictions the way serving's prediction log will: image + record under ml-feedback/predictions/&lt;date&gt;/.</summary>
+internal static class LoggedPredictions
+{
+    public static async Task<PredictionLogRecord> WriteAsync(IObjectStore store, string id, string prediction, float confidence, byte[] jpeg,
+        DateTimeOffset? time = null)
+    {
+        var when = time ?? DateTimeOffset.UtcNow;
+        var other = prediction == "wet" ? "dry" : "wet";
+        var record = new PredictionLogRecord(id, when, "dry_wet_model", "1", prediction,
+            new Dictionary<string, float> { [prediction] = confidence, [other] = 1 - confidence }, "image/jpeg", jpeg.Length, "4bf92f3577b34da6a3ce929d0e0e4736");
+        var folder = $"predictions/{when:yyyy-MM-dd}";
+        await store.EnsureBucketAsync(PredictionLog.FeedbackBucket);
+        var image = Path.GetTempFileName();
+        var json = Path.GetTempFileName();
+        try
+        {
+            await File.WriteAllBytesAsync(image, jpeg);
+            await File.WriteAllTextAsync(json, JsonSerializer.Serialize(record, PredictionLogRecord.Json));
+            await store.UploadFileAsync(PredictionLog.FeedbackBucket, $"{folder}/{id}.jpg", image);
+            await store.UploadFileAsync(PredictionLog.FeedbackBucket, $"{folder}/{id}.json", json);
+        }
+        finally
+        {
+            File.Delete(image);
+            File.Delete(json);
+        }
+
+        return record;
+    }
+}

@@ -1,0 +1,28 @@
+using Microsoft.Playwright;
+using static Microsoft.Playwright.Assertions;
+
+namespace DryWet.Tests.Web;
+
+/// <summary>The model page: serving's /model/info, the registry's versions, the run's curves and the package's reports.</summary>
+[Collection(WebCollection.Name)]
+public sealed class ModelPageTests(WebPlatformFixture platform)
+{
+    [Fact]
+    public async Task Model_page_shows_the_serving_version_its_accuracy_learning_curves_and_confusion_matrix()
+    {
+        var page = await platform.NewPageAsync();
+        await page.GotoAsync(platform.Url("model"));
+
+        await Expect(page.Locator("[data-serving-version]")).ToHaveTextAsync("1");
+        await Expect(page.GetByText("Dry/Wet road classifier trained with validation accuracy: 0.9333").First).ToBeVisibleAsync();
+        var row = page.GetByRole(AriaRole.Row).Filter(new() { HasText = "(serving)" });
+        await Expect(row).ToContainTextAsync("Production · production");
+        await Expect(row).ToContainTextAsync("0.9333");
+        await Expect(row).ToContainTextAsync("no gate decision recorded");
+        await Expect(page.Locator("svg.curve")).ToHaveCountAsync(2);
+        await Expect(page.Locator("svg.curve polyline")).ToHaveCountAsync(4);
+        await Expect(page.Locator("figure.report").Filter(new() { HasText = "confusion_matrix.txt" }).Locator("pre")).ToContainTextAsync("wet         1   29");
+        await Expect(page.Locator("figure.report")).ToHaveCountAsync(1); // MLflow's requirements.txt is not a report
+        await page.ScreenshotAsync(new() { Path = Path.Combine(platform.ScreenshotFolder, "web-model.png"), FullPage = true });
+    }
+}

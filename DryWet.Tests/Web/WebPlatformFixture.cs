@@ -1,0 +1,127 @@
+using DryWet.Core.Registry;
+using DryWet.Core.Storage;
+using DryWet.Core.Tracking;
+using DryWet.Tests.AppHost;
+using DryWet.Tests.Serving;
+using DryWet.Tests.Storage;
+using DryWet.Tests.Tracking;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Playwright;
+
+namespace DryWet.Tests.Web;
+
+/// <summary>
+/// One embedded platform for the browser tests: a registered, promoted test model (version 1, with per-epoch metrics
+/// and a confusion-matrix report) served by the real serving app, the real web app as a process beside it, and Chromium.
+/// </summary>
+public sealed class WebPlatformFixture : IAsyncLifetime
+{
+    public const string AdminKey = "test-admin-key-0123456789abcdef";
+
+    private IHost? _platform;
+    private ServingApp? _servingApp;
+    private WebProcess? _web;
+    private IPlaywright? _playwright;
+
+    public string Home { get; } = TestFolders.NewTempDirectory("drywet-web");
+
+    /// <summary>Screenshots go to docs/ with DRYWET_UPDATE_SNAPSHOTS=true, else to a temp folder (still taken and checked).</summary>
+    public string ScreenshotFolder { get; } = RepositoryPaths.UpdateSnapshots ? Path.Combine(RepositoryPaths.Root, "docs") : TestFolders.NewTempDirectory("drywet-web-shots");
+
+    public Uri Web => _web!.Address;
+    public HttpClient Serving { get; private set; } = default!;
+    public IBrowser Browser { get; private set; } = default!;
+    public IObjectStore Store => _platform!.Services.GetRequiredService<IObjectStore>();
+    public string WebOutput => _web?.Output ?? "";
+
+    public async ValueTask InitializeAsync()
+    {
+        _platform = PlatformHost.Build(Home);
+        await RegisterModelAsync();
+        (_servingApp, Serving) = await ServingApp.StartAsync(new Dictionary<string, string?> { ["DryWet:Home"] = Home });
+        _web = await StartWebAsync(Home);
+        (_playwright, Browser) = await Chromium.LaunchAsync();
+    }
+
+    /// <summary>Another web app on the same serving (e.g. over an empty home, or without an admin key).</summary>
+    public Task<WebProcess> StartWebAsync(string home, string adminKey = AdminKey, string pathBase = "", IReadOnlyDictionary<string, string>? settings = null)
+    {
+        var environment = new Dictionary<string, string>
+        {
+            ["DryWet__Home"] = home,
+            ["Web__ServingUrl"] = Serving.BaseAddress!.ToString(),
+            ["Web__AdminApiKey"] = adminKey,
+            ["Web__PathBase"] = pathBase,
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+        {
+            environment[key] = value;
+        }
+
+        return WebProcess.StartAsync(environment);
+    }
+
+    public async Task<IPage> NewPageAsync(int width = 1100, int height = 800)
+    {
+        var context = await Browser.NewContextAsync(new BrowserNewContextOptions { ViewportSize = new ViewportSize { Width = width, Height = height } });
+        var page = await context.NewPageAsync();
+        // Script errors and console messages land in the test's output, next to a failing assertion.
+        page.Console += (_, message) => TestContext.Current.TestOutputHelper?.WriteLine($"browser console {message.Type}: {message.Text}");
+        page.PageError += (_, error) => TestContext.Current.TestOutputHelper?.WriteLine($"browser page error: {error}");
+        return page;
+    }
+
+    public string Url(string relative) => new Uri(Web, relative).ToString();
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Browser is not null)
+        {
+            await Browser.DisposeAsync();
+        }
+
+        _playwright?.Dispose();
+        if (_web is not null)
+        {
+            await _web.DisposeAsync();
+        }
+
+        if (_servingApp is not null)
+        {
+            await _servingApp.DisposeAsync();
+        }
+
+        _platform?.Dispose();
+        TestFolders.DeleteQuietly(Home);
+    }
+
+    /// <summary>What train does: a run with per-epoch metrics and the package (with its reports), registered and promoted.</summary>
+    private async Task RegisterModelAsync()
+    {
+        var tracker = _platform!.Services.GetRequiredService<IExperimentTracker>();
+        var registry = _platform.Services.GetRequiredService<IModelRegistry>();
+        var package = TestModels.WritePackage(Path.Combine(Home, "work", "package"), TestModels.BlueVersusRed(4f), imgSize: 24);
+        await File.WriteAllTextAsync(Path.Combine(package, "confusion_matrix.txt"), "true\\pred  dry  wet\ndry        30    0\nwet         1   29\n");
+        await using var run = await tracker.StartRunAsync("dry-wet-classification");
+        for (var epoch = 1; epoch <= 5; epoch++)
+        {
+            await run.LogMetricsAsync([
+                MetricPoint.Now("train_loss", 1.0 / epoch, epoch), MetricPoint.Now("val_loss", 1.2 / epoch, epoch),
+                MetricPoint.Now("train_acc", 0.5 + 0.09 * epoch, epoch), MetricPoint.Now("val_acc", 0.48 + 0.09 * epoch, epoch)]);
+        }
+
+        await run.LogMetricsAsync([MetricPoint.Now("best_val_acc", 0.9333, 5)]);
+        await run.LogModelAsync(package);
+        await run.EndAsync(RunOutcome.Finished);
+        var version = await registry.RegisterAsync("dry_wet_model", run.ArtifactUri + "/model", run.RunId);
+        await registry.PromoteAsync("dry_wet_model", version.Version);
+        await registry.UpdateDescriptionAsync("dry_wet_model", version.Version, "Dry/Wet road classifier trained with validation accuracy: 0.9333");
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class WebCollection : ICollectionFixture<WebPlatformFixture>
+{
+    public const string Name = "web";
+}

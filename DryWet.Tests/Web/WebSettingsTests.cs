@@ -1,0 +1,42 @@
+using System.Net;
+using DryWet.Tests.Serving;
+
+namespace DryWet.Tests.Web;
+
+/// <summary>The web app's own settings: a misspelt key stops the start; the upload limit answers 413 with both sizes.</summary>
+[Collection(WebCollection.Name)]
+public sealed class WebSettingsTests(WebPlatformFixture platform)
+{
+    [Fact]
+    public async Task A_misspelt_Web_setting_stops_the_start_naming_the_key()
+    {
+        var failure = await Should.ThrowAsync<InvalidOperationException>(() =>
+            platform.StartWebAsync(platform.Home, settings: new Dictionary<string, string> { ["Web__ServingUlr"] = "http://localhost:5001" }));
+
+        failure.Message.ShouldContain("Unknown setting(s) 'Web:ServingUlr'");
+        failure.Message.ShouldContain("ServingUrl");
+    }
+
+    [Fact]
+    public async Task A_bad_serving_url_stops_the_start_naming_the_value()
+    {
+        var failure = await Should.ThrowAsync<InvalidOperationException>(() =>
+            platform.StartWebAsync(platform.Home, settings: new Dictionary<string, string> { ["Web__ServingUrl"] = "serving:5001" }));
+
+        failure.Message.ShouldContain("Web:ServingUrl = 'serving:5001' is not an http(s) URL");
+    }
+
+    [Fact]
+    public async Task An_upload_over_the_limit_gets_413_with_the_sizes_not_an_error_page()
+    {
+        await using var web = await platform.StartWebAsync(platform.Home, settings: new Dictionary<string, string> { ["Web__MaxUploadBytes"] = "1000" });
+        using var client = new HttpClient { BaseAddress = web.Address };
+        var image = TestImages.NoisyPhoto(800, 600); // hundreds of KB: well past the limit and its 64 KB allowance for the other fields
+
+        using var response = await client.PostAsync("", ServingApp.ImageForm(image), TestContext.Current.CancellationToken);
+
+        response.StatusCode.ShouldBe(HttpStatusCode.RequestEntityTooLarge);
+        var body = await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken);
+        body.ShouldContain("this page accepts images up to 1000 bytes (Web:MaxUploadBytes)");
+    }
+}

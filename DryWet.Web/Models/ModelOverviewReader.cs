@@ -1,0 +1,149 @@
+using DryWet.Core;
+using DryWet.Core.Registry;
+using DryWet.Core.Tracking;
+using DryWet.Core.Tracking.Mlflow;
+using DryWet.Web.Serving;
+
+namespace DryWet.Web.Models;
+
+/// <summary>
+/// Assembles the model page: serving's <c>/model/info</c>, the registry's production and challenger versions
+/// (the port resolves aliases; it has no listing), each version's run (accuracy, <c>drywet.promotion*</c> tags,
+/// learning curves) and the serving version's package reports, downloaded once into the cache.
+/// </summary>
+public sealed class ModelOverviewReader(
+    ServingClient serving, IModelRegistry registry, ITrackedRunReader runs, WebOptions options, WebCache cache,
+    IConfiguration configuration, ILogger<ModelOverviewReader> logger)
+{
+    /// <summary>The aliases the page looks up: production (stage Production as fallback) and challenger (stage Staging).</summary>
+    private static readonly (string Alias, string Stage)[] Lookups = [("production", "Production"), ("challenger", "Staging")];
+
+    public const string PromotionTagPrefix = "drywet.promotion";
+
+    public async Task<ModelOverview> ReadAsync(CancellationToken cancellationToken)
+    {
+        var servingTask = serving.GetModelInfoAsync(cancellationToken);
+        var (versions, registryProblem) = await ResolveVersionsAsync(cancellationToken);
+        var (info, servingProblem) = await servingTask;
+
+        var views = new List<ModelVersionView>();
+        LearningCurves? curves = null;
+        foreach (var version in versions)
+        {
+            var isServing = info is not null && info.ModelName == version.Name && info.ModelVersion == version.Version;
+            var run = await ReadRunAsync(version.RunId, cancellationToken);
+            views.Add(new ModelVersionView(version.Version, version.CurrentStage, version.Aliases, version.Description,
+                DateTimeOffset.FromUnixTimeMilliseconds(version.CreationTimestamp), version.RunId, Accuracy(run),
+                run?.Tags.Where(t => t.Key.StartsWith(PromotionTagPrefix, StringComparison.Ordinal)).ToDictionary() ?? [],
+                RunLink(run), isServing));
+            if (run is not null && (isServing || curves is null))
+            {
+                curves = LearningCurves.From(run) ?? curves;
+            }
+        }
+
+        var shown = versions.FirstOrDefault(v => info is not null && v.Version == info.ModelVersion) ?? versions.FirstOrDefault();
+        var reports = shown is null ? [] : await ReadReportsAsync(shown, cancellationToken);
+        return new ModelOverview(info, servingProblem, views, registryProblem, registry.Description, curves, reports);
+    }
+
+    /// <summary>The package folder of a version in the cache (downloaded on first use), for the report pictures.</summary>
+    public async Task<string> PackageDirectoryAsync(ModelVersion version, CancellationToken cancellationToken)
+    {
+        var directory = cache.PackageDirectory(version.Name, version.Version);
+        if (!Directory.Exists(directory))
+        {
+            await registry.DownloadAsync(version, directory, cancellationToken);
+        }
+
+        return directory;
+    }
+
+    public async Task<ModelVersion?> FindAsync(string version, CancellationToken cancellationToken) =>
+        (await ResolveVersionsAsync(cancellationToken)).Versions.FirstOrDefault(v => v.Version == version);
+
+    private async Task<(IReadOnlyList<ModelVersion> Versions, string? Problem)> ResolveVersionsAsync(CancellationToken cancellationToken)
+    {
+        var found = new List<ModelVersion>();
+        try
+        {
+            foreach (var (alias, stage) in Lookups)
+            {
+                if (await registry.ResolveAsync(options.ModelName, alias, stage, cancellationToken) is { } version && found.All(v => v.Version != version.Version))
+                {
+                    found.Add(version);
+                }
+            }
+
+            return (found, null);
+        }
+        catch (Exception ex) when (ex is DryWetException or HttpRequestException or IOException)
+        {
+            logger.LogWarning(ex, "Registry {Registry} could not be read", registry.Description);
+            return (found, $"The registry ({registry.Description}) could not be read: {ex.Message}");
+        }
+    }
+
+    private async Task<TrackedRunSnapshot?> ReadRunAsync(string? runId, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrEmpty(runId))
+        {
+            return null;
+        }
+
+        try
+        {
+            return await runs.GetRunAsync(runId, cancellationToken);
+        }
+        catch (Exception ex) when (ex is DryWetException or HttpRequestException or IOException)
+        {
+            logger.LogInformation("Run {RunId} could not be read: {Reason}", runId, ex.Message);
+            return null;
+        }
+    }
+
+    private async Task<IReadOnlyList<PackageReport>> ReadReportsAsync(ModelVersion version, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var directory = await PackageDirectoryAsync(version, cancellationToken);
+            return Directory.EnumerateFiles(directory)
+                .Select(f => (Path: f, Name: Path.GetFileName(f)))
+                .Where(f => IsReport(f.Name) || IsPicture(f.Name))
+                .OrderBy(f => f.Name, StringComparer.Ordinal)
+                .Select(f => new PackageReport(f.Name, IsPicture(f.Name) ? null : File.ReadAllText(f.Path), IsPicture(f.Name)))
+                .ToList();
+        }
+        catch (Exception ex) when (ex is DryWetException or HttpRequestException or IOException)
+        {
+            logger.LogInformation("Reports of version {Version} could not be read: {Reason}", version.Version, ex.Message);
+            return [];
+        }
+    }
+
+    // The trainer's reports (classification_report.txt, confusion_matrix.txt); requirements.txt is MLflow's, not a report.
+    private static bool IsReport(string fileName) =>
+        fileName.EndsWith(".txt", StringComparison.OrdinalIgnoreCase) && !fileName.Equals("requirements.txt", StringComparison.OrdinalIgnoreCase);
+
+    public static bool IsPicture(string fileName) =>
+        fileName.EndsWith(".png", StringComparison.OrdinalIgnoreCase) || fileName.EndsWith(".svg", StringComparison.OrdinalIgnoreCase)
+        || fileName.EndsWith(".jpg", StringComparison.OrdinalIgnoreCase);
+
+    private static double? Accuracy(TrackedRunSnapshot? run) =>
+        run?.Metrics.TryGetValue("best_val_acc", out var best) == true && best.Count > 0 ? best[^1].Value
+        : run?.Metrics.TryGetValue("val_acc", out var val) == true && val.Count > 0 ? val.Max(p => p.Value)
+        : null;
+
+    /// <summary>MLflow's UI link for the run in platform mode (the tracking server's own address; its UI is the same host).</summary>
+    private Uri? RunLink(TrackedRunSnapshot? run)
+    {
+        var connection = configuration.GetConnectionString("mlflow");
+        if (run is null || string.IsNullOrWhiteSpace(connection))
+        {
+            return null;
+        }
+
+        var root = MlflowConnectionString.Parse(connection);
+        return new Uri(root, $"#/experiments/{Uri.EscapeDataString(run.ExperimentId)}/runs/{Uri.EscapeDataString(run.RunId)}");
+    }
+}

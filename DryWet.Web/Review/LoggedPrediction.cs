@@ -1,0 +1,7 @@
+namespace DryWet.Web.Review;
+
+/// <summary>A logged prediction with where its files are and, once reviewed, the label it was given.</summary>
+public sealed record LoggedPrediction(PredictionLogRecord Record, string Date, string RecordKey, string ImageKey, LabelManifestEntry? Review)
+{
+    public string Extension => Path.GetExtension(ImageKey);
+}

@@ -1,0 +1,185 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using DryWet.Core;
+using DryWet.Core.Storage;
+
+namespace DryWet.Web.Review;
+
+/// <summary>
+/// Reads the logged predictions (<c>ml-feedback/predictions/&lt;yyyy-MM-dd&gt;/&lt;id&gt;.json</c> + image) and the review
+/// manifest (<c>ml-data/.manifest/</c>) through the object-store port. Each record is parsed once and cached by key and
+/// modification time, so a page costs two listings.
+/// </summary>
+public sealed partial class PredictionLog(IObjectStore store, WebCache cache, ILogger<PredictionLog> logger)
+{
+    public const string FeedbackBucket = "ml-feedback";
+    public const string DataBucket = "ml-data";
+    public const string RecordsPrefix = "predictions/";
+    public const string ManifestPrefix = ".manifest/";
+
+    private readonly ConcurrentDictionary<string, (DateTimeOffset Modified, PredictionLogRecord Record)> _records = new();
+    private readonly ConcurrentDictionary<string, (DateTimeOffset Modified, LabelManifestEntry Entry)> _reviews = new();
+
+    [GeneratedRegex(@"^predictions/(?<date>\d{4}-\d{2}-\d{2})/(?<id>[A-Za-z0-9_-]{1,100})\.(?<ext>[A-Za-z0-9]{1,8})$")]
+    private static partial Regex KeyPattern();
+
+    [GeneratedRegex(@"^\d{4}-\d{2}-\d{2}$")]
+    public static partial Regex DatePattern();
+
+    [GeneratedRegex(@"^[A-Za-z0-9_-]{1,100}$")]
+    public static partial Regex IdPattern();
+
+    /// <summary>Every logged prediction with its review; an empty list when the bucket does not exist yet.</summary>
+    public async Task<PredictionLogSnapshot> ReadAsync(CancellationToken cancellationToken)
+    {
+        if (!await store.BucketExistsAsync(FeedbackBucket, cancellationToken))
+        {
+            return new PredictionLogSnapshot([], BucketExists: false, []);
+        }
+
+        var objects = await store.ListAsync(FeedbackBucket, RecordsPrefix, cancellationToken);
+        var reviews = await ReadReviewsAsync(cancellationToken);
+        var images = new Dictionary<string, string>(StringComparer.Ordinal);
+        var recordKeys = new List<(StoredObject Object, string Date, string Id)>();
+        foreach (var o in objects)
+        {
+            var match = KeyPattern().Match(o.Key);
+            if (!match.Success)
+            {
+                continue;
+            }
+
+            var (date, id, ext) = (match.Groups["date"].Value, match.Groups["id"].Value, match.Groups["ext"].Value);
+            if (ext.Equals("json", StringComparison.OrdinalIgnoreCase))
+            {
+                recordKeys.Add((o, date, id));
+            }
+            else
+            {
+                images[$"{date}/{id}"] = o.Key;
+            }
+        }
+
+        var predictions = new List<LoggedPrediction>();
+        var unreadable = new List<string>();
+        foreach (var (o, date, id) in recordKeys)
+        {
+            if (!images.TryGetValue($"{date}/{id}", out var imageKey))
+            {
+                unreadable.Add($"{o.Key}: its image is missing");
+                continue;
+            }
+
+            try
+            {
+                var record = await RecordAsync(o, cancellationToken);
+                predictions.Add(new LoggedPrediction(record, date, o.Key, imageKey, reviews.GetValueOrDefault(id)));
+            }
+            catch (Exception ex) when (ex is JsonException or DryWetException or IOException)
+            {
+                unreadable.Add($"{o.Key}: {ex.Message}");
+            }
+        }
+
+        if (unreadable.Count > 0)
+        {
+            logger.LogWarning("{Count} logged predictions could not be read, first: {First}", unreadable.Count, unreadable[0]);
+        }
+
+        var snapshot = new PredictionLogSnapshot(predictions, BucketExists: true, unreadable);
+        _recent = new RecentListing(DateTimeOffset.UtcNow, snapshot);
+        return snapshot;
+    }
+
+    /// <summary>
+    /// One logged prediction. A page of thumbnails asks for dozens at once: they share one listing taken at most
+    /// <see cref="FindFreshness"/> ago (a label is checked against the manifest again when it is written).
+    /// </summary>
+    /// <param name="fresh">Read the store now (before writing a label), not the shared recent listing.</param>
+    public async Task<LoggedPrediction?> FindAsync(string date, string id, CancellationToken cancellationToken, bool fresh = false)
+    {
+        if (!DatePattern().IsMatch(date) || !IdPattern().IsMatch(id))
+        {
+            return null;
+        }
+
+        var recent = _recent;
+        var snapshot = !fresh && recent is not null && DateTimeOffset.UtcNow - recent.Taken < FindFreshness ? recent.Snapshot : await ReadAsync(cancellationToken);
+        return snapshot.Predictions.FirstOrDefault(p => p.Date == date && p.Record.Id == id);
+    }
+
+    public static readonly TimeSpan FindFreshness = TimeSpan.FromSeconds(2);
+
+    private volatile RecentListing? _recent;
+
+    private sealed record RecentListing(DateTimeOffset Taken, PredictionLogSnapshot Snapshot);
+
+    private async Task<Dictionary<string, LabelManifestEntry>> ReadReviewsAsync(CancellationToken cancellationToken)
+    {
+        var result = new Dictionary<string, LabelManifestEntry>(StringComparer.Ordinal);
+        if (!await store.BucketExistsAsync(DataBucket, cancellationToken))
+        {
+            return result;
+        }
+
+        foreach (var o in await store.ListAsync(DataBucket, ManifestPrefix, cancellationToken))
+        {
+            if (!o.Key.EndsWith(".json", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            try
+            {
+                var entry = _reviews.TryGetValue(o.Key, out var cached) && cached.Modified == o.LastModified
+                    ? cached.Entry
+                    : await ReadJsonAsync<LabelManifestEntry>(DataBucket, o, cancellationToken);
+                _reviews[o.Key] = (o.LastModified, entry);
+                result[entry.Id] = entry;
+            }
+            catch (Exception ex) when (ex is JsonException or DryWetException or IOException)
+            {
+                logger.LogWarning("Manifest entry {Key} could not be read: {Reason}", o.Key, ex.Message);
+            }
+        }
+
+        return result;
+    }
+
+    private async Task<PredictionLogRecord> RecordAsync(StoredObject o, CancellationToken cancellationToken)
+    {
+        if (_records.TryGetValue(o.Key, out var cached) && cached.Modified == o.LastModified)
+        {
+            return cached.Record;
+        }
+
+        var record = await ReadJsonAsync<PredictionLogRecord>(FeedbackBucket, o, cancellationToken);
+        if (string.IsNullOrEmpty(record.Id) || string.IsNullOrEmpty(record.Prediction) || record.Probabilities is null)
+        {
+            throw new DryWetException("it lacks id, prediction or probabilities");
+        }
+
+        _records[o.Key] = (o.LastModified, record);
+        return record;
+    }
+
+    private async Task<T> ReadJsonAsync<T>(string bucket, StoredObject o, CancellationToken cancellationToken)
+    {
+        var temp = cache.TempFile(".json");
+        try
+        {
+            await store.DownloadFileAsync(bucket, o.Key, temp, cancellationToken);
+            await using var stream = File.OpenRead(temp);
+            return await JsonSerializer.DeserializeAsync<T>(stream, PredictionLogRecord.Json, cancellationToken)
+                   ?? throw new DryWetException("it is empty (null)");
+        }
+        finally
+        {
+            File.Delete(temp);
+        }
+    }
+}
+
+/// <summary>What the review page lists.</summary>
+public sealed record PredictionLogSnapshot(IReadOnlyList<LoggedPrediction> Predictions, bool BucketExists, IReadOnlyList<string> Unreadable);

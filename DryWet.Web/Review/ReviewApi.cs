@@ -1,0 +1,82 @@
+using DryWet.Core.Imaging;
+using DryWet.Web.Account;
+using Microsoft.AspNetCore.Antiforgery;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace DryWet.Web.Review;
+
+/// <summary><c>GET /review/thumbnails/{date}/{id}</c> (open) and <c>POST /review/label</c> (signed-in reviewers only).</summary>
+public static class ReviewApi
+{
+    public static IEndpointRouteBuilder MapReviewApi(this IEndpointRouteBuilder app)
+    {
+        var review = app.MapGroup("/review");
+        review.MapGet("/thumbnails/{date}/{id}", ThumbnailAsync);
+        // Antiforgery is checked in the handler after the sign-in check, so an anonymous post gets 401, not 400.
+        review.MapPost("/label", LabelAsync).DisableAntiforgery();
+        return app;
+    }
+
+    internal static async Task<Results<PhysicalFileHttpResult, NotFound<string>, UnprocessableEntity<string>>> ThumbnailAsync(
+        string date, string id, HttpContext context, PredictionLog log, ThumbnailCache thumbnails, CancellationToken cancellationToken)
+    {
+        if (await log.FindAsync(date, id, cancellationToken, fresh: true) is not { } prediction)
+        {
+            return TypedResults.NotFound($"No logged prediction '{id}' on {date}.");
+        }
+
+        try
+        {
+            var path = await thumbnails.GetAsync(prediction, cancellationToken);
+            context.Response.Headers.CacheControl = "public, max-age=86400";
+            return TypedResults.PhysicalFile(path, "image/jpeg");
+        }
+        catch (InvalidImageException ex)
+        {
+            return TypedResults.UnprocessableEntity($"The logged file {prediction.ImageKey} has no thumbnail: {ex.Message}");
+        }
+    }
+
+    internal static async Task<Results<RedirectHttpResult, UnauthorizedHttpResult, BadRequest<string>, NotFound<string>, Conflict<string>>> LabelAsync(
+        HttpContext context, PredictionLog log, TrainingLabelWriter writer, IAntiforgery antiforgery, CancellationToken cancellationToken)
+    {
+        if (context.User.Identity?.IsAuthenticated != true)
+        {
+            context.Response.Headers.WWWAuthenticate = "Cookie realm=\"DryWet review\"";
+            return TypedResults.Unauthorized();
+        }
+
+        if (!await antiforgery.IsRequestValidAsync(context))
+        {
+            return TypedResults.BadRequest("The label form expired or came from another site: reload the review page and try again.");
+        }
+
+        // Read after the checks above: an anonymous or forged post costs no form parsing.
+        var form = await context.Request.ReadFormAsync(cancellationToken);
+        var (date, id, label) = (form["date"].ToString(), form["id"].ToString(), form["label"].ToString());
+        if (date.Length == 0 || id.Length == 0 || label.Length == 0)
+        {
+            return TypedResults.BadRequest($"A label needs the fields date, id and label; got date '{date}', id '{id}', label '{label}'.");
+        }
+
+        if (await log.FindAsync(date, id, cancellationToken, fresh: true) is not { } prediction)
+        {
+            return TypedResults.NotFound($"No logged prediction '{id}' on {date}.");
+        }
+
+        try
+        {
+            await writer.WriteAsync(prediction, label, context.User.Identity.Name ?? "admin", cancellationToken);
+        }
+        catch (LabelRejectedException ex) when (ex.StatusCode == 409)
+        {
+            return TypedResults.Conflict(ex.Message);
+        }
+        catch (LabelRejectedException ex)
+        {
+            return TypedResults.BadRequest(ex.Message);
+        }
+
+        return TypedResults.Redirect(context.Request.PathBase + "/" + LocalUrl.OrDefault(form["returnUrl"], "review") + $"#after-{id}");
+    }
+}

@@ -1,0 +1,55 @@
+using System.Globalization;
+
+namespace DryWet.Web.Review;
+
+/// <summary>The review grid's query (<c>?class=wet&amp;date=2026-12-01&amp;max=0.8&amp;sort=least</c>), already checked.</summary>
+public sealed record ReviewFilter(string? PredictedClass, string? Date, float? MaxConfidence, bool LeastConfidentFirst, int Take)
+{
+    public const int DefaultTake = 60;
+
+    public static ReviewFilter Default { get; } = new(null, null, null, true, DefaultTake);
+
+    /// <summary>Parses the query; a bad value becomes a message for the page, never an exception.</summary>
+    public static (ReviewFilter Filter, string? Problem) Parse(string? predictedClass, string? date, string? maxConfidence, string? sort, int? take)
+    {
+        var problems = new List<string>();
+        if (!string.IsNullOrEmpty(date) && !DateOnly.TryParseExact(date, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out _))
+        {
+            problems.Add($"date '{date}' is not yyyy-MM-dd");
+            date = null;
+        }
+
+        float? max = null;
+        if (!string.IsNullOrEmpty(maxConfidence))
+        {
+            if (float.TryParse(maxConfidence, NumberStyles.Float, CultureInfo.InvariantCulture, out var m) && m is >= 0 and <= 1)
+            {
+                max = m;
+            }
+            else
+            {
+                problems.Add($"confidence '{maxConfidence}' is not a number from 0 to 1");
+            }
+        }
+
+        if (sort is not (null or "" or "least" or "newest"))
+        {
+            problems.Add($"sort '{sort}' is not 'least' or 'newest'");
+        }
+
+        var filter = new ReviewFilter(string.IsNullOrEmpty(predictedClass) ? null : predictedClass, string.IsNullOrEmpty(date) ? null : date,
+            max, sort != "newest", Math.Clamp(take ?? DefaultTake, 1, 500));
+        return (filter, problems.Count == 0 ? null : $"Ignored: {string.Join("; ", problems)}.");
+    }
+
+    public IReadOnlyList<LoggedPrediction> Apply(IEnumerable<LoggedPrediction> all)
+    {
+        var selected = all.Where(p => (PredictedClass is null || p.Record.Prediction == PredictedClass)
+                                       && (Date is null || p.Date == Date)
+                                       && (MaxConfidence is null || p.Record.Confidence <= MaxConfidence));
+        selected = LeastConfidentFirst
+            ? selected.OrderBy(p => p.Review is null ? 0 : 1).ThenBy(p => p.Record.Confidence).ThenByDescending(p => p.Record.Time)
+            : selected.OrderByDescending(p => p.Record.Time);
+        return selected.Take(Take).ToList();
+    }
+}
