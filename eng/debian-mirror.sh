@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Prints the Debian archive mirror this system's apt already uses (e.g. http://deb.debian.org/debian), read from the
+# Prints the Debian archive mirror this system's apt already uses (e.g. http://<mirror>/debian), read from the
 # deb822 files in /etc/apt/sources.list.d/*.sources and the one-line /etc/apt/sources.list: the first "deb" source
 # that is the main archive (not -security). So scripts that need another suite (trixie) use the same mirror as the
 # machine, whatever it is, and the repository names no host. TORCHSHARP_COMPAT_MIRROR overrides it.

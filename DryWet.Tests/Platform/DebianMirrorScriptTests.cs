@@ -84,10 +84,15 @@ public sealed class DebianMirrorScriptTests
     }
 
     [Fact]
-    public void The_compat_script_names_no_package_host_and_asks_the_mirror_script()
+    public void No_script_names_a_debian_package_host_and_the_ones_that_fetch_debs_ask_the_mirror_script()
     {
-        var script = File.ReadAllText(Path.Combine(RepositoryPaths.Root, "eng", "torchsharp-compat.sh"));
-        script.ShouldNotContain("deb.debian.org");
-        script.ShouldContain("eng/debian-mirror.sh");
+        var scripts = new[] { "eng", "platform" }
+            .SelectMany(d => Directory.EnumerateFiles(Path.Combine(RepositoryPaths.Root, d), "*.sh", SearchOption.AllDirectories))
+            .Where(f => !f.Contains("node_modules", StringComparison.Ordinal))
+            .ToList();
+        scripts.ShouldNotBeEmpty();
+        scripts.Where(f => File.ReadAllText(f).Contains("deb.debian.org", StringComparison.Ordinal)).ShouldBeEmpty();
+        File.ReadAllText(Path.Combine(RepositoryPaths.Root, "eng", "torchsharp-compat.sh")).ShouldContain("eng/debian-mirror.sh");
+        File.ReadAllText(Path.Combine(RepositoryPaths.Root, "platform", "ci", "check-images.sh")).ShouldContain("eng/debian-mirror.sh");
     }
 }

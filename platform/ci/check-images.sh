@@ -67,7 +67,9 @@ step "stand-in base images (debootstrap minbase + .NET ${runtime_version})"
 if [[ ! -f "${cache}/rootfs/etc/debian_version" ]]; then
   rm -rf "${cache}/rootfs.partial"
   mkdir -p "$cache"
-  debootstrap --variant=minbase bookworm "${cache}/rootfs.partial" http://deb.debian.org/debian >"${cache}/debootstrap.log" 2>&1 ||
+  # The mirror this machine's apt already uses: the repository names no package host.
+  mirror="$("${REPO_ROOT}/eng/debian-mirror.sh")" || die "cannot tell which Debian mirror to use (see above)."
+  debootstrap --variant=minbase bookworm "${cache}/rootfs.partial" "$mirror" >"${cache}/debootstrap.log" 2>&1 ||
     die "debootstrap failed: $(tail -n 5 "${cache}/debootstrap.log")"
   mv "${cache}/rootfs.partial" "${cache}/rootfs"
 fi
