@@ -103,6 +103,12 @@ public sealed class EmbeddedModelRegistry(string root, ILogger<EmbeddedModelRegi
         return Task.FromResult(pick is null ? null : ToPort(pick, name));
     }
 
+    public Task<IReadOnlyList<ModelVersion>> ListVersionsAsync(string name, CancellationToken cancellationToken = default) =>
+        Task.FromResult<IReadOnlyList<ModelVersion>>(AllVersions(name)
+            .OrderByDescending(v => long.Parse(v.Version, CultureInfo.InvariantCulture))
+            .Select(v => ToPort(v, name))
+            .ToList());
+
     public Task DownloadAsync(ModelVersion version, string destinationDirectory, CancellationToken cancellationToken = default)
     {
         var source = Path.Combine(ModelDir(version.Name), "versions", version.Version, ModelFolder);

@@ -27,6 +27,9 @@ public interface IModelRegistry
     Task<ModelVersion?> ResolveAsync(string name, string alias = "production", string fallbackStage = "Production",
         CancellationToken cancellationToken = default);
 
+    /// <summary>Every version of <paramref name="name"/>, newest first, with its aliases; empty when the model is not registered.</summary>
+    Task<IReadOnlyList<ModelVersion>> ListVersionsAsync(string name, CancellationToken cancellationToken = default);
+
     /// <summary>Downloads the version's model package into <paramref name="destinationDirectory"/> atomically.</summary>
     Task DownloadAsync(ModelVersion version, string destinationDirectory, CancellationToken cancellationToken = default);
 }

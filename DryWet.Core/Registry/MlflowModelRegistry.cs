@@ -73,6 +73,23 @@ public sealed class MlflowModelRegistry(MlflowClient client, MlflowArtifactLocat
         return pick is null ? null : ToPort(pick);
     }
 
+    /// <remarks>Search results carry no aliases on every server, so they come from the registered model's alias list.</remarks>
+    public async Task<IReadOnlyList<ModelVersion>> ListVersionsAsync(string name, CancellationToken cancellationToken = default)
+    {
+        var model = await client.GetRegisteredModelAsync(name, cancellationToken);
+        if (model is null)
+        {
+            return [];
+        }
+
+        var aliases = (model.Aliases ?? []).ToLookup(a => a.Version, a => a.Alias);
+        var versions = await client.SearchModelVersionsAsync(name, cancellationToken);
+        return versions
+            .OrderByDescending(v => long.TryParse(v.Version, out var n) ? n : 0)
+            .Select(v => ToPort(v) with { Aliases = [.. aliases[v.Version]] })
+            .ToList();
+    }
+
     public async Task DownloadAsync(ModelVersion version, string destinationDirectory, CancellationToken cancellationToken = default)
     {
         var source = await client.GetDownloadUriAsync(version.Name, version.Version, cancellationToken);

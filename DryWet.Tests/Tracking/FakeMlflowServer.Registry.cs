@@ -64,6 +64,27 @@ public sealed partial class FakeMlflowServer
             return Ok(new JsonObject { ["model_version"] = v.ToJson(m) });
         })));
 
+        // model-versions/search with the one filter DryWet sends (name='<model>'); an unknown model gives no versions,
+        // and an empty list is left out of the answer as MLflow leaves out empty fields.
+        api.MapGet("/model-versions/search", (string? filter, int? max_results, string? page_token) => Locked(() =>
+        {
+            var match = System.Text.RegularExpressions.Regex.Match(filter ?? "", @"^\s*name\s*=\s*'(?<name>(?:[^'\\]|\\.)*)'\s*$");
+            if (!match.Success)
+            {
+                return Error(MlflowErrors.InvalidParameterValue, $"Invalid filter '{filter}'");
+            }
+
+            var name = match.Groups["name"].Value.Replace("\\'", "'", StringComparison.Ordinal);
+            var versions = _models.TryGetValue(name, out var m) ? m.Versions.Select(v => (JsonNode?)v.ToJson(m)).ToArray() : [];
+            var answer = new JsonObject();
+            if (versions.Length > 0)
+            {
+                answer["model_versions"] = new JsonArray(versions);
+            }
+
+            return Ok(answer);
+        }));
+
         api.MapPost("/model-versions/transition-stage", (JsonObject body) => Locked(() => WithVersion(Str(body, "name"), Str(body, "version"), (m, v) =>
         {
             if (body["archive_existing_versions"] is null)

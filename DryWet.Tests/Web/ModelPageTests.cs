@@ -19,6 +19,11 @@ public sealed class ModelPageTests(WebPlatformFixture platform)
         await Expect(row).ToContainTextAsync("Production · production");
         await Expect(row).ToContainTextAsync("0.9333");
         await Expect(row).ToContainTextAsync("no gate decision recorded");
+        // The whole history, newest first: version 2 was registered later and never promoted.
+        var later = page.GetByRole(AriaRole.Row).Filter(new() { HasText = "0.7100" });
+        await Expect(later).ToContainTextAsync("2");
+        await Expect(later).ToContainTextAsync("None");
+        await Expect(page.GetByText("a weaker candidate, not promoted")).ToBeVisibleAsync();
         await Expect(page.Locator("svg.curve")).ToHaveCountAsync(2);
         await Expect(page.Locator("svg.curve polyline")).ToHaveCountAsync(4);
         await Expect(page.Locator("figure.report").Filter(new() { HasText = "confusion_matrix.txt" }).Locator("pre")).ToContainTextAsync("wet         1   29");

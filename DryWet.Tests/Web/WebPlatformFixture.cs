@@ -117,6 +117,13 @@ public sealed class WebPlatformFixture : IAsyncLifetime
         var version = await registry.RegisterAsync("dry_wet_model", run.ArtifactUri + "/model", run.RunId);
         await registry.PromoteAsync("dry_wet_model", version.Version);
         await registry.UpdateDescriptionAsync("dry_wet_model", version.Version, "Dry/Wet road classifier trained with validation accuracy: 0.9333");
+
+        // A later version that was registered but never promoted: the history shows it, serving stays on version 1.
+        await using var second = await tracker.StartRunAsync("dry-wet-classification");
+        await second.LogMetricsAsync([MetricPoint.Now("best_val_acc", 0.71, 3)]);
+        await second.LogModelAsync(package);
+        await second.EndAsync(RunOutcome.Finished);
+        await registry.RegisterAsync("dry_wet_model", second.ArtifactUri + "/model", second.RunId, "a weaker candidate, not promoted");
     }
 }
 

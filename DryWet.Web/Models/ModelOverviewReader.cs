@@ -7,16 +7,16 @@ using DryWet.Web.Serving;
 namespace DryWet.Web.Models;
 
 /// <summary>
-/// Assembles the model page: serving's <c>/model/info</c>, the registry's production and challenger versions
-/// (the port resolves aliases; it has no listing), each version's run (accuracy, <c>drywet.promotion*</c> tags,
+/// Assembles the model page: serving's <c>/model/info</c>, the registry's versions (the newest
+/// <see cref="MaxVersions"/>, with aliases and stage), each version's run (accuracy, <c>drywet.promotion*</c> tags,
 /// learning curves) and the serving version's package reports, downloaded once into the cache.
 /// </summary>
 public sealed class ModelOverviewReader(
     ServingClient serving, IModelRegistry registry, ITrackedRunReader runs, WebOptions options, WebCache cache,
     IConfiguration configuration, ILogger<ModelOverviewReader> logger)
 {
-    /// <summary>The aliases the page looks up: production (stage Production as fallback) and challenger (stage Staging).</summary>
-    private static readonly (string Alias, string Stage)[] Lookups = [("production", "Production"), ("challenger", "Staging")];
+    /// <summary>How many versions the page shows (newest first): each one reads its run from the tracker.</summary>
+    public const int MaxVersions = 20;
 
     public const string PromotionTagPrefix = "drywet.promotion";
 
@@ -64,23 +64,15 @@ public sealed class ModelOverviewReader(
 
     private async Task<(IReadOnlyList<ModelVersion> Versions, string? Problem)> ResolveVersionsAsync(CancellationToken cancellationToken)
     {
-        var found = new List<ModelVersion>();
         try
         {
-            foreach (var (alias, stage) in Lookups)
-            {
-                if (await registry.ResolveAsync(options.ModelName, alias, stage, cancellationToken) is { } version && found.All(v => v.Version != version.Version))
-                {
-                    found.Add(version);
-                }
-            }
-
-            return (found, null);
+            var versions = await registry.ListVersionsAsync(options.ModelName, cancellationToken);
+            return (versions.Take(MaxVersions).ToList(), null);
         }
         catch (Exception ex) when (ex is DryWetException or HttpRequestException or IOException)
         {
             logger.LogWarning(ex, "Registry {Registry} could not be read", registry.Description);
-            return (found, $"The registry ({registry.Description}) could not be read: {ex.Message}");
+            return ([], $"The registry ({registry.Description}) could not be read: {ex.Message}");
         }
     }
 

@@ -21,7 +21,7 @@ public static class ModelReportsApi
 
         if (await reader.FindAsync(version, cancellationToken) is not { } found)
         {
-            return TypedResults.NotFound($"Version '{version}' is neither production nor challenger in the registry.");
+            return TypedResults.NotFound($"Version '{version}' is not among the registry's newest {ModelOverviewReader.MaxVersions} versions.");
         }
 
         var path = Path.Combine(await reader.PackageDirectoryAsync(found, cancellationToken), file);

@@ -104,6 +104,24 @@ public sealed partial class MlflowClient
         }
     }
 
+    /// <summary>Every version of the registered model (model-versions/search, all pages); empty when it does not exist.</summary>
+    public async Task<IReadOnlyList<MlflowModelVersion>> SearchModelVersionsAsync(string name, CancellationToken cancellationToken = default)
+    {
+        var all = new List<MlflowModelVersion>();
+        string? page = null;
+        do
+        {
+            var query = $"model-versions/search?filter={Q($"name='{name.Replace("'", "\\'", StringComparison.Ordinal)}'")}&max_results=200" +
+                        (page is null ? "" : $"&page_token={Q(page)}");
+            var response = await GetAsync<ModelVersionsPage>(query, "model-versions/search", cancellationToken);
+            all.AddRange(response.ModelVersions ?? []);
+            page = string.IsNullOrEmpty(response.NextPageToken) ? null : response.NextPageToken;
+        }
+        while (page is not null);
+
+        return all;
+    }
+
     /// <summary>The latest READY version per requested stage (empty when the model does not exist).</summary>
     public async Task<IReadOnlyList<MlflowModelVersion>> GetLatestVersionsAsync(string name, IReadOnlyList<string> stages,
         CancellationToken cancellationToken = default)

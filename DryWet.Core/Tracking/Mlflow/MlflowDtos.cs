@@ -100,6 +100,7 @@ internal sealed record RegisteredModelResponse(MlflowRegisteredModel RegisteredM
 internal sealed record CreateModelVersionRequest(string Name, string Source, string? RunId, string? Description);
 internal sealed record ModelVersionResponse(MlflowModelVersion ModelVersion);
 internal sealed record ModelVersionsResponse(IReadOnlyList<MlflowModelVersion>? ModelVersions);
+internal sealed record ModelVersionsPage(IReadOnlyList<MlflowModelVersion>? ModelVersions, string? NextPageToken);
 internal sealed record GetLatestVersionsRequest(string Name, IReadOnlyList<string> Stages);
 internal sealed record TransitionStageRequest(string Name, string Version, string Stage, bool ArchiveExistingVersions);
 internal sealed record SetAliasRequest(string Name, string Alias, string Version);
