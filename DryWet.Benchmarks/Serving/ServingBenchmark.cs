@@ -49,7 +49,7 @@ internal static class ServingBenchmark
             Console.WriteLine($"Model: {modelName}");
 
             var options = new ModelOptions();
-            using var classifier = OnnxClassifier.Load(package.OnnxPath, options, NullLogger.Instance);
+            using var classifier = OnnxClassifier.Load(package.OnnxPath, package.Output, options, NullLogger.Instance);
             var height = classifier.FixedHeight ?? package.Config.Training.ImgSize;
             var width = classifier.FixedWidth ?? package.Config.Training.ImgSize;
             var preprocessor = new ImagePreprocessor(PreprocessorOptions.FromConfig(package.Config, height, width));
