@@ -60,6 +60,29 @@ internal sealed class InferenceScheduler : IAsyncDisposable
         return await pending.Result.Task;
     }
 
+    /// <summary>
+    /// Queues <paramref name="count"/> preprocessed images laid out one after another (a request's [N, 3, H, W]) at once,
+    /// so they run in the same batches, and returns their probabilities in order.
+    /// </summary>
+    public async Task<float[][]> ClassifyManyAsync(ReadOnlyMemory<float> images, int count, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        if (images.Length < count * ImageLength)
+        {
+            throw new ArgumentException($"{count} preprocessed images need {count * ImageLength} floats; got {images.Length}.", nameof(images));
+        }
+
+        var pending = new PendingImage[count];
+        for (var i = 0; i < count; i++)
+        {
+            pending[i] = new PendingImage(images.Slice(i * ImageLength, ImageLength), new TaskCompletionSource<float[]>());
+            _queue.Enqueue(pending[i]);
+        }
+
+        await RunQueuedAsync();
+        return await Task.WhenAll(pending.Select(p => p.Result.Task));
+    }
+
     private async Task RunQueuedAsync()
     {
         // Re-check after releasing the slot: an image queued while we held it, by a request that found no free

@@ -70,7 +70,25 @@ internal sealed class LoadedModel
         return prediction;
     }
 
-    private void Preprocess(ReadOnlySpan<byte> encoded, float[] tensor)
+    /// <summary>Classifies <paramref name="count"/> preprocessed images laid out one after another, batched together.</summary>
+    public async Task<Prediction[]> ClassifyTensorsAsync(ReadOnlyMemory<float> images, int count, CancellationToken cancellationToken)
+    {
+        var rows = await _scheduler.ClassifyManyAsync(images, count, cancellationToken);
+        var predictions = new Prediction[count];
+        for (var i = 0; i < count; i++)
+        {
+            predictions[i] = Prediction.FromProbabilities(rows[i], Labels);
+            _telemetry.RecordPrediction(predictions[i].Label);
+        }
+
+        return predictions;
+    }
+
+    /// <summary>
+    /// Decodes and preprocesses an encoded image into <paramref name="tensor"/> ([3, H, W]), with the decode and
+    /// preprocess spans and timings. Throws <see cref="InvalidImageException"/> for input that is not a usable image.
+    /// </summary>
+    public void Preprocess(ReadOnlySpan<byte> encoded, Span<float> tensor)
     {
         using var activity = ServingTelemetry.ActivitySource.StartActivity("preprocess");
         var started = Stopwatch.GetTimestamp();
