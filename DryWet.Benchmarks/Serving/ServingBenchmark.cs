@@ -13,12 +13,13 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace DryWet.Benchmarks.Serving;
 
 /// <summary>
-/// <c>dotnet run -c Release --project DryWet.Benchmarks -- serving [--seconds 6] [--rounds 3] [--concurrency 16] [--model &lt;package dir&gt;] [--load wrk|dotnet]</c>
+/// <c>dotnet run -c Release --project DryWet.Benchmarks -- serving [--seconds 6] [--rounds 3] [--concurrency 16] [--model &lt;package dir&gt;] [--load wrk|dotnet] [--reloads 5]</c>
 /// In one run: (1) raw ONNX Runtime throughput at batch 1 and 8; (2) HTTP throughput of the real server (separate
 /// process) at saturation and its ratio to (1), the load coming from <c>wrk</c> (outside the process; the default when
 /// installed) or from an in-process .NET client (<c>--load dotnet</c>); (3) p50/p99 latency at concurrency 1 next to
 /// decode+preprocess + raw inference; (4) decode+preprocess of 1920×1080 JPEGs relative to inference; the server's
-/// resident memory idle, warmed up and at its peak under load.
+/// resident memory idle, warmed up and at its peak under load; (5) p99, failures and peak memory while the model
+/// is reloaded under load (wrk only).
 /// </summary>
 internal static class ServingBenchmark
 {
@@ -27,6 +28,7 @@ internal static class ServingBenchmark
         var seconds = IntArg(args, "--seconds", 6);
         var concurrency = IntArg(args, "--concurrency", 16);
         var roundCount = IntArg(args, "--rounds", 3);
+        var reloadCount = IntArg(args, "--reloads", 5);
         var modelArg = StringArg(args, "--model");
         var loadArg = StringArg(args, "--load") ?? "wrk";
         if (loadArg is not ("wrk" or "dotnet"))
@@ -129,6 +131,13 @@ internal static class ServingBenchmark
             Console.WriteLine($"| (3) p50 ÷ sum of parts | {Median(r => r.LatencyRatio):F2} | ≤ 1.15 |");
             Console.WriteLine($"| (4) decode+preprocess 1920×1080 road / noisy JPEG | {Median(r => r.Pre1080):F1} / {Median(r => r.PreNoise):F1} ms | |");
             Console.WriteLine($"| (4) ÷ raw inference (batch 1) | {100 * Median(r => r.Pre1080 / r.InferenceMs):F0}% / {100 * Median(r => r.PreNoise / r.InferenceMs):F0}% | ≤ 25% |");
+            if (wrk is not null && reloadCount > 0)
+            {
+                var reload = await ReloadUnderLoad.MeasureAsync(wrk, client, server.Address, server.ResidentMegabytes, concurrency, seconds, reloadCount);
+                Console.WriteLine($"| reloads under {concurrency}-client load | {reload} | p99 ≤ 2×, RSS ≤ 1.3×, 0 failed |");
+                failed += reload.During.Failed + reload.FailedReloads;
+            }
+
             Console.WriteLine($"| server RSS: idle / warmed up / now / peak (VmHWM) | {idleRss:F0} / {warmRss:F0} / {server.ResidentMegabytes():F0} / {server.PeakResidentMegabytes():F0} MB | peak ≤ 1.5× warmed up |");
             Console.WriteLine($"Load average at end: {LoadAverage()}");
             return failed == 0 ? 0 : 1;

@@ -137,6 +137,7 @@ internal sealed class LoadedModel
     {
         await _scheduler.DisposeAsync();
         _classifier.Dispose();
+        NativeHeap.Trim();
     }
 }
 

@@ -147,6 +147,16 @@ internal sealed class OnnxClassifier : IDisposable
         }
     }
 
+    private static readonly Lazy<bool> SharedCpuArena = new(() =>
+    {
+        // One arena for every session of the process: during a reload the new session reuses the blocks the old one
+        // frees instead of growing its own arena next to it (two sessions' arenas were the reload peak).
+        using var memoryInfo = new OrtMemoryInfo(OrtMemoryInfo.allocatorCPU, OrtAllocatorType.ArenaAllocator, 0, OrtMemType.Default);
+        using var arena = new OrtArenaCfg(0, -1, -1, -1); // ONNX Runtime's defaults for size, growth and fragmentation
+        OrtEnv.Instance().CreateAndRegisterAllocator(memoryInfo, arena);
+        return true;
+    });
+
     private static SessionOptions BaseOptions(ModelOptions options)
     {
         var so = new SessionOptions
@@ -164,6 +174,11 @@ internal sealed class OnnxClassifier : IDisposable
         if (options.InterOpThreads > 0)
         {
             so.InterOpNumThreads = options.InterOpThreads;
+        }
+
+        if (options.CpuMemoryArena && SharedCpuArena.Value)
+        {
+            so.AddSessionConfigEntry("session.use_env_allocators", "1");
         }
 
         if (!options.AllowSpinning)

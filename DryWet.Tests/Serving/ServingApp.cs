@@ -10,7 +10,11 @@ namespace DryWet.Tests.Serving;
 // Any type of the Serving assembly names it; `Program` is ambiguous here (the AppHost has one too).
 public sealed class ServingApp : WebApplicationFactory<DryWet.Serving.ServingOptions>
 {
-    private static readonly SemaphoreSlim StartLock = new(1, 1);
+    /// <summary>
+    /// Held while a test host is built and started: the factory finds the app's host through a process-wide
+    /// DiagnosticListener and can grab any host built at the same moment (another ServingApp, a fake MLflow server).
+    /// </summary>
+    internal static readonly SemaphoreSlim StartLock = new(1, 1);
     private readonly IReadOnlyDictionary<string, string?> _settings;
 
     public ServingApp(IReadOnlyDictionary<string, string?> settings)

@@ -60,13 +60,25 @@ public sealed partial class FakeMlflowServer : IAsyncDisposable
     /// <param name="port">0 = any free port; a fixed port lets a test start "the server that was down".</param>
     public static async Task<FakeMlflowServer> StartAsync(int port = 0)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
-        var server = new FakeMlflowServer(app);
-        server.Map(app);
-        await app.StartAsync();
+        // Not while a ServingApp starts: its factory could take this host for the serving app's (see ServingApp.StartLock).
+        await Serving.ServingApp.StartLock.WaitAsync();
+        WebApplication app;
+        FakeMlflowServer server;
+        try
+        {
+            var builder = WebApplication.CreateSlimBuilder();
+            builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
+            builder.Logging.ClearProviders();
+            app = builder.Build();
+            server = new FakeMlflowServer(app);
+            server.Map(app);
+            await app.StartAsync();
+        }
+        finally
+        {
+            Serving.ServingApp.StartLock.Release();
+        }
+
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         server.BaseAddress = new Uri(address.TrimEnd('/') + "/");
         return server;
