@@ -20,7 +20,10 @@ public sealed class ServingApp : WebApplicationFactory<DryWet.Serving.ServingOpt
     public ServingApp(IReadOnlyDictionary<string, string?> settings)
     {
         _settings = settings;
-        UseKestrel(0);
+        // Not UseKestrel(0): that rewrites the server's addresses after the app has started Kestrel on its own thread,
+        // racing Kestrel's bind ("Addresses cannot be modified after the server has started", dotnet/aspnetcore#67714).
+        // A loopback URL with port 0 in the configuration gives Kestrel a free port before it binds.
+        UseKestrel();
     }
 
     /// <summary>Starts the server and returns a client for it.</summary>
@@ -52,6 +55,7 @@ public sealed class ServingApp : WebApplicationFactory<DryWet.Serving.ServingOpt
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Development");
+        builder.UseSetting("urls", "http://127.0.0.1:0");
         builder.UseSetting("Model:IntraOpThreads", "1");
         foreach (var (key, value) in _settings)
         {
