@@ -20,6 +20,7 @@ public sealed class OpenInferenceBadRequestTests(OpenInferenceServer server) : I
     {
         { "not JSON", "{\"inputs\": [", 400, "not valid JSON" },
         { "no inputs", "{\"inputs\": []}", 400, "exactly one input" },
+        { "a field of the wrong type", """{"inputs":[{"name":"image","shape":"one","datatype":"BYTES","data":["AA=="]}]}""", 400, "not an OIP $inference_request" },
         { "two inputs", $$"""{"inputs":[{"name":"a","shape":[1],"datatype":"BYTES","data":["AA=="]},{"name":"b","shape":[1],"datatype":"BYTES","data":["AA=="]}]}""", 400, "got 2" },
         { "unsupported datatype", $$"""{"inputs":[{"name":"{{Input}}","shape":[1,3,16,16],"datatype":"INT64","data":[1]}]}""", 400, "datatype 'INT64'" },
         { "wrong FP32 input name", """{"inputs":[{"name":"pixels","shape":[1,3,16,16],"datatype":"FP32","data":[1]}]}""", 400, "named 'pixels'" },

@@ -36,7 +36,8 @@ internal static class InferenceRequestReader
         }
         catch (JsonException ex)
         {
-            return (null, Bad($"The inference request is not valid JSON ({ex.Message})."));
+            // Also a field of the wrong JSON type ("shape": "abc"): the serializer's message names the path.
+            return (null, Bad($"The inference request is not valid JSON or not an OIP $inference_request ({ex.Message})."));
         }
 
         if (request?.Inputs is not { Count: 1 } inputs)
@@ -90,17 +91,28 @@ internal static class InferenceRequestReader
             return (null, ClientError.BodyTooLarge(limit, request.ContentLength));
         }
 
-        using var buffer = new MemoryStream();
-        var chunk = new byte[81920];
-        int read;
-        while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
+        using var buffer = new MemoryStream(request.ContentLength is { } length ? (int)length : 0);
+        var chunk = System.Buffers.ArrayPool<byte>.Shared.Rent(81920);
+        try
         {
-            if (buffer.Length + read > limit)
+            int read;
+            while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
             {
-                return (null, ClientError.BodyTooLarge(limit));
-            }
+                if (buffer.Length + read > limit)
+                {
+                    return (null, ClientError.BodyTooLarge(limit));
+                }
 
-            buffer.Write(chunk, 0, read);
+                buffer.Write(chunk, 0, read);
+            }
+        }
+        catch (Exception ex) when (ex is BadHttpRequestException or IOException)
+        {
+            return (null, ClientError.Malformed($"The request body could not be read: {ex.Message}"));
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(chunk);
         }
 
         return (buffer.ToArray(), null);
