@@ -45,10 +45,24 @@ public sealed class ModelOptions
     public int InterOpThreads { get; set; }
 
     /// <summary>
-    /// ONNX Runtime intra-op threads spin while waiting for work (its default). Off saves CPU between batches for
-    /// request decoding at some latency cost; measure with the benchmark before changing.
+    /// ONNX Runtime intra-op threads spin while waiting for work (ONNX Runtime's default; off here). Measured on the
+    /// 2-core box with wrk at 16 clients (docs/serving.md, 2026-12-01): spinning threads take the cores request threads
+    /// need for decoding, so the server spent 1.8–2.5× the raw CPU per image; off, 1.0–1.1× (4 of 5 runs), and p50 at 1 client fell too.
     /// </summary>
-    public bool AllowSpinning { get; set; } = true;
+    public bool AllowSpinning { get; set; }
+
+    /// <summary>
+    /// ONNX Runtime's CPU memory arena (its default, kept): reuses activation memory across runs. Off, each run
+    /// allocates and frees: lower RSS (705–785 MB peak) but about twice the CPU per image (2 runs), so it stays on.
+    /// </summary>
+    public bool CpuMemoryArena { get; set; } = true;
+
+    /// <summary>
+    /// ONNX Runtime's memory pattern (its default; off here): plans and keeps one block per input shape seen, i.e. per
+    /// batch size 1 … MaxBatchSize, so resident memory grows with every new batch size. Off, activations come from the
+    /// arena as the graph runs: peak RSS under load 660 MB instead of 960–1130 MB, at no measured CPU cost (docs/serving.md).
+    /// </summary>
+    public bool MemoryPattern { get; set; }
 
     /// <summary>Requests queued together are run as one batch of up to this many images (models with a dynamic batch axis).</summary>
     public int MaxBatchSize { get; set; } = 8;

@@ -13,10 +13,13 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace DryWet.Benchmarks.Serving;
 
 /// <summary>
-/// <c>dotnet run -c Release --project DryWet.Benchmarks -- serving [--seconds 6] [--rounds 3] [--concurrency 16] [--model &lt;package dir&gt;]</c>
+/// <c>dotnet run -c Release --project DryWet.Benchmarks -- serving [--seconds 6] [--rounds 3] [--concurrency 16] [--model &lt;package dir&gt;] [--load wrk|dotnet] [--reloads 5]</c>
 /// In one run: (1) raw ONNX Runtime throughput at batch 1 and 8; (2) HTTP throughput of the real server (separate
-/// process, loopback client) at saturation and its ratio to (1); (3) p50/p99 latency at concurrency 1 next to
-/// decode+preprocess + raw inference; (4) decode+preprocess of 1920×1080 JPEGs relative to inference.
+/// process) at saturation and its ratio to (1), the load coming from <c>wrk</c> (outside the process; the default when
+/// installed) or from an in-process .NET client (<c>--load dotnet</c>); (3) p50/p99 latency at concurrency 1 next to
+/// decode+preprocess + raw inference; (4) decode+preprocess of 1920×1080 JPEGs relative to inference; the server's
+/// resident memory idle, warmed up and at its peak under load; (5) p99, failures and peak memory while the model
+/// is reloaded under load (wrk only).
 /// </summary>
 internal static class ServingBenchmark
 {
@@ -25,7 +28,14 @@ internal static class ServingBenchmark
         var seconds = IntArg(args, "--seconds", 6);
         var concurrency = IntArg(args, "--concurrency", 16);
         var roundCount = IntArg(args, "--rounds", 3);
+        var reloadCount = IntArg(args, "--reloads", 5);
         var modelArg = StringArg(args, "--model");
+        var loadArg = StringArg(args, "--load") ?? "wrk";
+        if (loadArg is not ("wrk" or "dotnet"))
+        {
+            Console.Error.WriteLine($"--load '{loadArg}' is not valid: use wrk (external, the default) or dotnet (in-process client).");
+            return 2;
+        }
         if (StringArg(args, "--write-package") is { } packageOut)
         {
             // A servable stand-in package: Model__Path=<dir> dotnet run --project DryWet.Serving
@@ -48,12 +58,13 @@ internal static class ServingBenchmark
             var modelName = modelArg is null ? "EfficientNet-B3-shaped random graph (1.83 GMAC at 300 px, OnnxSharp-generated)" : packageDir;
             Console.WriteLine($"Model: {modelName}");
 
-            var options = new ModelOptions();
-            using var classifier = OnnxClassifier.Load(package.OnnxPath, options, NullLogger.Instance);
+            // The limit: ONNX Runtime's own defaults (spinning threads, memory pattern), not the server's settings.
+            var options = new ModelOptions { AllowSpinning = true, MemoryPattern = true };
+            using var classifier = OnnxClassifier.Load(package.OnnxPath, package.Output, options, NullLogger.Instance);
             var height = classifier.FixedHeight ?? package.Config.Training.ImgSize;
             var width = classifier.FixedWidth ?? package.Config.Training.ImgSize;
             var preprocessor = new ImagePreprocessor(PreprocessorOptions.FromConfig(package.Config, height, width));
-            Console.WriteLine($"Input {width}×{height}, provider {classifier.ExecutionProvider}, intra-op threads: ONNX Runtime default");
+            Console.WriteLine($"Input {width}×{height}, provider {classifier.ExecutionProvider}, raw: ONNX Runtime defaults (intra-op threads, spinning, memory pattern); server: its appsettings + environment");
 
             var road720 = BenchmarkImages.Road(1280, 720);
             var road1080 = BenchmarkImages.Road(1920, 1080);
@@ -65,10 +76,16 @@ internal static class ServingBenchmark
                 preprocessor.Preprocess(road720, buffers.ImageSlot(i));
             }
 
+            using var wrk = loadArg == "wrk" ? WrkLoad.TryCreate(road720) : null;
+            Console.WriteLine(wrk is not null ? "Load: wrk (external process)"
+                : loadArg == "wrk" ? "Load: in-process .NET client (wrk is not on PATH: apt-get install wrk)" : "Load: in-process .NET client");
             await using var server = await ServerProcess.StartAsync(packageDir);
             using var client = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 256 }) { BaseAddress = server.Address, Timeout = TimeSpan.FromSeconds(120) };
+            await Task.Delay(2000);
+            var idleRss = server.ResidentMegabytes();
             // Warm-up: JIT tiering, pools and the GC heap of the server settle before anything is measured.
-            await MeasureThroughputAsync(client, road720, concurrency, Math.Max(3, seconds / 2));
+            await MeasureLoadAsync(wrk, client, server.Address, road720, concurrency, Math.Max(3, seconds / 2));
+            var warmRss = server.ResidentMegabytes();
             for (var i = 0; i < 10; i++)
             {
                 await PredictAsync(client, road720);
@@ -86,7 +103,7 @@ internal static class ServingBenchmark
                 var preNoise = MedianMilliseconds(() => preprocessor.Preprocess(noise1080, buffers.ImageSlot(0)), 20);
                 var (p50, p99, count) = await MeasureLatencyAsync(client, road720, seconds);
                 var serverCpuBefore = CpuTime(server.Process);
-                var (throughput, roundFailed, served) = await MeasureThroughputAsync(client, road720, concurrency, seconds);
+                var (throughput, roundFailed, served) = await MeasureLoadAsync(wrk, client, server.Address, road720, concurrency, seconds);
                 var serverCpuPerImage = (CpuTime(server.Process) - serverCpuBefore) / Math.Max(1, served);
                 failed += roundFailed;
                 var rawCpu = Math.Min(batch1.CpuMsPerImage, batch8.CpuMsPerImage);
@@ -114,6 +131,14 @@ internal static class ServingBenchmark
             Console.WriteLine($"| (3) p50 ÷ sum of parts | {Median(r => r.LatencyRatio):F2} | ≤ 1.15 |");
             Console.WriteLine($"| (4) decode+preprocess 1920×1080 road / noisy JPEG | {Median(r => r.Pre1080):F1} / {Median(r => r.PreNoise):F1} ms | |");
             Console.WriteLine($"| (4) ÷ raw inference (batch 1) | {100 * Median(r => r.Pre1080 / r.InferenceMs):F0}% / {100 * Median(r => r.PreNoise / r.InferenceMs):F0}% | ≤ 25% |");
+            if (wrk is not null && reloadCount > 0)
+            {
+                var reload = await ReloadUnderLoad.MeasureAsync(wrk, client, server.Address, server.ResidentMegabytes, concurrency, seconds, reloadCount);
+                Console.WriteLine($"| reloads under {concurrency}-client load | {reload} | p99 ≤ 2×, RSS ≤ 1.3×, 0 failed |");
+                failed += reload.During.Failed + reload.FailedReloads;
+            }
+
+            Console.WriteLine($"| server RSS: idle / warmed up / now / peak (VmHWM) | {idleRss:F0} / {warmRss:F0} / {server.ResidentMegabytes():F0} / {server.PeakResidentMegabytes():F0} MB | peak ≤ 1.5× warmed up |");
             Console.WriteLine($"Load average at end: {LoadAverage()}");
             return failed == 0 ? 0 : 1;
         }
@@ -168,6 +193,19 @@ internal static class ServingBenchmark
             }
         }));
         return (served / watch.Elapsed.TotalSeconds, failed, served);
+    }
+
+    /// <summary>Saturation throughput: wrk when given (outside the process), else the in-process client.</summary>
+    private static async Task<(double ImagesPerSecond, int Failed, int Served)> MeasureLoadAsync(WrkLoad? wrk, HttpClient client, Uri server,
+        byte[] image, int concurrency, int seconds)
+    {
+        if (wrk is null)
+        {
+            return await MeasureThroughputAsync(client, image, concurrency, seconds);
+        }
+
+        var result = await wrk.RunAsync(server, concurrency, seconds);
+        return (result.RequestsPerSecond * (result.Requests - result.Failed) / Math.Max(1, result.Requests), result.Failed, result.Requests - result.Failed);
     }
 
     private static string CreateB3LikePackage(string work)
@@ -267,6 +305,16 @@ internal static class ServingBenchmark
         }
 
         public Process Process => _process;
+
+        /// <summary>Resident set size now (VmRSS) in MB.</summary>
+        public double ResidentMegabytes() => StatusKilobytes("VmRSS:") / 1024;
+
+        /// <summary>Peak resident set size since start (VmHWM) in MB.</summary>
+        public double PeakResidentMegabytes() => StatusKilobytes("VmHWM:") / 1024;
+
+        private double StatusKilobytes(string field) =>
+            File.ReadLines($"/proc/{_process.Id}/status").Where(l => l.StartsWith(field, StringComparison.Ordinal))
+                .Select(l => double.Parse(l[field.Length..].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture)).FirstOrDefault();
 
         public Uri Address { get; }
 

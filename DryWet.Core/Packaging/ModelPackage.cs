@@ -25,8 +25,9 @@ public sealed class ModelPackage
     public static readonly IReadOnlyList<string> DefaultLabels = ["dry", "wet"];
 
     private ModelPackage(string directory, string onnxPath, DryWetConfig config, bool hasConfig,
-        IReadOnlyList<string> labels, string? runId, string? createdUtc)
+        IReadOnlyList<string> labels, ModelOutputKind? output, string? runId, string? createdUtc)
     {
+        Output = output;
         Directory = directory;
         OnnxPath = onnxPath;
         Config = config;
@@ -43,6 +44,8 @@ public sealed class ModelPackage
     public bool HasConfig { get; }
     /// <summary>Class names in output order (index 0 = first logit).</summary>
     public IReadOnlyList<string> Labels { get; }
+    /// <summary>Whether the output rows are logits or probabilities (MLmodel <c>metadata.output</c>); null when the package does not say.</summary>
+    public ModelOutputKind? Output { get; }
     public string? RunId { get; }
     public string? CreatedUtc { get; }
 
@@ -97,7 +100,16 @@ public sealed class ModelPackage
             }
         }
 
-        return new ModelPackage(directory, onnxPath, config, hasConfig, labels,
+        var outputText = Scalar(mlmodel, "metadata", "output");
+        ModelOutputKind? output = outputText switch
+        {
+            null => null,
+            "logits" => ModelOutputKind.Logits,
+            "probabilities" => ModelOutputKind.Probabilities,
+            _ => throw new DryWetException($"{mlmodelPath}: metadata.output = '{outputText}' is not valid: use 'logits' or 'probabilities'."),
+        };
+
+        return new ModelPackage(directory, onnxPath, config, hasConfig, labels, output,
             Scalar(mlmodel, "run_id"), Scalar(mlmodel, "utc_time_created"));
     }
 
@@ -184,6 +196,7 @@ public sealed class ModelPackage
             "  producer: drywet",
             $"  labels: [{string.Join(", ", c.Labels)}]",
             $"  architecture: {c.Config.Model.Architecture}",
+            $"  output: {(c.Output == ModelOutputKind.Logits ? "logits" : "probabilities")}",
             "mlflow_version: 2.20.3",
             $"model_size_bytes: {onnxSize}",
             $"model_uuid: {Guid.NewGuid():N}",
@@ -243,4 +256,6 @@ public sealed record ModelPackageContents(
     string? RunId = null,
     string InputName = "input",
     string OutputName = "logits",
-    DateTimeOffset? CreatedUtc = null);
+    DateTimeOffset? CreatedUtc = null,
+    // The trainer's export ends in the classifier's Linear layer: logits.
+    ModelOutputKind Output = ModelOutputKind.Logits);

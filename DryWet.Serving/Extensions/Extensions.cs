@@ -86,7 +86,7 @@ public static class Extensions
         {
             var context = status.HttpContext;
             var message = context.Response.StatusCode == StatusCodes.Status415UnsupportedMediaType
-                ? $"Content-Type '{context.Request.ContentType ?? "(none)"}' is not supported: send multipart/form-data with the image in the field '{PredictionApi.FileField}'."
+                ? ClientError.UnsupportedMediaType(context.Request.ContentType, ImageUploadReader.Expected).Message
                 : $"{context.Request.Method} {context.Request.Path}: {ReasonPhrases.GetReasonPhrase(context.Response.StatusCode)}.";
             await context.Response.WriteAsJsonAsync(new ErrorResponse(message));
         });

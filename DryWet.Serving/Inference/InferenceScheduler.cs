@@ -22,14 +22,14 @@ internal sealed class InferenceScheduler : IAsyncDisposable
     private readonly ConcurrentBag<BatchBuffers> _buffers = [];
     private readonly BatchBuffers[] _allBuffers;
 
-    public InferenceScheduler(OnnxClassifier classifier, int height, int width, int classes, ModelOptions options, ServingTelemetry telemetry)
+    /// <param name="maxBatch">The effective batch size (<see cref="OnnxClassifier.EffectiveBatchSize"/>).</param>
+    public InferenceScheduler(OnnxClassifier classifier, int height, int width, int classes, int maxBatch, ModelOptions options, ServingTelemetry telemetry)
     {
         _classifier = classifier;
         _telemetry = telemetry;
         _maxDelay = TimeSpan.FromMilliseconds(Math.Max(0, options.MaxBatchDelayMilliseconds));
         ImageLength = 3 * height * width;
         var slots = Math.Clamp(options.ConcurrentRuns, 1, 64);
-        var maxBatch = Math.Clamp(options.MaxBatchSize, 1, 256);
         _runSlots = new SemaphoreSlim(slots, slots);
         _allBuffers = new BatchBuffers[slots];
         for (var i = 0; i < slots; i++)
@@ -42,17 +42,45 @@ internal sealed class InferenceScheduler : IAsyncDisposable
     public int ImageLength { get; }
 
     /// <summary>
-    /// Queues one preprocessed image (3 × H × W floats; the array is only read until this completes) and returns its
-    /// class probabilities. Runs the queued batches itself when a run slot is free.
+    /// Queues one preprocessed image (3 × H × W floats; only read until this completes) and returns its class
+    /// probabilities. Runs the queued batches itself when a run slot is free.
     /// </summary>
-    public async Task<float[]> ClassifyAsync(float[] tensor, CancellationToken cancellationToken)
+    public async Task<float[]> ClassifyAsync(ReadOnlyMemory<float> tensor, CancellationToken cancellationToken)
     {
+        if (tensor.Length < ImageLength)
+        {
+            throw new ArgumentException($"A preprocessed image has {ImageLength} floats; got {tensor.Length}.", nameof(tensor));
+        }
+
         cancellationToken.ThrowIfCancellationRequested();
         // Completions run inline on the runner: finishing a response takes microseconds.
         var pending = new PendingImage(tensor, new TaskCompletionSource<float[]>());
         _queue.Enqueue(pending);
         await RunQueuedAsync();
         return await pending.Result.Task;
+    }
+
+    /// <summary>
+    /// Queues <paramref name="count"/> preprocessed images laid out one after another (a request's [N, 3, H, W]) at once,
+    /// so they run in the same batches, and returns their probabilities in order.
+    /// </summary>
+    public async Task<float[][]> ClassifyManyAsync(ReadOnlyMemory<float> images, int count, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        if (images.Length < count * ImageLength)
+        {
+            throw new ArgumentException($"{count} preprocessed images need {count * ImageLength} floats; got {images.Length}.", nameof(images));
+        }
+
+        var pending = new PendingImage[count];
+        for (var i = 0; i < count; i++)
+        {
+            pending[i] = new PendingImage(images.Slice(i * ImageLength, ImageLength), new TaskCompletionSource<float[]>());
+            _queue.Enqueue(pending[i]);
+        }
+
+        await RunQueuedAsync();
+        return await Task.WhenAll(pending.Select(p => p.Result.Task));
     }
 
     private async Task RunQueuedAsync()
@@ -100,7 +128,7 @@ internal sealed class InferenceScheduler : IAsyncDisposable
         {
             for (var i = 0; i < batch.Count; i++)
             {
-                batch[i].Tensor.AsSpan(0, ImageLength).CopyTo(buffers.ImageSlot(i));
+                batch[i].Tensor.Span[..ImageLength].CopyTo(buffers.ImageSlot(i));
             }
 
             using (var activity = ServingTelemetry.ActivitySource.StartActivity("inference"))
@@ -143,5 +171,5 @@ internal sealed class InferenceScheduler : IAsyncDisposable
         return ValueTask.CompletedTask;
     }
 
-    private sealed record PendingImage(float[] Tensor, TaskCompletionSource<float[]> Result);
+    private sealed record PendingImage(ReadOnlyMemory<float> Tensor, TaskCompletionSource<float[]> Result);
 }

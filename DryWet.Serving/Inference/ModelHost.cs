@@ -69,7 +69,8 @@ internal sealed class ModelHost(IModelSource source, ModelLoader loader, Serving
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            var reason = ex is DryWetException ? ex.Message : $"{ex.GetType().Name}: {ex.Message.Split('\n')[0]}";
+            // A DryWetException says what is wrong in the operator's terms; anything else stays in the log only.
+            var reason = ex is DryWetException ? ex.Message : "An unexpected error occurred while loading the model; see the server log.";
             telemetry.RecordReload(success: false);
             var current = Current;
             if (current is null)

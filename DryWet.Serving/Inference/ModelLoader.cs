@@ -15,7 +15,7 @@ internal sealed class ModelLoader(IOptions<ModelOptions> modelOptions, IOptions<
     {
         var options = modelOptions.Value;
         var package = ModelPackage.Load(candidate.PackageDirectory);
-        var classifier = OnnxClassifier.Load(package.OnnxPath, options, logger);
+        var classifier = OnnxClassifier.Load(package.OnnxPath, package.Output, options, logger);
         InferenceScheduler? scheduler = null;
         try
         {
@@ -47,13 +47,14 @@ internal sealed class ModelLoader(IOptions<ModelOptions> modelOptions, IOptions<
 
             var classes = package.Labels.Count;
             SmokeTest(classifier, height, width, classes, package.OnnxPath);
-            scheduler = new InferenceScheduler(classifier, height, width, classes, options, telemetry);
-            var maxBatch = classifier.FixedBatch ?? Math.Max(1, options.MaxBatchSize);
-            var model = new LoadedModel(candidate.Descriptor, package.Labels, classifier, scheduler, preprocessor, maxBatch);
+            var maxBatch = classifier.EffectiveBatchSize(options.MaxBatchSize);
+            scheduler = new InferenceScheduler(classifier, height, width, classes, maxBatch, options, telemetry);
+            var model = new LoadedModel(candidate.Descriptor, package.Labels, classifier, scheduler, preprocessor, maxBatch, telemetry);
             logger.LogInformation(
-                "Loaded model {Name} version {Version} from {Source}: input '{Input}' {Height}×{Width}, output '{Output}' [{Labels}], {Provider}, batches up to {MaxBatch}.",
+                "Loaded model {Name} version {Version} from {Source}: input '{Input}' {Height}×{Width}, output '{Output}' [{Labels}] ({OutputKind}), {Provider}, batches up to {MaxBatch}.",
                 candidate.Descriptor.Name, candidate.Descriptor.Version, candidate.Descriptor.Source, classifier.InputName, height, width,
-                classifier.OutputName, string.Join(", ", package.Labels), classifier.ExecutionProvider, maxBatch);
+                classifier.OutputName, string.Join(", ", package.Labels), package.Output?.ToString().ToLowerInvariant() ?? "logits or probabilities, judged per row",
+                classifier.ExecutionProvider, maxBatch);
             await Task.CompletedTask;
             return model;
         }

@@ -1,4 +1,5 @@
 using DryWet.Core;
+using DryWet.Core.Packaging;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using SessionOptions = Microsoft.ML.OnnxRuntime.SessionOptions;
@@ -16,9 +17,12 @@ internal sealed class OnnxClassifier : IDisposable
     private readonly InferenceSession _session;
     private readonly RunOptions _runOptions = new();
 
+    private const int MaxBatchLimit = 256;
+
     private OnnxClassifier(InferenceSession session, string provider, string inputName, string outputName,
-        int? fixedBatch, int? fixedHeight, int? fixedWidth, int classes)
+        int? fixedBatch, int? fixedHeight, int? fixedWidth, int classes, ModelOutputKind? output)
     {
+        Output = output;
         _session = session;
         ExecutionProvider = provider;
         InputName = inputName;
@@ -37,11 +41,19 @@ internal sealed class OnnxClassifier : IDisposable
     public int? FixedHeight { get; }
     public int? FixedWidth { get; }
     public int Classes { get; }
+    /// <summary>What the package says its output rows are; null (a foreign package) = judged row by row.</summary>
+    public ModelOutputKind? Output { get; }
+
+    /// <summary>
+    /// The batch size buffers and the scheduler use: the graph's fixed batch, else Model:MaxBatchSize clamped to 1…256.
+    /// The one place this is decided.
+    /// </summary>
+    public int EffectiveBatchSize(int configuredMaxBatch) => FixedBatch ?? Math.Clamp(configuredMaxBatch, 1, MaxBatchLimit);
 
     internal InferenceSession Session => _session;
 
     /// <summary>Loads and validates the graph's signature. Throws <see cref="DryWetException"/> saying what does not fit.</summary>
-    public static OnnxClassifier Load(string onnxPath, ModelOptions options, ILogger logger)
+    public static OnnxClassifier Load(string onnxPath, ModelOutputKind? outputKind, ModelOptions options, ILogger logger)
     {
         var (session, provider) = CreateSession(onnxPath, options, logger);
         try
@@ -70,7 +82,7 @@ internal sealed class OnnxClassifier : IDisposable
             int? Fixed(int d) => d > 0 ? d : null;
             var classes = output.Dimensions[1] > 0 ? output.Dimensions[1] : -1;
             return new OnnxClassifier(session, provider, inputName, outputName,
-                Fixed(input.Dimensions[0]), Fixed(input.Dimensions[2]), Fixed(input.Dimensions[3]), classes);
+                Fixed(input.Dimensions[0]), Fixed(input.Dimensions[2]), Fixed(input.Dimensions[3]), classes, outputKind);
         }
         catch
         {
@@ -135,12 +147,24 @@ internal sealed class OnnxClassifier : IDisposable
         }
     }
 
+    private static readonly Lazy<bool> SharedCpuArena = new(() =>
+    {
+        // One arena for every session of the process: during a reload the new session reuses the blocks the old one
+        // frees instead of growing its own arena next to it (two sessions' arenas were the reload peak).
+        using var memoryInfo = new OrtMemoryInfo(OrtMemoryInfo.allocatorCPU, OrtAllocatorType.ArenaAllocator, 0, OrtMemType.Default);
+        using var arena = new OrtArenaCfg(0, -1, -1, -1); // ONNX Runtime's defaults for size, growth and fragmentation
+        OrtEnv.Instance().CreateAndRegisterAllocator(memoryInfo, arena);
+        return true;
+    });
+
     private static SessionOptions BaseOptions(ModelOptions options)
     {
         var so = new SessionOptions
         {
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
             ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+            EnableCpuMemArena = options.CpuMemoryArena,
+            EnableMemoryPattern = options.MemoryPattern,
         };
         if (options.IntraOpThreads > 0)
         {
@@ -150,6 +174,11 @@ internal sealed class OnnxClassifier : IDisposable
         if (options.InterOpThreads > 0)
         {
             so.InterOpNumThreads = options.InterOpThreads;
+        }
+
+        if (options.CpuMemoryArena && SharedCpuArena.Value)
+        {
+            so.AddSessionConfigEntry("session.use_env_allocators", "1");
         }
 
         if (!options.AllowSpinning)
@@ -163,39 +192,39 @@ internal sealed class OnnxClassifier : IDisposable
     private static string Describe(NodeMetadata m) =>
         m.IsTensor ? $"{m.ElementDataType} [{string.Join(", ", m.Dimensions.Select(d => d > 0 ? d.ToString() : "?"))}]" : m.OnnxValueType.ToString();
 
-    /// <summary>Preallocated, pinned input/output buffers for batches of 1 … <paramref name="maxBatch"/> images of H × W.</summary>
+    /// <summary>Preallocated, pinned input/output buffers for batches of 1 … <see cref="EffectiveBatchSize"/> images of H × W.</summary>
     public BatchBuffers CreateBuffers(int maxBatch, int height, int width, int classes) =>
-        new(this, FixedBatch ?? maxBatch, height, width, classes);
+        new(this, EffectiveBatchSize(maxBatch), height, width, classes);
 
     /// <summary>
     /// Runs the first <paramref name="count"/> images in <paramref name="buffers"/>' input and writes class probabilities
-    /// into its output (rows already probabilities — non-negative, summing to 1 ± 1e-3 — are kept; others get softmax).
+    /// into its output: softmax of logits, probabilities as they are; a package that does not say is judged per row
+    /// (non-negative and summing to 1 ± 1e-3 = probabilities).
     /// </summary>
     public void Run(BatchBuffers buffers, int count)
     {
         var (input, output) = buffers.ValuesFor(FixedBatch ?? count);
         _session.Run(_runOptions, [InputName], [input], [OutputName], [output]);
-        ToProbabilities(buffers.Output.AsSpan(0, count * buffers.Classes), buffers.Classes);
+        if (Output != ModelOutputKind.Probabilities)
+        {
+            ToProbabilities(buffers.Output.AsSpan(0, count * buffers.Classes), buffers.Classes, guess: Output is null);
+        }
     }
 
-    internal static void ToProbabilities(Span<float> rows, int classes)
+    internal static void ToProbabilities(Span<float> rows, int classes, bool guess)
     {
         for (var start = 0; start < rows.Length; start += classes)
         {
             var row = rows.Slice(start, classes);
-            double sum = 0;
-            var nonNegative = true;
+            if (guess && LooksLikeProbabilities(row))
+            {
+                continue;
+            }
+
             var max = float.NegativeInfinity;
             foreach (var v in row)
             {
-                sum += v;
-                nonNegative &= v >= 0;
                 max = Math.Max(max, v);
-            }
-
-            if (nonNegative && Math.Abs(sum - 1) <= 1e-3)
-            {
-                continue;
             }
 
             double total = 0;
@@ -210,6 +239,22 @@ internal sealed class OnnxClassifier : IDisposable
                 row[i] = (float)(row[i] / total);
             }
         }
+    }
+
+    private static bool LooksLikeProbabilities(ReadOnlySpan<float> row)
+    {
+        double sum = 0;
+        foreach (var v in row)
+        {
+            if (v < 0)
+            {
+                return false;
+            }
+
+            sum += v;
+        }
+
+        return Math.Abs(sum - 1) <= 1e-3;
     }
 
     public void Dispose()

@@ -45,6 +45,14 @@ public sealed class ServingTelemetry : IDisposable
         _rejectedImages = _meter.CreateCounter<long>("drywet_rejected_images_total", description: "Inputs refused with 4xx, by reason.");
         _meter.CreateObservableGauge("drywet_model_info", ObserveModelInfo,
             description: "1 for the model being served, labelled with name, version and execution provider.");
+        // Memory, so a pod's requests/limits can be set from what serving really uses (ONNX Runtime's native arena
+        // shows in the working set, not in the GC heap).
+        _meter.CreateObservableGauge("drywet_process_working_set_bytes", () => Environment.WorkingSet, unit: "By",
+            description: "Resident memory of the serving process (managed + native, ONNX Runtime included).");
+        _meter.CreateObservableGauge("drywet_gc_heap_bytes", () => GC.GetGCMemoryInfo().HeapSizeBytes, unit: "By",
+            description: "Managed heap size after the last garbage collection.");
+        _meter.CreateObservableGauge("drywet_gc_committed_bytes", () => GC.GetGCMemoryInfo().TotalCommittedBytes, unit: "By",
+            description: "Memory the garbage collector has committed from the OS.");
     }
 
     private Histogram<double> Seconds(string name, string description) =>

@@ -222,6 +222,7 @@ public class PredictionApiTests(LoadedServer server) : IClassFixture<LoadedServe
                      "drywet_requests_total", "drywet_request_duration_seconds_bucket", "drywet_decode_duration_seconds_bucket",
                      "drywet_preprocess_duration_seconds_bucket", "drywet_inference_duration_seconds_bucket", "drywet_predictions_total",
                      "drywet_model_reloads_total", "drywet_model_info", "drywet_rejected_images_total",
+                     "drywet_process_working_set_bytes", "drywet_gc_heap_bytes", "drywet_gc_committed_bytes",
                  })
         {
             metrics.ShouldContain(name);
@@ -230,6 +231,8 @@ public class PredictionApiTests(LoadedServer server) : IClassFixture<LoadedServe
         metrics.ShouldContain("endpoint=\"/predict\"");
         metrics.ShouldContain("class=\"wet\"");
         metrics.ShouldContain("provider=\"CPUExecutionProvider\"");
+        var workingSet = metrics.Split('\n').Single(l => l.StartsWith("drywet_process_working_set_bytes", StringComparison.Ordinal) && !l.StartsWith('#'));
+        double.Parse(workingSet.Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture).ShouldBeGreaterThan(20e6); // a loaded server is tens of MB at least
     }
 
     [Fact]

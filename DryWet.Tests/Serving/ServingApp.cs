@@ -10,13 +10,20 @@ namespace DryWet.Tests.Serving;
 // Any type of the Serving assembly names it; `Program` is ambiguous here (the AppHost has one too).
 public sealed class ServingApp : WebApplicationFactory<DryWet.Serving.ServingOptions>
 {
-    private static readonly SemaphoreSlim StartLock = new(1, 1);
+    /// <summary>
+    /// Held while a test host is built and started: the factory finds the app's host through a process-wide
+    /// DiagnosticListener and can grab any host built at the same moment (another ServingApp, a fake MLflow server).
+    /// </summary>
+    internal static readonly SemaphoreSlim StartLock = new(1, 1);
     private readonly IReadOnlyDictionary<string, string?> _settings;
 
     public ServingApp(IReadOnlyDictionary<string, string?> settings)
     {
         _settings = settings;
-        UseKestrel(0);
+        // Not UseKestrel(0): that rewrites the server's addresses after the app has started Kestrel on its own thread,
+        // racing Kestrel's bind ("Addresses cannot be modified after the server has started", dotnet/aspnetcore#67714).
+        // A loopback URL with port 0 in the configuration gives Kestrel a free port before it binds.
+        UseKestrel();
     }
 
     /// <summary>Starts the server and returns a client for it.</summary>
@@ -48,6 +55,7 @@ public sealed class ServingApp : WebApplicationFactory<DryWet.Serving.ServingOpt
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Development");
+        builder.UseSetting("urls", "http://127.0.0.1:0");
         builder.UseSetting("Model:IntraOpThreads", "1");
         foreach (var (key, value) in _settings)
         {

@@ -17,12 +17,13 @@ public static class TestModels
 
     /// <param name="size">Fixed H×W, or null for dynamic H and W.</param>
     /// <param name="fixedBatch">Fixed batch size, or null for a dynamic batch axis.</param>
-    public static byte[] BlueVersusRed(float k = 4f, int? size = null, bool probabilities = false, int? fixedBatch = null)
+    /// <param name="bias">The dense layer's bias (default 0, 0): a constant offset of the two logits.</param>
+    public static byte[] BlueVersusRed(float k = 4f, int? size = null, bool probabilities = false, int? fixedBatch = null, float[]? bias = null)
     {
         var graph = new GraphProto { Name = "blue_vs_red" };
         graph.Input.Add(Tensor(InputName, Dim(fixedBatch, "batch"), Dim(3, null), Dim(size, "height"), Dim(size, "width")));
         graph.Initializer.Add(Floats("dense/kernel", [3, 2], [k, -k, 0, 0, -k, k]));
-        graph.Initializer.Add(Floats("dense/bias", [2], [0, 0]));
+        graph.Initializer.Add(Floats("dense/bias", [2], bias ?? [0, 0]));
         graph.Node.Add(Node("GlobalAveragePool", [InputName], ["pooled"]));
         graph.Node.Add(Node("Flatten", ["pooled"], ["features"], ("axis", 1)));
         var logits = probabilities ? "logits" : OutputName;
@@ -99,7 +100,8 @@ public static class TestModels
     }
 
     /// <summary>Writes a DryWet package (MLmodel, model.onnx, config.yaml, labels.json) with the given image size.</summary>
-    public static string WritePackage(string directory, byte[] onnx, int imgSize = 32, float[]? mean = null, float[]? std = null)
+    public static string WritePackage(string directory, byte[] onnx, int imgSize = 32, float[]? mean = null, float[]? std = null,
+        ModelOutputKind output = ModelOutputKind.Logits)
     {
         var onnxPath = Path.Combine(Path.GetTempPath(), $"drywet-test-{Guid.NewGuid():N}.onnx");
         File.WriteAllBytes(onnxPath, onnx);
@@ -111,7 +113,7 @@ public static class TestModels
             config.Normalization.Std = std ?? [0.25f, 0.25f, 0.25f];
             ModelPackage.Write(directory, new ModelPackageContents(onnxPath, config, ["dry", "wet"],
                 new Dictionary<string, double> { ["best_val_acc"] = 1.0 }, new Dictionary<string, string>(),
-                RunId: "test-run", InputName: InputName, OutputName: OutputName));
+                RunId: "test-run", InputName: InputName, OutputName: OutputName, Output: output));
             return directory;
         }
         finally

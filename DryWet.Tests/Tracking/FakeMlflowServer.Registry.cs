@@ -124,10 +124,26 @@ public sealed partial class FakeMlflowServer
             return Ok(new JsonObject());
         })));
 
+        // Observed: a missing alias is 400 INVALID_PARAMETER_VALUE (not 404), also after the alias was deleted.
         api.MapGet("/registered-models/alias", (string? name, string? alias) => Locked(() => WithModel(name, m =>
             alias is not null && m.Aliases.TryGetValue(alias, out var number) && m.Versions.FirstOrDefault(v => v.Number == number) is { } v
                 ? Ok(new JsonObject { ["model_version"] = v.ToJson(m) })
-                : Error(MlflowErrors.ResourceDoesNotExist, $"Registered model alias {alias} not found."))));
+                : Error(MlflowErrors.InvalidParameterValue, $"Registered model alias {alias} not found."))));
+
+        // Observed: DELETE reads name and alias from a JSON body; query parameters alone are "missing".
+        api.MapDelete("/registered-models/alias", async (HttpRequest request) =>
+        {
+            var body = await ReadJsonBodyAsync(request);
+            return Locked(() => body is null || Str(body, "name") is not { Length: > 0 } name
+                ? Error(MlflowErrors.InvalidParameterValue, "Missing value for required parameter 'name'. See the API docs for more information about request parameters.")
+                : Str(body, "alias") is not { Length: > 0 } alias
+                    ? Error(MlflowErrors.InvalidParameterValue, "Missing value for required parameter 'alias'. See the API docs for more information about request parameters.")
+                    : WithModel(name, m =>
+                    {
+                        m.Aliases.Remove(alias);
+                        return Ok(new JsonObject());
+                    }));
+        });
 
         api.MapPost("/registered-models/get-latest-versions", (JsonObject body) => Locked(() => WithModel(Str(body, "name"), m =>
         {
@@ -175,10 +191,11 @@ public sealed partial class FakeMlflowServer
             return Ok(new JsonObject());
         });
 
+        // Observed: a missing file through the proxy is a 500 with the local artifact store's errno message.
         app.MapGet(prefix + "/{**path}", (string path) => Locked(() =>
             _artifacts.TryGetValue(path, out var bytes)
                 ? Results.Bytes(bytes, "application/octet-stream")
-                : Error(MlflowErrors.ResourceDoesNotExist, $"File {path} does not exist.")));
+                : Error(MlflowErrors.InternalError, $"[Errno 2] No such file or directory: '/mlflow/artifacts/{path}'")));
 
         // handlers.py _list_artifacts_mlflow_artifacts answers base names.
         app.MapGet(prefix, (string? path) => Locked(() => Ok(new JsonObject
@@ -187,6 +204,18 @@ public sealed partial class FakeMlflowServer
                 .Select(f => (JsonNode?)new JsonObject { ["path"] = f.Name, ["is_dir"] = f.IsDir, ["file_size"] = f.IsDir ? null : (long?)f.Size })
                 .ToArray()),
         })));
+    }
+
+    private static async Task<JsonObject?> ReadJsonBodyAsync(HttpRequest request)
+    {
+        try
+        {
+            return (await System.Text.Json.JsonSerializer.DeserializeAsync<JsonNode>(request.Body)) as JsonObject;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return null;
+        }
     }
 
     /// <summary>Runs as (id, status, tags), for assertions.</summary>
@@ -257,7 +286,8 @@ public sealed partial class FakeMlflowServer
         {
             ["name"] = name, ["creation_timestamp"] = created, ["last_updated_timestamp"] = created, ["description"] = Description,
             ["aliases"] = new JsonArray(Aliases.Select(a => (JsonNode?)new JsonObject { ["alias"] = a.Key, ["version"] = a.Value }).ToArray()),
-            ["latest_versions"] = new JsonArray(Versions.GroupBy(v => v.Stage).Select(g => (JsonNode?)g.Last().ToJson(this)).ToArray()),
+            // registered_model.aliases is a list of {alias, version}; latest_versions entries never carry aliases.
+            ["latest_versions"] = new JsonArray(Versions.GroupBy(v => v.Stage).Select(g => (JsonNode?)g.Last().ToJson(this, withAliases: false)).ToArray()),
         };
     }
 
@@ -282,12 +312,13 @@ public sealed partial class FakeMlflowServer
             }
         }
 
-        public JsonObject ToJson(RegisteredModel model) => new()
+        // model_version.aliases is a list of strings (left out when empty, as at create).
+        public JsonObject ToJson(RegisteredModel model, bool withAliases = true) => new()
         {
             ["name"] = name, ["version"] = number, ["creation_timestamp"] = _created, ["last_updated_timestamp"] = Updated,
             ["user_id"] = "", ["current_stage"] = Stage, ["description"] = Description, ["source"] = source, ["run_id"] = runId,
-            ["status"] = Status, ["status_message"] = Status == "FAILED_REGISTRATION" ? FailWith : null,
-            ["aliases"] = new JsonArray(model.Aliases.Where(a => a.Value == number).Select(a => (JsonNode?)a.Key).ToArray()),
+            ["status"] = Status, ["status_message"] = Status == "FAILED_REGISTRATION" ? FailWith : null, ["run_link"] = "",
+            ["aliases"] = withAliases ? new JsonArray(model.Aliases.Where(a => a.Value == number).Select(a => (JsonNode?)a.Key).ToArray()) : null,
         };
     }
 }

@@ -19,6 +19,10 @@ namespace DryWet.Tests.Tracking;
 /// (RESOURCE_DOES_NOT_EXIST 404, RESOURCE_ALREADY_EXISTS 400, INVALID_PARAMETER_VALUE 400), POST bodies rejected
 /// without Content-Type application/json, log-batch limits enforced, the artifact proxy, and a registry with aliases,
 /// stages and PENDING_REGISTRATION → READY. State is in memory. Fault injection: <see cref="FailNextRequests"/>.
+/// Where a real MLflow 3.9 server was observed (docs/reference/mlflow-observed.md in the shared folder) the fake answers
+/// like it: a missing alias is 400 INVALID_PARAMETER_VALUE, alias DELETE takes a JSON body, a missing artifact is 500,
+/// empty repeated fields are left out, success bodies are pretty-printed, and a Host that is not localhost or a private
+/// address gets MLflow's 403 (its DNS-rebinding guard; <c>/health</c> is exempt).
 /// </summary>
 public sealed partial class FakeMlflowServer : IAsyncDisposable
 {
@@ -56,13 +60,25 @@ public sealed partial class FakeMlflowServer : IAsyncDisposable
     /// <param name="port">0 = any free port; a fixed port lets a test start "the server that was down".</param>
     public static async Task<FakeMlflowServer> StartAsync(int port = 0)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
-        var server = new FakeMlflowServer(app);
-        server.Map(app);
-        await app.StartAsync();
+        // Not while a ServingApp starts: its factory could take this host for the serving app's (see ServingApp.StartLock).
+        await Serving.ServingApp.StartLock.WaitAsync();
+        WebApplication app;
+        FakeMlflowServer server;
+        try
+        {
+            var builder = WebApplication.CreateSlimBuilder();
+            builder.WebHost.UseUrls($"http://127.0.0.1:{port}");
+            builder.Logging.ClearProviders();
+            app = builder.Build();
+            server = new FakeMlflowServer(app);
+            server.Map(app);
+            await app.StartAsync();
+        }
+        finally
+        {
+            Serving.ServingApp.StartLock.Release();
+        }
+
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         server.BaseAddress = new Uri(address.TrimEnd('/') + "/");
         return server;
@@ -96,6 +112,15 @@ public sealed partial class FakeMlflowServer : IAsyncDisposable
                 return;
             }
 
+            // MLflow >= 3.5 security middleware: only localhost and private addresses unless --allowed-hosts names more.
+            if (context.Request.Path != "/health" && !IsAllowedHost(context.Request.Host.Host))
+            {
+                context.Response.StatusCode = StatusCodes.Status403Forbidden;
+                context.Response.ContentType = "text/plain";
+                await context.Response.WriteAsync("Invalid Host header - possible DNS rebinding attack detected");
+                return;
+            }
+
             // mlflow/server/validation.py _validate_content_type: JSON POSTs need application/json (parameters allowed).
             if (context.Request.Method == "POST" && context.Request.Path.StartsWithSegments("/api/2.0/mlflow")
                 && context.Request.ContentType?.Split(';')[0].Trim() != "application/json")
@@ -107,6 +132,8 @@ public sealed partial class FakeMlflowServer : IAsyncDisposable
             await next(context);
         });
 
+        app.MapGet("/health", () => Results.Text("OK", "text/plain"));
+        app.MapGet("/version", () => Results.Text("3.9.0", "text/html"));
         var api = app.MapGroup("/api/2.0/mlflow");
         MapTracking(api);
         MapRegistry(api);
@@ -130,7 +157,9 @@ public sealed partial class FakeMlflowServer : IAsyncDisposable
 
             if (_experiments.Any(e => e.Name == name))
             {
-                return Error(MlflowErrors.ResourceAlreadyExists, $"Experiment '{name}' already exists.");
+                // The SQL store surfaces the unique-constraint violation.
+                return Error(MlflowErrors.ResourceAlreadyExists,
+                    $"Experiment(name={name}) already exists. Error: (raised as a result of Query-invoked autoflush) (sqlite3.IntegrityError) UNIQUE constraint failed: experiments.name");
             }
 
             var id = _experiments.Count.ToString();
@@ -290,28 +319,57 @@ public sealed partial class FakeMlflowServer : IAsyncDisposable
 
     private static long Now() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
 
-    // Proto JSON leaves unset fields out (EmitUnpopulated false).
-    private static IResult Ok(JsonObject body) => Results.Text(WithoutNulls(body).ToJsonString(), "application/json");
+    /// <summary>The hosts the security middleware lets through by default: localhost, loopback and private addresses.</summary>
+    public IList<string> AllowedHosts { get; } = [];
 
-    private static JsonNode WithoutNulls(JsonNode node)
+    private bool IsAllowedHost(string host)
+    {
+        if (host.Equals("localhost", StringComparison.OrdinalIgnoreCase) || AllowedHosts.Contains(host, StringComparer.OrdinalIgnoreCase))
+        {
+            return true;
+        }
+
+        if (!System.Net.IPAddress.TryParse(host.Trim('[', ']'), out var ip))
+        {
+            return false;
+        }
+
+        if (System.Net.IPAddress.IsLoopback(ip) || ip.IsIPv6LinkLocal || ip.IsIPv6UniqueLocal)
+        {
+            return true;
+        }
+
+        var b = ip.MapToIPv4().GetAddressBytes();
+        return ip.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork
+            && (b[0] == 10 || (b[0] == 172 && b[1] is >= 16 and <= 31) || (b[0] == 192 && b[1] == 168));
+    }
+
+    // Python's json module escapes neither quotes nor apostrophes in text; System.Text.Json's default encoder would.
+    private static readonly JsonSerializerOptions Pretty = new() { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+    private static readonly JsonSerializerOptions OneLine = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    // Proto JSON leaves unset and empty repeated fields out; MLflow pretty-prints success bodies.
+    private static IResult Ok(JsonObject body) => Results.Text(WithoutEmpty(body).ToJsonString(Pretty), "application/json");
+
+    private static JsonNode WithoutEmpty(JsonNode node)
     {
         if (node is JsonObject obj)
         {
-            foreach (var key in obj.Where(kv => kv.Value is null).Select(kv => kv.Key).ToList())
+            foreach (var key in obj.Where(kv => kv.Value is null or JsonArray { Count: 0 }).Select(kv => kv.Key).ToList())
             {
                 obj.Remove(key);
             }
 
             foreach (var (_, value) in obj)
             {
-                WithoutNulls(value!);
+                WithoutEmpty(value!);
             }
         }
         else if (node is JsonArray array)
         {
             foreach (var item in array)
             {
-                WithoutNulls(item!);
+                WithoutEmpty(item!);
             }
         }
 
@@ -319,7 +377,7 @@ public sealed partial class FakeMlflowServer : IAsyncDisposable
     }
 
     private static IResult Error((string Code, int Status) error, string message) =>
-        Results.Text(new JsonObject { ["error_code"] = error.Code, ["message"] = message }.ToJsonString(), "application/json", statusCode: error.Status);
+        Results.Text(new JsonObject { ["error_code"] = error.Code, ["message"] = message }.ToJsonString(OneLine), "application/json", statusCode: error.Status);
 
     private sealed record Experiment(string Id, string Name, string ArtifactLocation)
     {
@@ -372,4 +430,5 @@ internal static class MlflowErrors
     public static readonly (string, int) ResourceDoesNotExist = ("RESOURCE_DOES_NOT_EXIST", 404);
     public static readonly (string, int) ResourceAlreadyExists = ("RESOURCE_ALREADY_EXISTS", 400);
     public static readonly (string, int) InvalidParameterValue = ("INVALID_PARAMETER_VALUE", 400);
+    public static readonly (string, int) InternalError = ("INTERNAL_ERROR", 500);
 }

@@ -91,6 +91,11 @@ public sealed partial class MlflowClient
     public Task SetAliasAsync(string name, string alias, string version, CancellationToken cancellationToken = default) =>
         PostAsync<JsonElement>("registered-models/alias", new SetAliasRequest(name, alias, version), retrySafe: true, cancellationToken);
 
+    /// <summary>Removes an alias (MLflow reads name and alias from a JSON body here, not from the query).</summary>
+    public Task DeleteAliasAsync(string name, string alias, CancellationToken cancellationToken = default) =>
+        SendJsonAsync<JsonElement>(HttpMethod.Delete, Api + "registered-models/alias",
+            new DeleteAliasRequest(name, alias), retrySafe: true, "registered-models/alias", cancellationToken);
+
     /// <summary>The version an alias points at, or null when the model or the alias does not exist.</summary>
     public async Task<MlflowModelVersion?> GetModelVersionByAliasAsync(string name, string alias, CancellationToken cancellationToken = default)
     {
@@ -98,7 +103,7 @@ public sealed partial class MlflowClient
         {
             return (await GetAsync<ModelVersionResponse>($"registered-models/alias?name={Q(name)}&alias={Q(alias)}", "registered-models/alias", cancellationToken)).ModelVersion;
         }
-        catch (MlflowException ex) when (ex.IsNotFound)
+        catch (MlflowException ex) when (ex.IsNotFound || IsMissingAlias(ex))
         {
             return null;
         }
@@ -121,6 +126,12 @@ public sealed partial class MlflowClient
 
         return all;
     }
+
+    // A real MLflow 3.9 answers a missing alias with 400 INVALID_PARAMETER_VALUE "Registered model alias <a> not found.",
+    // not 404. Other INVALID_PARAMETER_VALUE answers (a malformed alias name) stay errors: they are configuration faults.
+    private static bool IsMissingAlias(MlflowException ex) =>
+        ex is { StatusCode: 400, ErrorCode: MlflowException.InvalidParameterValue }
+        && ex.ServerMessage.Contains("not found", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>The latest READY version per requested stage (empty when the model does not exist).</summary>
     public async Task<IReadOnlyList<MlflowModelVersion>> GetLatestVersionsAsync(string name, IReadOnlyList<string> stages,

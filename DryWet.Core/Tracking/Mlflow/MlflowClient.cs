@@ -242,6 +242,12 @@ public sealed partial class MlflowClient
         {
             var text = await response.Content.ReadAsStringAsync(cancellationToken);
             var (code, message) = ParseError(response.StatusCode, text);
+            if (response.StatusCode == HttpStatusCode.Forbidden && message.Contains("Invalid Host header", StringComparison.Ordinal))
+            {
+                // MLflow >= 3.5 refuses Host names that are not localhost or private addresses (DNS-rebinding guard).
+                message += $" The MLflow server does not accept the host name '{BaseAddress.Host}': start it with --allowed-hosts naming it.";
+            }
+
             throw new MlflowException((int)response.StatusCode, code, message, call);
         }
     }

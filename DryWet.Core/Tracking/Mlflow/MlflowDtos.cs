@@ -104,6 +104,7 @@ internal sealed record ModelVersionsPage(IReadOnlyList<MlflowModelVersion>? Mode
 internal sealed record GetLatestVersionsRequest(string Name, IReadOnlyList<string> Stages);
 internal sealed record TransitionStageRequest(string Name, string Version, string Stage, bool ArchiveExistingVersions);
 internal sealed record SetAliasRequest(string Name, string Alias, string Version);
+internal sealed record DeleteAliasRequest(string Name, string Alias);
 internal sealed record UpdateModelVersionRequest(string Name, string Version, string Description);
 internal sealed record DeleteModelVersionRequest(string Name, string Version);
 internal sealed record DownloadUriResponse(string ArtifactUri);
