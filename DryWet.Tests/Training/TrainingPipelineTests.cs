@@ -59,10 +59,16 @@ public sealed class TrainingPipelineTests
         var package = ModelPackage.Load(output);
         package.Labels.ShouldBe(["dry", "wet"]);
         package.Config.Training.ImgSize.ShouldBe(64);
-        foreach (var file in new[] { "classification_report.txt", "confusion_matrix.txt", "metrics.json", "config.yaml", "labels.json" })
+        foreach (var file in new[] { "classification_report.txt", "confusion_matrix.txt", "confusion_matrix.svg", "metrics.json", "config.yaml", "labels.json" })
         {
             File.Exists(Path.Combine(output, file)).ShouldBeTrue(file);
         }
+
+        // The picture is well-formed SVG with one cell per (true, predicted) pair and the counts of the text matrix.
+        var svg = System.Xml.Linq.XDocument.Load(Path.Combine(output, "confusion_matrix.svg"));
+        svg.Descendants().Count(e => e.Name.LocalName == "rect").ShouldBe(4);
+        var counts = svg.Descendants().Where(e => e.Name.LocalName == "text" && e.Attribute("font-weight") is not null).Select(e => int.Parse(e.Value, System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        counts.Sum().ShouldBe(result.ValidationSamples);
 
         var preprocessor = new ImagePreprocessor(PreprocessorOptions.FromConfig(package.Config));
         using var session = new InferenceSession(package.OnnxPath);
@@ -101,6 +107,7 @@ public sealed class TrainingPipelineTests
         run.Metrics.Single(m => m.Key == "best_val_acc").Value.ShouldBe(result.BestValAcc);
         run.Artifacts.ShouldContain("classification_report.txt");
         run.Artifacts.ShouldContain("confusion_matrix.txt");
+        run.Artifacts.ShouldContain("confusion_matrix.svg");
         run.Artifacts.ShouldContain("config.yaml");
         run.Models.ShouldHaveSingleItem().ArtifactPath.ShouldBe("model");
         result.RunId.ShouldBe(run.RunId);

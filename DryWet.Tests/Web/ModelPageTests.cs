@@ -27,7 +27,11 @@ public sealed class ModelPageTests(WebPlatformFixture platform)
         await Expect(page.Locator("svg.curve")).ToHaveCountAsync(2);
         await Expect(page.Locator("svg.curve polyline")).ToHaveCountAsync(4);
         await Expect(page.Locator("figure.report").Filter(new() { HasText = "confusion_matrix.txt" }).Locator("pre")).ToContainTextAsync("wet         1   29");
-        await Expect(page.Locator("figure.report")).ToHaveCountAsync(1); // MLflow's requirements.txt is not a report
+        await Expect(page.Locator("figure.report")).ToHaveCountAsync(2); // MLflow's requirements.txt is not a report
+        // The trainer's confusion_matrix.svg is shown as a picture, served from the package.
+        var picture = page.Locator("figure.report img[src$='confusion_matrix.svg']");
+        await Expect(picture).ToHaveCountAsync(1);
+        (await picture.EvaluateAsync<bool>("img => img.complete && img.naturalWidth > 0")).ShouldBeTrue();
         await page.ScreenshotAsync(new() { Path = Path.Combine(platform.ScreenshotFolder, "web-model.png"), FullPage = true });
     }
 }

@@ -111,8 +111,10 @@ public sealed class TrainingRun(IExperimentTracker tracker, IModelRegistry? regi
         Directory.CreateDirectory(reports);
         var reportText = outcome.Report.ToText();
         var matrixText = outcome.Report.ConfusionMatrixText();
+        var matrixPicture = ConfusionMatrixPicture.ToSvg(outcome.Report);
         await File.WriteAllTextAsync(Path.Combine(reports, "classification_report.txt"), reportText, cancellationToken);
         await File.WriteAllTextAsync(Path.Combine(reports, "confusion_matrix.txt"), matrixText, cancellationToken);
+        await File.WriteAllTextAsync(Path.Combine(reports, ConfusionMatrixPicture.FileName), matrixPicture, cancellationToken);
         await File.WriteAllTextAsync(Path.Combine(reports, "config.yaml"), config.ToYaml(), cancellationToken);
         await run.LogArtifactsAsync(reports, null, cancellationToken);
 
@@ -125,6 +127,7 @@ public sealed class TrainingRun(IExperimentTracker tracker, IModelRegistry? regi
             {
                 ["classification_report.txt"] = reportText,
                 ["confusion_matrix.txt"] = matrixText,
+                [ConfusionMatrixPicture.FileName] = matrixPicture,
             },
             run.RunId));
         await run.LogModelAsync(package.Directory, "model", cancellationToken);
