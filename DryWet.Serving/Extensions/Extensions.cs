@@ -1,5 +1,6 @@
 using System.Text.Json;
 using DryWet.Core;
+using DryWet.Core.Configuration;
 using DryWet.Serving.Apis;
 using DryWet.Serving.Inference;
 using DryWet.Serving.Models;
@@ -17,6 +18,8 @@ public static class Extensions
     public static IHostApplicationBuilder AddApplicationServices(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
+        // A misspelt Model:* or Serving:* key is an error naming it, not a silently ignored setting.
+        OptionsKeyChecker.ThrowOnUnknownKeys(builder.Configuration, (ServingOptions.SectionName, typeof(ServingOptions)), (ModelOptions.SectionName, typeof(ModelOptions)));
         services.Configure<ServingOptions>(builder.Configuration.GetSection(ServingOptions.SectionName));
         services.Configure<ModelOptions>(builder.Configuration.GetSection(ModelOptions.SectionName));
 
