@@ -3,9 +3,12 @@ using DryWet.TrainingWorker.Training;
 namespace DryWet.Benchmarks;
 
 /// <summary>
-/// <c>training [--arch efficientnet_b3] [--sizes 224,300] [--batch 8] [--steps 4] [--source 640]</c>: training
-/// throughput and data-wait share through the real loop. Run under the TorchSharp host:
+/// <c>training [--arch efficientnet_b3] [--sizes 224,300] [--batch 8] [--steps 4] [--source 640] [--peer "CMD"]</c>:
+/// training throughput and data-wait share through the real loop. Run under the TorchSharp host:
 /// <c>$(eng/torchsharp-compat.sh) DryWet.Benchmarks/bin/Release/net10.0/linux-x64/DryWet.Benchmarks.dll training</c>.
+/// <c>--peer</c> runs the PyTorch peer (<c>shared/peers/seed_train_bench.py</c>, e.g.
+/// <c>"chroot /opt/trixie python3 /peers/seed_train_bench.py"</c>) right after each DryWet measurement, with the same
+/// size, batch, steps and threads, and prints both figures and DryWet ÷ PyTorch: one run, one machine state.
 /// </summary>
 internal static class TrainingBenchmarks
 {
@@ -24,6 +27,7 @@ internal static class TrainingBenchmarks
         var source = int.Parse(Arg("--source", "640"));
         // libtorch's OpenMP threads spin-wait: on a busy machine fewer threads can be faster (--threads 1).
         var threads = int.Parse(Arg("--threads", "0"));
+        var peer = Arg("--peer", "");
         if (threads > 0)
         {
             DryWet.TrainingWorker.Model.TorchRuntime.EnsureLoaded();
@@ -39,7 +43,14 @@ internal static class TrainingBenchmarks
             {
                 // Warm-up (allocator, kernels), then the measured run.
                 TrainingBenchmark.Measure(architecture, size, batch, 0, source, work);
-                Console.WriteLine(TrainingBenchmark.Measure(architecture, size, batch, steps, source, work));
+                var ours = TrainingBenchmark.Measure(architecture, size, batch, steps, source, work);
+                Console.WriteLine(ours);
+                if (peer.Length > 0)
+                {
+                    var theirs = PyTorchPeer.TrainImagesPerSecond(peer, size, batch, steps, threads > 0 ? threads : TorchSharp.torch.get_num_threads());
+                    Console.WriteLine(System.FormattableString.Invariant(
+                        $"{architecture} {size}px batch {batch}: PyTorch eager {theirs:F2} img/s, DryWet {ours.ImagesPerSecond:F2} img/s, DryWet ÷ PyTorch = {ours.ImagesPerSecond / theirs:F2}"));
+                }
             }
 
             return 0;

@@ -103,7 +103,11 @@ public sealed class WebPlatformFixture : IAsyncLifetime
         var registry = _platform.Services.GetRequiredService<IModelRegistry>();
         var package = TestModels.WritePackage(Path.Combine(Home, "work", "package"), TestModels.BlueVersusRed(4f), imgSize: 24);
         await File.WriteAllTextAsync(Path.Combine(package, "confusion_matrix.txt"), "true\\pred  dry  wet\ndry        30    0\nwet         1   29\n");
-        await File.WriteAllTextAsync(Path.Combine(package, "confusion_matrix.svg"), """<svg xmlns="http://www.w3.org/2000/svg" width="40" height="40"><rect width="40" height="40" fill="#1e5ab4"/></svg>""");
+        // The trainer's picture of the same matrix (30 dry right; 29 wet right, 1 called dry).
+        int[] truth = [.. Enumerable.Repeat(0, 30), .. Enumerable.Repeat(1, 30)];
+        int[] predicted = [.. Enumerable.Repeat(0, 31), .. Enumerable.Repeat(1, 29)];
+        await File.WriteAllTextAsync(Path.Combine(package, DryWet.TrainingWorker.Training.ConfusionMatrixPicture.FileName),
+            DryWet.TrainingWorker.Training.ConfusionMatrixPicture.ToSvg(new DryWet.TrainingWorker.Training.ClassificationReport(["dry", "wet"], truth, predicted)));
         await using var run = await tracker.StartRunAsync("dry-wet-classification");
         for (var epoch = 1; epoch <= 5; epoch++)
         {

@@ -20,9 +20,10 @@ public static class ConfusionMatrixPicture
         ArgumentNullException.ThrowIfNull(report);
         var n = report.Classes.Count;
         var size = Label + n * Cell;
+        var width = Math.Max(size + 8, 340); // room for the caption under a 2×2 matrix
         var svg = new StringBuilder();
         string F(double v) => v.ToString("0.##", CultureInfo.InvariantCulture);
-        svg.Append(CultureInfo.InvariantCulture, $"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{size + 8}\" height=\"{size + 24}\" viewBox=\"0 0 {size + 8} {size + 24}\" font-family=\"sans-serif\" font-size=\"13\" role=\"img\">");
+        svg.Append(CultureInfo.InvariantCulture, $"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{size + 24}\" viewBox=\"0 0 {width} {size + 24}\" font-family=\"sans-serif\" font-size=\"13\" role=\"img\">");
         svg.Append(CultureInfo.InvariantCulture, $"<title>Confusion matrix: rows are the true class, columns the predicted class ({report.Total} validation images, accuracy {F(report.Accuracy * 100)} %)</title>");
         svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{Label + n * Cell / 2}\" y=\"14\" text-anchor=\"middle\" fill=\"#333\">predicted</text>");
         for (var c = 0; c < n; c++)
