@@ -102,24 +102,10 @@ public sealed class MlflowStageFallbackTests : IAsyncLifetime
         }, waitForModel);
 
     /// <summary>Logs a real ONNX package to a run and registers it, without alias or stage.</summary>
-    private async Task<string> RegisterAsync(float k)
-    {
-        var tracker = _platform.Services.GetRequiredService<IExperimentTracker>();
-        var package = TestModels.WritePackage(Path.Combine(_home, "work", Guid.NewGuid().ToString("N")), TestModels.BlueVersusRed(k), imgSize: 24);
-        await using var run = await tracker.StartRunAsync("dry-wet-classification", cancellationToken: Ct);
-        await run.LogModelAsync(package, cancellationToken: Ct);
-        await run.EndAsync(RunOutcome.Finished, Ct);
-        var registry = _platform.Services.GetRequiredService<IModelRegistry>();
-        return (await registry.RegisterAsync(Model, run.ArtifactUri + "/model", run.RunId, cancellationToken: Ct)).Version;
-    }
+    private async Task<string> RegisterAsync(float k) =>
+        (await RegistryTestModels.LogAndRegisterAsync(_platform, Path.Combine(_home, "work"), k, model: Model)).Version;
 
-    private static async Task<string> PredictAsync(HttpClient client, bool wet)
-    {
-        using var response = await client.PostAsync("/predict", ServingApp.ImageForm(TestImages.Road(wet)), Ct);
-        response.StatusCode.ShouldBe(HttpStatusCode.OK);
-        return (await Json(response)).GetProperty("prediction").GetString()!;
-    }
+    private static Task<string> PredictAsync(HttpClient client, bool wet) => RegistryTestModels.PredictAsync(client, wet);
 
-    private static async Task<JsonElement> Json(HttpResponseMessage response) =>
-        JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct)).RootElement.Clone();
+    private static Task<JsonElement> Json(HttpResponseMessage response) => RegistryTestModels.Json(response);
 }

@@ -1,10 +1,7 @@
 using DryWet.Core.Registry;
-using DryWet.Core.Tracking;
-using DryWet.Tests.Serving;
 using DryWet.Tests.Storage;
 using DryWet.Tests.Tracking;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 
 namespace DryWet.Tests.Registry;
 
@@ -31,7 +28,7 @@ public sealed class ModelRegistryContractTests : IDisposable
         (await registry.ListVersionsAsync("dry_wet_model", Ct)).ShouldBeEmpty();
         for (var i = 1; i <= 3; i++)
         {
-            await RegisterAsync(platform, $"version {i}");
+            await RegistryTestModels.LogAndRegisterAsync(platform, Path.Combine(_home, "work"), 4f, $"version {i}");
         }
 
         await registry.PromoteAsync("dry_wet_model", "2", cancellationToken: Ct);
@@ -46,15 +43,4 @@ public sealed class ModelRegistryContractTests : IDisposable
     }
 
     public void Dispose() => TestFolders.DeleteQuietly(_home);
-
-    private async Task RegisterAsync(IHost platform, string description)
-    {
-        var tracker = platform.Services.GetRequiredService<IExperimentTracker>();
-        var registry = platform.Services.GetRequiredService<IModelRegistry>();
-        var package = TestModels.WritePackage(Path.Combine(_home, "work", Guid.NewGuid().ToString("N")), TestModels.BlueVersusRed(4f), imgSize: 24);
-        await using var run = await tracker.StartRunAsync("dry-wet-classification", cancellationToken: Ct);
-        await run.LogModelAsync(package, cancellationToken: Ct);
-        await run.EndAsync(RunOutcome.Finished, Ct);
-        await registry.RegisterAsync("dry_wet_model", run.ArtifactUri + "/model", run.RunId, description, Ct);
-    }
 }

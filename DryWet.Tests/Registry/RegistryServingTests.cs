@@ -126,26 +126,15 @@ public sealed class RegistryServingTests : IDisposable
     /// <summary>What train does after training: log the package to a run, register it, promote it, describe it.</summary>
     private async Task<ModelVersion> RegisterAndPromoteAsync(IHost platform, float k, string description)
     {
-        var tracker = platform.Services.GetRequiredService<IExperimentTracker>();
         var registry = platform.Services.GetRequiredService<IModelRegistry>();
-        var package = TestModels.WritePackage(Path.Combine(_home, "work", Guid.NewGuid().ToString("N")), TestModels.BlueVersusRed(k), imgSize: 24);
-        await using var run = await tracker.StartRunAsync("dry-wet-classification", cancellationToken: Ct);
-        await run.LogModelAsync(package, cancellationToken: Ct);
-        await run.EndAsync(RunOutcome.Finished, Ct);
-        var version = await registry.RegisterAsync("dry_wet_model", run.ArtifactUri + "/model", run.RunId, cancellationToken: Ct);
+        var version = await RegistryTestModels.LogAndRegisterAsync(platform, Path.Combine(_home, "work"), k);
         await registry.PromoteAsync("dry_wet_model", version.Version, cancellationToken: Ct);
         return await registry.UpdateDescriptionAsync("dry_wet_model", version.Version, description, Ct);
     }
 
-    private static async Task<string> PredictAsync(HttpClient client, bool wet)
-    {
-        using var response = await client.PostAsync("/predict", ServingApp.ImageForm(TestImages.Road(wet)), Ct);
-        response.StatusCode.ShouldBe(HttpStatusCode.OK);
-        return (await Json(response)).GetProperty("prediction").GetString()!;
-    }
+    private static Task<string> PredictAsync(HttpClient client, bool wet) => RegistryTestModels.PredictAsync(client, wet);
 
-    private static async Task<JsonElement> Json(HttpResponseMessage response) =>
-        JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct)).RootElement.Clone();
+    private static Task<JsonElement> Json(HttpResponseMessage response) => RegistryTestModels.Json(response);
 
     private static async Task WaitUntilAsync(Func<Task<bool>> condition)
     {
