@@ -140,6 +140,15 @@ public abstract class ObjectStoreContractTests : IDisposable
     }
 
     [Fact]
+    public async Task List_with_a_whole_key_as_prefix_finds_that_object()
+    {
+        var key = $"watch-{Guid.NewGuid():N}/data.zip";
+        await Store.UploadFileAsync(Bucket, key, WriteFile("z", RandomBytes(12)), Ct);
+
+        (await Store.ListAsync(Bucket, key, Ct)).Select(o => o.Key).ShouldBe([key]);
+    }
+
+    [Fact]
     public async Task List_of_a_missing_bucket_throws_BucketNotFound()
     {
         await Should.ThrowAsync<BucketNotFoundException>(() => Store.ListAsync("never-created", "", Ct));

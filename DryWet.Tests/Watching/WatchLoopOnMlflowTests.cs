@@ -1,19 +1,25 @@
 using System.IO.Compression;
 using DryWet.Core.Registry;
+using DryWet.Core.Storage;
+using DryWet.Core.Tracking;
 using DryWet.Tests.Storage;
 using DryWet.Tests.Tracking;
 using DryWet.Tests.Training;
 using DryWet.TrainingWorker.Data;
+using DryWet.TrainingWorker.Training;
+using DryWet.TrainingWorker.Watching;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace DryWet.Tests.Watching;
 
 /// <summary>
-/// The loop on the platform's adapters: the real trainer's <c>watch --once</c> against MinIO (s3rver) and MLflow (the
-/// fake that answers like MLflow 3.9). Clean data → v1 first; noisy labels → v2 rejected (alias challenger); the same
-/// zip again → not retrained (the registry's dataset.sha256); the same images zipped anew → v3, as good as the
-/// champion, promoted.
+/// The loop on the platform's adapters: the watcher and real training runs (in this process, as the laptop's watcher
+/// trains) against MinIO (s3rver) and MLflow (the fake that answers like MLflow 3.9). Clean data → v1 first; noisy
+/// labels → v2 rejected (alias challenger); the same zip again → not retrained (the registry's dataset.sha256); the
+/// same images zipped anew → v3, as good as the champion, promoted.
 /// </summary>
+[Collection(nameof(TorchSharp))]
 public sealed class WatchLoopOnMlflowTests(S3rverFixture s3) : IClassFixture<S3rverFixture>, IDisposable
 {
     private readonly string _work = TestFolders.NewTempDirectory("watch-mlflow");
@@ -23,9 +29,12 @@ public sealed class WatchLoopOnMlflowTests(S3rverFixture s3) : IClassFixture<S3r
     [Fact]
     public async Task Watch_trains_gates_and_skips_known_content_on_MLflow_and_MinIO()
     {
+        DryWet.Tests.Model.TorchTestSupport.EnsureTorch();
         await using var mlflow = await FakeMlflowServer.StartAsync();
-        var store = s3.CreateStore();
-        var key = $"loop/{Guid.NewGuid():N}.zip";
+        using var platform = PlatformHost.Build(Path.Combine(_work, "home"), mlflow.BaseAddress, s3.ConnectionString);
+        var services = platform.Services;
+        var store = services.GetRequiredService<IObjectStore>();
+        var registry = services.GetRequiredService<IModelRegistry>();
         var eval = Path.Combine(_work, "eval");
         SampleDataset.WriteEvaluationFolder(eval, countPerClass: 20, size: 64, SampleDataset.EvaluationSeed);
         foreach (var file in Directory.EnumerateFiles(eval, "*", SearchOption.AllDirectories))
@@ -33,45 +42,45 @@ public sealed class WatchLoopOnMlflowTests(S3rverFixture s3) : IClassFixture<S3r
             await store.UploadFileAsync("ml-data", "eval/" + Path.GetRelativePath(eval, file).Replace('\\', '/'), file, Ct);
         }
 
-        var env = new Dictionary<string, string>
-        {
-            ["DryWet__Home"] = Path.Combine(_work, "home"),
-            ["ConnectionStrings__mlflow"] = $"Endpoint={mlflow.BaseAddress}",
-            ["ConnectionStrings__minio"] = s3.ConnectionString,
-            ["DryWet__Mlflow__ReadyPollInterval"] = "00:00:00.050",
-        };
-        var config = Path.Combine(_work, "config.yaml");
-        await File.WriteAllTextAsync(config, TrainingPipelineTests.CiConfig(epochs: 8).ToYaml(), Ct);
-        using var platform = PlatformHost.Build(Path.Combine(_work, "reader"), mlflow.BaseAddress);
-        var registry = platform.Services.GetRequiredService<IModelRegistry>();
+        var data = new WatchedObject("ml-data", $"loop-{Guid.NewGuid():N}/dry-wet-data.zip");
+        var progress = new CollectingProgress();
+        var launcher = new InProcessTrainingLauncher(
+            () => new TrainingRun(services.GetRequiredService<IExperimentTracker>(), registry, store, weights: null, new EfficientNetBackend(progress), progress),
+            new TrainingRequest(TrainingPipelineTests.CiConfig(epochs: 8), "", Path.Combine(_work, "package"), Register: true));
+        var work = Path.Combine(_work, "watch");
+        Directory.CreateDirectory(work);
+        var watcher = new DataWatcher(store, registry, "dry_wet_model", launcher, data, TimeSpan.Zero, work, NullLogger<DataWatcher>.Instance);
 
-        async Task<string> WatchOnceAsync(string zip)
+        async Task<WatchDecision> UploadAndCheckAsync(string zip)
         {
-            await store.UploadFileAsync("ml-data", key, zip, Ct);
-            var run = await TrainerProcess.RunAsync(env, Ct, "watch", "--once", "--debounce", "0s", "--threads", "1",
-                "--bucket", "ml-data", "--object", key, "--config", config, "--output", Path.Combine(_work, "package"));
-            run.ExitCode.ShouldBe(0, run.StdErr + run.StdOut);
-            return run.StdOut;
+            await Task.Delay(1100, Ct); // S3's modification times are whole seconds
+            await store.UploadFileAsync(data.Bucket, data.Key, zip, Ct);
+            return await watcher.CheckOnceAsync(Ct);
         }
 
         var clean = Zip("clean", labelNoise: 0);
-        (await WatchOnceAsync(clean)).ShouldContain("trained: run ");
+        var first = await UploadAndCheckAsync(clean);
+        first.Kind.ShouldBe(WatchDecisionKind.Trained, first.Message);
         var v1 = (await registry.ListVersionsAsync("dry_wet_model", Ct)).ShouldHaveSingleItem();
         v1.Tags["drywet.promotion"].ShouldBe("first", v1.Description);
-        v1.Tags["dataset.source"].ShouldBe($"s3://ml-data/{key}");
+        v1.Tags["dataset.source"].ShouldBe(data.ToString());
         v1.Aliases.ShouldBe(["production"]);
 
-        (await WatchOnceAsync(Zip("noisy", labelNoise: 0.5))).ShouldContain("rejected");
+        var noisy = await UploadAndCheckAsync(Zip("noisy", labelNoise: 0.5));
+        noisy.Message.ShouldContain("rejected");
         var v2 = (await registry.ListVersionsAsync("dry_wet_model", Ct)).Single(v => v.Version == "2");
         v2.Aliases.ShouldBe(["challenger"]);
         v2.CurrentStage.ShouldBe("None");
-        v2.Tags["drywet.promotion.reason"].ShouldContain("from s3://ml-data/eval/");
+        v2.Tags["drywet.promotion.reason"].ShouldContain("+ 40 from s3://ml-data/eval/");
         mlflow.RunSummaries.Single(r => r.Tags.GetValueOrDefault("drywet.promotion") == "rejected").Status.ShouldBe("FINISHED");
 
-        (await WatchOnceAsync(clean)).ShouldContain("already_trained: content already registered as dry_wet_model v1");
+        var again = await UploadAndCheckAsync(clean);
+        again.Kind.ShouldBe(WatchDecisionKind.AlreadyTrained);
+        again.Message.ShouldBe("content already registered as dry_wet_model v1");
         (await registry.ListVersionsAsync("dry_wet_model", Ct)).Count.ShouldBe(2);
 
-        (await WatchOnceAsync(Rezip(clean))).ShouldContain("promoted");
+        var rezipped = await UploadAndCheckAsync(Rezip(clean));
+        rezipped.Message.ShouldContain("promoted");
         var v3 = await registry.ResolveAsync("dry_wet_model", cancellationToken: Ct);
         v3!.Version.ShouldBe("3");
         v3.CurrentStage.ShouldBe("Production");
