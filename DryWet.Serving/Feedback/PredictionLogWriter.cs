@@ -16,8 +16,12 @@ internal sealed partial class PredictionLogWriter(PredictionLogQueue queue, ISer
     /// <summary>How long queued entries may still be written once the server stops.</summary>
     internal static readonly TimeSpan DrainTime = TimeSpan.FromSeconds(5);
 
+    /// <summary>After the store failed to answer, entries are dropped without asking it for this long.</summary>
+    internal static readonly TimeSpan OutageBackoff = TimeSpan.FromSeconds(5);
+
     private static readonly TimeSpan RetentionInterval = TimeSpan.FromHours(1);
     private bool _bucketReady;
+    private DateTimeOffset _storeDownUntil = DateTimeOffset.MinValue;
     private DateTimeOffset _lastFailureLogged = DateTimeOffset.MinValue;
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -62,6 +66,14 @@ internal sealed partial class PredictionLogWriter(PredictionLogQueue queue, ISer
 
     private async Task WriteAsync(IObjectStore store, PredictionLogEntry entry, CancellationToken cancellationToken)
     {
+        // A down store is not asked again for every entry: that would load it while it recovers and log a failure
+        // per prediction. Entries meanwhile are dropped and counted like a failed write.
+        if (DateTimeOffset.UtcNow < _storeDownUntil)
+        {
+            telemetry.RecordPredictionLogDropped(PredictionLogDropReason.StoreUnavailable);
+            return;
+        }
+
         var imageWritten = false;
         try
         {
@@ -79,10 +91,19 @@ internal sealed partial class PredictionLogWriter(PredictionLogQueue queue, ISer
         }
         catch (Exception ex)
         {
-            var reason = ex is ObjectStoreUnavailableException or IOException or UnauthorizedAccessException or OperationCanceledException
-                ? PredictionLogDropReason.StoreUnavailable
-                : PredictionLogDropReason.StoreError;
+            var reason = ex switch
+            {
+                OperationCanceledException when cancellationToken.IsCancellationRequested => PredictionLogDropReason.Shutdown,
+                // A timeout (TaskCanceledException from HttpClient) is the store not answering.
+                ObjectStoreUnavailableException or IOException or UnauthorizedAccessException or OperationCanceledException => PredictionLogDropReason.StoreUnavailable,
+                _ => PredictionLogDropReason.StoreError,
+            };
             telemetry.RecordPredictionLogDropped(reason);
+            if (reason == PredictionLogDropReason.StoreUnavailable)
+            {
+                _storeDownUntil = DateTimeOffset.UtcNow + OutageBackoff;
+            }
+
             // The bucket may be what went away (a wiped store): ask again next time.
             _bucketReady = false;
             LogFailure(entry, reason, ex);
