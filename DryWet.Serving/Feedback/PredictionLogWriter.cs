@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text.Json;
 using DryWet.Core.Feedback;
 using DryWet.Core.Storage;
@@ -74,19 +75,20 @@ internal sealed partial class PredictionLogWriter(PredictionLogQueue queue, ISer
             return;
         }
 
-        var imageWritten = false;
+        var imageWritten = new StrongBox<bool>();
         try
         {
-            if (!_bucketReady)
+            try
             {
-                await store.EnsureBucketAsync(PredictionLogLayout.Bucket, cancellationToken);
-                _bucketReady = true;
+                await PutAsync(store, entry, imageWritten, cancellationToken);
+            }
+            catch (ObjectStoreUnavailableException) when (!cancellationToken.IsCancellationRequested)
+            {
+                // Once, at once: the usual cause is a pooled connection the server closed while idle ("connection
+                // reset by peer" on the next request); a store that is really down fails the second time too.
+                await PutAsync(store, entry, imageWritten, cancellationToken);
             }
 
-            await store.UploadAsync(PredictionLogLayout.Bucket, entry.ImageKey, entry.Image, entry.Record.ContentType, cancellationToken);
-            imageWritten = true;
-            var json = JsonSerializer.SerializeToUtf8Bytes(entry.Record, PredictionLogRecord.Json);
-            await store.UploadAsync(PredictionLogLayout.Bucket, entry.RecordKey, json, "application/json", cancellationToken);
             telemetry.RecordPredictionLogWritten();
         }
         catch (Exception ex)
@@ -107,11 +109,26 @@ internal sealed partial class PredictionLogWriter(PredictionLogQueue queue, ISer
             // The bucket may be what went away (a wiped store): ask again next time.
             _bucketReady = false;
             LogFailure(entry, reason, ex);
-            if (imageWritten)
+            if (imageWritten.Value)
             {
                 await DeleteQuietlyAsync(store, entry.ImageKey);
             }
         }
+    }
+
+    /// <summary>Writes the image, then its record; <paramref name="imageWritten"/> says whether a clean-up is due when the record fails.</summary>
+    private async Task PutAsync(IObjectStore store, PredictionLogEntry entry, StrongBox<bool> imageWritten, CancellationToken cancellationToken)
+    {
+        if (!_bucketReady)
+        {
+            await store.EnsureBucketAsync(PredictionLogLayout.Bucket, cancellationToken);
+            _bucketReady = true;
+        }
+
+        await store.UploadAsync(PredictionLogLayout.Bucket, entry.ImageKey, entry.Image, entry.Record.ContentType, cancellationToken);
+        imageWritten.Value = true;
+        var json = JsonSerializer.SerializeToUtf8Bytes(entry.Record, PredictionLogRecord.Json);
+        await store.UploadAsync(PredictionLogLayout.Bucket, entry.RecordKey, json, "application/json", cancellationToken);
     }
 
     /// <summary>An image without its record is never read; remove it rather than leave half an entry.</summary>

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Sockets;
 using System.Text.Json;
 using DryWet.Core.Feedback;
 using DryWet.Core.Storage;
@@ -112,10 +113,13 @@ public sealed class PredictionLogTests
     [Fact]
     public async Task A_store_outage_drops_and_counts_every_entry_and_every_prediction_still_answers_200()
     {
-        // MinIO configured, nothing listening: every write is refused at once.
+        // MinIO configured, nothing listening: every write is refused at once. The port is held (bound, not
+        // listening) so no other test's server can take it meanwhile.
+        using var closed = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        closed.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         await using var server = await PredictionLogServer.StartAsync(new Dictionary<string, string?>(LogEverything)
         {
-            ["ConnectionStrings:minio"] = $"Endpoint=http://127.0.0.1:{S3rverFixture.FreePort()};AccessKey=k;SecretKey=s",
+            ["ConnectionStrings:minio"] = $"Endpoint=http://127.0.0.1:{((IPEndPoint)closed.LocalEndPoint!).Port};AccessKey=k;SecretKey=s",
         });
 
         for (var i = 0; i < 5; i++)
