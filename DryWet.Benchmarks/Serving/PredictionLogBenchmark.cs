@@ -7,10 +7,12 @@ namespace DryWet.Benchmarks.Serving;
 /// every prediction costs. Two real servers on the same package, one with <c>Serving:PredictionLog:SampleRate</c> 0, one
 /// with 1 (embedded store in a temp folder), loaded in turn by wrk (the order alternates per round, so load from other
 /// processes hits both alike); per round the throughput and CPU-per-image ratio logged ÷ not logged. Target ≥ 0.95.
+/// <c>--log-rate 0</c> runs the same comparison between two servers that both do not log (the A/A baseline: how far
+/// two identical servers differ on this machine).
 /// </summary>
 internal static class PredictionLogBenchmark
 {
-    public static async Task<int> RunAsync(int seconds, int rounds, int concurrency, string? model)
+    public static async Task<int> RunAsync(int seconds, int rounds, int concurrency, string? model, string logRate = "1")
     {
         Console.WriteLine($"Prediction-log benchmark · {Environment.ProcessorCount} cores · load average at start: {ServingBenchmark.LoadAverage()}");
         var work = Path.Combine(Path.GetTempPath(), $"drywet-bench-log-{Guid.NewGuid():N}");
@@ -26,7 +28,7 @@ internal static class PredictionLogBenchmark
             });
             await using var on = await ServingBenchmark.ServerProcess.StartAsync(package, new Dictionary<string, string>
             {
-                ["Serving__PredictionLog__SampleRate"] = "1",
+                ["Serving__PredictionLog__SampleRate"] = logRate,
                 ["DryWet__Home"] = Path.Combine(work, "home"),
             });
             Console.WriteLine($"Model: {(model ?? "EfficientNet-B3-shaped random graph at 300 px")}; image 1280×720 JPEG ({image.Length / 1024} KB); wrk -c {concurrency}, {seconds} s per phase");
@@ -48,7 +50,7 @@ internal static class PredictionLogBenchmark
                 failed += offPhase.Failed + onPhase.Failed;
                 results.Add((offPhase.ImagesPerSecond, onPhase.ImagesPerSecond, offPhase.CpuMsPerImage, onPhase.CpuMsPerImage));
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"round {round}: rate 0 {offPhase.ImagesPerSecond:F2} img/s ({offPhase.CpuMsPerImage:F1} CPU-ms/img) | rate 1 {onPhase.ImagesPerSecond:F2} img/s ({onPhase.CpuMsPerImage:F1} CPU-ms/img) " +
+                    $"round {round}: rate 0 {offPhase.ImagesPerSecond:F2} img/s ({offPhase.CpuMsPerImage:F1} CPU-ms/img) | rate {logRate} {onPhase.ImagesPerSecond:F2} img/s ({onPhase.CpuMsPerImage:F1} CPU-ms/img) " +
                     $"| throughput ratio {onPhase.ImagesPerSecond / offPhase.ImagesPerSecond:F3}, CPU ratio {offPhase.CpuMsPerImage / onPhase.CpuMsPerImage:F3} | load {ServingBenchmark.LoadAverage()}"));
             }
 
@@ -57,7 +59,7 @@ internal static class PredictionLogBenchmark
                 : 0;
             double Median(Func<(double Off, double On, double CpuOff, double CpuOn), double> f) => results.Select(f).Order().ElementAt(results.Count / 2);
             Console.WriteLine();
-            Console.WriteLine("| measure (median of rounds) | rate 0 | rate 1 | ratio (target ≥ 0.95) |");
+            Console.WriteLine($"| measure (median of rounds) | rate 0 | rate {logRate} | ratio (target ≥ 0.95) |");
             Console.WriteLine("|---|---|---|---|");
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"| /predict throughput, {concurrency} wrk clients | {Median(r => r.Off):F2} img/s | {Median(r => r.On):F2} img/s | {Median(r => r.On / r.Off):F3} (rounds {string.Join(", ", results.Select(r => (r.On / r.Off).ToString("F2", CultureInfo.InvariantCulture)))}) |"));

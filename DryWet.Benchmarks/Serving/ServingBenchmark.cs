@@ -34,7 +34,7 @@ internal static class ServingBenchmark
         var loadArg = StringArg(args, "--load") ?? "wrk";
         if (args.Contains("--prediction-log"))
         {
-            return await PredictionLogBenchmark.RunAsync(seconds, roundCount, concurrency, modelArg);
+            return await PredictionLogBenchmark.RunAsync(seconds, roundCount, concurrency, modelArg, StringArg(args, "--log-rate") ?? "1");
         }
 
         if (loadArg is not ("wrk" or "dotnet"))
