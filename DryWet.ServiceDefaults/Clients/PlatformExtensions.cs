@@ -93,7 +93,8 @@ public static class PlatformExtensions
         {
             var home = DryWetHome.Resolve(builder.Configuration);
             builder.Services.AddSingleton<IModelRegistry>(sp => Announce(sp,
-                new EmbeddedModelRegistry(DryWetHome.Registry(home), sp.GetRequiredService<ILogger<EmbeddedModelRegistry>>()), "ConnectionStrings:mlflow is not set"));
+                new EmbeddedModelRegistry(DryWetHome.MlRuns(home), sp.GetRequiredService<ILogger<EmbeddedModelRegistry>>(), DryWetHome.Registry(home)),
+                "ConnectionStrings:mlflow is not set"));
         }
 
         return builder;
