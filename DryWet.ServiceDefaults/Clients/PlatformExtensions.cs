@@ -54,9 +54,7 @@ public static class PlatformExtensions
         }
 
         // DryWet:Tracking (system-metrics sampling); a misspelt key is an error, not a silent default.
-        var tracking = new TrackingOptions();
-        builder.Configuration.GetSection(TrackingOptions.SectionName).Bind(tracking, o => o.ErrorOnUnknownConfiguration = true);
-        tracking.Validated();
+        var tracking = TrackingOptions.FromConfiguration(builder.Configuration);
         if (UsesMlflow(builder.Configuration))
         {
             builder.AddMlflowCore();

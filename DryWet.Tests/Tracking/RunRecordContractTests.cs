@@ -134,12 +134,26 @@ public abstract class RunRecordContractTests : IAsyncDisposable
     }
 
     [Fact]
-    public async Task A_misspelt_tracking_setting_is_an_error_naming_it()
+    public async Task A_misspelt_tracking_setting_is_an_error_naming_it_and_the_right_key()
     {
-        var error = await Should.ThrowAsync<InvalidOperationException>(() =>
+        var error = await Should.ThrowAsync<DryWetException>(() =>
             PlatformAsync(new Dictionary<string, string> { [$"{TrackingOptions.SectionName}:SystemMetricInterval"] = "00:00:01" }));
 
-        error.Message.ShouldContain("SystemMetricInterval");
+        error.Message.ShouldContain("DryWet:Tracking:SystemMetricInterval");
+        error.Message.ShouldContain("SystemMetricsInterval");
+    }
+
+    [Theory]
+    [InlineData("ten seconds", "not a time span")]
+    [InlineData("00:00:00.010", "at least 00:00:00.050")]
+    [InlineData("-00:00:01", "at least 00:00:00.050")]
+    public async Task A_bad_sampling_interval_is_an_error_naming_the_value(string value, string reason)
+    {
+        var error = await Should.ThrowAsync<DryWetException>(() =>
+            PlatformAsync(new Dictionary<string, string> { [$"{TrackingOptions.SectionName}:SystemMetricsInterval"] = value }));
+
+        error.Message.ShouldContain(value.TrimStart('-'));
+        error.Message.ShouldContain(reason);
     }
 }
 
