@@ -18,6 +18,13 @@ builder.AddTrainer("trainer", platform, gpus: 1)
     .PublishAsKubernetesImage("dry_wet_train:v1.0.0")
     .WithKubernetesResources(cpu: "2", memory: "4Gi", cpuLimit: "4", memoryLimit: "8Gi");
 
+// Data-triggered training on a laptop: trains whenever ml-data/dry-wet-data.zip changes, promotes only through the
+// champion/challenger gate (docs/loop.md). On the cluster the same command submits the Kubeflow pipeline.
+if (!builder.ExecutionContext.IsPublishMode)
+{
+    builder.AddTrainerWatcher("trainer-watcher", platform);
+}
+
 // Serving: the model API on port 5001, ready once a model is loaded.
 var adminKey = builder.AddParameter("serving-admin-key", new GenerateParameterDefault { MinLength = 24, Special = false }, secret: true, persist: true);
 var serving = builder.AddProject<Projects.DryWet_Serving>("serving")
@@ -28,6 +35,7 @@ var serving = builder.AddProject<Projects.DryWet_Serving>("serving")
     .WithHttpProbe(ProbeType.Readiness, "/health", endpointName: "http")
     .WithHttpProbe(ProbeType.Liveness, "/alive", endpointName: "http")
     .WithReloadModelCommand(adminKey)
+    .WithRollbackModelCommand(platform, TrainerHost.For(builder))
     .PublishAsKubernetesName("dry-wet-model")
     .PublishAsKubernetesImage("dry_wet_serving:v1.0.0")
     .PublishBehindGateway()
@@ -35,11 +43,9 @@ var serving = builder.AddProject<Projects.DryWet_Serving>("serving")
     .WithKubernetesResources(cpu: "500m", memory: "768Mi", cpuLimit: "2", memoryLimit: "1536Mi")
     // In the cluster: 2–4 replicas on CPU, one always up through drains and rollouts.
     .PublishWithAutoscaling(minReplicas: 2, maxReplicas: 4, cpuUtilizationPercent: 70);
-if (builder.ExecutionContext.IsPublishMode)
-{
-    // Several replicas: POST /model/reload reaches one pod only, so each pod follows the production alias itself.
-    serving.WithEnvironment("Model__PollInterval", "00:00:30");
-}
+// Serving follows the production alias by itself, so a promotion reaches it without a reload call (on the cluster
+// POST /model/reload would reach one replica only).
+serving.WithEnvironment("Model__PollInterval", "00:00:30");
 
 // The page for people (docs/web.md): try the model, see its versions, review logged predictions and relabel them
 // into ml-data. Finds serving by service discovery, the object store and registry through the platform; labelling

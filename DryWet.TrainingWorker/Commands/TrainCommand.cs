@@ -6,6 +6,7 @@ using DryWet.Core.Storage;
 using DryWet.Core.Tracking;
 using DryWet.TrainingWorker.Model;
 using DryWet.TrainingWorker.Platform;
+using DryWet.TrainingWorker.Promotion;
 using DryWet.TrainingWorker.Training;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -27,15 +28,18 @@ internal static class TrainCommand
         var data = new Option<string>("--data") { Description = "Dataset: a zip, a folder with one subfolder per class (dry/, wet/), or s3://bucket/key of a zip in the object store. Defaults to the config's data.data_path." };
         var output = new Option<DirectoryInfo>("--output") { Description = "Folder to write the model package to (replaced atomically).", Required = true };
         var noRegister = new Option<bool>("--no-register") { Description = "Track the run but do not register or promote the model." };
+        var promote = new Option<string>("--promote") { Description = "After registering: auto (default: promote only when at least as good as the current production model on the same held-out images), always (the original's behaviour), never (alias challenger only).", DefaultValueFactory = _ => "auto" };
         var threads = new Option<int>("--threads") { Description = "libtorch intra-op threads (0 = libtorch's default, one per core). Its OpenMP threads spin-wait: on a busy or CPU-limited machine 1 is often several times faster." };
         var command = new Command("train", "Train the dry/wet classifier, write a model package, log the run, register and promote the model.");
         command.Options.Add(config);
         command.Options.Add(data);
         command.Options.Add(output);
         command.Options.Add(noRegister);
+        command.Options.Add(promote);
         command.Options.Add(threads);
         command.SetAction((parseResult, ct) => CommandErrors.RunAsync(async () =>
         {
+            var policy = PromotionPolicies.Parse(parseResult.GetValue(promote));
             var settings = DryWetConfig.Load(parseResult.GetValue(config)!.FullName);
             var dataArgument = parseResult.GetValue(data) ?? settings.Data.DataPath
                 ?? throw new DryWetException("No data given: pass --data <zip|folder> or set data.data_path in the config (--data also takes s3://bucket/key).");
@@ -46,12 +50,12 @@ internal static class TrainCommand
             }
 
             using var host = await TrainerHost.StartAsync(ct);
-            var outputDirectory = parseResult.GetValue(output)!.FullName;
-            var register = !parseResult.GetValue(noRegister);
+            var request = new TrainingRequest(settings, dataArgument, parseResult.GetValue(output)!.FullName,
+                Register: !parseResult.GetValue(noRegister), Promotion: policy);
 
             if (Console.IsOutputRedirected)
             {
-                await RunAsync(host, settings, dataArgument, outputDirectory, register, new LogLineProgress(Console.Out), ct);
+                await RunAsync(host, request, new LogLineProgress(Console.Out), ct);
                 return CommandErrors.Ok;
             }
 
@@ -60,7 +64,7 @@ internal static class TrainCommand
                 .StartAsync(async context =>
                 {
                     var progress = new SpectreProgress(context, settings.Training.Epochs);
-                    await RunAsync(host, settings, dataArgument, outputDirectory, register, progress, ct);
+                    await RunAsync(host, request, progress, ct);
                     progress.Complete();
                 });
             return CommandErrors.Ok;
@@ -68,20 +72,17 @@ internal static class TrainCommand
         return command;
     }
 
-    private static async Task RunAsync(IHost host, DryWetConfig settings, string dataArgument, string outputDirectory, bool register,
-        ITrainingProgress progress, CancellationToken ct)
+    private static async Task RunAsync(IHost host, TrainingRequest request, ITrainingProgress progress, CancellationToken ct)
     {
+        var settings = request.Config;
         // One trace per training run: download, the epochs and every MLflow/MinIO call nest under this span.
         using var activity = TrainingTelemetry.Source.StartActivity("train");
-        activity?.SetTag("drywet.data", dataArgument);
+        activity?.SetTag("drywet.data", request.Data);
         activity?.SetTag("drywet.architecture", settings.Model.Architecture);
         progress = new TelemetryProgress(progress);
         // Large files over a slow link: no overall timeout (the download reports progress and honours Ctrl+C).
         using var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
-        var services = host.Services;
-        var weights = PretrainedWeightsSource.FromConfiguration(services.GetRequiredService<IConfiguration>(), http, progress.Message);
-        var run = new TrainingRun(services.GetRequiredService<IExperimentTracker>(), services.GetRequiredService<IModelRegistry>(),
-            services.GetRequiredService<IObjectStore>(), weights, new EfficientNetBackend(progress), progress);
-        await run.ExecuteAsync(new TrainingRequest(settings, dataArgument, outputDirectory, register), ct);
+        var result = await TrainingRuns.Create(host.Services, http, progress).ExecuteAsync(request, ct);
+        activity?.SetTag("drywet.promotion", result.Promotion?.OutcomeName);
     }
 }

@@ -7,6 +7,7 @@ using DryWet.Core.Storage;
 using DryWet.Core.Tracking;
 using DryWet.TrainingWorker.Data;
 using DryWet.TrainingWorker.Model;
+using DryWet.TrainingWorker.Promotion;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -15,7 +16,7 @@ namespace DryWet.TrainingWorker.Training;
 /// <summary>
 /// The one owner of a training run's lifecycle: data (downloaded when it is an object reference) → stratified split →
 /// starting weights → tracked run started → train (<see cref="Trainer"/>) → reports → ONNX → model package (atomic) →
-/// model logged → registered and promoted (when asked) → the run ended exactly once: FINISHED only when every step
+/// model logged → champion/challenger gate → registered, promoted only when the gate says so → the run ended exactly once: FINISHED only when every step
 /// succeeded, FAILED with the reason as tag <c>drywet.failure</c>, or KILLED when cancelled. One scratch folder per run.
 /// </summary>
 /// <param name="registry">Null: the run is tracked but nothing is registered.</param>
@@ -49,12 +50,12 @@ public sealed class TrainingRun(IExperimentTracker tracker, IModelRegistry? regi
                 ? await weights.ResolveAsync(config.Model, cancellationToken)
                 : RequireLocalWeights(config.Model);
 
-            var runTags = RunTags(request.Data, dataPath, dataset);
+            var runTags = RunTags(request.DataSource ?? request.Data, dataPath, dataset);
             await using var run = await tracker.StartRunAsync(config.Mlflow.ExperimentName, request.RunName, runTags, cancellationToken);
             progress.Message($"Tracking: {tracker.Description}, run {run.RunId}.");
             try
             {
-                if (TrainingDatasetInput.Describe(request.Data, runTags, dataset, train.Count, validation.Count, config.Training.ImgSize) is { } input)
+                if (TrainingDatasetInput.Describe(request.DataSource ?? request.Data, runTags, dataset, train.Count, validation.Count, config.Training.ImgSize) is { } input)
                 {
                     await run.LogInputsAsync([input], cancellationToken);
                 }
@@ -62,7 +63,7 @@ public sealed class TrainingRun(IExperimentTracker tracker, IModelRegistry? regi
                 var result = await TrainAndPackageAsync(run, request, dataset, train, validation, weightsPath, work, cancellationToken);
                 if (request.Register && registry is not null)
                 {
-                    await ModelRegistration.RegisterAndPromoteAsync(registry, config, result, progress, cancellationToken);
+                    result = await RegisterThroughGateAsync(registry, run, request, result, validation, dataset.Classes, runTags, work, cancellationToken);
                 }
 
                 await run.EndAsync(RunOutcome.Finished, CancellationToken.None);
@@ -143,6 +144,29 @@ public sealed class TrainingRun(IExperimentTracker tracker, IModelRegistry? regi
             outcome.History, train.Count, validation.Count, dataset.Skipped, outcome.Duration, baseline);
     }
 
+    /// <summary>
+    /// Champion vs challenger on the same held-out images, decided before anything is registered (an evaluation that
+    /// fails leaves no version behind), recorded on the run, then registered and aliased as decided.
+    /// </summary>
+    private async Task<TrainingResult> RegisterThroughGateAsync(IModelRegistry registry, ITrackedRun run, TrainingRequest request, TrainingResult result,
+        IReadOnlyList<LabeledImage> validation, IReadOnlyList<string> classes, IReadOnlyDictionary<string, string> runTags, string work,
+        CancellationToken cancellationToken)
+    {
+        var config = request.Config;
+        var evaluation = await EvaluationSet.BuildAsync(objects, validation, classes, work, progress, cancellationToken);
+        var gate = new PromotionGate(registry, progress);
+        var decision = await gate.DecideAsync(config.Mlflow.RegisteredModelName, result.PackageDirectory, evaluation, request.Promotion,
+            config.Evaluation, work, cancellationToken);
+        await run.SetTagsAsync(decision.Tags(), cancellationToken);
+        await run.LogMetricsAsync(decision.Metrics().Select(m => MetricPoint.Now(m.Key, m.Value, 0)), cancellationToken);
+        var version = await ModelRegistration.RegisterAsync(registry, config, result, decision, progress, cancellationToken);
+        // The data's identity on the version too: the watcher skips content that is already registered.
+        await registry.SetVersionTagsAsync(version.Name, version.Version,
+            runTags.Where(t => t.Key.StartsWith("dataset.", StringComparison.Ordinal)).ToDictionary(), cancellationToken);
+        var final = await gate.ApplyAsync(decision, version, cancellationToken);
+        return result with { Promotion = decision, RegisteredVersion = final };
+    }
+
     /// <summary>A local path for the data: itself, or the object downloaded and unpacked into the run's folder.</summary>
     private async Task<string> LocalDataAsync(string data, string work, CancellationToken cancellationToken)
     {
@@ -168,13 +192,13 @@ public sealed class TrainingRun(IExperimentTracker tracker, IModelRegistry? regi
         var tags = new Dictionary<string, string>
         {
             ["classes"] = string.Join(", ", dataset.Classes),
-            ["dataset.source"] = source,
+            [DatasetTags.Source] = source,
         };
         if (File.Exists(dataPath) || Directory.Exists(dataPath))
         {
             var fingerprint = DatasetFingerprint.Compute(dataPath);
-            tags["dataset.sha256"] = fingerprint.Sha256;
-            tags["dataset.bytes"] = fingerprint.Bytes.ToString(CultureInfo.InvariantCulture);
+            tags[DatasetTags.Sha256] = fingerprint.Sha256;
+            tags[DatasetTags.Bytes] = fingerprint.Bytes.ToString(CultureInfo.InvariantCulture);
         }
 
         if (DatasetFingerprint.GitCommit() is { } commit)
