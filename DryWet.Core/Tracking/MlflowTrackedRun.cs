@@ -24,9 +24,22 @@ internal sealed class MlflowTrackedRun(MlflowClient client, MlflowArtifactLocati
             dataset.Validate();
         }
 
-        return client.LogInputsAsync(RunId, datasets.Select(d => new MlflowDatasetInput(
+        return LogInputsOrSkipAsync(datasets.Select(d => new MlflowDatasetInput(
             [new MlflowInputTag(TrackedDataset.ContextTag, d.Context)],
             new MlflowDataset(d.Name, d.Digest, d.SourceType, d.Source, d.Schema, d.Profile))).ToList(), cancellationToken);
+    }
+
+    private async Task LogInputsOrSkipAsync(IReadOnlyList<MlflowDatasetInput> inputs, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await client.LogInputsAsync(RunId, inputs, cancellationToken);
+        }
+        catch (MlflowException ex) when (MlflowClient.IsEndpointNotFound(ex))
+        {
+            // runs/log-inputs came with MLflow 2.4; an older server keeps the dataset only as the dataset.* run tags.
+            logger.LogWarning("MLflow at {Server} has no runs/log-inputs (older than 2.4); run {RunId} records its dataset as tags only.", client.BaseAddress, RunId);
+        }
     }
 
     public Task LogParamsAsync(IReadOnlyDictionary<string, string> parameters, CancellationToken cancellationToken = default)

@@ -20,7 +20,10 @@ public sealed partial class FakeMlflowServer
     /// <summary>What /version reports; a major version below 3 removes the LoggedModel routes.</summary>
     public string ServerVersion { get; set; } = "3.9.0";
 
-    private bool HasLoggedModels => int.Parse(ServerVersion.Split('.')[0], System.Globalization.CultureInfo.InvariantCulture) >= 3;
+    private bool HasLoggedModels => System.Version.Parse(ServerVersion) >= new System.Version(3, 0);
+
+    // runs/log-inputs came with MLflow 2.4.
+    private bool HasLogInputs => System.Version.Parse(ServerVersion) >= new System.Version(2, 4);
 
     private static IResult NotFoundPage() => Results.Text(
         "<!doctype html>\n<html lang=en>\n<title>404 Not Found</title>\n<h1>Not Found</h1>\n<p>The requested URL was not found on the server. If you entered the URL manually please check your spelling and try again.</p>\n",
@@ -28,7 +31,7 @@ public sealed partial class FakeMlflowServer
 
     private void MapLoggedModels(RouteGroupBuilder api)
     {
-        api.MapPost("/runs/log-inputs", (JsonObject body) => Locked(() => WithRun(Str(body, "run_id"), run =>
+        api.MapPost("/runs/log-inputs", (JsonObject body) => !HasLogInputs ? NotFoundPage() : Locked(() => WithRun(Str(body, "run_id"), run =>
         {
             var inputs = body["datasets"]?.AsArray() ?? [];
             for (var i = 0; i < inputs.Count; i++)

@@ -236,6 +236,23 @@ public sealed class MlflowRunRecordContractTests : RunRecordContractTests
     }
 
     [Fact]
+    public async Task Against_an_MLflow_older_than_2_4_the_dataset_input_is_skipped_with_a_warning_not_a_failure()
+    {
+        _server = await FakeMlflowServer.StartAsync();
+        _server.ServerVersion = "2.3.2";
+        var (tracker, reader) = await PlatformAsync();
+        await using var run = await tracker.StartRunAsync("mlflow23-exp", cancellationToken: Ct);
+
+        await run.LogInputsAsync([SampleDataset()], Ct);
+        await run.EndAsync(RunOutcome.Finished, Ct);
+
+        var snapshot = await reader.GetRunAsync(run.RunId, Ct);
+        snapshot.Status.ShouldBe("FINISHED");
+        snapshot.Datasets.ShouldBeEmpty();
+        _server.Requests.Count(r => r.Path == "/api/2.0/mlflow/runs/log-inputs").ShouldBe(1);
+    }
+
+    [Fact]
     public async Task A_failed_upload_marks_the_LoggedModel_UPLOAD_FAILED_and_the_error_surfaces()
     {
         var (tracker, _) = await PlatformAsync();
