@@ -105,12 +105,11 @@ public class EmbeddedTrainingLoopTests(EmbeddedPlatformFixture platform) : IClas
     {
         while (true)
         {
+            // Done when the gate has tagged the decision and moved its alias (production or challenger), in that order.
             var found = (await registry.ListVersionsAsync(Model, ct)).FirstOrDefault(v => v.Version == version);
-            if (found is not null && found.Tags.ContainsKey("drywet.promotion"))
+            if (found is not null && found.Tags.ContainsKey("drywet.promotion") && found.Aliases.Count > 0)
             {
-                // The decision is tagged before the alias moves; read again once the aliases are in place.
-                await Task.Delay(500, ct);
-                return (await registry.ListVersionsAsync(Model, ct)).Single(v => v.Version == version);
+                return found;
             }
 
             await Task.Delay(500, ct);

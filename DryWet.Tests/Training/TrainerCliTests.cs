@@ -7,6 +7,8 @@ namespace DryWet.Tests.Training;
 /// <summary>The trainer's command line as a user runs it: a real process, exit codes and messages.</summary>
 public sealed class TrainerCliTests
 {
+    private static readonly string CliHome = DryWet.Tests.Storage.TestFolders.NewTempDirectory("cli-home");
+
     private static async Task<(int ExitCode, string Output, string Error)> Trainer(params string[] args)
     {
         // The same host as this test process (the TorchSharp compat host under ./test.sh).
@@ -15,6 +17,8 @@ public sealed class TrainerCliTests
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
+        // Never the developer's ~/.drywet: runs, registrations and caches go to this test run's own home.
+        start.Environment["DryWet__Home"] = CliHome;
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "DryWet.TrainingWorker.dll"));
         foreach (var arg in args)
         {
