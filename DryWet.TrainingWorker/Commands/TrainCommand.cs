@@ -5,6 +5,8 @@ using DryWet.Core.Registry;
 using DryWet.Core.Storage;
 using DryWet.Core.Tracking;
 using DryWet.TrainingWorker.Model;
+using DryWet.TrainingWorker.Overrides;
+using DryWet.TrainingWorker.Pipelines;
 using DryWet.TrainingWorker.Platform;
 using DryWet.TrainingWorker.Training;
 using Microsoft.Extensions.Configuration;
@@ -27,6 +29,8 @@ internal static class TrainCommand
         var data = new Option<string>("--data") { Description = "Dataset: a zip, a folder with one subfolder per class (dry/, wet/), or s3://bucket/key of a zip in the object store. Defaults to the config's data.data_path." };
         var output = new Option<DirectoryInfo>("--output") { Description = "Folder to write the model package to (replaced atomically).", Required = true };
         var noRegister = new Option<bool>("--no-register") { Description = "Track the run but do not register or promote the model." };
+        var set = new Option<string[]>("--set") { Description = "Override a config key for this run (repeatable), e.g. --set training.learning_rate=3e-4; checked against the config's keys and types." };
+        var resultFile = new Option<FileInfo?>("--result-file") { Description = "Also write the run id, best_val_acc, logged model and overrides as JSON to this file (atomically): the result a pipeline sweep collects." };
         var threads = new Option<int>("--threads") { Description = "libtorch intra-op threads (0 = libtorch's default, one per core). Its OpenMP threads spin-wait: on a busy or CPU-limited machine 1 is often several times faster." };
         var command = new Command("train", "Train the dry/wet classifier, write a model package, log the run, register and promote the model.");
         command.Options.Add(config);
@@ -34,9 +38,12 @@ internal static class TrainCommand
         command.Options.Add(output);
         command.Options.Add(noRegister);
         command.Options.Add(threads);
+        command.Options.Add(set);
+        command.Options.Add(resultFile);
         command.SetAction((parseResult, ct) => CommandErrors.RunAsync(async () =>
         {
-            var settings = DryWetConfig.Load(parseResult.GetValue(config)!.FullName);
+            var overrides = ConfigOverride.ParseAll(parseResult.GetValue(set) ?? []);
+            var settings = ConfigWithOverrides.Load(parseResult.GetValue(config)!.FullName, overrides);
             var dataArgument = parseResult.GetValue(data) ?? settings.Data.DataPath
                 ?? throw new DryWetException("No data given: pass --data <zip|folder> or set data.data_path in the config (--data also takes s3://bucket/key).");
             TorchRuntime.EnsureLoaded();
@@ -49,26 +56,35 @@ internal static class TrainCommand
             var outputDirectory = parseResult.GetValue(output)!.FullName;
             var register = !parseResult.GetValue(noRegister);
 
+            TrainingResult? result = null;
             if (Console.IsOutputRedirected)
             {
-                await RunAsync(host, settings, dataArgument, outputDirectory, register, new LogLineProgress(Console.Out), ct);
-                return CommandErrors.Ok;
+                result = await RunAsync(host, settings, dataArgument, outputDirectory, register, new LogLineProgress(Console.Out), ct);
+            }
+            else
+            {
+                await AnsiConsole.Progress()
+                    .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
+                    .StartAsync(async context =>
+                    {
+                        var progress = new SpectreProgress(context, settings.Training.Epochs);
+                        result = await RunAsync(host, settings, dataArgument, outputDirectory, register, progress, ct);
+                        progress.Complete();
+                    });
             }
 
-            await AnsiConsole.Progress()
-                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
-                .StartAsync(async context =>
-                {
-                    var progress = new SpectreProgress(context, settings.Training.Epochs);
-                    await RunAsync(host, settings, dataArgument, outputDirectory, register, progress, ct);
-                    progress.Complete();
-                });
+            if (parseResult.GetValue(resultFile) is { } resultPath)
+            {
+                new SweepCandidate(result!.RunId, result.BestValAcc, result.ModelSource,
+                    overrides.ToDictionary(o => o.Key.Path, o => o.Value, StringComparer.Ordinal)).Write(resultPath.FullName);
+            }
+
             return CommandErrors.Ok;
         }));
         return command;
     }
 
-    private static async Task RunAsync(IHost host, DryWetConfig settings, string dataArgument, string outputDirectory, bool register,
+    private static async Task<TrainingResult> RunAsync(IHost host, DryWetConfig settings, string dataArgument, string outputDirectory, bool register,
         ITrainingProgress progress, CancellationToken ct)
     {
         // One trace per training run: download, the epochs and every MLflow/MinIO call nest under this span.
@@ -82,6 +98,6 @@ internal static class TrainCommand
         var weights = PretrainedWeightsSource.FromConfiguration(services.GetRequiredService<IConfiguration>(), http, progress.Message);
         var run = new TrainingRun(services.GetRequiredService<IExperimentTracker>(), services.GetRequiredService<IModelRegistry>(),
             services.GetRequiredService<IObjectStore>(), weights, new EfficientNetBackend(progress), progress);
-        await run.ExecuteAsync(new TrainingRequest(settings, dataArgument, outputDirectory, register), ct);
+        return await run.ExecuteAsync(new TrainingRequest(settings, dataArgument, outputDirectory, register), ct);
     }
 }
