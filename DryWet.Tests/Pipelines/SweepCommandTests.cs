@@ -127,4 +127,24 @@ public class SweepCommandTests
             ["training.batch_size=1,2,3,4,5,6,7,8,9", "training.epochs=1,2,3,4,5,6,7,8"], parallelism: null))
             .Message.ShouldContain("72 combinations (9 × 8); at most 64");
     }
+
+    [Fact]
+    public async Task Submit_with_a_sweep_sends_the_sweep_pipeline_and_only_its_parameters_to_the_strict_fake_api()
+    {
+        await using var kfp = await FakeKubeflowApi.StartAsync();
+        var root = new RootCommand();
+        foreach (var command in TrainerCommands.All())
+        {
+            root.Subcommands.Add(command);
+        }
+
+        var exit = await root.Parse(["pipeline", "submit", "--kubeflow-host", kfp.Host.ToString(),
+            "--sweep", "training.learning_rate=1e-3,3e-4", "--sweep", "training.img_size=224,300", "--parallelism", "2"])
+            .InvokeAsync(cancellationToken: TestContext.Current.CancellationToken);
+
+        exit.ShouldBe(0);
+        var run = kfp.Requests.Single(r => r.PathAndQuery.EndsWith("/runs", StringComparison.Ordinal)).Body!;
+        run["pipeline_spec"]!["pipeline_spec"]!["pipelineInfo"]!["name"]!.GetValue<string>().ShouldBe("dry-wet-model-sweep-pipeline");
+        run["runtime_config"]!["parameters"]!.AsObject().Select(p => p.Key).ShouldBe(["source_data_bucket", "source_data_object"], ignoreOrder: true);
+    }
 }
