@@ -20,6 +20,7 @@ public sealed class DryWetConfig
     public SchedulerSection Scheduler { get; set; } = new();
     public EarlyStoppingSection EarlyStopping { get; set; } = new();
     public MlflowSection Mlflow { get; set; } = new();
+    public EvaluationSection Evaluation { get; set; } = new();
     public int RandomSeed { get; set; } = 42;
 
     public sealed class DataSection
@@ -117,6 +118,16 @@ public sealed class DryWetConfig
         public string RegisteredModelName { get; set; } = "dry_wet_model";
     }
 
+    /// <summary>The promotion gate's thresholds (docs/loop.md): a challenger replaces the champion only when it is at least as good.</summary>
+    public sealed class EvaluationSection
+    {
+        /// <summary>Accuracy the challenger must gain over the champion on the same images (0: at least as good).</summary>
+        public double MinImprovement { get; set; }
+
+        /// <summary>Absolute floor: a challenger below it is never promoted, not even as the first model.</summary>
+        public double MinAccuracy { get; set; }
+    }
+
     /// <summary>Serving's fallback when a package has no config.yaml: 224 px, ImageNet mean/std (as the original).</summary>
     public static DryWetConfig Default => new();
 
@@ -209,6 +220,8 @@ public sealed class DryWetConfig
         Require(Scheduler.Patience >= 0, "scheduler.patience", Scheduler.Patience, "must be 0 or positive");
         Require(EarlyStopping.Patience >= 1, "early_stopping.patience", EarlyStopping.Patience, "must be at least 1");
         Require(EarlyStopping.MinDelta >= 0, "early_stopping.min_delta", EarlyStopping.MinDelta, "must be 0 or positive");
+        Require(Evaluation.MinImprovement is >= -1 and <= 1, "evaluation.min_improvement", Evaluation.MinImprovement, "must be an accuracy difference in [-1, 1] (0: the challenger must be at least as good as the champion)");
+        Require(Evaluation.MinAccuracy is >= 0 and <= 1, "evaluation.min_accuracy", Evaluation.MinAccuracy, "must be an accuracy in [0, 1]");
         Require(!string.IsNullOrWhiteSpace(Mlflow.ExperimentName), "mlflow.experiment_name", Mlflow.ExperimentName, "must not be empty");
         Require(!string.IsNullOrWhiteSpace(Mlflow.RegisteredModelName), "mlflow.registered_model_name", Mlflow.RegisteredModelName, "must not be empty");
         return errors;

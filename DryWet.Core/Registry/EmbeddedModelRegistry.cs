@@ -41,7 +41,7 @@ public sealed class EmbeddedModelRegistry(string root, ILogger<EmbeddedModelRegi
             var number = AllVersions(name).Select(v => long.Parse(v.Version, CultureInfo.InvariantCulture)).DefaultIfEmpty(0).Max() + 1;
             var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
             var record = new MlflowModelVersion(name, number.ToString(CultureInfo.InvariantCulture), now, now, "None", description ?? "",
-                source, runId, MlflowModelVersionStatus.Ready, null, null);
+                source, runId, MlflowModelVersionStatus.Ready, null, null, []);
             await WriteVersionAsync(Path.Combine(staging, VersionFile), record, cancellationToken);
             Directory.Move(staging, Path.Combine(versionsDir, record.Version));
             logger.LogInformation("Registered {Model} version {Version} from {Source}", name, record.Version, source);
@@ -75,6 +75,34 @@ public sealed class EmbeddedModelRegistry(string root, ILogger<EmbeddedModelRegi
         await AtomicFile.WriteAllTextAsync(Path.Combine(ModelDir(name), "aliases", alias), version, cancellationToken);
         logger.LogInformation("Promoted {Model} version {Version}: alias {Alias}, stage {Stage}", name, version, alias, stage);
         return ToPort(ReadVersion(name, version), name);
+    }
+
+    public async Task<ModelVersion> SetAliasAsync(string name, string alias, string version, CancellationToken cancellationToken = default)
+    {
+        ValidateAlias(alias);
+        using var _ = await LockAsync(name, cancellationToken);
+        ReadVersion(name, version);
+        await AtomicFile.WriteAllTextAsync(Path.Combine(ModelDir(name), "aliases", alias), version, cancellationToken);
+        logger.LogInformation("Set alias {Alias} of {Model} to version {Version}", alias, name, version);
+        return ToPort(ReadVersion(name, version), name);
+    }
+
+    public async Task SetVersionTagsAsync(string name, string version, IReadOnlyDictionary<string, string> tags,
+        CancellationToken cancellationToken = default)
+    {
+        using var _ = await LockAsync(name, cancellationToken);
+        var current = ReadVersion(name, version);
+        var merged = (current.Tags ?? []).ToDictionary(t => t.Key, t => t.Value, StringComparer.Ordinal);
+        foreach (var (key, value) in tags)
+        {
+            merged[key] = value;
+        }
+
+        await WriteVersionAsync(VersionPath(name, version), current with
+        {
+            Tags = merged.OrderBy(t => t.Key, StringComparer.Ordinal).Select(t => new MlflowTag(t.Key, t.Value)).ToList(),
+            LastUpdatedTimestamp = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
+        }, cancellationToken);
     }
 
     public async Task<ModelVersion> UpdateDescriptionAsync(string name, string version, string description,

@@ -20,6 +20,13 @@ public interface IModelRegistry
     Task<ModelVersion> PromoteAsync(string name, string version, string alias = "production", string stage = "Production",
         CancellationToken cancellationToken = default);
 
+    /// <summary>Points <paramref name="alias"/> at the version without touching stages (e.g. <c>challenger</c>).</summary>
+    Task<ModelVersion> SetAliasAsync(string name, string alias, string version, CancellationToken cancellationToken = default);
+
+    /// <summary>Sets (or overwrites) tags on one version, e.g. the promotion gate's decision.</summary>
+    Task SetVersionTagsAsync(string name, string version, IReadOnlyDictionary<string, string> tags,
+        CancellationToken cancellationToken = default);
+
     Task<ModelVersion> UpdateDescriptionAsync(string name, string version, string description,
         CancellationToken cancellationToken = default);
 
@@ -45,4 +52,9 @@ public sealed record ModelVersion(
     string Source,
     string? RunId,
     string Status,
-    IReadOnlyList<string> Aliases);
+    IReadOnlyList<string> Aliases,
+    IReadOnlyDictionary<string, string> Tags)
+{
+    /// <summary>The version number as an integer (MLflow versions are positive integers).</summary>
+    public long Number => long.TryParse(Version, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : 0;
+}

@@ -54,6 +54,23 @@ public sealed class MlflowModelRegistry(MlflowClient client, MlflowArtifactLocat
         return ToPort(await client.GetModelVersionAsync(name, version, cancellationToken));
     }
 
+    public async Task<ModelVersion> SetAliasAsync(string name, string alias, string version, CancellationToken cancellationToken = default)
+    {
+        await client.SetAliasAsync(name, alias, version, cancellationToken);
+        logger.LogInformation("Set alias {Alias} of {Model} to version {Version}", alias, name, version);
+        return ToPort(await client.GetModelVersionAsync(name, version, cancellationToken));
+    }
+
+    public async Task SetVersionTagsAsync(string name, string version, IReadOnlyDictionary<string, string> tags,
+        CancellationToken cancellationToken = default)
+    {
+        // MLflow has no batch call for version tags: one set-tag per key, each idempotent.
+        foreach (var (key, value) in tags)
+        {
+            await client.SetModelVersionTagAsync(name, version, key, value, cancellationToken);
+        }
+    }
+
     public async Task<ModelVersion> UpdateDescriptionAsync(string name, string version, string description,
         CancellationToken cancellationToken = default) =>
         ToPort(await client.UpdateModelVersionDescriptionAsync(name, version, description, cancellationToken));
@@ -112,5 +129,6 @@ public sealed class MlflowModelRegistry(MlflowClient client, MlflowArtifactLocat
 
     internal static ModelVersion ToPort(MlflowModelVersion v) => new(
         v.Name, v.Version, v.CurrentStage ?? "None", v.Description ?? "", v.CreationTimestamp ?? 0, v.LastUpdatedTimestamp ?? 0,
-        v.Source ?? "", string.IsNullOrEmpty(v.RunId) ? null : v.RunId, v.Status ?? MlflowModelVersionStatus.Ready, v.Aliases ?? []);
+        v.Source ?? "", string.IsNullOrEmpty(v.RunId) ? null : v.RunId, v.Status ?? MlflowModelVersionStatus.Ready, v.Aliases ?? [],
+        (v.Tags ?? []).ToDictionary(t => t.Key, t => t.Value, StringComparer.Ordinal));
 }

@@ -154,6 +154,18 @@ public sealed partial class FakeMlflowServer
             return Ok(new JsonObject { ["model_versions"] = new JsonArray(latest.Select(v => (JsonNode?)v.ToJson(m)).ToArray()) });
         })));
 
+        // model_registry.proto SetModelVersionTag: name, version, key, value; answers {} (as set-alias does).
+        api.MapPost("/model-versions/set-tag", (JsonObject body) => Locked(() => WithVersion(Str(body, "name"), Str(body, "version"), (m, v) =>
+        {
+            if (Str(body, "key") is not { Length: > 0 } key)
+            {
+                return Error(MlflowErrors.InvalidParameterValue, "Missing value for required parameter 'key'. See the API docs for more information about request parameters.");
+            }
+
+            v.Tags[key] = Str(body, "value") ?? "";
+            return Ok(new JsonObject());
+        })));
+
         api.MapPatch("/model-versions/update", (JsonObject body) => Locked(() => WithVersion(Str(body, "name"), Str(body, "version"), (m, v) =>
         {
             v.Description = Str(body, "description") ?? v.Description;
@@ -303,6 +315,7 @@ public sealed partial class FakeMlflowServer
         public int PollsUntilDone { get; set; }
         public string? FailWith { get; set; }
         public string Status { get; private set; } = "PENDING_REGISTRATION";
+        public Dictionary<string, string> Tags { get; } = new(StringComparer.Ordinal);
 
         public void Advance()
         {
@@ -319,6 +332,8 @@ public sealed partial class FakeMlflowServer
             ["user_id"] = "", ["current_stage"] = Stage, ["description"] = Description, ["source"] = source, ["run_id"] = runId,
             ["status"] = Status, ["status_message"] = Status == "FAILED_REGISTRATION" ? FailWith : null, ["run_link"] = "",
             ["aliases"] = withAliases ? new JsonArray(model.Aliases.Where(a => a.Value == number).Select(a => (JsonNode?)a.Key).ToArray()) : null,
+            // model_version.tags is a list of {key, value}, left out when empty.
+            ["tags"] = Tags.Count == 0 ? null : new JsonArray(Tags.Select(t => (JsonNode?)new JsonObject { ["key"] = t.Key, ["value"] = t.Value }).ToArray()),
         };
     }
 }

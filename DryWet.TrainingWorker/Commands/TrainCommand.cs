@@ -8,6 +8,7 @@ using DryWet.TrainingWorker.Model;
 using DryWet.TrainingWorker.Overrides;
 using DryWet.TrainingWorker.Pipelines;
 using DryWet.TrainingWorker.Platform;
+using DryWet.TrainingWorker.Promotion;
 using DryWet.TrainingWorker.Training;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -31,17 +32,20 @@ internal static class TrainCommand
         var noRegister = new Option<bool>("--no-register") { Description = "Track the run but do not register or promote the model." };
         var set = new Option<string[]>("--set") { Description = "Override a config key for this run (repeatable), e.g. --set training.learning_rate=3e-4; checked against the config's keys and types." };
         var resultFile = new Option<FileInfo?>("--result-file") { Description = "Also write the run id, best_val_acc, logged model and overrides as JSON to this file (atomically): the result a pipeline sweep collects." };
+        var promote = new Option<string>("--promote") { Description = "After registering: auto (default: promote only when at least as good as the current production model on the same held-out images), always (the original's behaviour), never (alias challenger only).", DefaultValueFactory = _ => "auto" };
         var threads = new Option<int>("--threads") { Description = "libtorch intra-op threads (0 = libtorch's default, one per core). Its OpenMP threads spin-wait: on a busy or CPU-limited machine 1 is often several times faster." };
         var command = new Command("train", "Train the dry/wet classifier, write a model package, log the run, register and promote the model.");
         command.Options.Add(config);
         command.Options.Add(data);
         command.Options.Add(output);
         command.Options.Add(noRegister);
+        command.Options.Add(promote);
         command.Options.Add(threads);
         command.Options.Add(set);
         command.Options.Add(resultFile);
         command.SetAction((parseResult, ct) => CommandErrors.RunAsync(async () =>
         {
+            var policy = PromotionPolicies.Parse(parseResult.GetValue(promote));
             var overrides = ConfigOverride.ParseAll(parseResult.GetValue(set) ?? []);
             var settings = ConfigWithOverrides.Load(parseResult.GetValue(config)!.FullName, overrides);
             var dataArgument = parseResult.GetValue(data) ?? settings.Data.DataPath
@@ -53,13 +57,13 @@ internal static class TrainCommand
             }
 
             using var host = await TrainerHost.StartAsync(ct);
-            var outputDirectory = parseResult.GetValue(output)!.FullName;
-            var register = !parseResult.GetValue(noRegister);
+            var request = new TrainingRequest(settings, dataArgument, parseResult.GetValue(output)!.FullName,
+                Register: !parseResult.GetValue(noRegister), Promotion: policy);
 
             TrainingResult? result = null;
             if (Console.IsOutputRedirected)
             {
-                result = await RunAsync(host, settings, dataArgument, outputDirectory, register, new LogLineProgress(Console.Out), ct);
+                result = await RunAsync(host, request, new LogLineProgress(Console.Out), ct);
             }
             else
             {
@@ -68,7 +72,7 @@ internal static class TrainCommand
                     .StartAsync(async context =>
                     {
                         var progress = new SpectreProgress(context, settings.Training.Epochs);
-                        result = await RunAsync(host, settings, dataArgument, outputDirectory, register, progress, ct);
+                        result = await RunAsync(host, request, progress, ct);
                         progress.Complete();
                     });
             }
@@ -84,12 +88,12 @@ internal static class TrainCommand
         return command;
     }
 
-    private static async Task<TrainingResult> RunAsync(IHost host, DryWetConfig settings, string dataArgument, string outputDirectory, bool register,
-        ITrainingProgress progress, CancellationToken ct)
+    private static async Task<TrainingResult> RunAsync(IHost host, TrainingRequest request, ITrainingProgress progress, CancellationToken ct)
     {
+        var settings = request.Config;
         // One trace per training run: download, the epochs and every MLflow/MinIO call nest under this span.
         using var activity = TrainingTelemetry.Source.StartActivity("train");
-        activity?.SetTag("drywet.data", dataArgument);
+        activity?.SetTag("drywet.data", request.Data);
         activity?.SetTag("drywet.architecture", settings.Model.Architecture);
         progress = new TelemetryProgress(progress);
         // Large files over a slow link: no overall timeout (the download reports progress and honours Ctrl+C).
@@ -98,6 +102,8 @@ internal static class TrainCommand
         var weights = PretrainedWeightsSource.FromConfiguration(services.GetRequiredService<IConfiguration>(), http, progress.Message);
         var run = new TrainingRun(services.GetRequiredService<IExperimentTracker>(), services.GetRequiredService<IModelRegistry>(),
             services.GetRequiredService<IObjectStore>(), weights, new EfficientNetBackend(progress), progress);
-        return await run.ExecuteAsync(new TrainingRequest(settings, dataArgument, outputDirectory, register), ct);
+        var result = await run.ExecuteAsync(request, ct);
+        activity?.SetTag("drywet.promotion", result.Promotion?.OutcomeName);
+        return result;
     }
 }

@@ -12,6 +12,8 @@ internal static class TrainerCommands
         yield return TrainCommand.Create();
         yield return DownloadCommand.Create();
         yield return UploadCommand.Create();
+        yield return PromoteCommand.Create();
         yield return PipelineCommand.Create();
+        yield return RegisterBestCommand.Create();
     }
 }

@@ -21,6 +21,9 @@ public sealed class ImageFolderDataset
         ".jpg", ".jpeg", ".png", ".bmp", ".webp", ".gif",
     };
 
+    /// <summary>True for the file extensions the dataset reads as images.</summary>
+    public static bool IsImageFile(string fileName) => ImageExtensions.Contains(Path.GetExtension(fileName));
+
     private ImageFolderDataset(string root, IReadOnlyList<string> classes, IReadOnlyList<LabeledImage> images, IReadOnlyList<SkippedFile> skipped)
     {
         Root = root;

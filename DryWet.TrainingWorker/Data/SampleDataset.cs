@@ -11,13 +11,23 @@ public static class SampleDataset
     public const int DefaultSize = 128;
     public const int DefaultSeed = 42;
 
+    /// <summary>The fixed evaluation set: 50 images per class from a seed no training set uses by default.</summary>
+    public const int DefaultEvaluationCount = 50;
+    public const int EvaluationSeed = 20261201;
+
     /// <summary>
     /// Writes <paramref name="countPerClass"/> images per class of <paramref name="size"/> px to <paramref name="zipPath"/>.
     /// The zip is built in a temp file next to the target and renamed into place, so a failure leaves nothing behind.
-    /// Deterministic: the same seed gives byte-identical images.
+    /// Deterministic: the same seed gives byte-identical images. <paramref name="labelNoise"/> files that share of the
+    /// images under the other class — a deliberately worse dataset, to watch the promotion gate reject its model.
     /// </summary>
-    public static void WriteZip(string zipPath, int countPerClass, int size, int seed, IProgress<int>? progress = null)
+    public static void WriteZip(string zipPath, int countPerClass, int size, int seed, double labelNoise = 0, IProgress<int>? progress = null)
     {
+        if (labelNoise is not (>= 0 and <= 1))
+        {
+            throw new DryWetException($"--label-noise = {labelNoise}: must be a share in [0, 1] (0.5 = labels at random).");
+        }
+
         if (countPerClass < 1)
         {
             throw new DryWetException($"--count = {countPerClass}: at least one image per class is needed.");
@@ -39,11 +49,12 @@ public static class SampleDataset
                 var done = 0;
                 for (var c = 0; c < SyntheticRoadGenerator.Classes.Count; c++)
                 {
-                    var label = SyntheticRoadGenerator.Classes[c];
                     for (var i = 0; i < countPerClass; i++)
                     {
-                        var jpeg = SyntheticRoadGenerator.DrawJpeg(wet: c == 1, size, ImageSeed(seed, c, i));
-                        var entry = zip.CreateEntry($"{label}/{label}_{i:D5}.jpg", CompressionLevel.NoCompression);
+                        var imageSeed = ImageSeed(seed, c, i);
+                        var label = SyntheticRoadGenerator.Classes[IsMislabelled(imageSeed, labelNoise) ? 1 - c : c];
+                        var jpeg = SyntheticRoadGenerator.DrawJpeg(wet: c == 1, size, imageSeed);
+                        var entry = zip.CreateEntry($"{label}/{SyntheticRoadGenerator.Classes[c]}_{i:D5}.jpg", CompressionLevel.NoCompression);
                         // Fixed timestamp: same seed, same zip bytes.
                         entry.LastWriteTime = new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero);
                         using var stream = entry.Open();
@@ -61,6 +72,34 @@ public static class SampleDataset
             throw;
         }
     }
+
+    /// <summary>
+    /// Writes a fixed evaluation set (<c>dry/</c>, <c>wet/</c> JPEGs, never mislabelled) into <paramref name="folder"/>:
+    /// what the promotion gate judges every model on besides its own validation split (docs/loop.md).
+    /// </summary>
+    public static int WriteEvaluationFolder(string folder, int countPerClass, int size, int seed)
+    {
+        var written = 0;
+        for (var c = 0; c < SyntheticRoadGenerator.Classes.Count; c++)
+        {
+            var label = SyntheticRoadGenerator.Classes[c];
+            Directory.CreateDirectory(Path.Combine(folder, label));
+            for (var i = 0; i < countPerClass; i++)
+            {
+                var target = Path.Combine(folder, label, $"eval_{label}_{i:D5}.jpg");
+                var temp = target + ".tmp";
+                File.WriteAllBytes(temp, SyntheticRoadGenerator.DrawJpeg(wet: c == 1, size, ImageSeed(seed, c, i)));
+                File.Move(temp, target, overwrite: true);
+                written++;
+            }
+        }
+
+        return written;
+    }
+
+    // A stable coin per image: the same seed mislabels the same images.
+    private static bool IsMislabelled(int imageSeed, double labelNoise) =>
+        labelNoise > 0 && (uint)ImageSeed(imageSeed, 7, 13) / (double)int.MaxValue < labelNoise;
 
     /// <summary>A distinct, stable seed per (dataset seed, class, index).</summary>
     /// <remarks>Not HashCode.Combine: that one is randomized per process; this mix is stable across runs and machines.</remarks>

@@ -1,13 +1,14 @@
 using System.Globalization;
 using DryWet.Core.Configuration;
 using DryWet.Core.Registry;
+using DryWet.TrainingWorker.Promotion;
 
 namespace DryWet.TrainingWorker.Training;
 
 /// <summary>
-/// After training: register the run's logged model as <c>mlflow.registered_model_name</c> and promote it the way the
-/// original did (stage Production, archiving the previous one) plus the alias <c>production</c> that current MLflow
-/// recommends. The registry deletes a version that does not become READY, so a failure leaves none half-registered.
+/// After training: register the run's logged model as <c>mlflow.registered_model_name</c>. Promotion (stage Production,
+/// archiving the previous one, as the original did, plus the alias <c>production</c> that current MLflow recommends)
+/// is the gate's. The registry deletes a version that does not become READY, so a failure leaves none half-registered.
 /// </summary>
 public static class ModelRegistration
 {
@@ -17,8 +18,12 @@ public static class ModelRegistration
     public static string Description(double bestValAcc) =>
         string.Create(CultureInfo.InvariantCulture, $"Dry/Wet road classifier trained with validation accuracy: {bestValAcc:F4}");
 
-    public static async Task<ModelVersion> RegisterAndPromoteAsync(IModelRegistry registry, DryWetConfig config, TrainingResult result,
-        ITrainingProgress progress, CancellationToken cancellationToken)
+    /// <summary>
+    /// Registers the run's logged model with a description that carries its accuracy, the majority-class warning when
+    /// it has not learned, and the gate's decision. Aliases and stages are the gate's job (<see cref="PromotionGate.ApplyAsync(PromotionDecision, ModelVersion, CancellationToken)"/>).
+    /// </summary>
+    public static async Task<ModelVersion> RegisterAsync(IModelRegistry registry, DryWetConfig config, TrainingResult result,
+        PromotionDecision decision, ITrainingProgress progress, CancellationToken cancellationToken)
     {
         var name = config.Mlflow.RegisteredModelName;
         progress.Message($"Registering {name} from {result.ModelSource} in {registry.Description} …");
@@ -30,9 +35,7 @@ public static class ModelRegistration
             progress.Message($"WARNING: registering {name} although its {result.Baseline.Warning(result.BestValAcc)}; the version's description says so.");
         }
 
-        var version = await registry.RegisterAsync(name, result.ModelSource, result.RunId, description, cancellationToken);
-        var promoted = await registry.PromoteAsync(name, version.Version, ProductionAlias, ProductionStage, cancellationToken);
-        progress.Message($"Registered {name} version {promoted.Version}: stage {promoted.CurrentStage}, alias {ProductionAlias}.");
-        return promoted;
+        description += $" — promotion gate: {decision.Summary}";
+        return await registry.RegisterAsync(name, result.ModelSource, result.RunId, description, cancellationToken);
     }
 }

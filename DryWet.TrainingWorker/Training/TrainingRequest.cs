@@ -1,12 +1,14 @@
 using DryWet.Core.Configuration;
 using DryWet.TrainingWorker.Data;
+using DryWet.TrainingWorker.Promotion;
 
 namespace DryWet.TrainingWorker.Training;
 
 /// <summary>Input of one <c>train</c> run.</summary>
 /// <param name="Data">A zip, a folder of class folders, or <c>s3://bucket/key</c> of a zip in the object store.</param>
 /// <param name="OutputDirectory">Where the model package is written (replaced atomically).</param>
-/// <param name="Register">Register the logged model and promote it (alias production, stage Production).</param>
+/// <param name="Register">Register the logged model; <paramref name="Promotion"/> says whether the gate may promote it.</param>
 /// <param name="WorkDirectory">Scratch folder (download, extraction, ONNX export, reports), deleted afterwards. Null = a new temp folder.</param>
 public sealed record TrainingRequest(DryWetConfig Config, string Data, string OutputDirectory, bool Register = false,
-    string? WorkDirectory = null, ZipLimits? ZipLimits = null, string? RunName = null);
+    string? WorkDirectory = null, ZipLimits? ZipLimits = null, string? RunName = null,
+    PromotionPolicy Promotion = PromotionPolicy.Auto);

@@ -1,4 +1,6 @@
+using DryWet.Core.Registry;
 using DryWet.TrainingWorker.Data;
+using DryWet.TrainingWorker.Promotion;
 
 namespace DryWet.TrainingWorker.Training;
 
@@ -24,6 +26,12 @@ public sealed record TrainingResult(
 {
     /// <summary>False when the model is no better than always answering the most common class.</summary>
     public bool BeatsMajorityClass => Baseline.IsBeatenBy(BestValAcc);
+
+    /// <summary>The gate's decision; null when the run was not registered.</summary>
+    public PromotionDecision? Promotion { get; init; }
+
+    /// <summary>The registered version after the gate (aliases and stage as they ended up); null when not registered.</summary>
+    public ModelVersion? RegisteredVersion { get; init; }
 
     public string ModelSource => ArtifactUri.TrimEnd('/') + "/" + ModelArtifactPath;
 }

@@ -7,6 +7,7 @@ using DryWet.Core.Storage;
 using DryWet.Core.Tracking;
 using DryWet.TrainingWorker.Data;
 using DryWet.TrainingWorker.Model;
+using DryWet.TrainingWorker.Promotion;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -15,7 +16,7 @@ namespace DryWet.TrainingWorker.Training;
 /// <summary>
 /// The one owner of a training run's lifecycle: data (downloaded when it is an object reference) → stratified split →
 /// starting weights → tracked run started → train (<see cref="Trainer"/>) → reports → ONNX → model package (atomic) →
-/// model logged → registered and promoted (when asked) → the run ended exactly once: FINISHED only when every step
+/// model logged → champion/challenger gate → registered, promoted only when the gate says so → the run ended exactly once: FINISHED only when every step
 /// succeeded, FAILED with the reason as tag <c>drywet.failure</c>, or KILLED when cancelled. One scratch folder per run.
 /// </summary>
 /// <param name="registry">Null: the run is tracked but nothing is registered.</param>
@@ -57,7 +58,7 @@ public sealed class TrainingRun(IExperimentTracker tracker, IModelRegistry? regi
                 var result = await TrainAndPackageAsync(run, request, dataset, train, validation, weightsPath, work, cancellationToken);
                 if (request.Register && registry is not null)
                 {
-                    await ModelRegistration.RegisterAndPromoteAsync(registry, config, result, progress, cancellationToken);
+                    result = await RegisterThroughGateAsync(registry, run, request, result, validation, dataset.Classes, work, cancellationToken);
                 }
 
                 await run.EndAsync(RunOutcome.Finished, CancellationToken.None);
@@ -134,6 +135,25 @@ public sealed class TrainingRun(IExperimentTracker tracker, IModelRegistry? regi
         progress.Message($"best_val_acc {outcome.BestValAcc:F4} (epoch {outcome.BestEpoch}); package written to {package.Directory}.");
         return new TrainingResult(package.Directory, outcome.BestValAcc, run.RunId, run.ArtifactUri, "model",
             outcome.History, train.Count, validation.Count, dataset.Skipped, outcome.Duration, baseline);
+    }
+
+    /// <summary>
+    /// Champion vs challenger on the same held-out images, decided before anything is registered (an evaluation that
+    /// fails leaves no version behind), recorded on the run, then registered and aliased as decided.
+    /// </summary>
+    private async Task<TrainingResult> RegisterThroughGateAsync(IModelRegistry registry, ITrackedRun run, TrainingRequest request, TrainingResult result,
+        IReadOnlyList<LabeledImage> validation, IReadOnlyList<string> classes, string work, CancellationToken cancellationToken)
+    {
+        var config = request.Config;
+        var evaluation = await EvaluationSet.BuildAsync(objects, validation, classes, work, progress, cancellationToken);
+        var gate = new PromotionGate(registry, progress);
+        var decision = await gate.DecideAsync(config.Mlflow.RegisteredModelName, result.PackageDirectory, evaluation, request.Promotion,
+            config.Evaluation, work, cancellationToken);
+        await run.SetTagsAsync(decision.Tags(), cancellationToken);
+        await run.LogMetricsAsync(decision.Metrics().Select(m => MetricPoint.Now(m.Key, m.Value, 0)), cancellationToken);
+        var version = await ModelRegistration.RegisterAsync(registry, config, result, decision, progress, cancellationToken);
+        var final = await gate.ApplyAsync(decision, version, cancellationToken);
+        return result with { Promotion = decision, RegisteredVersion = final };
     }
 
     /// <summary>A local path for the data: itself, or the object downloaded and unpacked into the run's folder.</summary>

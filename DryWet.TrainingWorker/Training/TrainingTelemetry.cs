@@ -14,7 +14,7 @@ public static class TrainingTelemetry
 
     public static readonly ActivitySource Source = new(Name);
 
-    private static readonly Meter Meter = new(Name);
+    internal static readonly Meter Meter = new(Name);
 
     /// <summary>Loss of the last finished epoch, by split (train, val).</summary>
     public static readonly Gauge<double> Loss = Meter.CreateGauge<double>("drywet_training_loss", description: "Loss of the last finished epoch, by split.");

@@ -91,6 +91,10 @@ public sealed partial class MlflowClient
     public Task SetAliasAsync(string name, string alias, string version, CancellationToken cancellationToken = default) =>
         PostAsync<JsonElement>("registered-models/alias", new SetAliasRequest(name, alias, version), retrySafe: true, cancellationToken);
 
+    /// <summary>Sets (or overwrites) one tag of a model version; the answer is <c>{}</c>.</summary>
+    public Task SetModelVersionTagAsync(string name, string version, string key, string value, CancellationToken cancellationToken = default) =>
+        PostAsync<JsonElement>("model-versions/set-tag", new SetModelVersionTagRequest(name, version, key, value), retrySafe: true, cancellationToken);
+
     /// <summary>Removes an alias (MLflow reads name and alias from a JSON body here, not from the query).</summary>
     public Task DeleteAliasAsync(string name, string alias, CancellationToken cancellationToken = default) =>
         SendJsonAsync<JsonElement>(HttpMethod.Delete, Api + "registered-models/alias",

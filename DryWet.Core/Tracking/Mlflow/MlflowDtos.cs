@@ -62,7 +62,8 @@ public sealed record MlflowModelVersion(
     string? RunId,
     string? Status,
     string? StatusMessage,
-    IReadOnlyList<string>? Aliases);
+    IReadOnlyList<string>? Aliases,
+    IReadOnlyList<MlflowTag>? Tags = null);
 
 /// <summary>MLflow's run status names (RunStatus enum).</summary>
 public static class MlflowRunStatus
@@ -105,6 +106,8 @@ internal sealed record GetLatestVersionsRequest(string Name, IReadOnlyList<strin
 internal sealed record TransitionStageRequest(string Name, string Version, string Stage, bool ArchiveExistingVersions);
 internal sealed record SetAliasRequest(string Name, string Alias, string Version);
 internal sealed record DeleteAliasRequest(string Name, string Alias);
+
+internal sealed record SetModelVersionTagRequest(string Name, string Version, string Key, string Value);
 internal sealed record UpdateModelVersionRequest(string Name, string Version, string Description);
 internal sealed record DeleteModelVersionRequest(string Name, string Version);
 internal sealed record DownloadUriResponse(string ArtifactUri);
