@@ -17,7 +17,7 @@ namespace DryWet.Tests.Pipelines;
 /// substituted into the spec's own args, the STRUCT results collected into a LIST for register-best. No KFP can run
 /// here; everything after the placeholders is the product.
 /// </summary>
-public sealed partial class SweepEndToEndTests : IDisposable
+public sealed partial class SweepEndToEndTests(S3rverFixture s3) : IClassFixture<S3rverFixture>, IDisposable
 {
     private readonly TempFolder work = new();
 
@@ -39,22 +39,7 @@ public sealed partial class SweepEndToEndTests : IDisposable
             Sweep = TrainingSweep.Parse(["training.learning_rate=1e-7,3e-3"], parallelism: 1),
         }).PipelineSpec;
 
-        var results = new JsonArray();
-        foreach (var (item, i) in LoopItems(spec).Select((item, i) => (item, i)))
-        {
-            var podHome = Path.Combine(work.Path, $"pod-{i}");
-            var resultFile = Path.Combine(podHome, "outputs", "result");
-            var args = StepArgs(spec, "train-model", podHome, new Dictionary<string, string>
-            {
-                ["{{$.inputs.artifacts['data'].path}}"] = data,
-                ["{{$.outputs.parameters['result'].output_file}}"] = resultFile,
-                ["training_learning_rate"] = Select(spec, item, "training_learning_rate"),
-            });
-            var train = await TrainerProcess.RunAsync(env, Ct, [.. args, "--threads", "1"]);
-            train.ExitCode.ShouldBe(0, train.StdErr + train.StdOut);
-            results.Add(JsonNode.Parse(await File.ReadAllTextAsync(resultFile, Ct)));
-        }
-
+        var results = await TrainIterationsAsync(spec, env, data);
         results.Select(r => r!["overrides"]!["training.learning_rate"]!.GetValue<string>()).ShouldBe(["1e-7", "3e-3"]);
         var worse = results[0]!;
         var better = results[1]!;
@@ -97,6 +82,45 @@ public sealed partial class SweepEndToEndTests : IDisposable
     }
 
     [Fact]
+    public async Task On_MLflow_and_MinIO_the_sweeps_best_is_registered_from_its_logged_model_and_the_sweep_run_is_tracked()
+    {
+        await using var mlflow = await FakeMlflowServer.StartAsync();
+        var home = Path.Combine(work.Path, "home");
+        var env = new Dictionary<string, string>
+        {
+            ["DryWet__Home"] = home,
+            ["ConnectionStrings__mlflow"] = $"Endpoint={mlflow.BaseAddress}",
+            ["ConnectionStrings__minio"] = s3.ConnectionString,
+            ["DryWet__Mlflow__ReadyPollInterval"] = "00:00:00.050",
+        };
+        var data = Path.Combine(work.Path, "data.zip");
+        SampleDataset.WriteZip(data, countPerClass: 100, size: 64, seed: 5);
+        var config = Path.Combine(work.Path, "config.yaml");
+        await File.WriteAllTextAsync(config, TrainingPipelineTests.CiConfig(epochs: 8).ToYaml(), Ct);
+        var spec = KubeflowPipelineCompiler.Compile(new TrainingPipelineSettings
+        {
+            TrainingConfigPath = config,
+            Sweep = TrainingSweep.Parse(["training.learning_rate=3e-3"], parallelism: null),
+        }).PipelineSpec;
+
+        var results = await TrainIterationsAsync(spec, env, data);
+        var registered = await RegisterBestAsync(spec, env, data, results);
+
+        registered.ExitCode.ShouldBe(0, registered.StdErr + registered.StdOut);
+        var runId = results.ShouldHaveSingleItem()!["run_id"]!.GetValue<string>();
+        results[0]!["model_source"]!.GetValue<string>().ShouldNotStartWith("file:", customMessage: "the logged model is in MLflow's artifact store");
+        mlflow.VersionsOf("dry_wet_model").ShouldBe([("1", "Production", "READY")]);
+        using var host = PlatformHost.Build(home, mlflow.BaseAddress, s3.ConnectionString);
+        var production = await host.Services.GetRequiredService<IModelRegistry>().ResolveAsync("dry_wet_model", cancellationToken: Ct);
+        production!.RunId.ShouldBe(runId);
+        production.Aliases.ShouldContain("production");
+        production.Tags["drywet.promotion"].ShouldBe("first");
+        var sweepRun = mlflow.RunSummaries.Where(r => r.Tags.ContainsKey(SweepRegistration.BestRunTag)).ShouldHaveSingleItem();
+        sweepRun.Status.ShouldBe("FINISHED");
+        sweepRun.Tags[SweepRegistration.BestRunTag].ShouldBe(runId);
+    }
+
+    [Fact]
     public async Task Bad_candidates_or_a_misspelt_override_in_them_are_exit_2_and_register_nothing()
     {
         var home = Path.Combine(work.Path, "home");
@@ -119,6 +143,28 @@ public sealed partial class SweepEndToEndTests : IDisposable
 
         using var platform = PlatformHost.Build(home);
         (await platform.Services.GetRequiredService<IModelRegistry>().ListVersionsAsync("dry_wet_model", Ct)).ShouldBeEmpty();
+    }
+
+    /// <summary>Each loop iteration's train step, as the launcher runs it; returns the collected results (KFP's LIST of STRUCTs).</summary>
+    private async Task<JsonArray> TrainIterationsAsync(JsonNode spec, Dictionary<string, string> env, string data)
+    {
+        var results = new JsonArray();
+        foreach (var (item, i) in LoopItems(spec).Select((item, i) => (item, i)))
+        {
+            var podHome = Path.Combine(work.Path, $"pod-{i}");
+            var resultFile = Path.Combine(podHome, "outputs", "result");
+            var args = StepArgs(spec, "train-model", podHome, new Dictionary<string, string>
+            {
+                ["{{$.inputs.artifacts['data'].path}}"] = data,
+                ["{{$.outputs.parameters['result'].output_file}}"] = resultFile,
+                ["training_learning_rate"] = Select(spec, item, "training_learning_rate"),
+            });
+            var train = await TrainerProcess.RunAsync(env, Ct, [.. args, "--threads", "1"]);
+            train.ExitCode.ShouldBe(0, train.StdErr + train.StdOut);
+            results.Add(JsonNode.Parse(await File.ReadAllTextAsync(resultFile, Ct)));
+        }
+
+        return results;
     }
 
     private static Task<(int ExitCode, string StdOut, string StdErr)> RegisterBestAsync(JsonNode spec, Dictionary<string, string> env, string data, JsonArray collected)
