@@ -98,11 +98,7 @@ internal static class TrainCommand
         progress = new TelemetryProgress(progress);
         // Large files over a slow link: no overall timeout (the download reports progress and honours Ctrl+C).
         using var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
-        var services = host.Services;
-        var weights = PretrainedWeightsSource.FromConfiguration(services.GetRequiredService<IConfiguration>(), http, progress.Message);
-        var run = new TrainingRun(services.GetRequiredService<IExperimentTracker>(), services.GetRequiredService<IModelRegistry>(),
-            services.GetRequiredService<IObjectStore>(), weights, new EfficientNetBackend(progress), progress);
-        var result = await run.ExecuteAsync(request, ct);
+        var result = await TrainingRuns.Create(host.Services, http, progress).ExecuteAsync(request, ct);
         activity?.SetTag("drywet.promotion", result.Promotion?.OutcomeName);
         return result;
     }

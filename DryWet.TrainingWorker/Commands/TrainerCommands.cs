@@ -13,6 +13,7 @@ internal static class TrainerCommands
         yield return DownloadCommand.Create();
         yield return UploadCommand.Create();
         yield return PromoteCommand.Create();
+        yield return WatchCommand.Create();
         yield return PipelineCommand.Create();
         yield return RegisterBestCommand.Create();
     }

@@ -50,15 +50,15 @@ public sealed class TrainingRun(IExperimentTracker tracker, IModelRegistry? regi
                 ? await weights.ResolveAsync(config.Model, cancellationToken)
                 : RequireLocalWeights(config.Model);
 
-            await using var run = await tracker.StartRunAsync(config.Mlflow.ExperimentName, request.RunName,
-                RunTags(request.Data, dataPath, dataset), cancellationToken);
+            var runTags = RunTags(request.DataSource ?? request.Data, dataPath, dataset);
+            await using var run = await tracker.StartRunAsync(config.Mlflow.ExperimentName, request.RunName, runTags, cancellationToken);
             progress.Message($"Tracking: {tracker.Description}, run {run.RunId}.");
             try
             {
                 var result = await TrainAndPackageAsync(run, request, dataset, train, validation, weightsPath, work, cancellationToken);
                 if (request.Register && registry is not null)
                 {
-                    result = await RegisterThroughGateAsync(registry, run, request, result, validation, dataset.Classes, work, cancellationToken);
+                    result = await RegisterThroughGateAsync(registry, run, request, result, validation, dataset.Classes, runTags, work, cancellationToken);
                 }
 
                 await run.EndAsync(RunOutcome.Finished, CancellationToken.None);
@@ -142,7 +142,8 @@ public sealed class TrainingRun(IExperimentTracker tracker, IModelRegistry? regi
     /// fails leaves no version behind), recorded on the run, then registered and aliased as decided.
     /// </summary>
     private async Task<TrainingResult> RegisterThroughGateAsync(IModelRegistry registry, ITrackedRun run, TrainingRequest request, TrainingResult result,
-        IReadOnlyList<LabeledImage> validation, IReadOnlyList<string> classes, string work, CancellationToken cancellationToken)
+        IReadOnlyList<LabeledImage> validation, IReadOnlyList<string> classes, IReadOnlyDictionary<string, string> runTags, string work,
+        CancellationToken cancellationToken)
     {
         var config = request.Config;
         var evaluation = await EvaluationSet.BuildAsync(objects, validation, classes, work, progress, cancellationToken);
@@ -152,6 +153,9 @@ public sealed class TrainingRun(IExperimentTracker tracker, IModelRegistry? regi
         await run.SetTagsAsync(decision.Tags(), cancellationToken);
         await run.LogMetricsAsync(decision.Metrics().Select(m => MetricPoint.Now(m.Key, m.Value, 0)), cancellationToken);
         var version = await ModelRegistration.RegisterAsync(registry, config, result, decision, progress, cancellationToken);
+        // The data's identity on the version too: the watcher skips content that is already registered.
+        await registry.SetVersionTagsAsync(version.Name, version.Version,
+            runTags.Where(t => t.Key.StartsWith("dataset.", StringComparison.Ordinal)).ToDictionary(), cancellationToken);
         var final = await gate.ApplyAsync(decision, version, cancellationToken);
         return result with { Promotion = decision, RegisteredVersion = final };
     }
@@ -181,13 +185,13 @@ public sealed class TrainingRun(IExperimentTracker tracker, IModelRegistry? regi
         var tags = new Dictionary<string, string>
         {
             ["classes"] = string.Join(", ", dataset.Classes),
-            ["dataset.source"] = source,
+            [DatasetTags.Source] = source,
         };
         if (File.Exists(dataPath) || Directory.Exists(dataPath))
         {
             var fingerprint = DatasetFingerprint.Compute(dataPath);
-            tags["dataset.sha256"] = fingerprint.Sha256;
-            tags["dataset.bytes"] = fingerprint.Bytes.ToString(CultureInfo.InvariantCulture);
+            tags[DatasetTags.Sha256] = fingerprint.Sha256;
+            tags[DatasetTags.Bytes] = fingerprint.Bytes.ToString(CultureInfo.InvariantCulture);
         }
 
         if (DatasetFingerprint.GitCommit() is { } commit)

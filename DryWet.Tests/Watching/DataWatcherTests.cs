@@ -1,0 +1,176 @@
+using DryWet.Core.Registry;
+using DryWet.Core.Storage;
+using DryWet.Tests.Registry;
+using DryWet.Tests.Storage;
+using DryWet.Tests.Tracking;
+using DryWet.TrainingWorker.Data;
+using DryWet.TrainingWorker.Watching;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace DryWet.Tests.Watching;
+
+/// <summary>
+/// The watcher's decisions on the embedded object store and registry, with a launcher that records what it was asked
+/// to train (training itself is covered by the loop's end-to-end test): debounce, skipping content already trained,
+/// no retry of failed content, state that survives a restart.
+/// </summary>
+public sealed class DataWatcherTests : IDisposable
+{
+    private static readonly TimeSpan Debounce = TimeSpan.FromSeconds(10);
+    private readonly string _home = TestFolders.NewTempDirectory("watcher");
+    private readonly ManualClock _clock = new();
+    private readonly RecordingLauncher _launcher = new();
+    private readonly IHost _platform;
+    private readonly WatchedObject _data = new("ml-data", "dry-wet-data.zip");
+
+    public DataWatcherTests() => _platform = PlatformHost.Build(_home);
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private IObjectStore Objects => _platform.Services.GetRequiredService<IObjectStore>();
+
+    [Fact]
+    public async Task New_data_is_trained_once_it_holds_still_then_unchanged_and_identical_reuploads_are_skipped()
+    {
+        var watcher = NewWatcher();
+        (await watcher.CheckOnceAsync(Ct)).Kind.ShouldBe(WatchDecisionKind.NoData);
+
+        var zip = await UploadAsync(seed: 1);
+        (await watcher.CheckOnceAsync(Ct)).Kind.ShouldBe(WatchDecisionKind.Settling);
+        _clock.Advance(TimeSpan.FromSeconds(4));
+        (await watcher.CheckOnceAsync(Ct)).Kind.ShouldBe(WatchDecisionKind.Settling);
+        _launcher.Calls.ShouldBeEmpty();
+        _clock.Advance(TimeSpan.FromSeconds(7));
+        var trained = await watcher.CheckOnceAsync(Ct);
+
+        trained.Kind.ShouldBe(WatchDecisionKind.Trained);
+        trained.Sha256.ShouldBe(DatasetFingerprint.Compute(zip).Sha256);
+        _launcher.Calls.ShouldHaveSingleItem().ShouldBe(trained.Sha256);
+        (await watcher.CheckOnceAsync(Ct)).Kind.ShouldBe(WatchDecisionKind.Unchanged);
+
+        // Same bytes uploaded again (a new modification time): downloaded and hashed, not trained.
+        await Task.Delay(20, Ct);
+        await UploadAsync(seed: 1);
+        (await watcher.CheckOnceAsync(Ct)).Kind.ShouldBe(WatchDecisionKind.Settling);
+        _clock.Advance(Debounce);
+        (await watcher.CheckOnceAsync(Ct)).Kind.ShouldBe(WatchDecisionKind.AlreadyTrained);
+        _launcher.Calls.Count.ShouldBe(1);
+
+        // A restarted watcher reads its state next to the data.
+        (await NewWatcher().CheckOnceAsync(Ct)).Kind.ShouldBe(WatchDecisionKind.Unchanged);
+    }
+
+    [Fact]
+    public async Task A_failed_run_is_retried_only_on_new_data()
+    {
+        var watcher = NewWatcher();
+        _launcher.FailNext = "out of memory";
+        await UploadAsync(seed: 2);
+        await SettleAsync(watcher);
+        var failed = await watcher.CheckOnceAsync(Ct);
+        failed.Kind.ShouldBe(WatchDecisionKind.Failed);
+        failed.Message.ShouldBe("out of memory");
+
+        await Task.Delay(20, Ct);
+        await UploadAsync(seed: 2);
+        await SettleAsync(watcher);
+        var again = await watcher.CheckOnceAsync(Ct);
+        again.Kind.ShouldBe(WatchDecisionKind.FailedBefore);
+        again.Message.ShouldContain("out of memory");
+
+        await UploadAsync(seed: 3);
+        await SettleAsync(watcher);
+        (await watcher.CheckOnceAsync(Ct)).Kind.ShouldBe(WatchDecisionKind.Trained);
+        _launcher.Calls.Count.ShouldBe(2);
+    }
+
+    [Fact]
+    public async Task Content_already_registered_by_a_manual_train_is_not_trained_again()
+    {
+        var zip = await UploadAsync(seed: 4);
+        var registry = _platform.Services.GetRequiredService<IModelRegistry>();
+        var version = await RegistryTestModels.LogAndRegisterAsync(_platform, Path.Combine(_home, "work"), 4f);
+        await registry.SetVersionTagsAsync("dry_wet_model", version.Version,
+            new Dictionary<string, string> { [DatasetTags.Sha256] = DatasetFingerprint.Compute(zip).Sha256 }, Ct);
+        var watcher = NewWatcher();
+
+        await SettleAsync(watcher);
+        var decision = await watcher.CheckOnceAsync(Ct);
+
+        decision.Kind.ShouldBe(WatchDecisionKind.AlreadyTrained);
+        decision.Message.ShouldBe("content already registered as dry_wet_model v1");
+        _launcher.Calls.ShouldBeEmpty();
+    }
+
+    [Theory]
+    [InlineData("--interval", "soon", "--interval 'soon' is not a duration: use e.g. 30s, 5m, 1h or 00:01:00.")]
+    [InlineData("--interval", "0s", "--interval 0s is out of range: between 00:00:00.1000000 and 1.00:00:00.")]
+    public void Bad_durations_name_the_option_and_the_value(string option, string value, string message) =>
+        Should.Throw<DryWet.Core.DryWetException>(() => Durations.Parse(option, value, TimeSpan.FromMilliseconds(100), TimeSpan.FromDays(1)))
+            .Message.ShouldBe(message);
+
+    [Fact]
+    public void Durations_take_units_and_timespans()
+    {
+        Durations.Parse("--interval", "90s", TimeSpan.Zero, TimeSpan.MaxValue).ShouldBe(TimeSpan.FromSeconds(90));
+        Durations.Parse("--interval", "250ms", TimeSpan.Zero, TimeSpan.MaxValue).ShouldBe(TimeSpan.FromMilliseconds(250));
+        Durations.Parse("--interval", "2m", TimeSpan.Zero, TimeSpan.MaxValue).ShouldBe(TimeSpan.FromMinutes(2));
+        Durations.Parse("--interval", "00:00:30", TimeSpan.Zero, TimeSpan.MaxValue).ShouldBe(TimeSpan.FromSeconds(30));
+    }
+
+    public void Dispose()
+    {
+        _platform.Dispose();
+        TestFolders.DeleteQuietly(_home);
+    }
+
+    private DataWatcher NewWatcher()
+    {
+        var work = Path.Combine(_home, "watch-work");
+        Directory.CreateDirectory(work);
+        return new DataWatcher(Objects, _platform.Services.GetRequiredService<IModelRegistry>(), "dry_wet_model", _launcher, _data, Debounce, work,
+            NullLogger<DataWatcher>.Instance, _clock);
+    }
+
+    private async Task SettleAsync(DataWatcher watcher)
+    {
+        (await watcher.CheckOnceAsync(Ct)).Kind.ShouldBe(WatchDecisionKind.Settling);
+        _clock.Advance(Debounce);
+    }
+
+    private async Task<string> UploadAsync(int seed)
+    {
+        var zip = Path.Combine(_home, $"data-{seed}.zip");
+        SampleDataset.WriteZip(zip, countPerClass: 2, size: 16, seed: seed);
+        await Objects.EnsureBucketAsync(_data.Bucket, Ct);
+        await Objects.UploadFileAsync(_data.Bucket, _data.Key, zip, Ct);
+        return zip;
+    }
+
+    private sealed class ManualClock : TimeProvider
+    {
+        private DateTimeOffset _now = new(2026, 12, 1, 12, 0, 0, TimeSpan.Zero);
+
+        public override DateTimeOffset GetUtcNow() => _now;
+
+        public void Advance(TimeSpan by) => _now += by;
+    }
+
+    /// <summary>Stands in for training (the watcher's tests are about when it trains, not how); records each dataset's hash.</summary>
+    private sealed class RecordingLauncher : ITrainingLauncher
+    {
+        public List<string> Calls { get; } = [];
+        public string? FailNext { get; set; }
+        public string Description => "recording launcher";
+
+        public Task<LaunchResult> LaunchAsync(WatchedObject data, string localZip, CancellationToken cancellationToken)
+        {
+            Calls.Add(DatasetFingerprint.Compute(localZip).Sha256);
+            var fail = FailNext;
+            FailNext = null;
+            return Task.FromResult(fail is null ? new LaunchResult(true, "trained") : new LaunchResult(false, fail));
+        }
+    }
+}

@@ -1,0 +1,25 @@
+using DryWet.TrainingWorker.Promotion;
+using DryWet.TrainingWorker.Training;
+
+namespace DryWet.TrainingWorker.Watching;
+
+/// <summary>Trains in the watcher's own process (the laptop): the same <see cref="TrainingRun"/> as <c>train</c>, gate included.</summary>
+public sealed class InProcessTrainingLauncher(Func<TrainingRun> runs, TrainingRequest template) : ITrainingLauncher
+{
+    public string Description => $"in-process training (--promote {template.Promotion.ToOptionValue()})";
+
+    public async Task<LaunchResult> LaunchAsync(WatchedObject data, string localZip, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var result = await runs().ExecuteAsync(template with { Data = localZip, DataSource = data.ToString() }, cancellationToken);
+            var version = result.RegisteredVersion is { } v ? $"v{v.Version} " : "";
+            return new LaunchResult(true, $"run {result.RunId}: best_val_acc {result.BestValAcc:F4}; {version}{result.Promotion?.Summary ?? "not registered"}");
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // A supervisor loop: one failed run is reported and the watcher keeps watching for new data.
+            return new LaunchResult(false, ex.Message);
+        }
+    }
+}
