@@ -18,6 +18,13 @@ builder.AddTrainer("trainer", platform, gpus: 1)
     .PublishAsKubernetesImage("dry_wet_train:v1.0.0")
     .WithKubernetesResources(cpu: "2", memory: "4Gi", cpuLimit: "4", memoryLimit: "8Gi");
 
+// In the cluster, data-triggered training is one small CPU pod: on new content in ml-data/dry-wet-data.zip it submits
+// the Kubeflow pipeline (train step on the GPU, through the promotion gate) and waits for it.
+if (builder.ExecutionContext.IsPublishMode)
+{
+    builder.AddKubeflowWatcher("trainer-watcher", platform, trainingImage: "dry_wet_train:v1.0.0", gpus: 1);
+}
+
 // Serving: the model API on port 5001, ready once a model is loaded.
 var adminKey = builder.AddParameter("serving-admin-key", new GenerateParameterDefault { MinLength = 24, Special = false }, secret: true, persist: true);
 var serving = builder.AddProject<Projects.DryWet_Serving>("serving")

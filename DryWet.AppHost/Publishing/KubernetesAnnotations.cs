@@ -45,3 +45,6 @@ public sealed record KubernetesArgsAnnotation(IReadOnlyList<string> Args) : IRes
 /// starts. For a loop that must not run twice at once (two watchers would submit every new dataset twice).
 /// </summary>
 public sealed record KubernetesSingletonAnnotation : IResourceAnnotation;
+
+/// <summary>A writable emptyDir at <c>/work</c> for a Deployment's pod, as a Job's pod has (scratch that lives as long as the pod).</summary>
+public sealed record KubernetesWorkVolumeAnnotation : IResourceAnnotation;
