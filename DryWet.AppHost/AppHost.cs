@@ -18,9 +18,14 @@ builder.AddTrainer("trainer", platform, gpus: 1)
     .PublishAsKubernetesImage("dry_wet_train:v1.0.0")
     .WithKubernetesResources(cpu: "2", memory: "4Gi", cpuLimit: "4", memoryLimit: "8Gi");
 
-// In the cluster, data-triggered training is one small CPU pod: on new content in ml-data/dry-wet-data.zip it submits
-// the Kubeflow pipeline (train step on the GPU, through the promotion gate) and waits for it.
-if (builder.ExecutionContext.IsPublishMode)
+// Data-triggered training: on a laptop it trains whenever ml-data/dry-wet-data.zip changes, promoting only through the
+// champion/challenger gate (docs/loop.md). In the cluster it is one small CPU pod that submits the Kubeflow pipeline
+// (train step on the GPU, through the same gate) on new content and waits for it.
+if (!builder.ExecutionContext.IsPublishMode)
+{
+    builder.AddTrainerWatcher("trainer-watcher", platform);
+}
+else
 {
     builder.AddKubeflowWatcher("trainer-watcher", platform, trainingImage: "dry_wet_train:v1.0.0", gpus: 1);
 }
@@ -35,6 +40,7 @@ var serving = builder.AddProject<Projects.DryWet_Serving>("serving")
     .WithHttpProbe(ProbeType.Readiness, "/health", endpointName: "http")
     .WithHttpProbe(ProbeType.Liveness, "/alive", endpointName: "http")
     .WithReloadModelCommand(adminKey)
+    .WithRollbackModelCommand(platform, TrainerHost.For(builder))
     .PublishAsKubernetesName("dry-wet-model")
     .PublishAsKubernetesImage("dry_wet_serving:v1.0.0")
     .PublishBehindGateway()
@@ -42,11 +48,9 @@ var serving = builder.AddProject<Projects.DryWet_Serving>("serving")
     .WithKubernetesResources(cpu: "500m", memory: "768Mi", cpuLimit: "2", memoryLimit: "1536Mi")
     // In the cluster: 2–4 replicas on CPU, one always up through drains and rollouts.
     .PublishWithAutoscaling(minReplicas: 2, maxReplicas: 4, cpuUtilizationPercent: 70);
-if (builder.ExecutionContext.IsPublishMode)
-{
-    // Several replicas: POST /model/reload reaches one pod only, so each pod follows the production alias itself.
-    serving.WithEnvironment("Model__PollInterval", "00:00:30");
-}
+// Serving follows the production alias by itself, so a promotion reaches it without a reload call (on the cluster
+// POST /model/reload would reach one replica only).
+serving.WithEnvironment("Model__PollInterval", "00:00:30");
 
 // The page for people (docs/web.md): try the model, see its versions, review logged predictions and relabel them
 // into ml-data. Finds serving by service discovery, the object store and registry through the platform; labelling

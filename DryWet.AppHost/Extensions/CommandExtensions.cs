@@ -1,16 +1,17 @@
 using System.Net.Http.Headers;
-using System.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
 namespace DryWet.AppHost.Extensions;
 
-/// <summary>Dashboard commands: "Train now", "Load sample data", "Reload model".</summary>
+/// <summary>Dashboard commands: "Train now", "Load sample data", "Load noisy sample data", "Reload model", "Roll back model".</summary>
 public static class CommandExtensions
 {
     public const string TrainNowCommand = "train-now";
     public const string LoadSampleDataCommand = "load-sample-data";
     public const string ReloadModelCommand = "reload-model";
+    public const string LoadNoisySampleDataCommand = "load-noisy-sample-data";
+    public const string RollbackModelCommand = "rollback-model";
 
 
     /// <summary>Starts the (explicit-start) trainer; enabled while it is not running.</summary>
@@ -47,7 +48,7 @@ public static class CommandExtensions
             {
                 try
                 {
-                    await SampleData.LoadAsync(platform, host, context.Logger, context.Services, context.CancellationToken).ConfigureAwait(false);
+                    await SampleData.LoadAsync(platform, host, context.Logger, context.CancellationToken).ConfigureAwait(false);
                     return CommandResults.Success($"Sample data is in {DryWetPlatform.DataBucket}/{DryWetPlatform.SampleDataObject}");
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
@@ -60,6 +61,67 @@ public static class CommandExtensions
             {
                 Description = $"Generate the sample dataset and put it into {DryWetPlatform.DataBucket}",
                 IconName = "DatabaseArrowUp",
+            });
+
+    /// <summary>
+    /// "Load noisy sample data": the same sample data with half the labels at random — a deliberately worse dataset.
+    /// The watcher trains on it and the promotion gate should reject the model while the champion keeps serving.
+    /// </summary>
+    public static IResourceBuilder<T> WithLoadNoisySampleDataCommand<T>(this IResourceBuilder<T> trainer, DryWetPlatform platform, TrainerHost host)
+        where T : IResource =>
+        trainer.WithCommand(
+            LoadNoisySampleDataCommand,
+            "Load noisy sample data",
+            async context =>
+            {
+                try
+                {
+                    await SampleData.LoadAsync(platform, host, context.Logger, context.CancellationToken, SampleData.NoisyArguments).ConfigureAwait(false);
+                    return CommandResults.Success($"Noisy sample data (half the labels at random) is in {DryWetPlatform.DataBucket}/{DryWetPlatform.SampleDataObject}");
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    context.Logger.LogError(ex, "Loading the noisy sample data failed");
+                    return CommandResults.Failure(ex.Message);
+                }
+            },
+            new CommandOptions
+            {
+                Description = "Replace the training data with a deliberately worse dataset (half the labels wrong) to watch the promotion gate reject its model",
+                IconName = "DatabaseWarning",
+            });
+
+    /// <summary>
+    /// "Roll back model" on serving: the trainer's <c>promote --previous</c> moves production back to the version that
+    /// served before, then serving reloads at once (it would also notice by polling).
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> WithRollbackModelCommand(this IResourceBuilder<ProjectResource> serving, DryWetPlatform platform,
+        TrainerHost host) =>
+        serving.WithCommand(
+            RollbackModelCommand,
+            "Roll back model",
+            async context =>
+            {
+                try
+                {
+                    await TrainerCli.RunAsync(host, platform, ["promote", "--previous", "--reason", "Roll back model (dashboard)"], context.Logger, context.CancellationToken).ConfigureAwait(false);
+                    var commands = context.Services.GetRequiredService<ResourceCommandService>();
+                    var reloaded = await commands.ExecuteCommandAsync(serving.Resource, ReloadModelCommand, context.CancellationToken).ConfigureAwait(false);
+                    return reloaded.Success
+                        ? CommandResults.Success("Production moved back to the previous version; serving reloaded it")
+                        : CommandResults.Success($"Production moved back to the previous version; serving will pick it up when it polls ({reloaded.Message})");
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    context.Logger.LogError(ex, "Rolling back failed");
+                    return CommandResults.Failure(ex.Message);
+                }
+            },
+            new CommandOptions
+            {
+                Description = "Serve the version that was production before the current one (promote --previous)",
+                IconName = "ArrowUndo",
+                ConfirmationMessage = "Move production back to the previous version?",
             });
 
     /// <summary>POST /model/reload on serving, with <c>Authorization: Bearer &lt;admin key&gt;</c> when one is configured.</summary>
@@ -85,65 +147,55 @@ public static class CommandExtensions
             });
 }
 
-/// <summary>The work behind "Load sample data".</summary>
+/// <summary>The work behind "Load sample data" and "Load noisy sample data".</summary>
 internal static class SampleData
 {
-    public static async Task LoadAsync(DryWetPlatform platform, TrainerHost host, ILogger logger, IServiceProvider services, CancellationToken ct)
+    /// <summary>What "Load noisy sample data" passes: half the labels at random, so its model should lose to the champion.</summary>
+    public static readonly string[] NoisyArguments = ["--label-noise", "0.5"];
+
+    public static async Task LoadAsync(DryWetPlatform platform, TrainerHost host, ILogger logger, CancellationToken ct, IReadOnlyList<string>? extra = null)
     {
-        host.EnsureBuilt();
-        var dotnet = await host.ResolveAsync().ConfigureAwait(false);
         var target = platform.SampleDataPath;
         Directory.CreateDirectory(Path.GetDirectoryName(target)!);
 
-        // Generate next to the target and rename: the bucket never holds a half-written zip.
+        // Generate next to the target and rename: the bucket never holds a half-written zip (the watcher follows it).
+        // The fixed evaluation set is written once, then kept: every model is judged on the same images.
         var temp = target + $".{Guid.NewGuid():N}.tmp.zip";
+        var evalTemp = platform.EvaluationSetPath + $".{Guid.NewGuid():N}.tmp";
+        var newEvaluationSet = !Directory.Exists(platform.EvaluationSetPath);
         try
         {
-            await RunAsync(dotnet, [ "exec", host.AssemblyPath, "sample-data", "--output", temp, .. platform.SampleDataArguments ], host.ProjectDirectory, logger, ct).ConfigureAwait(false);
+            string[] evalArgs = newEvaluationSet ? ["--eval-folder", evalTemp] : [];
+            await TrainerCli.RunAsync(host, platform, ["sample-data", "--output", temp, .. platform.SampleDataArguments, .. extra ?? [], .. evalArgs], logger, ct).ConfigureAwait(false);
+            if (newEvaluationSet)
+            {
+                Directory.Move(evalTemp, platform.EvaluationSetPath);
+            }
+
             File.Move(temp, target, overwrite: true);
         }
         finally
         {
             File.Delete(temp);
+            if (Directory.Exists(evalTemp))
+            {
+                Directory.Delete(evalTemp, recursive: true);
+            }
         }
 
         logger.LogInformation("Sample data written to {Path}", target);
         if (platform.Minio is { } minio)
         {
-            var connection = await minio.Resource.ConnectionStringExpression.GetValueAsync(ct).ConfigureAwait(false)
-                ?? throw new InvalidOperationException("MinIO is not running yet: start it, then load the sample data again.");
-            await MinioBuckets.UploadAsync(MinioConnection.Parse(connection), DryWetPlatform.DataBucket, DryWetPlatform.SampleDataObject, target, ct)
-                .ConfigureAwait(false);
-            logger.LogInformation("Sample data uploaded to MinIO {Bucket}/{Object}", DryWetPlatform.DataBucket, DryWetPlatform.SampleDataObject);
-        }
-    }
+            var connection = MinioConnection.Parse(await minio.Resource.ConnectionStringExpression.GetValueAsync(ct).ConfigureAwait(false)
+                ?? throw new InvalidOperationException("MinIO is not running yet: start it, then load the sample data again."));
+            foreach (var file in Directory.EnumerateFiles(platform.EvaluationSetPath, "*", SearchOption.AllDirectories))
+            {
+                var key = "eval/" + Path.GetRelativePath(platform.EvaluationSetPath, file).Replace(Path.DirectorySeparatorChar, '/');
+                await MinioBuckets.UploadAsync(connection, DryWetPlatform.DataBucket, key, file, ct, "image/jpeg").ConfigureAwait(false);
+            }
 
-    private static async Task RunAsync(string file, string[] args, string workingDirectory, ILogger logger, CancellationToken ct)
-    {
-        using var process = Process.Start(new ProcessStartInfo(file, args)
-        {
-            WorkingDirectory = workingDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        }) ?? throw new InvalidOperationException($"Could not start {file}.");
-
-        process.OutputDataReceived += (_, e) => { if (e.Data is { } line) logger.LogInformation("{Line}", line); };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is { } line) logger.LogWarning("{Line}", line); };
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        try
-        {
-            await process.WaitForExitAsync(ct).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw;
-        }
-
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"'trainer {string.Join(' ', args.Skip(2))}' exited with code {process.ExitCode}; see the trainer's console log.");
+            await MinioBuckets.UploadAsync(connection, DryWetPlatform.DataBucket, DryWetPlatform.SampleDataObject, target, ct).ConfigureAwait(false);
+            logger.LogInformation("Sample data uploaded to MinIO {Bucket}/{Object} (and the evaluation set to {Bucket}/eval/)", DryWetPlatform.DataBucket, DryWetPlatform.SampleDataObject, DryWetPlatform.DataBucket);
         }
     }
 }

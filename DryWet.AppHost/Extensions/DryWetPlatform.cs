@@ -33,6 +33,9 @@ public sealed class DryWetPlatform
     /// </summary>
     public string TrainerOutputPath => Path.Combine(Home, "models", "latest");
 
+    /// <summary>The fixed evaluation set the promotion gate judges every model on (<c>ml-data/eval/</c>), written once by "Load sample data".</summary>
+    public string EvaluationSetPath => Path.Combine(Home, "objects", DataBucket, "eval");
+
     /// <summary>Where the sample dataset lands locally: the embedded store's <c>ml-data</c> bucket.</summary>
     public string SampleDataPath => Path.Combine(Home, "objects", DataBucket, SampleDataObject);
 }

@@ -12,7 +12,8 @@ public static class DryWetSettings
     /// <summary>Known keys per section; null = a section whose children are free-form or validated elsewhere.</summary>
     private static readonly Dictionary<string, string[]?> Known = new(StringComparer.OrdinalIgnoreCase)
     {
-        ["DryWet"] = ["Mode", "Home", "Trainer", "SampleData", "Weights", "Kubernetes"],
+        ["DryWet"] = ["Mode", "Home", "Trainer", "Watcher", "SampleData", "Weights", "Kubernetes"],
+        ["DryWet:Watcher"] = ["Interval"],
         ["DryWet:Trainer"] = ["Config", "Image"],
         ["DryWet:SampleData"] = ["Count", "Size"],
         ["DryWet:Weights"] = ["BaseUrl", "Files"],

@@ -31,13 +31,14 @@ public static class MinioBuckets
     }
 
     /// <summary>Uploads a local file as <paramref name="bucket"/>/<paramref name="key"/>.</summary>
-    public static async Task UploadAsync(MinioConnection connection, string bucket, string key, string file, CancellationToken ct)
+    public static async Task UploadAsync(MinioConnection connection, string bucket, string key, string file, CancellationToken ct,
+        string contentType = "application/zip")
     {
         using var client = CreateClient(connection);
         await client.PutObjectAsync(new PutObjectArgs()
             .WithBucket(bucket)
             .WithObject(key)
             .WithFileName(file)
-            .WithContentType("application/zip"), ct).ConfigureAwait(false);
+            .WithContentType(contentType), ct).ConfigureAwait(false);
     }
 }

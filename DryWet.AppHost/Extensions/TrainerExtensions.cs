@@ -23,9 +23,7 @@ public static class TrainerExtensions
     public static IResourceBuilder<IResourceWithEnvironment> AddTrainer(
         this IDistributedApplicationBuilder builder, string name, DryWetPlatform platform, int gpus = 1)
     {
-        var project = new Projects.DryWet_TrainingWorker();
-        var repositoryRoot = Path.GetFullPath(Path.Combine(builder.AppHostDirectory, ".."));
-        var host = new TrainerHost(repositoryRoot, Path.GetDirectoryName(project.ProjectPath)!);
+        var host = TrainerHost.For(builder);
 
         if (builder.ExecutionContext.IsPublishMode)
         {
@@ -69,7 +67,8 @@ public static class TrainerExtensions
             .WithGpuRequirement(gpus)
             .WithExplicitStart()
             .WithTrainNowCommand()
-            .WithLoadSampleDataCommand(platform, host);
+            .WithLoadSampleDataCommand(platform, host)
+            .WithLoadNoisySampleDataCommand(platform, host);
 
         // A first "Train now" on a fresh machine trains on the generated sample dataset instead of failing.
         builder.Eventing.Subscribe<BeforeResourceStartedEvent>(executable.Resource, async (e, ct) =>
@@ -78,7 +77,7 @@ public static class TrainerExtensions
             {
                 var logger = e.Services.GetRequiredService<ResourceLoggerService>().GetLogger(e.Resource);
                 logger.LogInformation("No dataset at {Path}: generating the sample dataset first", platform.SampleDataPath);
-                await SampleData.LoadAsync(platform, host, logger, e.Services, ct).ConfigureAwait(false);
+                await SampleData.LoadAsync(platform, host, logger, ct).ConfigureAwait(false);
             }
         });
 

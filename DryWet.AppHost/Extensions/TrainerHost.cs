@@ -14,6 +14,11 @@ public sealed class TrainerHost(string repositoryRoot, string trainerProjectDire
 
     public string RepositoryRoot { get; } = repositoryRoot;
 
+    /// <summary>The trainer of this repository (the AppHost's sibling project).</summary>
+    public static TrainerHost For(IDistributedApplicationBuilder builder) => new(
+        Path.GetFullPath(Path.Combine(builder.AppHostDirectory, "..")),
+        Path.GetDirectoryName(new Projects.DryWet_TrainingWorker().ProjectPath)!);
+
     public string ProjectDirectory { get; } = trainerProjectDirectory;
 
     /// <summary>The trainer assembly the AppHost build produced (same configuration as the AppHost).</summary>

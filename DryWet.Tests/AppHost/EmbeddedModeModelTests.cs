@@ -83,6 +83,37 @@ public class EmbeddedModeModelTests
     }
 
     [Fact]
+    public async Task The_watcher_follows_the_sample_data_object_and_trains_through_the_gate_with_the_default_config()
+    {
+        await using var builder = await AppHostModel.CreateAsync("embedded");
+        var watcher = builder.Resource<ExecutableResource>("trainer-watcher");
+
+        // Starts with the AppHost (no explicit start): the loop runs itself.
+        watcher.Annotations.OfType<ExplicitStartupAnnotation>().ShouldBeEmpty();
+        var args = await watcher.PublishedArgsAsync();
+        args.Skip(2).Take(1).ShouldBe(["watch"]);
+        string Arg(string name) => args[Array.IndexOf(args, name) + 1];
+        Arg("--config").ShouldBe(Path.Combine(RepositoryPaths.AppHostDirectory, "config", "tiny.yaml"));
+        Arg("--bucket").ShouldBe("ml-data");
+        Arg("--object").ShouldBe("dry-wet-data.zip");
+        Arg("--interval").ShouldBe("5s");
+        args.ShouldNotContain("--promote"); // the gate's default: auto
+        (await watcher.PublishedEnvironmentAsync())["DryWet__Home"].ShouldBe(Path.Combine(Path.GetTempPath(), "drywet-model-tests"));
+        var trainerCommands = builder.Resource<ExecutableResource>("trainer").Annotations.OfType<ResourceCommandAnnotation>().Select(c => c.DisplayName);
+        trainerCommands.ShouldContain("Load noisy sample data");
+    }
+
+    [Fact]
+    public async Task Serving_polls_the_production_alias_and_offers_a_rollback()
+    {
+        await using var builder = await AppHostModel.CreateAsync("embedded");
+        var serving = builder.Resource<ProjectResource>("serving");
+
+        (await serving.PublishedEnvironmentAsync())["Model__PollInterval"].ShouldBe("00:00:30");
+        serving.Annotations.OfType<ResourceCommandAnnotation>().Select(c => c.DisplayName).ShouldContain("Roll back model");
+    }
+
+    [Fact]
     public async Task Serving_listens_on_5001_externally_with_health_probes_and_the_reload_command()
     {
         await using var builder = await AppHostModel.CreateAsync("embedded");

@@ -1,0 +1,48 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace DryWet.AppHost.Extensions;
+
+/// <summary>
+/// The trainer's <c>watch</c> command as a long-running resource: it follows <c>ml-data/dry-wet-data.zip</c> and trains
+/// (in its own process, under the TorchSharp-capable host) whenever the content is new, through the promotion gate.
+/// Its console log shows every decision; "Load sample data" is all a user has to click.
+/// </summary>
+public static class WatcherExtensions
+{
+    /// <summary>Seconds between checks on a laptop: a change is picked up quickly (the CLI's default is 60 s).</summary>
+    public const string IntervalKey = "DryWet:Watcher:Interval";
+
+    public static IResourceBuilder<ExecutableResource> AddTrainerWatcher(this IDistributedApplicationBuilder builder, string name, DryWetPlatform platform)
+    {
+        var host = TrainerHost.For(builder);
+        var config = Path.GetFullPath(builder.Configuration[TrainerExtensions.ConfigKey] ?? TrainerExtensions.DefaultConfig, builder.AppHostDirectory);
+        var interval = builder.Configuration[IntervalKey] is { Length: > 0 } configured ? configured : "5s";
+        var watcher = builder.AddExecutable(name, "dotnet", host.ProjectDirectory,
+                "exec", host.AssemblyPath, "watch", "--config", config,
+                "--bucket", DryWetPlatform.DataBucket, "--object", DryWetPlatform.SampleDataObject,
+                "--interval", interval, "--debounce", "2s", "--output", platform.TrainerOutputPath)
+            .WithOtlpExporter()
+            .WithEnvironment("DOTNET_ENVIRONMENT", "Development")
+            .UsePlatform(platform);
+        if (builder.Configuration[TrainerExtensions.WeightsBaseUrlKey] is { Length: > 0 } mirror)
+        {
+            watcher.WithEnvironment("DryWet__Weights__BaseUrl", mirror);
+        }
+
+        builder.Eventing.Subscribe<BeforeStartEvent>(async (e, _) =>
+        {
+            try
+            {
+                host.EnsureBuilt();
+                watcher.WithCommand(await host.ResolveAsync().ConfigureAwait(false));
+            }
+            catch (InvalidOperationException ex)
+            {
+                e.Services.GetRequiredService<ILoggerFactory>().CreateLogger("DryWet.AppHost")
+                    .LogError("The training watcher cannot start: {Reason}", ex.Message);
+            }
+        });
+        return watcher;
+    }
+}
