@@ -1,5 +1,6 @@
 using System.Net.Http.Headers;
 using System.Text.Json;
+using Aspire.Hosting.Testing;
 using DryWet.AppHost.Extensions;
 using DryWet.Core.Registry;
 using DryWet.Tests.Tracking;
