@@ -3,14 +3,6 @@ using System.Text.Json.Nodes;
 
 namespace DryWet.TrainingWorker.Pipelines;
 
-/// <summary>A typed input or output parameter of a step (KFP's parameterType names).</summary>
-internal sealed record StepParameter(string Name, string Type = StepParameter.String)
-{
-    public const string String = "STRING";
-    public const string Struct = "STRUCT";
-    public const string List = "LIST";
-}
-
 /// <summary>
 /// One container step of a compiled pipeline (a trainer command), and the three IR pieces it becomes: its component
 /// (inputs/outputs), its executor (container, env, GPU) and its Kubernetes executor config (Secret env, tolerations,

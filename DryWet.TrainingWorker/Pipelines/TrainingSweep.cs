@@ -6,13 +6,6 @@ using DryWet.TrainingWorker.Overrides;
 
 namespace DryWet.TrainingWorker.Pipelines;
 
-/// <summary>One swept setting and the values it takes, in the order given.</summary>
-public sealed record SweepAxis(ConfigKey Key, IReadOnlyList<string> Values)
-{
-    /// <summary>The key as a KFP parameter name (a Python identifier, as the loop item's field is): dots become underscores.</summary>
-    public string ParameterName => Key.Path.Replace('.', '_');
-}
-
 /// <summary>
 /// <c>--sweep key=v1,v2 …</c>: the cartesian product of the axes, first axis outermost (itertools.product's order),
 /// each combination one train step of the ParallelFor. <see cref="Parallelism"/> bounds how many run at once (one GPU
@@ -80,7 +73,7 @@ public sealed class TrainingSweep
         {
             text.Append(i == 0 ? "{" : ", {");
             text.AppendJoin(", ", Combinations[i].Select(o =>
-                $"{JsonSerializer.Serialize(o.Key.Path.Replace('.', '_'))}: {JsonSerializer.Serialize(o.Value)}"));
+                $"{JsonSerializer.Serialize(SweepAxis.ParameterNameOf(o.Key))}: {JsonSerializer.Serialize(o.Value)}"));
             text.Append('}');
         }
 
