@@ -66,6 +66,7 @@ public sealed partial class SweepEndToEndTests(S3rverFixture s3) : IClassFixture
         var production = await registry.ResolveAsync("dry_wet_model", cancellationToken: Ct);
         production!.Version.ShouldBe("1");
         production.Tags["drywet.promotion"].ShouldBe("first");
+        production.Tags["dataset.sha256"].Length.ShouldBe(64, "the data's identity, for the watcher's dedup");
         var challenger = versions.Single(v => v.Version == "2");
         challenger.Aliases.ShouldBe(["challenger"]);
         challenger.Tags["drywet.promotion"].ShouldBe("rejected");

@@ -43,7 +43,7 @@ internal static class RegisterBestCommand
             using var host = await TrainerHost.StartAsync(ct);
             var services = host.Services;
             var registration = new SweepRegistration(services.GetRequiredService<IModelRegistry>(), services.GetRequiredService<IExperimentTracker>(),
-                services.GetRequiredService<IObjectStore>(), new LogLineProgress(Console.Out));
+                services.GetRequiredService<ITrackedRunReader>(), services.GetRequiredService<IObjectStore>(), new LogLineProgress(Console.Out));
             var outcome = await registration.RegisterBestAsync(new SweepRegistration.Request(list, configPath, parseResult.GetValue(data)!, policy), ct);
             Console.WriteLine($"{outcome.Version.Name} v{outcome.Version.Version} from run {outcome.Best.RunId}: {outcome.Decision.OutcomeName}.");
             return CommandErrors.Ok;

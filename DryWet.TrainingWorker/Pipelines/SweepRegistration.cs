@@ -19,7 +19,8 @@ namespace DryWet.TrainingWorker.Pipelines;
 /// as one run in the experiment: every candidate, the chosen one, the gate's decision and both accuracies. When the gate
 /// cannot judge (e.g. the champion does not load), the version keeps no alias and is tagged with the reason.
 /// </summary>
-public sealed class SweepRegistration(IModelRegistry registry, IExperimentTracker tracker, IObjectStore? objects, ITrainingProgress progress)
+public sealed class SweepRegistration(IModelRegistry registry, IExperimentTracker tracker, ITrackedRunReader runs, IObjectStore? objects,
+    ITrainingProgress progress)
 {
     public const string BestRunTag = "drywet.sweep.best_run_id";
     public const string CandidatesTag = "drywet.sweep.candidates";
@@ -50,6 +51,14 @@ public sealed class SweepRegistration(IModelRegistry registry, IExperimentTracke
                 $" — best of {request.Candidates.Count} sweep run{(request.Candidates.Count == 1 ? "" : "s")} ({Describe(best)})";
             progress.Message($"Registering {name} from {best.ModelSource} (run {best.RunId}) in {registry.Description} …");
             var version = await registry.RegisterAsync(name, best.ModelSource, best.RunId, description, cancellationToken);
+            // The data's identity, as train puts it on the versions it registers: the watcher skips content already trained.
+            var datasetTags = (await runs.GetRunAsync(best.RunId, cancellationToken)).Tags
+                .Where(t => t.Key.StartsWith("dataset.", StringComparison.Ordinal)).ToDictionary(StringComparer.Ordinal);
+            if (datasetTags.Count > 0)
+            {
+                await registry.SetVersionTagsAsync(name, version.Version, datasetTags, cancellationToken);
+            }
+
             var package = Path.Combine(work, "challenger");
             await registry.DownloadAsync(version, package, cancellationToken);
 
