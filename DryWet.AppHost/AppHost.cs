@@ -48,9 +48,11 @@ var serving = builder.AddProject<Projects.DryWet_Serving>("serving")
     .WithKubernetesResources(cpu: "500m", memory: "768Mi", cpuLimit: "2", memoryLimit: "1536Mi")
     // In the cluster: 2–4 replicas on CPU, one always up through drains and rollouts.
     .PublishWithAutoscaling(minReplicas: 2, maxReplicas: 4, cpuUtilizationPercent: 70);
-// Serving follows the production alias by itself, so a promotion reaches it without a reload call (on the cluster
-// POST /model/reload would reach one replica only).
-serving.WithEnvironment("Model__PollInterval", "00:00:30");
+// Serving follows the production alias by itself, so a promotion reaches it without a reload call (and in the cluster
+// POST /model/reload would reach one pod only). The prediction log feeds the next training run (Review page): every
+// prediction on a laptop; a tenth in the cluster, where real traffic would otherwise fill MinIO (30 days kept).
+serving.WithEnvironment("Model__PollInterval", "00:00:30")
+    .WithEnvironment("Serving__PredictionLog__SampleRate", builder.ExecutionContext.IsPublishMode ? "0.1" : "1");
 
 // The page for people (docs/web.md): try the model, see its versions, review logged predictions and relabel them
 // into ml-data. Finds serving by service discovery, the object store and registry through the platform; labelling

@@ -20,6 +20,9 @@ public sealed class ServingOptions
     /// <summary>Largest accepted image area (width × height) in pixels.</summary>
     public long MaxImagePixels { get; set; } = 64_000_000;
 
+    /// <summary>Section <c>Serving:PredictionLog</c>: bound and validated at start by <see cref="Feedback.PredictionLogOptions.Bind"/>.</summary>
+    public Feedback.PredictionLogOptions PredictionLog { get; set; } = new();
+
     /// <summary>Reported as <c>image_version</c>; defaults to <c>version.txt</c> beside the app, else "unknown".</summary>
     public string? ImageVersion { get; set; }
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Sets up the DryWet platform on a Kubernetes cluster (minikube): Istio, Kubeflow Pipelines (platform-agnostic),
-# MinIO buckets, MLflow (persistent), Prometheus + Grafana (with DryWet's dashboard) and the mlops-gateway routes.
+# MinIO buckets, MLflow (persistent), Prometheus + Grafana (with DryWet's dashboard and drift alerts) and the mlops-gateway routes.
 # Idempotent: re-run it after a failure or a config change. Versions and timeouts: platform/config.yaml.
 #
 # Usage: platform/setup.sh [--skip STEP]... [--only STEP]
@@ -225,7 +225,7 @@ DryWet platform is up. Through the gateway (http://${address}):
   /pipeline        Kubeflow Pipelines UI (and API: pipeline submit --kubeflow-host http://${address}/pipeline)
   /mlflow/         MLflow tracking and model registry
   /minio/          MinIO browser ($(config_get minio.access_key) / <minio.secret_key from config.yaml>)
-  /grafana         Grafana (admin / <monitoring.grafana_password>), dashboard "DryWet serving"
+  /grafana         Grafana (admin / <monitoring.grafana_password>), dashboard "DryWet serving"; drift alerts in Prometheus
   /prometheus      Prometheus
   /dry-wet-model   the serving API, once the app is deployed (kubectl apply -k <aspire publish output>)
 TABLE

@@ -13,13 +13,14 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace DryWet.Benchmarks.Serving;
 
 /// <summary>
-/// <c>dotnet run -c Release --project DryWet.Benchmarks -- serving [--seconds 6] [--rounds 3] [--concurrency 16] [--model &lt;package dir&gt;] [--load wrk|dotnet] [--reloads 5]</c>
+/// <c>dotnet run -c Release --project DryWet.Benchmarks -- serving [--seconds 6] [--rounds 3] [--concurrency 16] [--model &lt;package dir&gt;] [--load wrk|dotnet] [--reloads 5] [--prediction-log]</c>
 /// In one run: (1) raw ONNX Runtime throughput at batch 1 and 8; (2) HTTP throughput of the real server (separate
 /// process) at saturation and its ratio to (1), the load coming from <c>wrk</c> (outside the process; the default when
 /// installed) or from an in-process .NET client (<c>--load dotnet</c>); (3) p50/p99 latency at concurrency 1 next to
 /// decode+preprocess + raw inference; (4) decode+preprocess of 1920×1080 JPEGs relative to inference; the server's
 /// resident memory idle, warmed up and at its peak under load; (5) p99, failures and peak memory while the model
-/// is reloaded under load (wrk only).
+/// is reloaded under load (wrk only). <c>--prediction-log</c> instead compares throughput with the prediction log at
+/// sample rate 1 and 0 (<see cref="PredictionLogBenchmark"/>).
 /// </summary>
 internal static class ServingBenchmark
 {
@@ -31,6 +32,11 @@ internal static class ServingBenchmark
         var reloadCount = IntArg(args, "--reloads", 5);
         var modelArg = StringArg(args, "--model");
         var loadArg = StringArg(args, "--load") ?? "wrk";
+        if (args.Contains("--prediction-log"))
+        {
+            return await PredictionLogBenchmark.RunAsync(seconds, roundCount, concurrency, modelArg, StringArg(args, "--log-rate") ?? "1");
+        }
+
         if (loadArg is not ("wrk" or "dotnet"))
         {
             Console.Error.WriteLine($"--load '{loadArg}' is not valid: use wrk (external, the default) or dotnet (in-process client).");
@@ -196,7 +202,7 @@ internal static class ServingBenchmark
     }
 
     /// <summary>Saturation throughput: wrk when given (outside the process), else the in-process client.</summary>
-    private static async Task<(double ImagesPerSecond, int Failed, int Served)> MeasureLoadAsync(WrkLoad? wrk, HttpClient client, Uri server,
+    internal static async Task<(double ImagesPerSecond, int Failed, int Served)> MeasureLoadAsync(WrkLoad? wrk, HttpClient client, Uri server,
         byte[] image, int concurrency, int seconds)
     {
         if (wrk is null)
@@ -208,7 +214,7 @@ internal static class ServingBenchmark
         return (result.RequestsPerSecond * (result.Requests - result.Failed) / Math.Max(1, result.Requests), result.Failed, result.Requests - result.Failed);
     }
 
-    private static string CreateB3LikePackage(string work)
+    internal static string CreateB3LikePackage(string work)
     {
         var onnx = Path.Combine(work, "b3-like.onnx");
         File.WriteAllBytes(onnx, EfficientNetB3LikeGraph.Build(300));
@@ -273,13 +279,13 @@ internal static class ServingBenchmark
     }
 
     /// <summary>CPU milliseconds (user + system, all threads) a process has used; robust to load from other processes.</summary>
-    private static double CpuTime(Process process)
+    internal static double CpuTime(Process process)
     {
         process.Refresh();
         return process.TotalProcessorTime.TotalMilliseconds;
     }
 
-    private static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
+    internal static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
 
     private static int IntArg(string[] args, string name, int fallback)
     {
@@ -294,7 +300,7 @@ internal static class ServingBenchmark
     }
 
     /// <summary>DryWet.Serving started as its own process (as deployed), on a free loopback port.</summary>
-    private sealed class ServerProcess : IAsyncDisposable
+    internal sealed class ServerProcess : IAsyncDisposable
     {
         private readonly Process _process;
 
@@ -318,7 +324,8 @@ internal static class ServingBenchmark
 
         public Uri Address { get; }
 
-        public static async Task<ServerProcess> StartAsync(string packageDir)
+        /// <param name="environment">Extra settings, e.g. <c>Serving__PredictionLog__SampleRate</c>.</param>
+        public static async Task<ServerProcess> StartAsync(string packageDir, IReadOnlyDictionary<string, string>? environment = null)
         {
             var dll = typeof(ServingOptions).Assembly.Location;
             using var probe = new TcpListener(IPAddress.Loopback, 0);
@@ -337,6 +344,10 @@ internal static class ServingBenchmark
             start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
             start.Environment["Model__Path"] = packageDir;
             start.Environment["Logging__LogLevel__Default"] = "Warning";
+            foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+            {
+                start.Environment[key] = value;
+            }
             var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start DryWet.Serving.");
             process.OutputDataReceived += (_, e) => { };
             process.ErrorDataReceived += (_, e) => { };

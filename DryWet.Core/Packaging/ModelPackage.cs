@@ -10,7 +10,7 @@ namespace DryWet.Core.Packaging;
 /// (<c>MLmodel</c> with onnx + python_function flavors) and that DryWet.Serving loads unchanged.
 /// <code>
 /// MLmodel  model.onnx  config.yaml  labels.json  metrics.json  classification_report.txt  confusion_matrix.txt
-/// conda.yaml  python_env.yaml  requirements.txt
+/// conda.yaml  python_env.yaml  requirements.txt  input_example.json  serving_input_example.json
 /// </code>
 /// Only <c>MLmodel</c> and the ONNX file it names are required; a foreign package without config.yaml is served with
 /// the original's fallback (224 px, ImageNet mean/std) and without labels.json with ["dry", "wet"].
@@ -22,6 +22,8 @@ public sealed class ModelPackage
     public const string ConfigFile = "config.yaml";
     public const string LabelsFile = "labels.json";
     public const string MetricsFile = "metrics.json";
+    public const string InputExampleFile = "input_example.json";
+    public const string ServingInputExampleFile = "serving_input_example.json";
     public static readonly IReadOnlyList<string> DefaultLabels = ["dry", "wet"];
 
     private ModelPackage(string directory, string onnxPath, DryWetConfig config, bool hasConfig,
@@ -136,6 +138,7 @@ public sealed class ModelPackage
                 File.WriteAllText(Path.Combine(temp, name), text);
             }
 
+            WriteInputExample(temp, contents.Config.Training.ImgSize);
             File.WriteAllText(Path.Combine(temp, MLmodelFile), MLmodelText(contents, new FileInfo(contents.OnnxModelPath).Length));
             File.WriteAllText(Path.Combine(temp, "conda.yaml"),
                 "channels:\n- conda-forge\ndependencies:\n- python=3.11\n- pip\n- pip:\n  - mlflow\n  - onnx\n  - onnxruntime\nname: mlflow-env\n");
@@ -206,11 +209,31 @@ public sealed class ModelPackage
             lines.Add($"run_id: {c.RunId}");
         }
 
+        // As mlflow's _Example writes an ndarray example: {"inputs": [...]} in tf-serving format, plus the same body ready
+        // for `mlflow models serve`'s /invocations.
+        lines.Add("saved_input_example_info:");
+        lines.Add($"  artifact_path: {InputExampleFile}");
+        lines.Add("  format: tf-serving");
+        lines.Add($"  serving_input_path: {ServingInputExampleFile}");
+        lines.Add("  type: ndarray");
         lines.Add("signature:");
         lines.Add($"  inputs: '{inputs}'");
         lines.Add($"  outputs: '{outputs}'");
         lines.Add($"utc_time_created: '{created}'");
         return string.Join('\n', lines) + "\n";
+    }
+
+    /// <summary>
+    /// One input the signature accepts: a 1×3×S×S float32 tensor of zeros, which after the package's normalisation is
+    /// the mean image (not any user's picture, so nothing private goes into the package).
+    /// </summary>
+    private static void WriteInputExample(string directory, int size)
+    {
+        var row = "[" + string.Join(", ", Enumerable.Repeat("0.0", size)) + "]";
+        var plane = "[" + string.Join(", ", Enumerable.Repeat(row, size)) + "]";
+        var body = "{\"inputs\": [[" + string.Join(", ", Enumerable.Repeat(plane, 3)) + "]]}";
+        File.WriteAllText(Path.Combine(directory, InputExampleFile), body);
+        File.WriteAllText(Path.Combine(directory, ServingInputExampleFile), body);
     }
 
     private static YamlMappingNode ReadYaml(string path)

@@ -1,49 +1,62 @@
 using System.Globalization;
-using System.Text.Json;
 using DryWet.Core.Storage;
+using DryWet.Core.Tracking;
 using DryWet.Core.Tracking.Mlflow;
 using Microsoft.Extensions.Logging;
 
 namespace DryWet.Core.Registry;
 
 /// <summary>
-/// The model registry on local disk: <c>registry/&lt;name&gt;/versions/&lt;n&gt;/{version.json, model/}</c> (version.json
-/// has MLflow's ModelVersion fields), <c>registry/&lt;name&gt;/aliases/&lt;alias&gt;</c> (a version number). The package
-/// files are copied in, so a version stays loadable after its run folder is gone. Changes happen under a file lock.
+/// The model registry on local disk, in MLflow's file-store registry layout under <c>&lt;DryWet:Home&gt;/mlruns/models/</c>
+/// (see <see cref="RegistryFileStore"/>), so <c>mlflow server --backend-store-uri file://&lt;home&gt;/mlruns</c> shows the
+/// registered models with their versions, stages, aliases, tags and descriptions. The package files are copied in
+/// (<c>version-&lt;n&gt;/model/</c>), so a version stays loadable after its run folder is gone. Changes happen under one
+/// file lock (<c>models/.lock</c>). A home still holding the old <c>registry/</c> folder is migrated once, on first use
+/// (see <see cref="LegacyRegistryMigration"/>).
 /// </summary>
-public sealed class EmbeddedModelRegistry(string root, ILogger<EmbeddedModelRegistry> logger) : IModelRegistry
+/// <param name="mlrunsRoot"><c>&lt;home&gt;/mlruns</c>: the registry lives in its <c>models/</c> folder.</param>
+/// <param name="legacyRoot">The pre-file-store <c>&lt;home&gt;/registry</c> folder to migrate, if any.</param>
+public sealed class EmbeddedModelRegistry(string mlrunsRoot, ILogger<EmbeddedModelRegistry> logger, string? legacyRoot = null) : IModelRegistry
 {
-    private const string VersionFile = "version.json";
-    private const string ModelFolder = "model";
     private static readonly string[] StagesThatArchive = ["Staging", "Production"];
-    private readonly string _root = Path.GetFullPath(root);
+    private readonly RegistryFileStore _store = new(Path.Combine(mlrunsRoot, "models"));
+    private bool _migrated;
 
-    public string Description => $"embedded registry at {_root}";
+    public string Description => $"embedded registry at {_store.Root}";
 
     public async Task<ModelVersion> RegisterAsync(string name, string source, string? runId, string? description = null,
         CancellationToken cancellationToken = default)
     {
-        var modelDir = ModelDir(name);
+        ValidateName(name);
         var sourceDir = LocalPath(source);
         if (!File.Exists(Path.Combine(sourceDir, "MLmodel")))
         {
             throw new DryWetException($"Cannot register '{source}': it is not a model folder (no MLmodel file). Log the model to the run first.");
         }
 
+        using (await LockAsync(cancellationToken))
+        {
+            if (!_store.ModelExists(name))
+            {
+                await _store.TouchModelAsync(name, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), cancellationToken);
+            }
+        }
+
         // Copy outside the lock (it may be tens of MB), then take a number and rename into place under the lock.
-        var versionsDir = Path.Combine(modelDir, "versions");
-        Directory.CreateDirectory(versionsDir);
-        var staging = Path.Combine(versionsDir, $".staging-{Guid.NewGuid():N}");
+        var staging = Path.Combine(_store.ModelDir(name), $".staging-{Guid.NewGuid():N}");
         try
         {
-            AtomicDirectory.CopyTree(sourceDir, Path.Combine(staging, ModelFolder));
-            using var _ = await LockAsync(name, cancellationToken);
-            var number = AllVersions(name).Select(v => long.Parse(v.Version, CultureInfo.InvariantCulture)).DefaultIfEmpty(0).Max() + 1;
+            AtomicDirectory.CopyTree(sourceDir, Path.Combine(staging, RegistryFileStore.ModelFolder));
+            using var _ = await LockAsync(cancellationToken);
+            var number = _store.AllVersions(name).Select(Number).DefaultIfEmpty(0).Max() + 1;
             var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
             var record = new MlflowModelVersion(name, number.ToString(CultureInfo.InvariantCulture), now, now, "None", description ?? "",
                 source, runId, MlflowModelVersionStatus.Ready, null, null, []);
-            await WriteVersionAsync(Path.Combine(staging, VersionFile), record, cancellationToken);
-            Directory.Move(staging, Path.Combine(versionsDir, record.Version));
+            var versionDir = _store.VersionDir(name, record.Version);
+            // meta.yaml's storage_location names the final folder; the rename puts the files there.
+            await _store.WriteVersionAsync(staging, record, cancellationToken, storageDir: versionDir);
+            Directory.Move(staging, versionDir);
+            await _store.TouchModelAsync(name, now, cancellationToken);
             logger.LogInformation("Registered {Model} version {Version} from {Source}", name, record.Version, source);
             return ToPort(record, name);
         }
@@ -60,45 +73,52 @@ public sealed class EmbeddedModelRegistry(string root, ILogger<EmbeddedModelRegi
         CancellationToken cancellationToken = default)
     {
         ValidateAlias(alias);
-        using var _ = await LockAsync(name, cancellationToken);
-        var target = ReadVersion(name, version);
+        using var _ = await LockAsync(cancellationToken);
+        var target = Read(name, version);
         var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
         if (StagesThatArchive.Contains(stage))
         {
-            foreach (var other in AllVersions(name).Where(v => v.CurrentStage == stage && v.Version != version))
+            foreach (var other in _store.AllVersions(name).Where(v => v.CurrentStage == stage && v.Version != version))
             {
-                await WriteVersionAsync(VersionPath(name, other.Version), other with { CurrentStage = "Archived", LastUpdatedTimestamp = now }, cancellationToken);
+                await _store.WriteVersionAsync(_store.VersionDir(name, other.Version), other with { CurrentStage = "Archived", LastUpdatedTimestamp = now }, cancellationToken);
             }
         }
 
-        await WriteVersionAsync(VersionPath(name, version), target with { CurrentStage = stage, LastUpdatedTimestamp = now }, cancellationToken);
-        await AtomicFile.WriteAllTextAsync(Path.Combine(ModelDir(name), "aliases", alias), version, cancellationToken);
+        await _store.WriteVersionAsync(_store.VersionDir(name, version), target with { CurrentStage = stage, LastUpdatedTimestamp = now }, cancellationToken);
+        await _store.WriteAliasAsync(name, alias, version, cancellationToken);
+        await _store.TouchModelAsync(name, now, cancellationToken);
         logger.LogInformation("Promoted {Model} version {Version}: alias {Alias}, stage {Stage}", name, version, alias, stage);
-        return ToPort(ReadVersion(name, version), name);
+        return ToPort(Read(name, version), name);
     }
 
     public async Task<ModelVersion> SetAliasAsync(string name, string alias, string version, CancellationToken cancellationToken = default)
     {
         ValidateAlias(alias);
-        using var _ = await LockAsync(name, cancellationToken);
-        ReadVersion(name, version);
-        await AtomicFile.WriteAllTextAsync(Path.Combine(ModelDir(name), "aliases", alias), version, cancellationToken);
+        using var _ = await LockAsync(cancellationToken);
+        Read(name, version);
+        await _store.WriteAliasAsync(name, alias, version, cancellationToken);
+        await _store.TouchModelAsync(name, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), cancellationToken);
         logger.LogInformation("Set alias {Alias} of {Model} to version {Version}", alias, name, version);
-        return ToPort(ReadVersion(name, version), name);
+        return ToPort(Read(name, version), name);
     }
 
     public async Task SetVersionTagsAsync(string name, string version, IReadOnlyDictionary<string, string> tags,
         CancellationToken cancellationToken = default)
     {
-        using var _ = await LockAsync(name, cancellationToken);
-        var current = ReadVersion(name, version);
+        foreach (var key in tags.Keys)
+        {
+            TrackingNames.ValidateKey("version tag", key);
+        }
+
+        using var _ = await LockAsync(cancellationToken);
+        var current = Read(name, version);
         var merged = (current.Tags ?? []).ToDictionary(t => t.Key, t => t.Value, StringComparer.Ordinal);
         foreach (var (key, value) in tags)
         {
             merged[key] = value;
         }
 
-        await WriteVersionAsync(VersionPath(name, version), current with
+        await _store.WriteVersionAsync(_store.VersionDir(name, version), current with
         {
             Tags = merged.OrderBy(t => t.Key, StringComparer.Ordinal).Select(t => new MlflowTag(t.Key, t.Value)).ToList(),
             LastUpdatedTimestamp = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(),
@@ -108,96 +128,89 @@ public sealed class EmbeddedModelRegistry(string root, ILogger<EmbeddedModelRegi
     public async Task<ModelVersion> UpdateDescriptionAsync(string name, string version, string description,
         CancellationToken cancellationToken = default)
     {
-        using var _ = await LockAsync(name, cancellationToken);
-        var current = ReadVersion(name, version);
-        await WriteVersionAsync(VersionPath(name, version),
+        using var _ = await LockAsync(cancellationToken);
+        var current = Read(name, version);
+        await _store.WriteVersionAsync(_store.VersionDir(name, version),
             current with { Description = description, LastUpdatedTimestamp = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() }, cancellationToken);
-        return ToPort(ReadVersion(name, version), name);
+        return ToPort(Read(name, version), name);
     }
 
-    public Task<ModelVersion?> ResolveAsync(string name, string alias = "production", string fallbackStage = "Production",
+    public async Task<ModelVersion?> ResolveAsync(string name, string alias = "production", string fallbackStage = "Production",
         CancellationToken cancellationToken = default)
     {
         ValidateName(name);
         ValidateAlias(alias);
-        var aliasFile = Path.Combine(ModelDir(name), "aliases", alias);
-        if (File.Exists(aliasFile) && File.Exists(VersionPath(name, File.ReadAllText(aliasFile).Trim())))
+        await EnsureMigratedAsync(cancellationToken);
+        if (_store.Aliases(name).TryGetValue(alias, out var aliased) && _store.ReadVersion(name, aliased) is { } byAlias)
         {
-            return Task.FromResult<ModelVersion?>(ToPort(ReadVersion(name, File.ReadAllText(aliasFile).Trim()), name));
+            return ToPort(byAlias, name);
         }
 
-        var pick = AllVersions(name).Where(v => v.CurrentStage == fallbackStage)
-            .MaxBy(v => long.Parse(v.Version, CultureInfo.InvariantCulture));
-        return Task.FromResult(pick is null ? null : ToPort(pick, name));
+        var pick = _store.AllVersions(name).Where(v => v.CurrentStage == fallbackStage).MaxBy(Number);
+        return pick is null ? null : ToPort(pick, name);
     }
 
-    public Task<IReadOnlyList<ModelVersion>> ListVersionsAsync(string name, CancellationToken cancellationToken = default) =>
-        Task.FromResult<IReadOnlyList<ModelVersion>>(AllVersions(name)
-            .OrderByDescending(v => long.Parse(v.Version, CultureInfo.InvariantCulture))
-            .Select(v => ToPort(v, name))
-            .ToList());
-
-    public Task DownloadAsync(ModelVersion version, string destinationDirectory, CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<ModelVersion>> ListVersionsAsync(string name, CancellationToken cancellationToken = default)
     {
-        var source = Path.Combine(ModelDir(version.Name), "versions", version.Version, ModelFolder);
+        ValidateName(name);
+        await EnsureMigratedAsync(cancellationToken);
+        return _store.AllVersions(name).OrderByDescending(Number).Select(v => ToPort(v, name)).ToList();
+    }
+
+    public async Task DownloadAsync(ModelVersion version, string destinationDirectory, CancellationToken cancellationToken = default)
+    {
+        ValidateName(version.Name);
+        await EnsureMigratedAsync(cancellationToken);
+        var source = _store.PackageDir(version.Name, version.Version);
         if (!Directory.Exists(source))
         {
             throw new DryWetException($"{version.Name} version {version.Version} has no model files in {Description}.");
         }
 
-        return AtomicDirectory.WriteAsync(destinationDirectory, temp =>
+        await AtomicDirectory.WriteAsync(destinationDirectory, temp =>
         {
             AtomicDirectory.CopyTree(source, temp);
             return Task.CompletedTask;
         });
     }
 
-    private string ModelDir(string name)
+    /// <summary>The registry-wide lock, after the one-time migration of an old <c>registry/</c> folder.</summary>
+    private async Task<FileLock> LockAsync(CancellationToken cancellationToken)
     {
-        ValidateName(name);
-        return Path.Combine(_root, name);
+        await EnsureMigratedAsync(cancellationToken);
+        return await FileLock.AcquireAsync(Path.Combine(_store.Root, ".lock"), cancellationToken: cancellationToken);
     }
 
-    private Task<FileLock> LockAsync(string name, CancellationToken cancellationToken) =>
-        FileLock.AcquireAsync(Path.Combine(ModelDir(name), ".lock"), cancellationToken: cancellationToken);
-
-    private string VersionPath(string name, string version) => Path.Combine(ModelDir(name), "versions", version, VersionFile);
-
-    private MlflowModelVersion ReadVersion(string name, string version)
+    private async Task EnsureMigratedAsync(CancellationToken cancellationToken)
     {
-        if (!long.TryParse(version, NumberStyles.None, CultureInfo.InvariantCulture, out _) || !File.Exists(VersionPath(name, version)))
+        if (_migrated || legacyRoot is null || !Directory.Exists(legacyRoot))
         {
-            throw new DryWetException($"Model '{name}' has no version '{version}' in {Description}.");
+            _migrated = true;
+            return;
         }
 
-        return JsonSerializer.Deserialize<MlflowModelVersion>(File.ReadAllText(VersionPath(name, version)), MlflowJson.Options)!;
+        using (await FileLock.AcquireAsync(Path.Combine(_store.Root, ".lock"), cancellationToken: cancellationToken))
+        {
+            await LegacyRegistryMigration.RunAsync(legacyRoot, _store, logger, cancellationToken);
+        }
+
+        _migrated = true;
     }
 
-    private IEnumerable<MlflowModelVersion> AllVersions(string name)
+    private MlflowModelVersion Read(string name, string version)
     {
-        var versionsDir = Path.Combine(ModelDir(name), "versions");
-        return Directory.Exists(versionsDir)
-            ? Directory.EnumerateDirectories(versionsDir)
-                .Select(Path.GetFileName)
-                .Where(v => long.TryParse(v, NumberStyles.None, CultureInfo.InvariantCulture, out _) && File.Exists(VersionPath(name, v!)))
-                .Select(v => ReadVersion(name, v!))
-                .ToList()
-            : [];
+        ValidateName(name);
+        return _store.ReadVersion(name, version)
+            ?? throw new DryWetException($"Model '{name}' has no version '{version}' in {Description}.");
     }
+
+    private static long Number(MlflowModelVersion version) => long.Parse(version.Version, CultureInfo.InvariantCulture);
 
     private ModelVersion ToPort(MlflowModelVersion record, string name)
     {
-        var aliasDir = Path.Combine(ModelDir(name), "aliases");
-        var aliases = Directory.Exists(aliasDir)
-            ? Directory.EnumerateFiles(aliasDir).Where(f => !Path.GetFileName(f).StartsWith('.') && File.ReadAllText(f).Trim() == record.Version)
-                .Select(f => Path.GetFileName(f)).Order(StringComparer.Ordinal).ToList()
-            : [];
+        var aliases = _store.Aliases(name).Where(a => a.Value == record.Version).Select(a => a.Key).Order(StringComparer.Ordinal).ToList();
         return MlflowModelRegistry.ToPort(record with { Aliases = aliases });
     }
-
-    private static Task WriteVersionAsync(string path, MlflowModelVersion record, CancellationToken cancellationToken) =>
-        AtomicFile.WriteAllTextAsync(path, JsonSerializer.Serialize(record with { Aliases = null },
-            new JsonSerializerOptions(MlflowJson.Options) { WriteIndented = true }), cancellationToken);
 
     private static string LocalPath(string source)
     {

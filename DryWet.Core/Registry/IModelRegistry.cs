@@ -2,7 +2,7 @@ namespace DryWet.Core.Registry;
 
 /// <summary>
 /// The model-registry port: MLflow Model Registry on the platform, files under
-/// <c>&lt;DryWet:Home&gt;/registry/&lt;name&gt;</c> embedded. Registered name defaults to <c>dry_wet_model</c>.
+/// <c>&lt;DryWet:Home&gt;/mlruns/models/&lt;name&gt;</c> embedded (MLflow's file-store registry layout). Registered name defaults to <c>dry_wet_model</c>.
 /// </summary>
 public interface IModelRegistry
 {

@@ -41,6 +41,29 @@ public sealed partial class EmbeddedObjectStore : IObjectStore
         await AtomicFile.CopyAsync(filePath, target, cancellationToken);
     }
 
+    public async Task UploadAsync(string bucket, string key, ReadOnlyMemory<byte> content, string contentType, CancellationToken cancellationToken = default)
+    {
+        var target = ObjectPath(bucket, key);
+        await AtomicFile.WriteAsync(target, async (stream, ct) => await stream.WriteAsync(content, ct), cancellationToken);
+    }
+
+    public Task DeleteAsync(string bucket, string key, CancellationToken cancellationToken = default)
+    {
+        var path = ObjectPath(bucket, key);
+        try
+        {
+            File.Delete(path);
+        }
+        catch (DirectoryNotFoundException)
+        {
+            // Its folder is gone, so is the object: deleting nothing succeeds, as on S3.
+            return Task.CompletedTask;
+        }
+
+        RemoveEmptyFolders(Path.GetDirectoryName(path)!, BucketPath(bucket));
+        return Task.CompletedTask;
+    }
+
     public async Task DownloadFileAsync(string bucket, string key, string filePath, CancellationToken cancellationToken = default)
     {
         var source = ObjectPath(bucket, key);
@@ -73,6 +96,33 @@ public sealed partial class EmbeddedObjectStore : IObjectStore
     }
 
     private string BucketPath(string bucket) => Path.Combine(_root, bucket);
+
+    /// <summary>
+    /// An S3 store has no folders: once its last object is gone, a "folder" is gone too. On disk the empty folders
+    /// left by a delete are removed up to (not including) the bucket, so both stores list and look alike.
+    /// </summary>
+    private static void RemoveEmptyFolders(string folder, string bucketPath)
+    {
+        while (folder.Length > bucketPath.Length && folder.StartsWith(bucketPath + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+        {
+            try
+            {
+                if (Directory.EnumerateFileSystemEntries(folder).Any())
+                {
+                    return;
+                }
+
+                Directory.Delete(folder);
+            }
+            catch (IOException)
+            {
+                // A writer put a file there meanwhile, or the folder is already gone: either way nothing to remove.
+                return;
+            }
+
+            folder = Path.GetDirectoryName(folder)!;
+        }
+    }
 
     private string ObjectPath(string bucket, string key)
     {

@@ -18,6 +18,18 @@ public interface IObjectStore
     Task UploadFileAsync(string bucket, string key, string filePath, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// Uploads bytes held in memory (e.g. a logged prediction's image), replacing any object at the key; readers never
+    /// see half of it. Throws <see cref="BucketNotFoundException"/> when the bucket is missing.
+    /// </summary>
+    Task UploadAsync(string bucket, string key, ReadOnlyMemory<byte> content, string contentType, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Deletes an object; succeeds when there is none (S3's semantics, so a retried delete is harmless). Throws
+    /// <see cref="BucketNotFoundException"/> when the bucket is missing.
+    /// </summary>
+    Task DeleteAsync(string bucket, string key, CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// Downloads an object to <paramref name="filePath"/> atomically (temp file + rename): on failure nothing is left there.
     /// Throws <see cref="BucketNotFoundException"/> or <see cref="ObjectNotFoundException"/>.
     /// </summary>

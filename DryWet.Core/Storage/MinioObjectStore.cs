@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using Minio;
 using Minio.DataModel.Args;
@@ -61,6 +62,38 @@ public sealed class MinioObjectStore(IMinioClient client, string endpoint, ILogg
                 .WithObjectSize(stream.Length)
                 .WithContentType("application/octet-stream"), cancellationToken);
             logger.LogInformation("Uploaded {File} ({Bytes} bytes) to {Bucket}/{Key}", filePath, stream.Length, bucket, key);
+            return true;
+        });
+    }
+
+    public Task UploadAsync(string bucket, string key, ReadOnlyMemory<byte> content, string contentType, CancellationToken cancellationToken = default)
+    {
+        ObjectKeys.ValidateBucket(bucket);
+        ObjectKeys.ValidateKey(key);
+        return Run("put_object", bucket, key, async () =>
+        {
+            await RequireBucket(bucket, cancellationToken);
+            await using var stream = MemoryMarshal.TryGetArray(content, out var segment)
+                ? new MemoryStream(segment.Array!, segment.Offset, segment.Count, writable: false)
+                : new MemoryStream(content.ToArray(), writable: false);
+            await client.PutObjectAsync(new PutObjectArgs()
+                .WithBucket(bucket)
+                .WithObject(key)
+                .WithStreamData(stream)
+                .WithObjectSize(content.Length)
+                .WithContentType(contentType), cancellationToken);
+            return true;
+        });
+    }
+
+    public Task DeleteAsync(string bucket, string key, CancellationToken cancellationToken = default)
+    {
+        ObjectKeys.ValidateBucket(bucket);
+        ObjectKeys.ValidateKey(key);
+        return Run("remove_object", bucket, key, async () =>
+        {
+            await RequireBucket(bucket, cancellationToken);
+            await client.RemoveObjectAsync(new RemoveObjectArgs().WithBucket(bucket).WithObject(key), cancellationToken);
             return true;
         });
     }

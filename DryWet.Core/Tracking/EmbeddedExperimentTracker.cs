@@ -10,9 +10,11 @@ namespace DryWet.Core.Tracking;
 /// can browse it: <c>mlruns/&lt;exp_id&gt;/meta.yaml</c>, <c>mlruns/&lt;exp_id&gt;/&lt;run_id&gt;/{meta.yaml, params/, metrics/, tags/, artifacts/}</c>.
 /// Metric files hold one "timestamp value step" line per point.
 /// </summary>
-public sealed class EmbeddedExperimentTracker(string root, ILogger<EmbeddedExperimentTracker> logger) : IExperimentTracker, ITrackedRunReader
+public sealed class EmbeddedExperimentTracker(string root, ILogger<EmbeddedExperimentTracker> logger, TrackingOptions? options = null)
+    : IExperimentTracker, ITrackedRunReader
 {
     private readonly string _root = Path.GetFullPath(root);
+    private readonly TrackingOptions _options = (options ?? new TrackingOptions()).Validated();
 
     public string Description => $"embedded at {_root}";
 
@@ -48,6 +50,7 @@ public sealed class EmbeddedExperimentTracker(string root, ILogger<EmbeddedExper
         }
 
         await run.SetTagsAsync(allTags, cancellationToken);
+        run.StartSystemMetrics(_options.SystemMetricsInterval);
         logger.LogInformation("Started embedded run {RunId} ({RunName}) in experiment {Experiment} ({ExperimentId}) at {RunDir}",
             runId, runName, experimentName, experimentId, runDir);
         return run;
@@ -89,7 +92,11 @@ public sealed class EmbeddedExperimentTracker(string root, ILogger<EmbeddedExper
             Directory.EnumerateFiles(artifactsDir, "*", SearchOption.AllDirectories)
                 .Select(f => Path.GetRelativePath(artifactsDir, f).Replace(Path.DirectorySeparatorChar, '/'))
                 .Where(p => !p.Split('/').Last().StartsWith('.'))
-                .Order(StringComparer.Ordinal).ToList());
+                .Order(StringComparer.Ordinal).ToList())
+        {
+            Datasets = EmbeddedRunInputs.Read(Path.GetDirectoryName(runDir)!, runDir),
+            LoggedModels = EmbeddedLoggedModels.Read(Path.GetDirectoryName(runDir)!, runDir),
+        };
         return Task.FromResult(snapshot);
     }
 

@@ -9,6 +9,7 @@ internal sealed class EmbeddedTrackedRun(string runDir, string experimentId, str
     : ITrackedRun
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
+    private SystemMetricsMonitor? _systemMetrics;
     private bool _ended;
 
     public string RunId => runId;
@@ -16,6 +17,19 @@ internal sealed class EmbeddedTrackedRun(string runDir, string experimentId, str
     public string ArtifactUri => new Uri(Path.Combine(runDir, "artifacts") + "/").AbsoluteUri.TrimEnd('/');
 
     private string ArtifactsDir => Path.Combine(runDir, "artifacts");
+
+    private string ExperimentDir => Path.GetDirectoryName(runDir)!;
+
+    internal void StartSystemMetrics(TimeSpan interval) =>
+        _systemMetrics = SystemMetricsMonitor.Start(interval, LogMetricsAsync, logger, runId);
+
+    public async Task LogInputsAsync(IReadOnlyList<TrackedDataset> datasets, CancellationToken cancellationToken = default)
+    {
+        foreach (var dataset in datasets)
+        {
+            await EmbeddedRunInputs.WriteAsync(ExperimentDir, runDir, runId, dataset, cancellationToken);
+        }
+    }
 
     public async Task LogParamsAsync(IReadOnlyDictionary<string, string> parameters, CancellationToken cancellationToken = default)
     {
@@ -102,7 +116,7 @@ internal sealed class EmbeddedTrackedRun(string runDir, string experimentId, str
         });
     }
 
-    public async Task LogModelAsync(string packageDirectory, string artifactPath = "model", CancellationToken cancellationToken = default)
+    public async Task<LoggedModelInfo> LogModelAsync(string packageDirectory, string artifactPath = "model", CancellationToken cancellationToken = default)
     {
         var mlmodel = Path.Combine(packageDirectory, "MLmodel");
         if (!File.Exists(mlmodel))
@@ -119,11 +133,20 @@ internal sealed class EmbeddedTrackedRun(string runDir, string experimentId, str
             : new System.Text.Json.Nodes.JsonArray();
         history.Add(System.Text.Json.Nodes.JsonNode.Parse(modelJson));
         await AtomicFile.WriteAllTextAsync(historyFile, history.ToJsonString(), cancellationToken);
+        return await EmbeddedLoggedModels.LogAsync(ExperimentDir, experimentId, runDir, runId, $"{ArtifactUri}/{artifactPath}",
+            packageDirectory, artifactPath, cancellationToken);
     }
 
     public async Task EndAsync(RunOutcome outcome, CancellationToken cancellationToken = default)
     {
         var status = outcome switch { RunOutcome.Finished => 3, RunOutcome.Failed => 4, _ => 5 };
+        if (_systemMetrics is not null)
+        {
+            // Stopped before the status changes, so no sample lands after the end (as MLflow's end_run does).
+            await _systemMetrics.DisposeAsync();
+            _systemMetrics = null;
+        }
+
         await WriteMetaAsync(status, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), cancellationToken);
         _ended = true;
         logger.LogInformation("Embedded run {RunId} ended {Status}", RunId, TrackingNames.ToStatusName(outcome));

@@ -34,11 +34,15 @@ public interface ITrackedRun : IAsyncDisposable
     /// <summary>Logs every file under a local folder, keeping relative paths, under <paramref name="artifactPath"/>.</summary>
     Task LogArtifactsAsync(string localDirectory, string? artifactPath = null, CancellationToken cancellationToken = default);
 
+    /// <summary>Records the datasets the run consumed (MLflow runs/log-inputs), each with its context tag.</summary>
+    Task LogInputsAsync(IReadOnlyList<TrackedDataset> datasets, CancellationToken cancellationToken = default);
+
     /// <summary>
     /// Logs a model package (see <c>ModelPackage</c>) as the run's model at <paramref name="artifactPath"/> so MLflow's
-    /// UI shows it as a model (artifacts + runs/log-model).
+    /// UI shows it as a model (artifacts + runs/log-model) and, where the server has them (MLflow ≥ 3, embedded), as a
+    /// LoggedModel linked to the run as its output.
     /// </summary>
-    Task LogModelAsync(string packageDirectory, string artifactPath = "model", CancellationToken cancellationToken = default);
+    Task<LoggedModelInfo> LogModelAsync(string packageDirectory, string artifactPath = "model", CancellationToken cancellationToken = default);
 
     Task EndAsync(RunOutcome outcome, CancellationToken cancellationToken = default);
 }

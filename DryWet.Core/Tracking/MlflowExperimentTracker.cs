@@ -4,9 +4,12 @@ using Microsoft.Extensions.Logging;
 namespace DryWet.Core.Tracking;
 
 /// <summary>Experiment tracking on an MLflow tracking server (REST API 2.0), through <see cref="MlflowClient"/>.</summary>
-public sealed class MlflowExperimentTracker(MlflowClient client, MlflowArtifactLocation artifacts, ILogger<MlflowExperimentTracker> logger)
+public sealed class MlflowExperimentTracker(MlflowClient client, MlflowArtifactLocation artifacts, ILogger<MlflowExperimentTracker> logger,
+    TrackingOptions? options = null)
     : IExperimentTracker, ITrackedRunReader
 {
+    private readonly TrackingOptions _options = (options ?? new TrackingOptions()).Validated();
+
     public string Description => $"MLflow at {client.BaseAddress}";
 
     public async Task<ITrackedRun> StartRunAsync(string experimentName, string? runName = null,
@@ -34,7 +37,9 @@ public sealed class MlflowExperimentTracker(MlflowClient client, MlflowArtifactL
             allTags.Select(t => new MlflowTag(t.Key, t.Value)).ToList(), cancellationToken);
         logger.LogInformation("Started MLflow run {RunId} ({RunName}) in experiment {Experiment} ({ExperimentId}); artifacts at {ArtifactUri}",
             run.Info.RunId, run.Info.RunName, experimentName, experiment.ExperimentId, run.Info.ArtifactUri);
-        return new MlflowTrackedRun(client, artifacts, run.Info, logger);
+        var tracked = new MlflowTrackedRun(client, artifacts, run.Info, logger);
+        tracked.StartSystemMetrics(_options.SystemMetricsInterval);
+        return tracked;
     }
 
     public async Task<TrackedRunSnapshot> GetRunAsync(string runId, CancellationToken cancellationToken = default)
@@ -63,6 +68,26 @@ public sealed class MlflowExperimentTracker(MlflowClient client, MlflowArtifactL
             run.Info.StartTime ?? 0, run.Info.EndTime, run.Info.ArtifactUri,
             (run.Data?.Params ?? []).ToDictionary(p => p.Key, p => p.Value),
             (run.Data?.Tags ?? []).ToDictionary(t => t.Key, t => t.Value),
-            metrics, artifactPaths);
+            metrics, artifactPaths)
+        {
+            Datasets = (run.Inputs?.DatasetInputs ?? []).Select(i => new TrackedDataset(i.Dataset.Name, i.Dataset.Digest, i.Dataset.SourceType,
+                i.Dataset.Source, i.Dataset.Schema, i.Dataset.Profile,
+                i.Tags?.FirstOrDefault(t => t.Key == TrackedDataset.ContextTag)?.Value ?? "")).ToList(),
+            LoggedModels = await ReadLoggedModelsAsync(run, cancellationToken),
+        };
+    }
+
+    private async Task<IReadOnlyList<LoggedModelSnapshot>> ReadLoggedModelsAsync(MlflowRun run, CancellationToken cancellationToken)
+    {
+        var models = new List<LoggedModelSnapshot>();
+        foreach (var output in run.Outputs?.ModelOutputs ?? [])
+        {
+            var model = await client.GetLoggedModelAsync(output.ModelId, cancellationToken);
+            models.Add(new LoggedModelSnapshot(model.Info.ModelId, model.Info.Name, model.Info.Status, model.Info.ArtifactUri,
+                model.Info.SourceRunId, (model.Data?.Params ?? []).ToDictionary(p => p.Key, p => p.Value),
+                await artifacts.ListFilesAsync(model.Info.ArtifactUri, cancellationToken)));
+        }
+
+        return models;
     }
 }

@@ -6,11 +6,41 @@ namespace DryWet.Core.Tracking;
 /// <summary>An MLflow run in progress. Disposing it without <see cref="EndAsync"/> marks it FAILED (best effort).</summary>
 internal sealed class MlflowTrackedRun(MlflowClient client, MlflowArtifactLocation artifacts, MlflowRunInfo info, ILogger logger) : ITrackedRun
 {
+    private readonly Dictionary<string, string> _params = [];
+    private SystemMetricsMonitor? _systemMetrics;
     private bool _ended;
 
     public string RunId => info.RunId;
     public string ExperimentId => info.ExperimentId;
     public string ArtifactUri => info.ArtifactUri;
+
+    internal void StartSystemMetrics(TimeSpan interval) =>
+        _systemMetrics = SystemMetricsMonitor.Start(interval, LogMetricsAsync, logger, RunId);
+
+    public Task LogInputsAsync(IReadOnlyList<TrackedDataset> datasets, CancellationToken cancellationToken = default)
+    {
+        foreach (var dataset in datasets)
+        {
+            dataset.Validate();
+        }
+
+        return LogInputsOrSkipAsync(datasets.Select(d => new MlflowDatasetInput(
+            [new MlflowInputTag(TrackedDataset.ContextTag, d.Context)],
+            new MlflowDataset(d.Name, d.Digest, d.SourceType, d.Source, d.Schema, d.Profile))).ToList(), cancellationToken);
+    }
+
+    private async Task LogInputsOrSkipAsync(IReadOnlyList<MlflowDatasetInput> inputs, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await client.LogInputsAsync(RunId, inputs, cancellationToken);
+        }
+        catch (MlflowException ex) when (MlflowClient.IsEndpointNotFound(ex))
+        {
+            // runs/log-inputs came with MLflow 2.4; an older server keeps the dataset only as the dataset.* run tags.
+            logger.LogWarning("MLflow at {Server} has no runs/log-inputs (older than 2.4); run {RunId} records its dataset as tags only.", client.BaseAddress, RunId);
+        }
+    }
 
     public Task LogParamsAsync(IReadOnlyDictionary<string, string> parameters, CancellationToken cancellationToken = default)
     {
@@ -20,7 +50,20 @@ internal sealed class MlflowTrackedRun(MlflowClient client, MlflowArtifactLocati
             TrackingNames.ValidateValue("param", key, value, TrackingNames.MaxParamValueLength);
         }
 
-        return client.LogBatchAsync(RunId, parameters: parameters.Select(p => new MlflowParam(p.Key, p.Value)).ToList(), cancellationToken: cancellationToken);
+        return LogParamsAndRememberAsync(parameters, cancellationToken);
+    }
+
+    private async Task LogParamsAndRememberAsync(IReadOnlyDictionary<string, string> parameters, CancellationToken cancellationToken)
+    {
+        await client.LogBatchAsync(RunId, parameters: parameters.Select(p => new MlflowParam(p.Key, p.Value)).ToList(), cancellationToken: cancellationToken);
+        // The LoggedModel carries the run's params, as mlflow's log_model copies them.
+        lock (_params)
+        {
+            foreach (var (key, value) in parameters)
+            {
+                _params[key] = value;
+            }
+        }
     }
 
     public Task LogMetricsAsync(IEnumerable<MetricPoint> metrics, CancellationToken cancellationToken = default)
@@ -68,7 +111,7 @@ internal sealed class MlflowTrackedRun(MlflowClient client, MlflowArtifactLocati
         }
     }
 
-    public async Task LogModelAsync(string packageDirectory, string artifactPath = "model", CancellationToken cancellationToken = default)
+    public async Task<LoggedModelInfo> LogModelAsync(string packageDirectory, string artifactPath = "model", CancellationToken cancellationToken = default)
     {
         var mlmodel = Path.Combine(packageDirectory, "MLmodel");
         if (!File.Exists(mlmodel))
@@ -81,10 +124,24 @@ internal sealed class MlflowTrackedRun(MlflowClient client, MlflowArtifactLocati
         // Recorded after the files are up, so the UI never lists a model whose files are missing.
         await client.LogModelAsync(RunId, modelJson, cancellationToken);
         logger.LogInformation("Logged model {Package} to run {RunId} at {ArtifactUri}/{Path}", packageDirectory, RunId, ArtifactUri, artifactPath);
+        Dictionary<string, string> runParams;
+        lock (_params)
+        {
+            runParams = new Dictionary<string, string>(_params);
+        }
+
+        return await MlflowLoggedModelWriter.TryLogAsync(client, artifacts, info, runParams, packageDirectory, artifactPath, logger, cancellationToken);
     }
 
     public async Task EndAsync(RunOutcome outcome, CancellationToken cancellationToken = default)
     {
+        if (_systemMetrics is not null)
+        {
+            // Stopped before the status changes, so no sample lands after the end (as MLflow's end_run does).
+            await _systemMetrics.DisposeAsync();
+            _systemMetrics = null;
+        }
+
         await client.UpdateRunAsync(RunId, TrackingNames.ToStatusName(outcome), DateTimeOffset.UtcNow, cancellationToken);
         _ended = true;
         logger.LogInformation("MLflow run {RunId} ended {Status}", RunId, TrackingNames.ToStatusName(outcome));

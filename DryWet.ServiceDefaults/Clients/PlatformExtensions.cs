@@ -53,18 +53,20 @@ public static class PlatformExtensions
             return builder;
         }
 
+        // DryWet:Tracking (system-metrics sampling); a misspelt key is an error, not a silent default.
+        var tracking = TrackingOptions.FromConfiguration(builder.Configuration);
         if (UsesMlflow(builder.Configuration))
         {
             builder.AddMlflowCore();
             builder.Services.AddSingleton<MlflowExperimentTracker>(sp => new MlflowExperimentTracker(sp.GetRequiredService<MlflowClient>(),
-                sp.GetRequiredService<MlflowArtifactLocation>(), sp.GetRequiredService<ILogger<MlflowExperimentTracker>>()));
+                sp.GetRequiredService<MlflowArtifactLocation>(), sp.GetRequiredService<ILogger<MlflowExperimentTracker>>(), tracking));
             builder.Services.AddSingleton<IExperimentTracker>(sp => Announce(sp, sp.GetRequiredService<MlflowExperimentTracker>(), "ConnectionStrings:mlflow is set"));
         }
         else
         {
             var home = DryWetHome.Resolve(builder.Configuration);
             builder.Services.AddSingleton<EmbeddedExperimentTracker>(sp =>
-                new EmbeddedExperimentTracker(DryWetHome.MlRuns(home), sp.GetRequiredService<ILogger<EmbeddedExperimentTracker>>()));
+                new EmbeddedExperimentTracker(DryWetHome.MlRuns(home), sp.GetRequiredService<ILogger<EmbeddedExperimentTracker>>(), tracking));
             builder.Services.AddSingleton<IExperimentTracker>(sp => Announce(sp, sp.GetRequiredService<EmbeddedExperimentTracker>(), "ConnectionStrings:mlflow is not set"));
         }
 
@@ -89,7 +91,8 @@ public static class PlatformExtensions
         {
             var home = DryWetHome.Resolve(builder.Configuration);
             builder.Services.AddSingleton<IModelRegistry>(sp => Announce(sp,
-                new EmbeddedModelRegistry(DryWetHome.Registry(home), sp.GetRequiredService<ILogger<EmbeddedModelRegistry>>()), "ConnectionStrings:mlflow is not set"));
+                new EmbeddedModelRegistry(DryWetHome.MlRuns(home), sp.GetRequiredService<ILogger<EmbeddedModelRegistry>>(), DryWetHome.Registry(home)),
+                "ConnectionStrings:mlflow is not set"));
         }
 
         return builder;

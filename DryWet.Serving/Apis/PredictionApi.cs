@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using DryWet.Core.Imaging;
+using DryWet.Serving.Feedback;
 using DryWet.Serving.Inference;
 using DryWet.Serving.Telemetry;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -24,7 +25,8 @@ public static class PredictionApi
         return app;
     }
 
-    internal sealed record PredictionServices(ModelHost Host, ServingTelemetry Telemetry, IOptions<ServingOptions> Options, ILogger<PredictionServices> Logger);
+    internal sealed record PredictionServices(ModelHost Host, ServingTelemetry Telemetry, IOptions<ServingOptions> Options, PredictionLogQueue PredictionLog,
+        ILogger<PredictionServices> Logger);
 
     internal static async Task<Results<Ok<PredictionResponse>, JsonHttpResult<ErrorResponse>, JsonHttpResult<ModelUnavailableResponse>, JsonHttpResult<PredictionFailedResponse>>>
         PredictAsync(HttpContext context, [AsParameters] PredictionServices services, CancellationToken cancellationToken)
@@ -45,6 +47,8 @@ public static class PredictionApi
         try
         {
             var prediction = await lease.Model.ClassifyAsync(image.Memory, cancellationToken);
+            // Only here, after a successful prediction: refused or failed input is never logged.
+            services.PredictionLog.Offer(image.Memory.Span, lease.Model.Descriptor, prediction);
             return TypedResults.Ok(new PredictionResponse(prediction.Label, prediction.ByLabel(), lease.Model.Descriptor.Version, lease.Model.Descriptor.Name));
         }
         catch (InvalidImageException ex)

@@ -2,6 +2,7 @@ using System.Text.Json;
 using DryWet.Core;
 using DryWet.Core.Configuration;
 using DryWet.Serving.Apis;
+using DryWet.Serving.Feedback;
 using DryWet.Serving.Inference;
 using DryWet.Serving.Models;
 using DryWet.Serving.Telemetry;
@@ -24,6 +25,13 @@ public static class Extensions
         services.Configure<ModelOptions>(builder.Configuration.GetSection(ModelOptions.SectionName));
 
         services.AddSingleton<ServingTelemetry>();
+        // The prediction log (off unless Serving:PredictionLog:SampleRate > 0); a bad value stops the start here.
+        services.AddSingleton(PredictionLogOptions.Bind(builder.Configuration));
+        services.AddSingleton<PredictionLogQueue>();
+        services.AddHostedService<PredictionLogWriter>();
+        // The store is only resolved when the log is on; its reachability never counts towards /health: a store
+        // outage costs log entries, not predictions.
+        builder.AddObjectStore(healthCheck: false);
         services.AddSingleton(sp => ImageVersion.Resolve(sp.GetRequiredService<IOptions<ServingOptions>>().Value));
         // The registry adapter (embedded or MLflow) is chosen by ConnectionStrings:mlflow; resolved only when used.
         builder.AddModelRegistry();

@@ -54,6 +54,8 @@ internal sealed class LoadedModel
         try
         {
             Preprocess(encoded.Span, tensor);
+            _telemetry.RecordInputBrightness(Descriptor.Version,
+                InputBrightness.Of(tensor.AsSpan(0, ImageLength), Preprocessor.Options.Mean, Preprocessor.Options.Std));
             return await ClassifyTensorAsync(tensor.AsMemory(0, ImageLength), cancellationToken);
         }
         finally
@@ -66,7 +68,7 @@ internal sealed class LoadedModel
     public async Task<Prediction> ClassifyTensorAsync(ReadOnlyMemory<float> tensor, CancellationToken cancellationToken)
     {
         var prediction = Prediction.FromProbabilities(await _scheduler.ClassifyAsync(tensor, cancellationToken), Labels);
-        _telemetry.RecordPrediction(prediction.Label);
+        _telemetry.RecordPrediction(Descriptor.Version, prediction.Label, prediction.Confidence);
         return prediction;
     }
 
@@ -78,7 +80,7 @@ internal sealed class LoadedModel
         for (var i = 0; i < count; i++)
         {
             predictions[i] = Prediction.FromProbabilities(rows[i], Labels);
-            _telemetry.RecordPrediction(predictions[i].Label);
+            _telemetry.RecordPrediction(Descriptor.Version, predictions[i].Label, predictions[i].Confidence);
         }
 
         return predictions;

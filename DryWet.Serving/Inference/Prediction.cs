@@ -14,6 +14,9 @@ internal sealed record Prediction(string Label, int Index, IReadOnlyList<string>
         return new Prediction(labels[best], best, labels, probabilities);
     }
 
+    /// <summary>Probability of the winning class.</summary>
+    public float Confidence => Probabilities[Index];
+
     public IReadOnlyDictionary<string, float> ByLabel()
     {
         var byLabel = new Dictionary<string, float>(Labels.Count);

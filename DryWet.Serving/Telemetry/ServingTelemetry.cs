@@ -28,7 +28,13 @@ public sealed class ServingTelemetry : IDisposable
     private readonly Counter<long> _predictions;
     private readonly Counter<long> _reloads;
     private readonly Counter<long> _rejectedImages;
+    private readonly Histogram<double> _confidence;
+    private readonly Histogram<double> _brightness;
+    private readonly Counter<long> _logWritten;
+    private readonly Counter<long> _logDropped;
+    private readonly Counter<long> _logDeleted;
     private Func<(string Name, string Version, string Provider)?> _modelInfo = () => null;
+    private Func<int> _logQueueLength = () => 0;
 
     public ServingTelemetry(IMeterFactory meterFactory)
     {
@@ -40,7 +46,17 @@ public sealed class ServingTelemetry : IDisposable
         _inferenceDuration = Seconds("drywet_inference_duration_seconds", "ONNX Runtime time per batch.");
         _batchSize = _meter.CreateHistogram<int>("drywet_batch_size", description: "Images per inference batch.",
             advice: new InstrumentAdvice<int> { HistogramBucketBoundaries = [1, 2, 4, 8, 16, 32] });
-        _predictions = _meter.CreateCounter<long>("drywet_predictions_total", description: "Predictions by predicted class.");
+        _predictions = _meter.CreateCounter<long>("drywet_predictions_total", description: "Predictions by predicted class and model version (class share = drift).");
+        // Drift: what the model answers (confidence) and what it is shown (brightness), per model version, so the
+        // dashboard and the alert compare a new version with the day before. 2 classes: confidence is 0.5–1.
+        _confidence = _meter.CreateHistogram("drywet_prediction_confidence", description: "Probability of the predicted class, by model version.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 0.98, 0.99, 1] });
+        _brightness = _meter.CreateHistogram("drywet_input_brightness", description: "Mean luma (0 black – 1 white) of each decoded input image, by model version.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1] });
+        _logWritten = _meter.CreateCounter<long>("drywet_prediction_log_written_total", description: "Predictions written to the prediction log (image + record).");
+        _logDropped = _meter.CreateCounter<long>("drywet_prediction_log_dropped_total", description: "Sampled predictions not logged, by reason (queue_full, store_unavailable, store_error, shutdown).");
+        _logDeleted = _meter.CreateCounter<long>("drywet_prediction_log_deleted_total", description: "Prediction-log objects deleted by retention.");
+        _meter.CreateObservableGauge("drywet_prediction_log_queue_length", () => _logQueueLength(), description: "Predictions waiting to be written to the prediction log.");
         _reloads = _meter.CreateCounter<long>("drywet_model_reloads_total", description: "Model loads by outcome (success, failure).");
         _rejectedImages = _meter.CreateCounter<long>("drywet_rejected_images_total", description: "Inputs refused with 4xx, by reason.");
         _meter.CreateObservableGauge("drywet_model_info", ObserveModelInfo,
@@ -86,7 +102,28 @@ public sealed class ServingTelemetry : IDisposable
         _batchSize.Record(batchSize);
     }
 
-    public void RecordPrediction(string label) => _predictions.Add(1, new KeyValuePair<string, object?>("class", label));
+    public void RecordPrediction(string modelVersion, string label, double confidence)
+    {
+        _predictions.Add(1, new KeyValuePair<string, object?>("class", label), new KeyValuePair<string, object?>("model_version", modelVersion));
+        _confidence.Record(confidence, new KeyValuePair<string, object?>("model_version", modelVersion));
+    }
+
+    public void RecordInputBrightness(string modelVersion, double brightness) =>
+        _brightness.Record(brightness, new KeyValuePair<string, object?>("model_version", modelVersion));
+
+    internal void ObservePredictionLogQueue(Func<int> length) => _logQueueLength = length;
+
+    public void RecordPredictionLogWritten() => _logWritten.Add(1);
+
+    public void RecordPredictionLogDropped(string reason) => _logDropped.Add(1, new KeyValuePair<string, object?>("reason", reason));
+
+    public void RecordPredictionLogDeleted(int objects)
+    {
+        if (objects > 0)
+        {
+            _logDeleted.Add(objects);
+        }
+    }
 
     public void RecordReload(bool success) => _reloads.Add(1, new KeyValuePair<string, object?>("outcome", success ? "success" : "failure"));
 

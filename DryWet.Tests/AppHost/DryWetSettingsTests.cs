@@ -20,7 +20,7 @@ public sealed class DryWetSettingsTests
 
         error.Message.ShouldContain("DryWet:SampleData:Cuont: unknown setting (did you mean 'DryWet:SampleData:Count'?)");
         error.Message.ShouldContain("DryWet:Trainr: unknown setting (did you mean 'DryWet:Trainer'?)");
-        error.Message.ShouldContain("DryWet:Bogus: unknown setting (valid here: Mode, Home, Trainer, SampleData, Weights, Kubernetes)");
+        error.Message.ShouldContain("DryWet:Bogus: unknown setting (valid here: Mode, Home, Trainer, Watcher, SampleData, Weights, Kubernetes)");
     }
 
     [Fact]

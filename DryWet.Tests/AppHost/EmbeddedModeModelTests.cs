@@ -68,6 +68,16 @@ public class EmbeddedModeModelTests
     }
 
     [Fact]
+    public async Task On_a_laptop_serving_follows_the_production_alias_every_30_s_and_logs_every_prediction()
+    {
+        await using var builder = await AppHostModel.CreateAsync("embedded");
+
+        var environment = await builder.Resource<ProjectResource>("serving").PublishedEnvironmentAsync();
+        environment["Model__PollInterval"].ShouldBe("00:00:30");
+        environment["Serving__PredictionLog__SampleRate"].ShouldBe("1");
+    }
+
+    [Fact]
     public async Task Trainer_starts_only_when_asked_and_carries_the_gpu_marker_and_its_commands()
     {
         await using var builder = await AppHostModel.CreateAsync("embedded");

@@ -2,7 +2,9 @@ using System.Net.Http.Headers;
 using System.Text.Json;
 using Aspire.Hosting.Testing;
 using DryWet.AppHost.Extensions;
+using DryWet.Core.Feedback;
 using DryWet.Core.Registry;
+using DryWet.Core.Storage;
 using DryWet.Tests.Tracking;
 using DryWet.TrainingWorker.Data;
 using Microsoft.Extensions.DependencyInjection;
@@ -56,11 +58,47 @@ public class EmbeddedTrainingLoopTests(EmbeddedPlatformFixture platform) : IClas
         var v3 = await WaitForVersionAsync(registry, "3", ct);
         v3.Tags["drywet.promotion"].ShouldBe("promoted", v3.Description);
         await WaitUntilServedAsync(http, "3", ct);
+        await Task.Delay(TimeSpan.FromSeconds(3), ct); // some traffic on v3 too
 
         var (requests, failures) = await load.StopAsync();
         TestContext.Current.SendDiagnosticMessage($"{requests} predictions during the switches, {failures.Count} failed");
         requests.ShouldBeGreaterThan(20);
         failures.ShouldBeEmpty();
+
+        // What serving saw is in ml-feedback (the AppHost logs every prediction on a laptop), by the version that answered.
+        var logged = await LoggedVersionsAsync(registryHost.Services.GetRequiredService<IObjectStore>(), ct);
+        logged.ShouldContain("1");
+        logged.ShouldContain("3");
+        logged.ShouldNotContain("2");
+    }
+
+    private static async Task<IReadOnlySet<string>> LoggedVersionsAsync(IObjectStore store, CancellationToken ct)
+    {
+        // The writer is asynchronous: give it a moment to drain its queue.
+        await Task.Delay(2000, ct);
+        var versions = new HashSet<string>(StringComparer.Ordinal);
+        var records = (await store.ListAsync(PredictionLogLayout.Bucket, PredictionLogLayout.Prefix, ct)).Where(o => o.Key.EndsWith(".json", StringComparison.Ordinal)).ToList();
+        records.Count.ShouldBeGreaterThan(20);
+        var folder = Path.Combine(Path.GetTempPath(), $"drywet-e2e-records-{Guid.NewGuid():N}");
+        try
+        {
+            // Every tenth record and the newest ones (the last switch happened seconds ago).
+            foreach (var record in records.Where((_, i) => i % 10 == 0).Concat(records.OrderBy(r => r.LastModified).TakeLast(20)).Distinct())
+            {
+                var local = Path.Combine(folder, Path.GetFileName(record.Key));
+                await store.DownloadFileAsync(PredictionLogLayout.Bucket, record.Key, local, ct);
+                versions.Add(JsonSerializer.Deserialize<PredictionLogRecord>(await File.ReadAllTextAsync(local, ct), PredictionLogRecord.Json)!.ModelVersion);
+            }
+        }
+        finally
+        {
+            if (Directory.Exists(folder))
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+        }
+
+        return versions;
     }
 
     private static async Task<ModelVersion> WaitForVersionAsync(IModelRegistry registry, string version, CancellationToken ct)

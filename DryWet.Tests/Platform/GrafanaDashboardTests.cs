@@ -13,7 +13,11 @@ public partial class GrafanaDashboardTests
     [
         "drywet_requests_total", "drywet_request_duration_seconds", "drywet_predictions_total",
         "drywet_model_reloads_total", "drywet_model_info", "drywet_inference_duration_seconds",
+        "drywet_prediction_confidence", "drywet_input_brightness", "drywet_prediction_log_written_total", "drywet_prediction_log_dropped_total",
     ];
+
+    // The trainer's gate (DryWet.TrainingWorker, meter DryWet.Training).
+    private const string PromotionMetric = "drywet_promotion_decisions_total";
 
     private static JsonObject Load() => JsonNode.Parse(File.ReadAllText(DashboardPath))!.AsObject();
 
@@ -28,13 +32,28 @@ public partial class GrafanaDashboardTests
         dashboard["uid"]!.GetValue<string>().ShouldBe("drywet-serving");
         var used = Queries(dashboard).SelectMany(q => Metric().Matches(q.Expr).Select(m => m.Value))
             .Select(m => Regex.Replace(m, "_(bucket|count|sum)$", "")).ToHashSet();
-        used.ShouldBeSubsetOf(ServingMetrics.Append("drywet_rejected_images_total"));
+        used.ShouldBeSubsetOf(ServingMetrics.Append("drywet_rejected_images_total").Append(PromotionMetric));
         ServingMetrics.ShouldBeSubsetOf(used);
         Queries(dashboard).ShouldContain(q => q.Expr.Contains("by (class)") && q.Expr.Contains("drywet_predictions_total"));
         Queries(dashboard).ShouldContain(q => q.Expr.Contains("histogram_quantile(0.99") && q.Expr.Contains("drywet_request_duration_seconds_bucket"));
         Queries(dashboard).ShouldContain(q => q.Expr.Contains("histogram_quantile(0.5") && q.Expr.Contains("drywet_request_duration_seconds_bucket"));
         Queries(dashboard).ShouldContain(q => q.Expr.Contains("by (name, version, provider)") && q.Expr.Contains("drywet_model_info"));
         Queries(dashboard).ShouldContain(q => q.Expr.Contains("by (outcome)") && q.Expr.Contains("drywet_model_reloads_total"));
+    }
+
+    [Fact]
+    public void Dashboard_shows_drift_per_model_version_the_prediction_log_and_promotions()
+    {
+        var queries = Queries(Load()).ToList();
+        queries.ShouldContain(q => q.Expr.Contains("by (model_version, class)") && q.Expr.Contains("drywet_predictions_total"), "class share per version");
+        queries.ShouldContain(q => q.Expr.Contains("by (model_version)") && q.Expr.Contains("drywet_prediction_confidence_sum")
+                                   && q.Expr.Contains("drywet_prediction_confidence_count"), "mean confidence per version");
+        queries.ShouldContain(q => q.Expr.Contains("drywet_prediction_confidence_bucket") && q.Expr.Contains("by (le)"), "confidence heatmap");
+        queries.ShouldContain(q => q.Expr.Contains("drywet_input_brightness_bucket") && q.Expr.Contains("by (le)"), "brightness heatmap");
+        queries.ShouldContain(q => q.Expr.Contains("by (reason)") && q.Expr.Contains("drywet_prediction_log_dropped_total"));
+        queries.ShouldContain(q => q.Expr.Contains("by (outcome)") && q.Expr.Contains(PromotionMetric));
+        Load()["panels"]!.AsArray().Where(p => p!["type"]!.GetValue<string>() == "heatmap")
+            .ShouldAllBe(p => p!["targets"]!.AsArray().All(t => t!["format"]!.GetValue<string>() == "heatmap"));
     }
 
     [Fact]

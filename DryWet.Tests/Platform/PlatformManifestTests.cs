@@ -7,7 +7,8 @@ namespace DryWet.Tests.Platform;
 
 /// <summary>
 /// The hand-written manifests under platform/manifests: core kinds load into KubernetesClient's typed models in
-/// strict mode (unknown fields throw), Istio resources pass <see cref="IstioResourceValidator"/>, and every
+/// strict mode (unknown fields throw), Istio resources pass <see cref="IstioResourceValidator"/>, PrometheusRules
+/// <see cref="PrometheusRuleValidator"/>, and every
 /// kustomization builds with the real <c>kubectl kustomize</c>.
 /// </summary>
 public class PlatformManifestTests
@@ -47,6 +48,11 @@ public class PlatformManifestTests
             else if (apiVersion?.StartsWith("networking.istio.io/", StringComparison.Ordinal) == true)
             {
                 IstioResourceValidator.Validate(doc).ShouldBeEmpty($"{source}: {kind}/{name}");
+            }
+            else if (key == "monitoring.coreos.com/v1/PrometheusRule")
+            {
+                // The shape here; the expressions in PrometheusRuleTests (promtool).
+                PrometheusRuleValidator.Validate(doc).ShouldBeEmpty($"{source}: {kind}/{name}");
             }
             else
             {
@@ -254,7 +260,10 @@ public class PlatformManifestTests
         values["grafana"]!["grafana.ini"]!["server"]!["serve_from_sub_path"]!.GetValue<bool>().ShouldBeTrue();
         values["grafana"]!["sidecar"]!["datasources"]!["url"]!.GetValue<string>().ShouldEndWith(":9090/prometheus");
         var dashboards = values["grafana"]!["sidecar"]!["dashboards"]!;
-        var configMap = (await BuildAsync("platform/manifests/monitoring")).Single();
+        var monitoring = await BuildAsync("platform/manifests/monitoring");
+        monitoring.Select(d => d["kind"]!.GetValue<string>()).ShouldBe(["ConfigMap", "PrometheusRule"], ignoreOrder: true);
+        monitoring.ShouldAllBe(d => d["metadata"]!["namespace"]!.GetValue<string>() == "monitoring");
+        var configMap = monitoring.Single(d => d["kind"]!.GetValue<string>() == "ConfigMap");
         configMap["metadata"]!["labels"]![dashboards["label"]!.GetValue<string>()]!.GetValue<string>().ShouldBe(dashboards["labelValue"]!.GetValue<string>());
         configMap["metadata"]!["namespace"]!.GetValue<string>().ShouldBe("monitoring");
     }

@@ -114,7 +114,7 @@ public sealed class PromotionGateTests : IDisposable
         await registry.PromoteAsync(Model, v1.Version, cancellationToken: Ct);
 
         var challenger = await PackageAsync(registry, v1);
-        File.WriteAllText(Path.Combine(_home, "registry", Model, "versions", "1", "model", "model.onnx"), "not onnx");
+        File.WriteAllText(Path.Combine(_home, "mlruns", "models", Model, "version-1", "model", "model.onnx"), "not onnx");
         var error = await Should.ThrowAsync<DryWet.Core.DryWetException>(() =>
             gate.DecideAsync(Model, challenger, Images(2, 2), PromotionPolicy.Auto, new(), Work(), Ct));
         error.Message.ShouldContain("champion dry_wet_model v1 could not be evaluated");

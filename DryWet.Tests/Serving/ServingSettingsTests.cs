@@ -18,4 +18,30 @@ public sealed class ServingSettingsTests
         error.Message.ShouldContain("Serving:AdminApiKee: unknown key (did you mean 'AdminApiKey'?)");
         error.Message.ShouldNotContain("secret");
     }
+
+    [Fact]
+    public async Task Prediction_log_values_out_of_range_or_not_numbers_stop_the_start_naming_each_key_and_value()
+    {
+        var error = await Should.ThrowAsync<DryWetException>(() => ServingApp.StartAsync(new Dictionary<string, string?>
+        {
+            ["Serving:PredictionLog:SampleRate"] = "1.5",
+            ["Serving:PredictionLog:QueueCapacity"] = "0",
+            ["Serving:PredictionLog:RetentionDays"] = "a week",
+        }));
+
+        error.Message.ShouldContain("Serving:PredictionLog:SampleRate = '1.5' is invalid: use a number from 0 (off) to 1 (every prediction).");
+        error.Message.ShouldContain("Serving:PredictionLog:QueueCapacity = '0' is invalid");
+        error.Message.ShouldContain("Serving:PredictionLog:RetentionDays = 'a week' is invalid");
+    }
+
+    [Fact]
+    public async Task A_misspelt_prediction_log_key_is_an_error_with_the_nearest_key()
+    {
+        var error = await Should.ThrowAsync<DryWetException>(() => ServingApp.StartAsync(new Dictionary<string, string?>
+        {
+            ["Serving:PredictionLog:SampleRat"] = "1",
+        }));
+
+        error.Message.ShouldContain("Serving:PredictionLog:SampleRat: unknown key (did you mean 'SampleRate'?)");
+    }
 }

@@ -27,4 +27,19 @@ public sealed class EmbeddedObjectStoreTests : ObjectStoreContractTests
         File.ReadAllText(Path.Combine(_root, Bucket, "data", "x.txt")).ShouldBe("hello");
         (await _store.ListAsync(Bucket, "data/", TestContext.Current.CancellationToken)).Select(o => o.Key).ShouldBe(["data/x.txt"]);
     }
+
+    [Fact]
+    public async Task Deleting_the_last_object_of_a_folder_removes_the_empty_folders_but_not_the_bucket()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await _store.UploadAsync(Bucket, "predictions/2026-01-01/a.jpg", new byte[] { 1, 2, 3 }, "image/jpeg", ct);
+        await _store.UploadAsync(Bucket, "predictions/2026-01-01/a.json", "{}"u8.ToArray(), "application/json", ct);
+
+        await _store.DeleteAsync(Bucket, "predictions/2026-01-01/a.jpg", ct);
+        Directory.Exists(Path.Combine(_root, Bucket, "predictions", "2026-01-01")).ShouldBeTrue("a.json is still there");
+        await _store.DeleteAsync(Bucket, "predictions/2026-01-01/a.json", ct);
+
+        Directory.Exists(Path.Combine(_root, Bucket, "predictions")).ShouldBeFalse();
+        Directory.Exists(Path.Combine(_root, Bucket)).ShouldBeTrue();
+    }
 }

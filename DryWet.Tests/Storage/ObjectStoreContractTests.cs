@@ -59,6 +59,54 @@ public abstract class ObjectStoreContractTests : IDisposable
     }
 
     [Fact]
+    public async Task Bytes_uploaded_from_memory_round_trip_and_replace_an_existing_object()
+    {
+        var key = $"memory/{Guid.NewGuid():N}.jpg";
+        var bytes = RandomBytes(70_000);
+        await Store.UploadAsync(Bucket, key, "old"u8.ToArray(), "text/plain", Ct);
+
+        // A slice of a larger buffer, as a pooled upload buffer is: only the slice is stored.
+        var pooled = new byte[bytes.Length + 100];
+        bytes.CopyTo(pooled, 10);
+        await Store.UploadAsync(Bucket, key, pooled.AsMemory(10, bytes.Length), "image/jpeg", Ct);
+
+        var target = Path.Combine(_work, "memory.jpg");
+        await Store.DownloadFileAsync(Bucket, key, target, Ct);
+        File.ReadAllBytes(target).ShouldBe(bytes);
+        (await Store.ListAsync(Bucket, key, Ct)).Single().Size.ShouldBe(bytes.Length);
+    }
+
+    [Fact]
+    public async Task Upload_from_memory_to_a_missing_bucket_throws_BucketNotFound()
+    {
+        var error = await Should.ThrowAsync<BucketNotFoundException>(() => Store.UploadAsync("absent-bucket", "x.json", "{}"u8.ToArray(), "application/json", Ct));
+
+        error.Bucket.ShouldBe("absent-bucket");
+    }
+
+    [Fact]
+    public async Task Delete_removes_the_object_leaves_its_neighbours_and_succeeds_again_when_it_is_gone()
+    {
+        var prefix = $"delete-{Guid.NewGuid():N}/";
+        await Store.UploadAsync(Bucket, prefix + "2026-01-01/a.json", "{}"u8.ToArray(), "application/json", Ct);
+        await Store.UploadAsync(Bucket, prefix + "2026-01-02/b.json", "{}"u8.ToArray(), "application/json", Ct);
+
+        await Store.DeleteAsync(Bucket, prefix + "2026-01-01/a.json", Ct);
+        await Store.DeleteAsync(Bucket, prefix + "2026-01-01/a.json", Ct);
+
+        (await Store.ListAsync(Bucket, prefix, Ct)).Select(o => o.Key).ShouldBe([prefix + "2026-01-02/b.json"]);
+        await Should.ThrowAsync<ObjectNotFoundException>(() => Store.DownloadFileAsync(Bucket, prefix + "2026-01-01/a.json", Path.Combine(_work, "a.json"), Ct));
+    }
+
+    [Fact]
+    public async Task Delete_in_a_missing_bucket_throws_BucketNotFound_and_a_bad_key_names_the_key()
+    {
+        await Should.ThrowAsync<BucketNotFoundException>(() => Store.DeleteAsync("absent-bucket", "x.bin", Ct));
+        var error = await Should.ThrowAsync<DryWetException>(() => Store.DeleteAsync(Bucket, "../outside.bin", Ct));
+        error.Message.ShouldContain("../outside.bin");
+    }
+
+    [Fact]
     public async Task Download_of_a_missing_object_throws_ObjectNotFound_and_leaves_no_file()
     {
         var target = Path.Combine(_work, "missing", "x.bin");
@@ -137,6 +185,15 @@ public abstract class ObjectStoreContractTests : IDisposable
         listed.Select(o => o.Key).ShouldBe([prefix + "a.bin", prefix + "b/c/three.bin", prefix + "b/two.bin"]);
         listed.Select(o => o.Size).ShouldBe([10L, 30L, 20L]);
         listed.ShouldAllBe(o => o.LastModified > DateTimeOffset.UtcNow.AddHours(-1));
+    }
+
+    [Fact]
+    public async Task List_with_a_whole_key_as_prefix_finds_that_object()
+    {
+        var key = $"watch-{Guid.NewGuid():N}/data.zip";
+        await Store.UploadFileAsync(Bucket, key, WriteFile("z", RandomBytes(12)), Ct);
+
+        (await Store.ListAsync(Bucket, key, Ct)).Select(o => o.Key).ShouldBe([key]);
     }
 
     [Fact]

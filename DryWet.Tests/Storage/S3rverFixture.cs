@@ -13,7 +13,7 @@ namespace DryWet.Tests.Storage;
 /// by CI (<c>npm ci --prefix eng/s3rver</c>); installed here on first use when missing. Clients go through
 /// <see cref="S3rverNamespaceFix"/> (an s3rver XML-namespace bug that hides listed objects from the Minio SDK).
 /// </summary>
-public sealed class S3rverFixture : IAsyncLifetime
+public sealed partial class S3rverFixture : IAsyncLifetime
 {
     public const string AccessKey = "S3RVER";
     public const string SecretKey = "S3RVER";
@@ -39,18 +39,32 @@ public sealed class S3rverFixture : IAsyncLifetime
     {
         var script = await EnsureInstalledAsync();
         _dataDir = TestFolders.NewTempDirectory("s3rver");
-        Port = FreePort();
+        // Port 0: s3rver binds a free port itself and prints it. Probing a free port first and passing it raced with
+        // other tests' servers binding port 0 in between (s3rver then failed to bind, and the probe found the other server).
         var start = new ProcessStartInfo("node")
         {
-            ArgumentList = { script, "-d", _dataDir, "-p", Port.ToString(), "-a", "127.0.0.1", "--silent", "--configure-bucket", PreconfiguredBucket },
+            ArgumentList = { script, "-d", _dataDir, "-p", "0", "-a", "127.0.0.1", "--silent", "--configure-bucket", PreconfiguredBucket },
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
+        var listening = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
         _process = Process.Start(start) ?? throw new InvalidOperationException("Could not start node for s3rver.");
+        _process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is { } line && ListeningLine().Match(line) is { Success: true } match)
+            {
+                listening.TrySetResult(int.Parse(match.Groups["port"].Value, System.Globalization.CultureInfo.InvariantCulture));
+            }
+        };
+        _process.EnableRaisingEvents = true;
+        _process.Exited += (_, _) => listening.TrySetException(new InvalidOperationException($"s3rver exited with code {_process.ExitCode} before listening."));
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
-        await WaitForPortAsync(Port, TimeSpan.FromSeconds(20));
+        Port = await listening.Task.WaitAsync(TimeSpan.FromSeconds(20));
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"S3rver listening on [0-9.]+:(?<port>\d+)")]
+    private static partial System.Text.RegularExpressions.Regex ListeningLine();
 
     public ValueTask DisposeAsync()
     {
@@ -98,30 +112,5 @@ public sealed class S3rverFixture : IAsyncLifetime
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    private async Task WaitForPortAsync(int port, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (DateTime.UtcNow < deadline)
-        {
-            if (_process!.HasExited)
-            {
-                throw new InvalidOperationException($"s3rver exited with code {_process.ExitCode} before listening on {port}.");
-            }
-
-            try
-            {
-                using var client = new TcpClient();
-                await client.ConnectAsync(IPAddress.Loopback, port);
-                return;
-            }
-            catch (SocketException)
-            {
-                await Task.Delay(100);
-            }
-        }
-
-        throw new TimeoutException($"s3rver did not listen on 127.0.0.1:{port} within {timeout.TotalSeconds} s.");
     }
 }

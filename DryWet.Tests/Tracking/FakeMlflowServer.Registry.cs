@@ -193,6 +193,12 @@ public sealed partial class FakeMlflowServer
         const string prefix = "/api/2.0/mlflow-artifacts/artifacts";
         app.MapPut(prefix + "/{**path}", async (string path, HttpRequest request) =>
         {
+            if (FailArtifactUploadsUnder is { } failing && ("/" + path).Contains(failing, StringComparison.Ordinal))
+            {
+                // What the proxy answers when its artifact store write fails (handlers.py wraps the OSError).
+                return Error(MlflowErrors.InternalError, "[Errno 28] No space left on device");
+            }
+
             using var buffer = new MemoryStream();
             await request.Body.CopyToAsync(buffer);
             lock (_gate)

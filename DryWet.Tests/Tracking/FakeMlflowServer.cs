@@ -22,7 +22,8 @@ namespace DryWet.Tests.Tracking;
 /// Where a real MLflow 3.9 server was observed (docs/reference/mlflow-observed.md in the shared folder) the fake answers
 /// like it: a missing alias is 400 INVALID_PARAMETER_VALUE, alias DELETE takes a JSON body, a missing artifact is 500,
 /// empty repeated fields are left out, success bodies are pretty-printed, and a Host that is not localhost or a private
-/// address gets MLflow's 403 (its DNS-rebinding guard; <c>/health</c> is exempt).
+/// address gets MLflow's 403 (its DNS-rebinding guard; <c>/health</c> is exempt). MLflow 3's datasets and LoggedModels
+/// are in FakeMlflowServer.LoggedModels.cs; <see cref="ServerVersion"/> "2.x" makes it answer like an MLflow 2 server.
 /// </summary>
 public sealed partial class FakeMlflowServer : IAsyncDisposable
 {
@@ -133,9 +134,10 @@ public sealed partial class FakeMlflowServer : IAsyncDisposable
         });
 
         app.MapGet("/health", () => Results.Text("OK", "text/plain"));
-        app.MapGet("/version", () => Results.Text("3.9.0", "text/html"));
+        app.MapGet("/version", () => Results.Text(ServerVersion, "text/html"));
         var api = app.MapGroup("/api/2.0/mlflow");
         MapTracking(api);
+        MapLoggedModels(api);
         MapRegistry(api);
         MapArtifactProxy(app);
     }
@@ -402,6 +404,8 @@ public sealed partial class FakeMlflowServer : IAsyncDisposable
         public Dictionary<string, string> Params { get; } = [];
         public Dictionary<string, string> Tags { get; } = [];
         public List<Metric> Metrics { get; } = [];
+        public List<JsonObject> Inputs { get; } = [];
+        public List<JsonObject> Outputs { get; } = [];
 
         public JsonObject InfoJson() => new()
         {
@@ -419,7 +423,8 @@ public sealed partial class FakeMlflowServer : IAsyncDisposable
                 ["params"] = new JsonArray(Params.Select(p => (JsonNode?)new JsonObject { ["key"] = p.Key, ["value"] = p.Value }).ToArray()),
                 ["tags"] = new JsonArray(Tags.Select(t => (JsonNode?)new JsonObject { ["key"] = t.Key, ["value"] = t.Value }).ToArray()),
             },
-            ["inputs"] = new JsonObject(),
+            ["inputs"] = new JsonObject { ["dataset_inputs"] = new JsonArray(Inputs.Select(i => (JsonNode?)i.DeepClone()).ToArray()) },
+            ["outputs"] = new JsonObject { ["model_outputs"] = new JsonArray(Outputs.Select(o => (JsonNode?)o.DeepClone()).ToArray()) },
         };
     }
 }

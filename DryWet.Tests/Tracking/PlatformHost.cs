@@ -8,7 +8,9 @@ namespace DryWet.Tests.Tracking;
 /// <summary>Builds the composition root the trainer and serving use (AddDryWetPlatform) for a test, with fast retries.</summary>
 internal static class PlatformHost
 {
-    public static IHost Build(string home, Uri? mlflow = null, string? minio = null, int maxRetries = 3)
+    /// <param name="settings">Extra configuration, e.g. DryWet:Tracking:SystemMetricsInterval.</param>
+    public static IHost Build(string home, Uri? mlflow = null, string? minio = null, int maxRetries = 3,
+        IReadOnlyDictionary<string, string>? settings = null)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration[DryWetHome.ConfigurationKey] = home;
@@ -26,6 +28,11 @@ internal static class PlatformHost
         builder.Configuration[$"{MlflowClientOptions.SectionName}:MaxRetryAttempts"] = maxRetries.ToString();
         builder.Configuration[$"{MlflowClientOptions.SectionName}:ReadyPollInterval"] = "00:00:00.010";
         builder.Configuration[$"{MlflowClientOptions.SectionName}:ReadyTimeout"] = "00:00:05";
+        foreach (var (key, value) in settings ?? new Dictionary<string, string>())
+        {
+            builder.Configuration[key] = value;
+        }
+
         builder.Services.AddLogging();
         builder.Services.AddHealthChecks();
         builder.AddDryWetPlatform();

@@ -35,6 +35,7 @@ internal sealed class RecordingRun(string experimentName) : ITrackedRun
     public List<MetricPoint> Metrics { get; } = [];
     public List<string> Artifacts { get; } = [];
     public List<(string Directory, string ArtifactPath, string[] Files)> Models { get; } = [];
+    public List<TrackedDataset> Datasets { get; } = [];
     public RunOutcome? Outcome { get; private set; }
 
     public Task LogParamsAsync(IReadOnlyDictionary<string, string> parameters, CancellationToken cancellationToken = default)
@@ -79,10 +80,21 @@ internal sealed class RecordingRun(string experimentName) : ITrackedRun
         return Task.CompletedTask;
     }
 
-    public Task LogModelAsync(string packageDirectory, string artifactPath = "model", CancellationToken cancellationToken = default)
+    public Task LogInputsAsync(IReadOnlyList<TrackedDataset> datasets, CancellationToken cancellationToken = default)
+    {
+        foreach (var dataset in datasets)
+        {
+            dataset.Validate();
+            Datasets.Add(dataset);
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task<LoggedModelInfo> LogModelAsync(string packageDirectory, string artifactPath = "model", CancellationToken cancellationToken = default)
     {
         Models.Add((packageDirectory, artifactPath, Directory.GetFiles(packageDirectory).Select(f => Path.GetFileName(f)).Order().ToArray()));
-        return Task.CompletedTask;
+        return Task.FromResult(new LoggedModelInfo($"{ArtifactUri}/{artifactPath}", null, null));
     }
 
     public Task EndAsync(RunOutcome outcome, CancellationToken cancellationToken = default)

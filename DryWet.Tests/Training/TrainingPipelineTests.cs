@@ -109,7 +109,21 @@ public sealed class TrainingPipelineTests
         run.Artifacts.ShouldContain("confusion_matrix.txt");
         run.Artifacts.ShouldContain("confusion_matrix.svg");
         run.Artifacts.ShouldContain("config.yaml");
+        run.Artifacts.ShouldContain(RunCharts.LearningCurvesFile);
+        run.Artifacts.ShouldContain(RunCharts.ConfusionMatrixFile);
         run.Models.ShouldHaveSingleItem().ArtifactPath.ShouldBe("model");
+        run.Models[0].Files.ShouldContain("input_example.json");
+        // The data as an MLflow dataset input: digest = the run's sha256 prefix, counts per class in the profile.
+        var dataInput = run.Datasets.ShouldHaveSingleItem();
+        dataInput.Name.ShouldBe("data");
+        dataInput.Digest.ShouldBe(run.Tags["dataset.sha256"][..10]);
+        dataInput.Context.ShouldBe("training");
+        dataInput.SourceType.ShouldBe("local");
+        dataInput.Source.ShouldContain("data.zip");
+        dataInput.Profile.ShouldNotBeNull();
+        dataInput.Profile.ShouldContain("\"dry\":150");
+        dataInput.Schema.ShouldNotBeNull();
+        dataInput.Schema.ShouldContain("[-1, 3, 64, 64]");
         result.RunId.ShouldBe(run.RunId);
         package.RunId.ShouldBe(run.RunId);
     }

@@ -16,24 +16,33 @@ namespace DryWet.Tests.Watching;
 /// to train (training itself is covered by the loop's end-to-end test): debounce, skipping content already trained,
 /// no retry of failed content, state that survives a restart.
 /// </summary>
-public sealed class DataWatcherTests : IDisposable
+public sealed class DataWatcherTests(S3rverFixture s3) : IClassFixture<S3rverFixture>, IDisposable
 {
     private static readonly TimeSpan Debounce = TimeSpan.FromSeconds(10);
     private readonly string _home = TestFolders.NewTempDirectory("watcher");
     private readonly ManualClock _clock = new();
     private readonly RecordingLauncher _launcher = new();
-    private readonly IHost _platform;
-    private readonly WatchedObject _data = new("ml-data", "dry-wet-data.zip");
+    private IHost _platform = null!;
+    private WatchedObject _data = new("ml-data", "dry-wet-data.zip");
 
-    public DataWatcherTests() => _platform = PlatformHost.Build(_home);
+    public static TheoryData<string> Stores() => ["embedded", "minio"];
+
+    /// <summary>Embedded: the default object; MinIO (s3rver, shared by the class): a key of its own in a folder.</summary>
+    private void Use(string store)
+    {
+        _platform = store == "minio" ? PlatformHost.Build(_home, minio: s3.ConnectionString) : PlatformHost.Build(_home);
+        _data = store == "minio" ? new("ml-data", $"watch-{Guid.NewGuid():N}/dry-wet-data.zip") : _data;
+    }
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     private IObjectStore Objects => _platform.Services.GetRequiredService<IObjectStore>();
 
-    [Fact]
-    public async Task New_data_is_trained_once_it_holds_still_then_unchanged_and_identical_reuploads_are_skipped()
+    [Theory]
+    [MemberData(nameof(Stores))]
+    public async Task New_data_is_trained_once_it_holds_still_then_unchanged_and_identical_reuploads_are_skipped(string store)
     {
+        Use(store);
         var watcher = NewWatcher();
         (await watcher.CheckOnceAsync(Ct)).Kind.ShouldBe(WatchDecisionKind.NoData);
 
@@ -50,8 +59,8 @@ public sealed class DataWatcherTests : IDisposable
         _launcher.Calls.ShouldHaveSingleItem().ShouldBe(trained.Sha256);
         (await watcher.CheckOnceAsync(Ct)).Kind.ShouldBe(WatchDecisionKind.Unchanged);
 
-        // Same bytes uploaded again (a new modification time): downloaded and hashed, not trained.
-        await Task.Delay(20, Ct);
+        // Same bytes uploaded again (a new modification time: S3 keeps whole seconds): downloaded and hashed, not trained.
+        await Task.Delay(1100, Ct);
         await UploadAsync(seed: 1);
         (await watcher.CheckOnceAsync(Ct)).Kind.ShouldBe(WatchDecisionKind.Settling);
         _clock.Advance(Debounce);
@@ -62,9 +71,11 @@ public sealed class DataWatcherTests : IDisposable
         (await NewWatcher().CheckOnceAsync(Ct)).Kind.ShouldBe(WatchDecisionKind.Unchanged);
     }
 
-    [Fact]
-    public async Task A_failed_run_is_retried_only_on_new_data()
+    [Theory]
+    [MemberData(nameof(Stores))]
+    public async Task A_failed_run_is_retried_only_on_new_data(string store)
     {
+        Use(store);
         var watcher = NewWatcher();
         _launcher.FailNext = "out of memory";
         await UploadAsync(seed: 2);
@@ -73,7 +84,7 @@ public sealed class DataWatcherTests : IDisposable
         failed.Kind.ShouldBe(WatchDecisionKind.Failed);
         failed.Message.ShouldBe("out of memory");
 
-        await Task.Delay(20, Ct);
+        await Task.Delay(1100, Ct);
         await UploadAsync(seed: 2);
         await SettleAsync(watcher);
         var again = await watcher.CheckOnceAsync(Ct);
@@ -89,6 +100,7 @@ public sealed class DataWatcherTests : IDisposable
     [Fact]
     public async Task Content_already_registered_by_a_manual_train_is_not_trained_again()
     {
+        Use("embedded");
         var zip = await UploadAsync(seed: 4);
         var registry = _platform.Services.GetRequiredService<IModelRegistry>();
         var version = await RegistryTestModels.LogAndRegisterAsync(_platform, Path.Combine(_home, "work"), 4f);
@@ -122,7 +134,7 @@ public sealed class DataWatcherTests : IDisposable
 
     public void Dispose()
     {
-        _platform.Dispose();
+        _platform?.Dispose();
         TestFolders.DeleteQuietly(_home);
     }
 

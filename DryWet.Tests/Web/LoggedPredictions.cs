@@ -1,4 +1,5 @@
 using System.Text.Json;
+using DryWet.Core.Feedback;
 using DryWet.Core.Storage;
 using DryWet.Web.Review;
 

@@ -1,3 +1,4 @@
+using DryWet.Core.Feedback;
 using DryWet.Web.Review;
 
 namespace DryWet.Tests.Web;

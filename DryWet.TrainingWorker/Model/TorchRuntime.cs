@@ -36,6 +36,9 @@ public static class TorchRuntime
                 throw new TorchUnavailableException(OldLibstdcxxMessage(libstdcxx));
             }
 
+            // Before libtorch (and with it libgomp) is loaded: idle OpenMP threads sleep instead of spinning.
+            OpenMpWaitPolicy.Apply();
+
             // When the load fails TorchSharp writes a long diagnostic trace to stdout; keep it out of the user's
             // console (it is in the inner exception) and replay it only if the load worked after all.
             var console = Console.Out;

@@ -13,10 +13,13 @@ internal static class TrainerHost
 {
     public static async Task<IHost> StartAsync(CancellationToken cancellationToken)
     {
+        // A command, not a server: no file watchers on appsettings (each would hold one of the user's 128 inotify
+        // instances while a long training or a watcher runs).
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
         {
             ApplicationName = "drywet-trainer",
             ContentRootPath = AppContext.BaseDirectory,
+            Args = ["--hostBuilder:reloadConfigOnChange=false"],
         });
         builder.Logging.ClearProviders();
         builder.Logging.AddSimpleConsole(o => o.SingleLine = true);

@@ -55,6 +55,11 @@ public sealed class TrainingRun(IExperimentTracker tracker, IModelRegistry? regi
             progress.Message($"Tracking: {tracker.Description}, run {run.RunId}.");
             try
             {
+                if (TrainingDatasetInput.Describe(request.DataSource ?? request.Data, runTags, dataset, train.Count, validation.Count, config.Training.ImgSize) is { } input)
+                {
+                    await run.LogInputsAsync([input], cancellationToken);
+                }
+
                 var result = await TrainAndPackageAsync(run, request, dataset, train, validation, weightsPath, work, cancellationToken);
                 if (request.Register && registry is not null)
                 {
@@ -117,6 +122,8 @@ public sealed class TrainingRun(IExperimentTracker tracker, IModelRegistry? regi
         await File.WriteAllTextAsync(Path.Combine(reports, "confusion_matrix.txt"), matrixText, cancellationToken);
         await File.WriteAllTextAsync(Path.Combine(reports, ConfusionMatrixPicture.FileName), matrixPicture, cancellationToken);
         await File.WriteAllTextAsync(Path.Combine(reports, "config.yaml"), config.ToYaml(), cancellationToken);
+        RunCharts.WriteLearningCurves(outcome.History, Path.Combine(reports, RunCharts.LearningCurvesFile));
+        RunCharts.WriteConfusionMatrix(outcome.Report, Path.Combine(reports, RunCharts.ConfusionMatrixFile));
         await run.LogArtifactsAsync(reports, null, cancellationToken);
 
         model.to(CPU);

@@ -75,13 +75,13 @@ public sealed class DataWatcher(IObjectStore objects, IModelRegistry registry, s
         var now = _clock.GetUtcNow();
         if (_pending is not { } pending || pending.Object != found)
         {
-            _pending = (found, now);
-            return new WatchDecision(WatchDecisionKind.Settling, $"{found.Size:N0} bytes, modified {found.LastModified:u}; training once it holds still for {debounce.TotalSeconds:0.#} s");
+            pending = (found, now);
+            _pending = pending;
         }
 
         if (now - pending.Since < debounce)
         {
-            return new WatchDecision(WatchDecisionKind.Settling, $"unchanged for {(now - pending.Since).TotalSeconds:0.#} of {debounce.TotalSeconds:0.#} s");
+            return new WatchDecision(WatchDecisionKind.Settling, $"{found.Size:N0} bytes, modified {found.LastModified:u}, unchanged for {(now - pending.Since).TotalSeconds:0.#} of {debounce.TotalSeconds:0.#} s");
         }
 
         _pending = null;

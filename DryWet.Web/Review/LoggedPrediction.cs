@@ -1,3 +1,5 @@
+using DryWet.Core.Feedback;
+
 namespace DryWet.Web.Review;
 
 /// <summary>A logged prediction with where its files are and, once reviewed, the label it was given.</summary>

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using DryWet.Core;
+using DryWet.Core.Feedback;
 using DryWet.Core.Storage;
 
 namespace DryWet.Web.Review;
@@ -13,9 +14,9 @@ namespace DryWet.Web.Review;
 /// </summary>
 public sealed partial class PredictionLog(IObjectStore store, WebCache cache, ILogger<PredictionLog> logger)
 {
-    public const string FeedbackBucket = "ml-feedback";
+    public const string FeedbackBucket = PredictionLogLayout.Bucket;
     public const string DataBucket = "ml-data";
-    public const string RecordsPrefix = "predictions/";
+    public const string RecordsPrefix = PredictionLogLayout.Prefix;
     public const string ManifestPrefix = ".manifest/";
 
     private readonly ConcurrentDictionary<string, (DateTimeOffset Modified, PredictionLogRecord Record)> _records = new();

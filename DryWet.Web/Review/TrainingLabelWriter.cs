@@ -1,5 +1,6 @@
 using System.Text.Json;
 using DryWet.Core;
+using DryWet.Core.Feedback;
 using DryWet.Core.Storage;
 
 namespace DryWet.Web.Review;

@@ -270,7 +270,7 @@ public sealed partial class MlflowClient
         var fallbackCode = status switch
         {
             // A 404 without MLflow's JSON body is an unknown route (wrong base URL, old server), not a missing resource.
-            HttpStatusCode.NotFound => "ENDPOINT_NOT_FOUND",
+            HttpStatusCode.NotFound => EndpointNotFound,
             HttpStatusCode.ServiceUnavailable => MlflowException.TemporarilyUnavailable,
             _ => $"HTTP_{(int)status}",
         };

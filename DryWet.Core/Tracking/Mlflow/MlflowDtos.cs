@@ -36,7 +36,7 @@ public sealed record MlflowRunData(
     IReadOnlyList<MlflowParam>? Params,
     IReadOnlyList<MlflowTag>? Tags);
 
-public sealed record MlflowRun(MlflowRunInfo Info, MlflowRunData? Data);
+public sealed record MlflowRun(MlflowRunInfo Info, MlflowRunData? Data, MlflowRunInputs? Inputs = null, MlflowRunOutputs? Outputs = null);
 
 public sealed record MlflowFileInfo(string Path, bool IsDir, long? FileSize);
 

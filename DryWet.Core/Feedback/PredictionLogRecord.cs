@@ -1,11 +1,12 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace DryWet.Web.Review;
+namespace DryWet.Core.Feedback;
 
 /// <summary>
 /// One logged prediction, <c>ml-feedback/predictions/&lt;yyyy-MM-dd&gt;/&lt;id&gt;.json</c> beside its image
-/// <c>&lt;id&gt;.&lt;ext&gt;</c>. snake_case like serving's wire contracts; serving's prediction log writes this shape.
+/// <c>&lt;id&gt;.&lt;ext&gt;</c> (<see cref="PredictionLogLayout"/>). snake_case like serving's wire contracts: serving's
+/// prediction log writes this type and the web's review page reads it, so the two cannot drift apart.
 /// </summary>
 public sealed record PredictionLogRecord(
     string Id,

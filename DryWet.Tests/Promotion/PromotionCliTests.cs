@@ -1,0 +1,96 @@
+using System.Diagnostics;
+using DryWet.Core.Registry;
+using DryWet.Tests.Training;
+using DryWet.Tests.Registry;
+using DryWet.Tests.Tracking;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace DryWet.Tests.Promotion;
+
+/// <summary><c>train --promote</c>, <c>promote</c> and <c>watch</c> as a user types them: a real process, exit codes and messages.</summary>
+public sealed class PromotionCliTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task A_bad_promotion_policy_or_duration_exits_2_naming_the_value()
+    {
+        using var temp = new TempFolder();
+        var config = Path.Combine(temp.Path, "config.yaml");
+        await File.WriteAllTextAsync(config, "training:\n  epochs: 1\n", Ct);
+
+        var train = await Trainer(temp.Path, "train", "--config", config, "--data", temp.Path, "--output", Path.Combine(temp.Path, "out"), "--promote", "sometimes");
+        var watch = await Trainer(temp.Path, "watch", "--config", config, "--interval", "soon");
+        var badKey = await Trainer(temp.Path, "watch", "--config", WriteConfig(temp.Path, "evaluation:\n  min_improvment: 0.01\n"), "--once");
+
+        train.ExitCode.ShouldBe(2);
+        train.Error.ShouldContain("--promote 'sometimes' is not a promotion policy: use auto, always or never.");
+        watch.ExitCode.ShouldBe(2);
+        watch.Error.ShouldContain("--interval 'soon' is not a duration");
+        badKey.ExitCode.ShouldBe(2);
+        badKey.Error.ShouldContain("evaluation.min_improvment");
+        badKey.Error.ShouldContain("min_improvement");
+    }
+
+    [Fact]
+    public async Task Promote_rolls_back_in_the_embedded_registry_and_says_what_serves()
+    {
+        using var temp = new TempFolder();
+        using (var platform = PlatformHost.Build(temp.Path))
+        {
+            var registry = platform.Services.GetRequiredService<IModelRegistry>();
+            for (var i = 0; i < 2; i++)
+            {
+                var version = await RegistryTestModels.LogAndRegisterAsync(platform, Path.Combine(temp.Path, "work"), 4f);
+                await registry.PromoteAsync("dry_wet_model", version.Version, cancellationToken: Ct);
+            }
+        }
+
+        var neither = await Trainer(temp.Path, "promote", "--reason", "why");
+        var back = await Trainer(temp.Path, "promote", "--previous", "--reason", "v2 is worse on night photos");
+        var missing = await Trainer(temp.Path, "promote", "--version", "9", "--reason", "why");
+
+        neither.ExitCode.ShouldNotBe(0);
+        neither.Error.ShouldContain("Pass exactly one of --version N or --previous.");
+        back.ExitCode.ShouldBe(0, back.Error);
+        back.Output.ShouldContain("dry_wet_model v1 is production (stage Production, aliases production).");
+        missing.ExitCode.ShouldBe(2);
+        missing.Error.ShouldContain("Model 'dry_wet_model' has no version '9'; it has 1, 2.");
+    }
+
+    [Fact]
+    public async Task Watch_once_on_an_empty_store_reports_no_data_and_exits_0()
+    {
+        using var temp = new TempFolder();
+        var config = WriteConfig(temp.Path, "model:\n  architecture: efficientnet_tiny\n");
+
+        var (exit, output, error) = await Trainer(temp.Path, "watch", "--config", config, "--once");
+
+        exit.ShouldBe(0, error);
+        output.ShouldContain("no_data: waiting for s3://ml-data/dry-wet-data.zip");
+    }
+
+    private static string WriteConfig(string folder, string yaml)
+    {
+        var path = Path.Combine(folder, $"config-{Guid.NewGuid():N}.yaml");
+        File.WriteAllText(path, yaml);
+        return path;
+    }
+
+    private static async Task<(int ExitCode, string Output, string Error)> Trainer(string home, params string[] args)
+    {
+        var start = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.Environment["DryWet__Home"] = home;
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "DryWet.TrainingWorker.dll"));
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync(Ct);
+        var error = process.StandardError.ReadToEndAsync(Ct);
+        await process.WaitForExitAsync(Ct);
+        return (process.ExitCode, await output, await error);
+    }
+}

@@ -1,0 +1,102 @@
+using System.Net;
+using System.Text;
+using System.Text.Json.Nodes;
+using DryWet.Core.Tracking.Mlflow;
+using DryWet.Tests.Storage;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace DryWet.Tests.Tracking;
+
+/// <summary>
+/// The fake's datasets and LoggedModel routes answer with MLflow 3's shapes (service.proto), and as a 2.x server it
+/// answers those routes like any unknown URL of a Flask app: 404 text/html, which the client reads as ENDPOINT_NOT_FOUND.
+/// </summary>
+public sealed class FakeMlflowLoggedModelFidelityTests : IAsyncLifetime
+{
+    private readonly string _home = TestFolders.NewTempDirectory("mlflow-lm-fidelity");
+    private FakeMlflowServer _server = null!;
+    private IHost _host = null!;
+    private HttpClient _http = null!;
+
+    private MlflowClient Client => _host.Services.GetRequiredService<MlflowClient>();
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    public async ValueTask InitializeAsync()
+    {
+        _server = await FakeMlflowServer.StartAsync();
+        _host = PlatformHost.Build(_home, _server.BaseAddress);
+        _http = new HttpClient { BaseAddress = _server.BaseAddress };
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _http.Dispose();
+        _host.Dispose();
+        await _server.DisposeAsync();
+        TestFolders.DeleteQuietly(_home);
+    }
+
+    [Fact]
+    public async Task A_new_LoggedModel_is_PENDING_with_an_m_id_and_an_artifact_location_under_the_experiment()
+    {
+        var experiment = await Client.CreateExperimentAsync("lm", cancellationToken: Ct);
+
+        using var response = await PostAsync("logged-models", $"{{\"experiment_id\": \"{experiment}\", \"name\": \"model\", \"source_run_id\": \"r1\"}}");
+
+        response.StatusCode.ShouldBe(HttpStatusCode.OK);
+        var text = await response.Content.ReadAsStringAsync(Ct);
+        text.ShouldContain("\n"); // pretty-printed, as MLflow's success bodies
+        var info = JsonNode.Parse(text)!["model"]!["info"]!;
+        var id = info["model_id"]!.GetValue<string>();
+        id.ShouldMatch("^m-[0-9a-f]{32}$");
+        info["status"]!.GetValue<string>().ShouldBe("LOGGED_MODEL_PENDING");
+        info["artifact_uri"]!.GetValue<string>().ShouldBe($"mlflow-artifacts:/{experiment}/models/{id}/artifacts");
+        info["source_run_id"]!.GetValue<string>().ShouldBe("r1");
+        info.AsObject().ContainsKey("model_type").ShouldBeFalse("unset fields are left out");
+        (await Client.FinalizeLoggedModelAsync(id, MlflowLoggedModelStatus.Ready, Ct)).Info.Status.ShouldBe("LOGGED_MODEL_READY");
+    }
+
+    [Fact]
+    public async Task Finalizing_an_unknown_LoggedModel_is_404_RESOURCE_DOES_NOT_EXIST()
+    {
+        var error = await Should.ThrowAsync<MlflowException>(() => Client.FinalizeLoggedModelAsync("m-00000000000000000000000000000000", MlflowLoggedModelStatus.Ready, Ct));
+
+        error.StatusCode.ShouldBe(404);
+        error.ErrorCode.ShouldBe("RESOURCE_DOES_NOT_EXIST");
+        MlflowClient.IsEndpointNotFound(error).ShouldBeFalse();
+    }
+
+    [Fact]
+    public async Task As_MLflow_2_the_LoggedModel_routes_are_unknown_URLs_404_text_html()
+    {
+        _server.ServerVersion = "2.20.3";
+        var experiment = await Client.CreateExperimentAsync("lm2", cancellationToken: Ct);
+
+        using var response = await PostAsync("logged-models", $"{{\"experiment_id\": \"{experiment}\"}}");
+
+        response.StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        response.Content.Headers.ContentType!.MediaType.ShouldBe("text/html");
+        (await response.Content.ReadAsStringAsync(Ct)).ShouldContain("<title>404 Not Found</title>");
+        var error = await Should.ThrowAsync<MlflowException>(() => Client.CreateLoggedModelAsync(experiment, "model", null, cancellationToken: Ct));
+        MlflowClient.IsEndpointNotFound(error).ShouldBeTrue();
+        (await (await _http.GetAsync("version", Ct)).Content.ReadAsStringAsync(Ct)).ShouldBe("2.20.3");
+    }
+
+    [Fact]
+    public async Task A_dataset_input_without_a_digest_is_400_naming_the_field()
+    {
+        var experiment = await Client.CreateExperimentAsync("ds", cancellationToken: Ct);
+        var run = await Client.CreateRunAsync(experiment, "r", DateTimeOffset.UtcNow, [], Ct);
+
+        using var response = await PostAsync("runs/log-inputs",
+            $"{{\"run_id\": \"{run.Info.RunId}\", \"datasets\": [{{\"dataset\": {{\"name\": \"d\", \"source_type\": \"local\", \"source\": \"{{}}\"}}}}]}}");
+
+        response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        (await response.Content.ReadAsStringAsync(Ct)).ShouldContain("datasets[0].dataset.digest");
+    }
+
+    private Task<HttpResponseMessage> PostAsync(string route, string json) =>
+        _http.PostAsync($"api/2.0/mlflow/{route}", new StringContent(json, Encoding.UTF8, "application/json"), Ct);
+}
