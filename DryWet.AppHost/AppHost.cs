@@ -18,11 +18,16 @@ builder.AddTrainer("trainer", platform, gpus: 1)
     .PublishAsKubernetesImage("dry_wet_train:v1.0.0")
     .WithKubernetesResources(cpu: "2", memory: "4Gi", cpuLimit: "4", memoryLimit: "8Gi");
 
-// Data-triggered training on a laptop: trains whenever ml-data/dry-wet-data.zip changes, promotes only through the
-// champion/challenger gate (docs/loop.md). On the cluster the same command submits the Kubeflow pipeline.
+// Data-triggered training: on a laptop it trains whenever ml-data/dry-wet-data.zip changes, promoting only through the
+// champion/challenger gate (docs/loop.md). In the cluster it is one small CPU pod that submits the Kubeflow pipeline
+// (train step on the GPU, through the same gate) on new content and waits for it.
 if (!builder.ExecutionContext.IsPublishMode)
 {
     builder.AddTrainerWatcher("trainer-watcher", platform);
+}
+else
+{
+    builder.AddKubeflowWatcher("trainer-watcher", platform, trainingImage: "dry_wet_train:v1.0.0", gpus: 1);
 }
 
 // Serving: the model API on port 5001, ready once a model is loaded.

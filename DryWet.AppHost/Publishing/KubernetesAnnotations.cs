@@ -33,3 +33,18 @@ public sealed record KubernetesImageAnnotation(string Image) : IResourceAnnotati
 /// the pods over nodes and zones.
 /// </summary>
 public sealed record KubernetesAutoscalingAnnotation(int MinReplicas, int MaxReplicas, int CpuUtilizationPercent) : IResourceAnnotation;
+
+/// <summary>
+/// The arguments the resource's container runs with in the cluster, instead of the ones it runs with on a laptop
+/// (e.g. the trainer's watcher: in-process training on a laptop, Kubeflow submission in the cluster).
+/// </summary>
+public sealed record KubernetesArgsAnnotation(IReadOnlyList<string> Args) : IResourceAnnotation;
+
+/// <summary>
+/// Exactly one pod, ever: replicas 1 and the Recreate strategy, so an update stops the old pod before the new one
+/// starts. For a loop that must not run twice at once (two watchers would submit every new dataset twice).
+/// </summary>
+public sealed record KubernetesSingletonAnnotation : IResourceAnnotation;
+
+/// <summary>A writable emptyDir at <c>/work</c> for a Deployment's pod, as a Job's pod has (scratch that lives as long as the pod).</summary>
+public sealed record KubernetesWorkVolumeAnnotation : IResourceAnnotation;

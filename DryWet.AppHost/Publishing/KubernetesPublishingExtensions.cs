@@ -79,6 +79,21 @@ public static class KubernetesPublishingExtensions
         return resource.WithAnnotation(new KubernetesAutoscalingAnnotation(minReplicas, maxReplicas, cpuUtilizationPercent), ResourceAnnotationMutationBehavior.Replace);
     }
 
+    /// <summary>Run the container with <paramref name="args"/> in the cluster (the laptop's arguments stay as they are).</summary>
+    public static IResourceBuilder<T> PublishWithArgs<T>(this IResourceBuilder<T> resource, params string[] args) where T : IResource =>
+        resource.WithAnnotation(new KubernetesArgsAnnotation([.. args]), ResourceAnnotationMutationBehavior.Replace);
+
+    /// <summary>One replica and the Recreate strategy: never two pods at once, not even during an update.</summary>
+    public static IResourceBuilder<T> PublishAsSingleton<T>(this IResourceBuilder<T> resource) where T : IResource
+    {
+        if (resource.Resource.TryGetLastAnnotation<KubernetesAutoscalingAnnotation>(out _))
+        {
+            throw new InvalidOperationException($"Resource '{resource.Resource.Name}' is autoscaled; a singleton cannot be.");
+        }
+
+        return resource.WithAnnotation(new KubernetesSingletonAnnotation(), ResourceAnnotationMutationBehavior.Replace);
+    }
+
     public static IResourceBuilder<T> WithKubernetesResources<T>(
         this IResourceBuilder<T> resource, string cpu, string memory, string cpuLimit, string memoryLimit) where T : IResource =>
         resource.WithAnnotation(new KubernetesResourcesAnnotation(cpu, memory, cpuLimit, memoryLimit), ResourceAnnotationMutationBehavior.Replace);

@@ -106,7 +106,10 @@ public sealed class KubernetesResourceContext
 
     private async Task AddArgumentsAsync(ClusterValueResolver resolver, DistributedApplicationExecutionContext executionContext, CancellationToken ct)
     {
-        foreach (var raw in await AppModelValues.ArgumentsAsync(Resource, executionContext, ct).ConfigureAwait(false))
+        IEnumerable<object?> arguments = Resource.TryGetLastAnnotation<KubernetesArgsAnnotation>(out var published)
+            ? published.Args
+            : await AppModelValues.ArgumentsAsync(Resource, executionContext, ct).ConfigureAwait(false);
+        foreach (var raw in arguments)
         {
             var value = await resolver.ResolveAsync(raw, ct).ConfigureAwait(false);
             if (value.HasSecrets)

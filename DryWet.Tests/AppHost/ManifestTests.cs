@@ -41,7 +41,7 @@ public partial class ManifestTests
         result.IsValid.ShouldBeTrue(string.Join(Environment.NewLine,
             (result.Details ?? []).Where(d => d.Errors is { Count: > 0 }).Select(d => $"{d.InstanceLocation}: {string.Join("; ", d.Errors!.Values)}")));
         document.RootElement.GetProperty("resources").EnumerateObject().Select(p => p.Name)
-            .ShouldBe(["minio-root-user", "minio-root-password", "minio", "mlflow", "trainer", "serving-admin-key", "serving", "web"], ignoreOrder: true);
+            .ShouldBe(["minio-root-user", "minio-root-password", "minio", "mlflow", "trainer", "trainer-watcher", "serving-admin-key", "serving", "web"], ignoreOrder: true);
     }
 
     /// <summary>Runs the publish-manifest step in-process next to the committed file (so relative paths match).</summary>

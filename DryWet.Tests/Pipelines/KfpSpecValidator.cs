@@ -71,6 +71,30 @@ internal static class KfpSpecValidator
         ["dependentTasks"] = new ListOf(S),
         ["cachingOptions"] = new Msg("CachingOptions", () => new() { ["enableCache"] = B, ["cacheKey"] = S }),
         ["componentRef"] = new Msg("ComponentRef", () => new() { ["name"] = S }),
+        // ParallelFor: iterator (oneof parameterIterator | artifactIterator) and its policy.
+        ["iteratorPolicy"] = new Msg("IteratorPolicy", () => new() { ["parallelismLimit"] = I }),
+        ["parameterIterator"] = new Msg("ParameterIteratorSpec", () => new()
+        {
+            ["items"] = new Msg("ItemsSpec", () => new() { ["raw"] = S, ["inputParameter"] = S }),
+            ["itemInput"] = S,
+        }),
+        ["artifactIterator"] = new Msg("ArtifactIteratorSpec", () => new()
+        {
+            ["items"] = new Msg("ItemsSpec", () => new() { ["inputArtifact"] = S }),
+            ["itemInput"] = S,
+        }),
+    });
+
+    private static readonly Msg DagOutputs = new("DagOutputsSpec", () => new()
+    {
+        ["parameters"] = new MapOf(new Msg("DagOutputParameterSpec", () => new()
+        {
+            ["valueFromParameter"] = new Msg("ParameterSelectorSpec", () => new() { ["producerSubtask"] = S, ["outputParameterKey"] = S }),
+        })),
+        ["artifacts"] = new MapOf(new Msg("DagOutputArtifactSpec", () => new()
+        {
+            ["artifactSelectors"] = new ListOf(new Msg("ArtifactSelectorSpec", () => new() { ["producerSubtask"] = S, ["outputArtifactKey"] = S })),
+        })),
     });
 
     private static readonly Msg Component = new("ComponentSpec", () => new()
@@ -78,7 +102,7 @@ internal static class KfpSpecValidator
         ["inputDefinitions"] = IoSpec,
         ["outputDefinitions"] = IoSpec,
         ["executorLabel"] = S,
-        ["dag"] = new Msg("DagSpec", () => new() { ["tasks"] = new MapOf(Task) }),
+        ["dag"] = new Msg("DagSpec", () => new() { ["tasks"] = new MapOf(Task), ["outputs"] = DagOutputs }),
     });
 
     private static readonly Msg Container = new("PipelineContainerSpec", () => new()

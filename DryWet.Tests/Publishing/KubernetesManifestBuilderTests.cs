@@ -172,4 +172,32 @@ public class KubernetesManifestBuilderTests
 
         public int GetHashCode(UserSecretKey obj) => obj.Key.GetHashCode(StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Published_args_replace_the_laptop_args_and_a_singleton_is_one_replica_recreated()
+    {
+        var result = await BuildAsync(b => b.AddContainer("watcher", "trainer-image", "1.0")
+            .WithArgs("watch", "--output", "/home/me/models")
+            .PublishWithArgs("watch", "--submit-kfp", "--kubeflow-host", "http://ml-pipeline.kubeflow:8888")
+            .PublishAsSingleton(), "--DryWet:Kubernetes:Replicas=3");
+
+        var deployment = Single<V1Deployment>(result);
+        deployment.Spec.Replicas.ShouldBe(1, "a singleton ignores the default replica count");
+        deployment.Spec.Strategy.Type.ShouldBe("Recreate");
+        deployment.Spec.Strategy.RollingUpdate.ShouldBeNull();
+        deployment.Spec.Template.Spec.Containers.ShouldHaveSingleItem().Args
+            .ShouldBe(["watch", "--submit-kfp", "--kubeflow-host", "http://ml-pipeline.kubeflow:8888"]);
+
+        var plain = Single<V1Deployment>(await BuildAsync(b => b.AddContainer("worker", "worker-image", "1.0").WithArgs("run")));
+        plain.Spec.Strategy.Type.ShouldBe("RollingUpdate");
+        plain.Spec.Template.Spec.Containers.ShouldHaveSingleItem().Args.ShouldBe(["run"]);
+    }
+
+    [Fact]
+    public void An_autoscaled_resource_cannot_be_a_singleton()
+    {
+        var builder = DistributedApplication.CreateBuilder(["--operation", "publish"]);
+        var worker = builder.AddContainer("worker", "worker-image", "1.0").PublishWithAutoscaling();
+        Should.Throw<InvalidOperationException>(() => worker.PublishAsSingleton()).Message.ShouldContain("'worker' is autoscaled");
+    }
 }

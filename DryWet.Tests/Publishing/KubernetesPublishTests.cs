@@ -46,7 +46,7 @@ public class KubernetesPublishTests
             .ToList();
 
         objects.Select(o => o.GetType().Name).Order(StringComparer.Ordinal).ShouldBe(
-            ["IstioVirtualService", "IstioVirtualService", "V1ConfigMap", "V1ConfigMap", "V1ConfigMap", "V1Deployment", "V1Deployment", "V1Job",
+            ["IstioVirtualService", "IstioVirtualService", "V1ConfigMap", "V1ConfigMap", "V1ConfigMap", "V1ConfigMap", "V1Deployment", "V1Deployment", "V1Deployment", "V1Job",
              "V1PodDisruptionBudget", "V1Service", "V1Service", "V2HorizontalPodAutoscaler"]);
         var metadata = objects.Select(o => o is IstioVirtualService vs ? vs.Metadata : ((IMetadata<V1ObjectMeta>)o).Metadata).ToList();
         metadata.ShouldAllBe(m => m.NamespaceProperty == "kubeflow");
@@ -134,6 +134,54 @@ public class KubernetesPublishTests
         // Every step reaches MinIO: each reads the keys from the platform's Secret.
         pod.InitContainers.Concat(pod.Containers).ShouldAllBe(c => c.Env.Any(e => e.Name == "ConnectionStrings__minio"));
         job.Spec.Template.Spec.Tolerations.ShouldContain(t => t.Key == "nvidia.com/gpu");
+    }
+
+    [Fact]
+    public async Task The_watcher_is_one_cpu_pod_that_submits_the_kubeflow_pipeline_reading_minio_keys_from_KFPs_Secret()
+    {
+        var output = await KubernetesPublish.RunAsync();
+
+        Directory.GetFiles(Path.Combine(output, "dry-wet-model-watcher")).Select(Path.GetFileName)
+            .ShouldBe(["config.yaml", "deployment.yaml"], ignoreOrder: true, "no endpoint, so no Service");
+        var deployment = KubernetesObjects.Load<V1Deployment>(output, "dry-wet-model-watcher", "deployment.yaml");
+        deployment.Metadata.Name.ShouldBe("dry-wet-model-watcher-deployment");
+        deployment.Spec.Replicas.ShouldBe(1);
+        deployment.Spec.Strategy.Type.ShouldBe("Recreate", "two watchers would submit every new dataset twice");
+        var pod = deployment.Spec.Template.Spec;
+        var container = pod.Containers.ShouldHaveSingleItem();
+        var trainerImage = KubernetesObjects.Load<V1Job>(output, "dry-wet-model-training", "job.yaml").Spec.Template.Spec.Containers[0].Image;
+        container.Image.ShouldBe(trainerImage);
+        container.Args.ShouldBe(["watch", "--bucket", "ml-data", "--object", "dry-wet-data.zip", "--config", "/app/config.yaml",
+            "--submit-kfp", "--kubeflow-host", "http://ml-pipeline.kubeflow:8888", "--training-image", trainerImage, "--gpus", "1"]);
+
+        // The trainer's own watch command accepts exactly these arguments.
+        var root = new System.CommandLine.RootCommand();
+        foreach (var command in DryWet.TrainingWorker.Commands.TrainerCommands.All())
+        {
+            root.Subcommands.Add(command);
+        }
+
+        root.Parse([.. container.Args]).Errors.ShouldBeEmpty();
+
+        // CPU only: the submitted pipeline's train step has the GPU.
+        container.Resources.Limits.Keys.ShouldBe(["cpu", "memory"], ignoreOrder: true);
+        container.Resources.Requests["cpu"].ToString().ShouldBe("50m");
+        pod.Tolerations.ShouldBeNull();
+        pod.SecurityContext.RunAsNonRoot.ShouldBe(true);
+        container.SecurityContext.AllowPrivilegeEscalation.ShouldBe(false);
+
+        // MinIO keys as every trainer pod reads them; no value in the manifest.
+        container.Env.Select(e => e.Name).ShouldBe(["SECRET_MLPIPELINE_MINIO_ARTIFACT_ACCESSKEY", "SECRET_MLPIPELINE_MINIO_ARTIFACT_SECRETKEY", "ConnectionStrings__minio"]);
+        container.Env[0].ValueFrom.SecretKeyRef.ShouldSatisfyAllConditions(r => r.Name.ShouldBe("mlpipeline-minio-artifact"), r => r.Key.ShouldBe("accesskey"));
+        container.Env[1].ValueFrom.SecretKeyRef.ShouldSatisfyAllConditions(r => r.Name.ShouldBe("mlpipeline-minio-artifact"), r => r.Key.ShouldBe("secretkey"));
+        container.Env[2].Value.ShouldBe("Endpoint=http://minio-service.kubeflow:9000;AccessKey=$(SECRET_MLPIPELINE_MINIO_ARTIFACT_ACCESSKEY);SecretKey=$(SECRET_MLPIPELINE_MINIO_ARTIFACT_SECRETKEY)");
+
+        // DryWet:Home on the pod's writable scratch volume (the image's /app is read-only).
+        var config = KubernetesObjects.Load<V1ConfigMap>(output, "dry-wet-model-watcher", "config.yaml");
+        config.Data["DryWet__Home"].ShouldBe("/work/home");
+        config.Data["ConnectionStrings__mlflow"].ShouldBe("http://mlflow-service.mlflow.svc.cluster.local:5000");
+        container.VolumeMounts.ShouldHaveSingleItem().MountPath.ShouldBe("/work");
+        pod.Volumes.ShouldHaveSingleItem().EmptyDir.ShouldNotBeNull();
     }
 
     [Fact]

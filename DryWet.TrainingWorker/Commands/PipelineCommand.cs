@@ -34,7 +34,8 @@ internal static class PipelineCommand
             var pipeline = KubeflowPipelineCompiler.Compile(spec.Read(parseResult));
             var path = parseResult.GetValue(output)!;
             pipeline.WriteYaml(path);
-            Console.WriteLine($"Wrote {TrainingPipelineSettings.PipelineName} ({pipeline.Settings.TrainingImage}) to {Path.GetFullPath(path)}");
+            var fanOut = pipeline.Settings.Sweep is { } s ? $", {s.Combinations.Count} train steps{(s.Parallelism is { } n ? $", {n} at a time" : "")}" : "";
+            Console.WriteLine($"Wrote {pipeline.Name} ({pipeline.Settings.TrainingImage}{fanOut}) to {Path.GetFullPath(path)}");
             return 0;
         }));
         return command;
@@ -141,10 +142,19 @@ internal static class PipelineCommand
         private readonly Option<string> sourceObject = Text("--source-data-object", "Dataset zip object key.", Defaults.SourceDataObject);
         private readonly Option<string> destinationBucket = Text("--destination-model-bucket", "Bucket the model package is uploaded to.", Defaults.DestinationModelBucket);
         private readonly Option<string> destinationName = Text("--destination-model-name", "Folder prefix of the uploaded model (<name>-<yyyy-MM-dd>/).", Defaults.DestinationModelName);
+        private readonly Option<string[]> sweep = new("--sweep")
+        {
+            Description = "Sweep a config key over values (repeatable: the combinations are their cartesian product), e.g. --sweep training.learning_rate=1e-3,3e-4. " +
+                "The pipeline trains one model per combination in parallel and registers only the best (by best_val_acc) through the promotion gate.",
+        };
+        private readonly Option<int?> parallelism = new("--parallelism")
+        {
+            Description = "With --sweep: how many train steps (GPU pods) run at once; default: all.",
+        };
 
         public void AddTo(Command command)
         {
-            foreach (var option in new Option[] { image, minioEndpoint, mlflow, secretName, config, executable, gpus, weightsBaseUrl, sourceBucket, sourceObject, destinationBucket, destinationName })
+            foreach (var option in new Option[] { image, minioEndpoint, mlflow, secretName, config, executable, gpus, weightsBaseUrl, sourceBucket, sourceObject, destinationBucket, destinationName, sweep, parallelism })
             {
                 command.Options.Add(option);
             }
@@ -164,7 +174,21 @@ internal static class PipelineCommand
             SourceDataObject = parseResult.GetValue(sourceObject)!,
             DestinationModelBucket = parseResult.GetValue(destinationBucket)!,
             DestinationModelName = parseResult.GetValue(destinationName)!,
+            Sweep = ReadSweep(parseResult),
         };
+
+        private TrainingSweep? ReadSweep(ParseResult parseResult)
+        {
+            var axes = parseResult.GetValue(sweep) ?? [];
+            var limit = parseResult.GetValue(parallelism);
+            if (axes.Length == 0)
+            {
+                return limit is null ? null
+                    : throw new DryWetException($"--parallelism {limit} applies to a sweep; add --sweep key=v1,v2 (e.g. --sweep training.learning_rate=1e-3,3e-4).");
+            }
+
+            return TrainingSweep.Parse(axes, limit);
+        }
 
         private static Option<string> Text(string name, string description, string defaultValue) => new(name)
         {

@@ -5,6 +5,8 @@ using DryWet.Core.Registry;
 using DryWet.Core.Storage;
 using DryWet.Core.Tracking;
 using DryWet.TrainingWorker.Model;
+using DryWet.TrainingWorker.Overrides;
+using DryWet.TrainingWorker.Pipelines;
 using DryWet.TrainingWorker.Platform;
 using DryWet.TrainingWorker.Promotion;
 using DryWet.TrainingWorker.Training;
@@ -28,6 +30,8 @@ internal static class TrainCommand
         var data = new Option<string>("--data") { Description = "Dataset: a zip, a folder with one subfolder per class (dry/, wet/), or s3://bucket/key of a zip in the object store. Defaults to the config's data.data_path." };
         var output = new Option<DirectoryInfo>("--output") { Description = "Folder to write the model package to (replaced atomically).", Required = true };
         var noRegister = new Option<bool>("--no-register") { Description = "Track the run but do not register or promote the model." };
+        var set = new Option<string[]>("--set") { Description = "Override a config key for this run (repeatable), e.g. --set training.learning_rate=3e-4; checked against the config's keys and types." };
+        var resultFile = new Option<FileInfo?>("--result-file") { Description = "Also write the run id, best_val_acc, logged model and overrides as JSON to this file (atomically): the result a pipeline sweep collects." };
         var promote = new Option<string>("--promote") { Description = "After registering: auto (default: promote only when at least as good as the current production model on the same held-out images), always (the original's behaviour), never (alias challenger only).", DefaultValueFactory = _ => "auto" };
         var threads = new Option<int>("--threads") { Description = "libtorch intra-op threads (0 = libtorch's default, one per core). Idle OpenMP threads sleep (OMP_WAIT_POLICY=PASSIVE unless set), so a busy machine is shared fairly." };
         var command = new Command("train", "Train the dry/wet classifier, write a model package, log the run, register and promote the model.");
@@ -37,10 +41,13 @@ internal static class TrainCommand
         command.Options.Add(noRegister);
         command.Options.Add(promote);
         command.Options.Add(threads);
+        command.Options.Add(set);
+        command.Options.Add(resultFile);
         command.SetAction((parseResult, ct) => CommandErrors.RunAsync(async () =>
         {
             var policy = PromotionPolicies.Parse(parseResult.GetValue(promote));
-            var settings = DryWetConfig.Load(parseResult.GetValue(config)!.FullName);
+            var overrides = ConfigOverride.ParseAll(parseResult.GetValue(set) ?? []);
+            var settings = ConfigWithOverrides.Load(parseResult.GetValue(config)!.FullName, overrides);
             var dataArgument = parseResult.GetValue(data) ?? settings.Data.DataPath
                 ?? throw new DryWetException("No data given: pass --data <zip|folder> or set data.data_path in the config (--data also takes s3://bucket/key).");
             TorchRuntime.EnsureLoaded();
@@ -53,26 +60,35 @@ internal static class TrainCommand
             var request = new TrainingRequest(settings, dataArgument, parseResult.GetValue(output)!.FullName,
                 Register: !parseResult.GetValue(noRegister), Promotion: policy);
 
+            TrainingResult? result = null;
             if (Console.IsOutputRedirected)
             {
-                await RunAsync(host, request, new LogLineProgress(Console.Out), ct);
-                return CommandErrors.Ok;
+                result = await RunAsync(host, request, new LogLineProgress(Console.Out), ct);
+            }
+            else
+            {
+                await AnsiConsole.Progress()
+                    .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
+                    .StartAsync(async context =>
+                    {
+                        var progress = new SpectreProgress(context, settings.Training.Epochs);
+                        result = await RunAsync(host, request, progress, ct);
+                        progress.Complete();
+                    });
             }
 
-            await AnsiConsole.Progress()
-                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
-                .StartAsync(async context =>
-                {
-                    var progress = new SpectreProgress(context, settings.Training.Epochs);
-                    await RunAsync(host, request, progress, ct);
-                    progress.Complete();
-                });
+            if (parseResult.GetValue(resultFile) is { } resultPath)
+            {
+                new SweepCandidate(result!.RunId, result.BestValAcc, result.ModelSource,
+                    overrides.ToDictionary(o => o.Key.Path, o => o.Value, StringComparer.Ordinal)).Write(resultPath.FullName);
+            }
+
             return CommandErrors.Ok;
         }));
         return command;
     }
 
-    private static async Task RunAsync(IHost host, TrainingRequest request, ITrainingProgress progress, CancellationToken ct)
+    private static async Task<TrainingResult> RunAsync(IHost host, TrainingRequest request, ITrainingProgress progress, CancellationToken ct)
     {
         var settings = request.Config;
         // One trace per training run: download, the epochs and every MLflow/MinIO call nest under this span.
@@ -84,5 +100,6 @@ internal static class TrainCommand
         using var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan };
         var result = await TrainingRuns.Create(host.Services, http, progress).ExecuteAsync(request, ct);
         activity?.SetTag("drywet.promotion", result.Promotion?.OutcomeName);
+        return result;
     }
 }

@@ -15,5 +15,6 @@ internal static class TrainerCommands
         yield return PromoteCommand.Create();
         yield return WatchCommand.Create();
         yield return PipelineCommand.Create();
+        yield return RegisterBestCommand.Create();
     }
 }

@@ -17,6 +17,9 @@ public sealed class CompiledPipeline(JsonObject pipelineSpec, JsonObject platfor
     public JsonObject PlatformSpec { get; } = platformSpec;
     public TrainingPipelineSettings Settings { get; } = settings;
 
+    /// <summary>pipelineInfo.name: the training pipeline, or the sweep pipeline.</summary>
+    public string Name => PipelineSpec["pipelineInfo"]!["name"]!.GetValue<string>();
+
     /// <summary>
     /// The run's <c>pipeline_spec</c> field: with a platform spec the API server expects
     /// <c>{"pipeline_spec": {...}, "platform_spec": {...}}</c> (api_util.go pipelineSpecStructToYamlString).
@@ -32,8 +35,8 @@ public sealed class CompiledPipeline(JsonObject pipelineSpec, JsonObject platfor
     {
         var text = new StringBuilder();
         text.Append("# PIPELINE DEFINITION\n");
-        text.Append("# Name: ").Append(TrainingPipelineSettings.PipelineName).Append('\n');
-        text.Append("# Description: ").Append(TrainingPipelineSettings.PipelineDescription).Append('\n');
+        text.Append("# Name: ").Append(Name).Append('\n');
+        text.Append("# Description: ").Append(PipelineSpec["pipelineInfo"]!["description"]!.GetValue<string>()).Append('\n');
         text.Append("# Inputs:\n");
         foreach (var (name, value) in Settings.RunParameters.OrderBy(p => p.Key, StringComparer.Ordinal))
         {

@@ -44,18 +44,25 @@ public sealed record TrainingPipelineSettings
     public string DestinationModelBucket { get; init; } = "ml-models";
     public string DestinationModelName { get; init; } = "dry-wet-road-classifier";
 
+    /// <summary>A hyper-parameter sweep (<c>--sweep</c>): the pipeline fans out one train step per combination and registers the best. Null: one train step.</summary>
+    public TrainingSweep? Sweep { get; init; }
+
     /// <summary>The MinIO endpoint as a URL (the trainer's clients want a scheme).</summary>
     public string MinioEndpointUrl =>
         MinioEndpoint.Contains("://", StringComparison.Ordinal) ? MinioEndpoint : $"http://{MinioEndpoint}";
 
     /// <summary>The pipeline's run parameters with these settings' values (all STRING), in declaration order.</summary>
-    public IReadOnlyList<KeyValuePair<string, string>> RunParameters =>
-    [
-        new("source_data_bucket", SourceDataBucket),
-        new("source_data_object", SourceDataObject),
-        new("destination_model_bucket", DestinationModelBucket),
-        new("destination_model_name", DestinationModelName),
-    ];
+    /// <remarks>A sweep registers from the tracked runs and uploads nothing, so it has no destination parameters (the
+    /// API server refuses a run parameter the spec does not declare).</remarks>
+    public IReadOnlyList<KeyValuePair<string, string>> RunParameters => Sweep is not null
+        ? [new("source_data_bucket", SourceDataBucket), new("source_data_object", SourceDataObject)]
+        :
+        [
+            new("source_data_bucket", SourceDataBucket),
+            new("source_data_object", SourceDataObject),
+            new("destination_model_bucket", DestinationModelBucket),
+            new("destination_model_name", DestinationModelName),
+        ];
 
     /// <summary>Throws <see cref="DryWet.Core.DryWetException"/> naming the first bad value.</summary>
     public void Validate()

@@ -8,6 +8,7 @@ public static class DeploymentMapper
     public static V1Deployment ToDeployment(this KubernetesResourceContext context)
     {
         var autoscaled = context.Resource.TryGetLastAnnotation<KubernetesAutoscalingAnnotation>(out _);
+        var singleton = context.Resource.TryGetLastAnnotation<KubernetesSingletonAnnotation>(out _);
         return new V1Deployment
         {
             ApiVersion = "apps/v1",
@@ -17,15 +18,18 @@ public static class DeploymentMapper
             {
                 // An autoscaled Deployment leaves replicas to its HorizontalPodAutoscaler: applying the output again
                 // must not reset what the autoscaler chose.
-                Replicas = autoscaled ? null : context.Options.Replicas,
+                Replicas = autoscaled ? null : singleton ? 1 : context.Options.Replicas,
                 RevisionHistoryLimit = 3,
                 Selector = new V1LabelSelector { MatchLabels = new Dictionary<string, string>(context.Labels) },
                 // A new pod must be ready before an old one goes: never fewer ready pods than wanted during an update.
-                Strategy = new V1DeploymentStrategy
-                {
-                    Type = "RollingUpdate",
-                    RollingUpdate = new V1RollingUpdateDeployment { MaxSurge = "1", MaxUnavailable = "0" },
-                },
+                // A singleton is the opposite: the old pod goes first, so two never run at once.
+                Strategy = singleton
+                    ? new V1DeploymentStrategy { Type = "Recreate" }
+                    : new V1DeploymentStrategy
+                    {
+                        Type = "RollingUpdate",
+                        RollingUpdate = new V1RollingUpdateDeployment { MaxSurge = "1", MaxUnavailable = "0" },
+                    },
                 Template = context.ToPodTemplate(),
             },
         };

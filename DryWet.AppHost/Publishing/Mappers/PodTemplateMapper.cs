@@ -133,9 +133,9 @@ public static class PodTemplateMapper
 
     private static void AddVolumes(KubernetesResourceContext context, V1PodSpec pod, V1Container container)
     {
-        if (context.IsJob)
+        if (context.IsJob || context.Resource.TryGetLastAnnotation<KubernetesWorkVolumeAnnotation>(out _))
         {
-            // The Job's work folder (dataset and model) lives as long as the pod.
+            // The Job's work folder (dataset and model), or a Deployment's scratch: lives as long as the pod.
             pod.Volumes = [new V1Volume { Name = "work", EmptyDir = new V1EmptyDirVolumeSource() }];
             container.VolumeMounts = [new V1VolumeMount { Name = "work", MountPath = "/work" }];
         }
