@@ -15,7 +15,8 @@ namespace DryWet.Tests.AppHost;
 /// The loop through the real AppHost in embedded mode, no Docker, as a new user runs it, with nothing but the
 /// defaults: "Load sample data" → the watcher trains → the gate makes v1 production → serving picks it up by polling
 /// the alias → "Load noisy sample data" → v2 is rejected (alias challenger) while v1 keeps serving → better data
-/// dropped into ml-data → v3 promoted and served. Clients predict without pause from v1 on; not one request fails.
+/// dropped into ml-data → v3 promoted and served → "Roll back model" → v1 served again. Clients predict without pause
+/// from v1 on; not one request fails.
 /// </summary>
 public class EmbeddedTrainingLoopTests(EmbeddedPlatformFixture platform) : IClassFixture<EmbeddedPlatformFixture>
 {
@@ -59,6 +60,14 @@ public class EmbeddedTrainingLoopTests(EmbeddedPlatformFixture platform) : IClas
         v3.Tags["drywet.promotion"].ShouldBe("promoted", v3.Description);
         await WaitUntilServedAsync(http, "3", ct);
         await Task.Delay(TimeSpan.FromSeconds(3), ct); // some traffic on v3 too
+
+        // 4. "Roll back model" on serving: production goes back to the version that served before v3 (v1, not the
+        // rejected v2), and serving reloads it at once.
+        var rolledBack = await platform.ExecuteCommandAsync("serving", CommandExtensions.RollbackModelCommand, ct);
+        rolledBack.Success.ShouldBeTrue(rolledBack.Message);
+        (await registry.ResolveAsync(Model, cancellationToken: ct))!.Version.ShouldBe("1");
+        (await registry.ListVersionsAsync(Model, ct)).Single(v => v.Version == "1").Tags["drywet.promotion"].ShouldBe("rollback");
+        await WaitUntilServedAsync(http, "1", ct);
 
         var (requests, failures) = await load.StopAsync();
         TestContext.Current.SendDiagnosticMessage($"{requests} predictions during the switches, {failures.Count} failed");

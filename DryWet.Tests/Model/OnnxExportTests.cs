@@ -33,9 +33,10 @@ public sealed class OnnxExportTests(ITestOutputHelper output) : IDisposable
         var actual = TorchTestSupport.OnnxLogits(path, input, out var shape);
 
         shape.ShouldBe([batch, net.NumClasses]);
-        // Guard against a vacuous comparison: the logits must actually vary.
+        // Guard against a vacuous comparison: the logits must vary by well over the tolerance (a B0 after five
+        // unseeded steps sometimes spreads only ~2e-3; a broken export is off by about the spread, not by 1e-4).
         var spread = TorchTestSupport.StdDev(expected);
-        spread.ShouldBeGreaterThan(0.01, "logits are near-constant; the parity check would prove nothing");
+        spread.ShouldBeGreaterThan(10 * Tolerance, "logits are near-constant; the parity check would prove nothing");
         var diff = TorchTestSupport.MaxAbsDiff(expected, actual);
         output.WriteLine($"{label}: batch {batch} at {imageSize}px, max |onnx - torch| = {diff:E2}, logit std = {spread:F3}, max |logit| = {expected.Max(Math.Abs):F3}");
         return diff;
@@ -64,7 +65,7 @@ public sealed class OnnxExportTests(ITestOutputHelper output) : IDisposable
         using var net = new EfficientNet(EfficientNetVariant.B0, numClasses: 2, dropout: 0.5);
         TorchTestSupport.TrainBriefly(net, 64, steps: 5, batch: 8);
         ShouldHaveMovedRunningStatistics(net);
-        ExportAndCompare(net, 64, batch: 3, "b0-trained").ShouldBeLessThanOrEqualTo(Tolerance);
+        ExportAndCompare(net, 64, batch: 6, "b0-trained").ShouldBeLessThanOrEqualTo(Tolerance);
     }
 
     /// <summary>Folding must use the running statistics, so they must differ from their 0/1 start.</summary>
