@@ -81,9 +81,17 @@ public static class TrainerExtensions
             }
         });
 
-        // The TorchSharp-capable host is resolved once, before anything starts (the compat script caches its work).
-        // A failure here must not take the dashboard down: serving still runs, the trainer's log says what to fix.
-        builder.Eventing.Subscribe<BeforeStartEvent>(async (e, _) =>
+        return Generalize(executable.RunsUnderTorchSharpHost(host, "The trainer"));
+    }
+
+    /// <summary>
+    /// Runs the executable under the TorchSharp-capable host, resolved once before anything starts (the compat script
+    /// caches its work). A failure must not take the dashboard down: serving still runs, the log says what to fix.
+    /// </summary>
+    internal static IResourceBuilder<ExecutableResource> RunsUnderTorchSharpHost(this IResourceBuilder<ExecutableResource> executable,
+        TrainerHost host, string what)
+    {
+        executable.ApplicationBuilder.Eventing.Subscribe<BeforeStartEvent>(async (e, _) =>
         {
             try
             {
@@ -93,14 +101,14 @@ public static class TrainerExtensions
             catch (InvalidOperationException ex)
             {
                 e.Services.GetRequiredService<ILoggerFactory>().CreateLogger("DryWet.AppHost")
-                    .LogError("The trainer cannot start: {Reason}", ex.Message);
+                    .LogError("{What} cannot start: {Reason}", what, ex.Message);
             }
         });
-        return Generalize(executable);
+        return executable;
     }
 
     /// <summary>Passes <c>DryWet:Weights:BaseUrl</c> (a mirror of torchvision's weight files) on to the trainer when set.</summary>
-    private static IResourceBuilder<T> WithWeightsMirror<T>(this IResourceBuilder<T> trainer, IDistributedApplicationBuilder builder)
+    internal static IResourceBuilder<T> WithWeightsMirror<T>(this IResourceBuilder<T> trainer, IDistributedApplicationBuilder builder)
         where T : IResourceWithEnvironment =>
         builder.Configuration[WeightsBaseUrlKey] is { Length: > 0 } mirror
             ? trainer.WithEnvironment("DryWet__Weights__BaseUrl", mirror)

@@ -1,6 +1,3 @@
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
-
 namespace DryWet.AppHost.Extensions;
 
 /// <summary>
@@ -24,25 +21,9 @@ public static class WatcherExtensions
                 "--interval", interval, "--debounce", "2s", "--output", platform.TrainerOutputPath)
             .WithOtlpExporter()
             .WithEnvironment("DOTNET_ENVIRONMENT", "Development")
-            .UsePlatform(platform);
-        if (builder.Configuration[TrainerExtensions.WeightsBaseUrlKey] is { Length: > 0 } mirror)
-        {
-            watcher.WithEnvironment("DryWet__Weights__BaseUrl", mirror);
-        }
-
-        builder.Eventing.Subscribe<BeforeStartEvent>(async (e, _) =>
-        {
-            try
-            {
-                host.EnsureBuilt();
-                watcher.WithCommand(await host.ResolveAsync().ConfigureAwait(false));
-            }
-            catch (InvalidOperationException ex)
-            {
-                e.Services.GetRequiredService<ILoggerFactory>().CreateLogger("DryWet.AppHost")
-                    .LogError("The training watcher cannot start: {Reason}", ex.Message);
-            }
-        });
+            .WithWeightsMirror(builder)
+            .UsePlatform(platform)
+            .RunsUnderTorchSharpHost(host, "The training watcher");
         return watcher;
     }
 }

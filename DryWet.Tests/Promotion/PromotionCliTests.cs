@@ -1,7 +1,7 @@
-using System.Diagnostics;
 using DryWet.Core.Registry;
 using DryWet.Tests.Training;
 using DryWet.Tests.Registry;
+using DryWet.Tests.Storage;
 using DryWet.Tests.Tracking;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -77,20 +77,7 @@ public sealed class PromotionCliTests
         return path;
     }
 
-    private static async Task<(int ExitCode, string Output, string Error)> Trainer(string home, params string[] args)
-    {
-        var start = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.Environment["DryWet__Home"] = home;
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "DryWet.TrainingWorker.dll"));
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync(Ct);
-        var error = process.StandardError.ReadToEndAsync(Ct);
-        await process.WaitForExitAsync(Ct);
-        return (process.ExitCode, await output, await error);
-    }
+    /// <summary>The real trainer CLI on its own embedded home (see <see cref="TrainerProcess"/>).</summary>
+    private static async Task<(int ExitCode, string Output, string Error)> Trainer(string home, params string[] args) =>
+        await TrainerProcess.RunAsync(new Dictionary<string, string> { ["DryWet__Home"] = home }, Ct, args);
 }
