@@ -151,7 +151,8 @@ public sealed class PredictionLogTests
         }
 
         (DateTime.UtcNow - started).ShouldBeLessThan(TimeSpan.FromSeconds(15), "predictions never wait for the store");
-        hanging.Connections.ShouldBeGreaterThan(0, "the writer is waiting on the hanging store");
+        // The writer connects in the background: wait for it rather than assume it already has.
+        await Eventually.TrueAsync(() => hanging.Connections > 0, "the writer is waiting on the hanging store");
         (await server.WaitForMetricAsync("drywet_prediction_log_dropped_total", "reason=\"queue_full\"", 4)).ShouldBe(4);
         hanging.Dispose(); // resets the connection: the stuck write fails now instead of at the server's shutdown
     }
