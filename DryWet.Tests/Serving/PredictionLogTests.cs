@@ -142,17 +142,21 @@ public sealed class PredictionLogTests
         {
             ["ConnectionStrings:minio"] = $"Endpoint=http://127.0.0.1:{hanging.Port};AccessKey=k;SecretKey=s",
             ["Serving:PredictionLog:QueueCapacity"] = "1",
+            // Retention would connect to the store too; off, every connection is the writer's.
+            ["Serving:PredictionLog:RetentionDays"] = "0",
         });
 
         var started = DateTime.UtcNow;
-        for (var i = 0; i < 6; i++)
+        (await server.PredictAsync(TestImages.Road(wet: true))).Status.ShouldBe(HttpStatusCode.OK);
+        // The writer takes the first entry and connects in the background: wait until it is stuck there, so that the
+        // queue's one slot is what the next five predictions compete for.
+        await Eventually.TrueAsync(() => hanging.Connections > 0, "the writer is waiting on the hanging store");
+        for (var i = 0; i < 5; i++)
         {
             (await server.PredictAsync(TestImages.Road(wet: true))).Status.ShouldBe(HttpStatusCode.OK);
         }
 
         (DateTime.UtcNow - started).ShouldBeLessThan(TimeSpan.FromSeconds(15), "predictions never wait for the store");
-        // The writer connects in the background: wait for it rather than assume it already has.
-        await Eventually.TrueAsync(() => hanging.Connections > 0, "the writer is waiting on the hanging store");
         (await server.WaitForMetricAsync("drywet_prediction_log_dropped_total", "reason=\"queue_full\"", 4)).ShouldBe(4);
         hanging.Dispose(); // resets the connection: the stuck write fails now instead of at the server's shutdown
     }
