@@ -8,7 +8,9 @@ switch (args.FirstOrDefault())
         return await ServingBenchmark.RunAsync(args[1..]);
     case "training":
         return TrainingBenchmarks.Run(args[1..]);
+    case "training-phases":
+        return TrainingStepPhases.Run(args[1..]);
     default:
-        Console.WriteLine("usage: DryWet.Benchmarks serving|training");
+        Console.WriteLine("usage: DryWet.Benchmarks serving|training|training-phases");
         return 1;
 }

@@ -123,8 +123,8 @@ public sealed class Trainer(DryWetConfig config, ITrainingProgress progress, boo
             }
 
             using var scope = NewDisposeScope();
-            var x = tensor(batch.Data, [batch.Count, 3, loader.ImageSize, loader.ImageSize]).to(device);
-            var y = tensor(batch.Labels).to(device);
+            var x = BatchTensors.Images(batch, loader.ImageSize, device);
+            var y = BatchTensors.Labels(batch, device);
             optimizer.ZeroGrad();
             var logits = model.forward(x);
             var value = loss.Compute(logits, y);
@@ -157,8 +157,8 @@ public sealed class Trainer(DryWetConfig config, ITrainingProgress progress, boo
         foreach (var batch in prefetcher.ReadAll())
         {
             using var scope = NewDisposeScope();
-            var x = tensor(batch.Data, [batch.Count, 3, loader.ImageSize, loader.ImageSize]).to(device);
-            var y = tensor(batch.Labels).to(device);
+            var x = BatchTensors.Images(batch, loader.ImageSize, device);
+            var y = BatchTensors.Labels(batch, device);
             var logits = model.forward(x);
             lossSum += loss.Compute(logits, y).item<float>() * batch.Count;
             var argmax = logits.argmax(1).cpu().data<long>().ToArray();

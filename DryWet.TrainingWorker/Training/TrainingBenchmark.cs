@@ -10,14 +10,17 @@ namespace DryWet.TrainingWorker.Training;
 /// <summary>
 /// Training throughput (images/s) and the data-wait share of step time for a variant and input size, measured
 /// through the real loop (<see cref="Trainer"/>: decode + augment on the prefetch thread, focal loss, AdamW, clipping).
-/// The decode cache is off so every step decodes JPEGs, as with a dataset larger than memory.
+/// The decode cache is off so every step decodes JPEGs, as with a dataset larger than memory. Like the PyTorch peer
+/// (<c>seed_train_bench.py</c>), the first step of the epoch is a warm-up: the clock runs from its end to the end of
+/// the last step, so <c>steps</c> steps are timed (the prefetcher's start and the first allocations are not).
 /// </summary>
 public static class TrainingBenchmark
 {
-    public sealed record Result(string Architecture, int ImageSize, int BatchSize, int Images, double ImagesPerSecond, double DataWaitShare, TimeSpan Duration)
+    /// <param name="EpochImagesPerSecond">The whole epoch's rate, warm-up step and prefetcher start included.</param>
+    public sealed record Result(string Architecture, int ImageSize, int BatchSize, int Images, double ImagesPerSecond, double DataWaitShare, TimeSpan Duration, double EpochImagesPerSecond)
     {
         public override string ToString() => string.Create(CultureInfo.InvariantCulture,
-            $"{Architecture} {ImageSize}px batch {BatchSize}: {ImagesPerSecond:F2} img/s, data wait {DataWaitShare:P1} of step time ({Images} images in {Duration.TotalSeconds:F1} s)");
+            $"{Architecture} {ImageSize}px batch {BatchSize}: {ImagesPerSecond:F2} img/s, data wait {DataWaitShare:P1} of step time ({Images} images timed in {Duration.TotalSeconds:F1} s; whole epoch with its warm-up step {EpochImagesPerSecond:F2} img/s)");
     }
 
     public static Result Measure(string architecture, int imageSize, int batchSize, int steps, int sourceSize, string workFolder)
@@ -42,10 +45,38 @@ public static class TrainingBenchmark
         random.manual_seed(1);
         using var model = new EfficientNetBackend(SilentProgress.Instance).Create(config);
         var loader = new SampleLoader(config, cacheBudgetBytes: 0);
-        var trainer = new Trainer(config, SilentProgress.Instance);
-        var watch = Stopwatch.StartNew();
+        var clock = new StepClock();
+        var trainer = new Trainer(config, clock);
         var outcome = trainer.Fit(model, loader, train, train.Take(2).ToArray(), dataset.Classes, CPU);
         var epoch = outcome.History.Single();
-        return new Result(architecture, imageSize, batchSize, train.Length, epoch.ImagesPerSecond, epoch.DataWaitShare, watch.Elapsed);
+        if (steps == 0 || clock.Window is not { } window)
+        {
+            return new Result(architecture, imageSize, batchSize, train.Length, epoch.ImagesPerSecond, epoch.DataWaitShare, epoch.Duration, epoch.ImagesPerSecond);
+        }
+
+        var timed = steps * batchSize;
+        return new Result(architecture, imageSize, batchSize, timed, timed / window.TotalSeconds, epoch.DataWaitShare, window, epoch.ImagesPerSecond);
+    }
+
+    /// <summary>The time from the end of the first step to the end of the last one.</summary>
+    private sealed class StepClock : ITrainingProgress
+    {
+        private long? firstStepEnded;
+        private long lastStepEnded;
+
+        public TimeSpan? Window => firstStepEnded is { } first && lastStepEnded > first ? Stopwatch.GetElapsedTime(first, lastStepEnded) : null;
+
+        public void EpochStarted(int epoch, int epochs, int steps) { }
+
+        public void StepCompleted(int epoch, int step, int steps, double loss, double accuracy, double imagesPerSecond)
+        {
+            var now = Stopwatch.GetTimestamp();
+            firstStepEnded ??= now;
+            lastStepEnded = now;
+        }
+
+        public void EpochCompleted(EpochMetrics metrics, bool improved, bool learningRateReduced) { }
+
+        public void Message(string text) { }
     }
 }
