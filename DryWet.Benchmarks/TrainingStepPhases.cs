@@ -9,10 +9,12 @@ using static TorchSharp.torch;
 namespace DryWet.Benchmarks;
 
 /// <summary>
-/// <c>training-phases [--arch efficientnet_b3] [--sizes 224,300] [--batch 8] [--steps 6] [--threads 2] [--layout nchw|nhwc]</c>:
-/// the training step alone (no data loading) on one fixed random batch, timed per phase — forward + loss, backward,
-/// gradient clipping, AdamW — in milliseconds per step, after 2 warm-up steps. The same split as PyTorch's
-/// <c>torch.profiler</c> would give by phase, for finding where a step's time goes.
+/// <c>training-phases [--arch efficientnet_b3] [--sizes 224,300] [--batch 8] [--steps 6] [--threads 2]
+/// [--layout channels_last|nchw] [--peer "CMD"]</c>: the training step alone (no data loading) on one fixed random
+/// batch, timed per phase — forward + loss, backward, gradient clipping, AdamW — in milliseconds per step, after 2
+/// warm-up steps. <c>channels_last</c> is the layout the trainer feeds on the CPU (<see cref="BatchTensors"/>).
+/// <c>--peer</c> runs the same split of PyTorch's step right after each size (<c>DryWet.Benchmarks/peer/step_phases.py</c>,
+/// e.g. <c>"chroot /opt/trixie python3 /peers/step_phases.py"</c>) and prints DryWet ÷ PyTorch.
 /// </summary>
 internal static class TrainingStepPhases
 {
@@ -29,7 +31,19 @@ internal static class TrainingStepPhases
         var batch = int.Parse(Arg("--batch", "8"), CultureInfo.InvariantCulture);
         var steps = int.Parse(Arg("--steps", "6"), CultureInfo.InvariantCulture);
         var threads = int.Parse(Arg("--threads", "2"), CultureInfo.InvariantCulture);
-        var layout = Arg("--layout", "nchw");
+        var layout = Arg("--layout", "channels_last");
+        if (layout is not ("channels_last" or "nchw"))
+        {
+            Console.Error.WriteLine($"--layout must be channels_last or nchw, got '{layout}'.");
+            return 2;
+        }
+
+        var peer = Arg("--peer", "");
+        if (peer.Length > 0 && architecture != "efficientnet_b3")
+        {
+            Console.Error.WriteLine($"--peer times PyTorch's efficientnet_b3; --arch is '{architecture}'.");
+            return 2;
+        }
         TorchRuntime.EnsureLoaded();
         set_num_threads(threads);
         foreach (var size in sizes)
@@ -43,7 +57,7 @@ internal static class TrainingStepPhases
             using var optimizer = recipe.CreateOptimizer(1e-3, 1e-2);
             var loss = new FocalLoss(null, 2.0);
             using var nchw = randn(batch, 3, size, size);
-            using var x = layout == "nhwc" ? nchw.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2) : nchw.alias();
+            using var x = layout == "channels_last" ? nchw.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2) : nchw.alias();
             using var y = tensor(Enumerable.Range(0, batch).Select(i => (long)(i % 2)).ToArray());
             var totals = new double[4];
             for (var step = 0; step < steps + 2; step++)
@@ -70,8 +84,14 @@ internal static class TrainingStepPhases
             }
 
             var perStep = totals.Select(t => t / steps).ToArray();
+            var ours = batch * 1000.0 / perStep.Sum();
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"{architecture} {size}px batch {batch} {layout}: forward {perStep[0]:F0} ms, backward {perStep[1]:F0} ms, clip {perStep[2]:F0} ms, AdamW {perStep[3]:F0} ms per step; {batch * 1000.0 / perStep.Sum():F2} img/s"));
+                $"DryWet {architecture} {size}px batch {batch} {layout}: forward {perStep[0]:F0} ms, backward {perStep[1]:F0} ms, clip {perStep[2]:F0} ms, AdamW {perStep[3]:F0} ms per step; {ours:F2} img/s"));
+            if (peer.Length > 0)
+            {
+                var theirs = PyTorchPeer.StepPhasesImagesPerSecond(peer, size, layout, batch, steps, threads);
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  DryWet ÷ PyTorch = {ours / theirs:F2}"));
+            }
         }
 
         return 0;

@@ -33,7 +33,7 @@ internal static class TrainCommand
         var set = new Option<string[]>("--set") { Description = "Override a config key for this run (repeatable), e.g. --set training.learning_rate=3e-4; checked against the config's keys and types." };
         var resultFile = new Option<FileInfo?>("--result-file") { Description = "Also write the run id, best_val_acc, logged model and overrides as JSON to this file (atomically): the result a pipeline sweep collects." };
         var promote = new Option<string>("--promote") { Description = "After registering: auto (default: promote only when at least as good as the current production model on the same held-out images), always (the original's behaviour), never (alias challenger only).", DefaultValueFactory = _ => "auto" };
-        var threads = new Option<int>("--threads") { Description = "libtorch intra-op threads (0 = libtorch's default, one per core). Idle OpenMP threads sleep (OMP_WAIT_POLICY=PASSIVE unless set), so a busy machine is shared fairly." };
+        var threads = new Option<int>("--threads") { Description = "libtorch intra-op threads (0 = libtorch's default, one per core). Idle OpenMP threads spin briefly, then sleep (OMP_WAIT_POLICY=PASSIVE, GOMP_SPINCOUNT=1000 unless set), so a busy machine is shared fairly." };
         var command = new Command("train", "Train the dry/wet classifier, write a model package, log the run, register and promote the model.");
         command.Options.Add(config);
         command.Options.Add(data);
