@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using DryWet.Core.Configuration;
 using DryWet.TrainingWorker.Data;
@@ -56,27 +55,5 @@ public static class TrainingBenchmark
 
         var timed = steps * batchSize;
         return new Result(architecture, imageSize, batchSize, timed, timed / window.TotalSeconds, epoch.DataWaitShare, window, epoch.ImagesPerSecond);
-    }
-
-    /// <summary>The time from the end of the first step to the end of the last one.</summary>
-    private sealed class StepClock : ITrainingProgress
-    {
-        private long? firstStepEnded;
-        private long lastStepEnded;
-
-        public TimeSpan? Window => firstStepEnded is { } first && lastStepEnded > first ? Stopwatch.GetElapsedTime(first, lastStepEnded) : null;
-
-        public void EpochStarted(int epoch, int epochs, int steps) { }
-
-        public void StepCompleted(int epoch, int step, int steps, double loss, double accuracy, double imagesPerSecond)
-        {
-            var now = Stopwatch.GetTimestamp();
-            firstStepEnded ??= now;
-            lastStepEnded = now;
-        }
-
-        public void EpochCompleted(EpochMetrics metrics, bool improved, bool learningRateReduced) { }
-
-        public void Message(string text) { }
     }
 }
