@@ -2,15 +2,23 @@ using DryWet.Benchmarks;
 using DryWet.Benchmarks.Serving;
 
 // One subcommand per area; each prints its own report.
-switch (args.FirstOrDefault())
+try
 {
-    case "serving":
-        return await ServingBenchmark.RunAsync(args[1..]);
-    case "training":
-        return TrainingBenchmarks.Run(args[1..]);
-    case "training-phases":
-        return TrainingStepPhases.Run(args[1..]);
-    default:
-        Console.WriteLine("usage: DryWet.Benchmarks serving|training|training-phases");
-        return 1;
+    switch (args.FirstOrDefault())
+    {
+        case "serving":
+            return await ServingBenchmark.RunAsync(args[1..]);
+        case "training":
+            return TrainingBenchmarks.Run(args[1..]);
+        case "training-phases":
+            return TrainingStepPhases.Run(args[1..]);
+        default:
+            Console.WriteLine("usage: DryWet.Benchmarks serving|training|training-phases");
+            return 1;
+    }
+}
+catch (BenchmarkArgumentException ex)
+{
+    Console.Error.WriteLine(ex.Message);
+    return 2;
 }

@@ -14,20 +14,14 @@ internal static class TrainingBenchmarks
 {
     public static int Run(string[] args)
     {
-        string Arg(string name, string fallback)
-        {
-            var i = Array.IndexOf(args, name);
-            return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
-        }
-
-        var architecture = Arg("--arch", "efficientnet_b3");
-        var sizes = Arg("--sizes", "224,300").Split(',').Select(int.Parse).ToArray();
-        var batch = int.Parse(Arg("--batch", "8"));
-        var steps = int.Parse(Arg("--steps", "4"));
-        var source = int.Parse(Arg("--source", "640"));
-        // libtorch's OpenMP threads spin-wait: on a busy machine fewer threads can be faster (--threads 1).
-        var threads = int.Parse(Arg("--threads", "0"));
-        var peer = Arg("--peer", "");
+        var options = new BenchmarkArguments(args);
+        var architecture = options.String("--arch", "efficientnet_b3");
+        var sizes = options.Ints("--sizes", "224,300");
+        var batch = options.Int("--batch", 8);
+        var steps = options.Int("--steps", 4);
+        var source = options.Int("--source", 640);
+        var threads = options.Int("--threads", 0); // 0 = libtorch's default (one per core)
+        var peer = options.String("--peer", "");
         if (threads > 0)
         {
             DryWet.TrainingWorker.Model.TorchRuntime.EnsureLoaded();

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using DryWet.Core.Configuration;
+using DryWet.TrainingWorker.Data;
 using DryWet.TrainingWorker.Model;
 using DryWet.TrainingWorker.Training;
 using TorchSharp;
@@ -20,25 +21,20 @@ internal static class TrainingStepPhases
 {
     public static int Run(string[] args)
     {
-        string Arg(string name, string fallback)
-        {
-            var i = Array.IndexOf(args, name);
-            return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
-        }
-
-        var architecture = Arg("--arch", "efficientnet_b3");
-        var sizes = Arg("--sizes", "224,300").Split(',').Select(int.Parse).ToArray();
-        var batch = int.Parse(Arg("--batch", "8"), CultureInfo.InvariantCulture);
-        var steps = int.Parse(Arg("--steps", "6"), CultureInfo.InvariantCulture);
-        var threads = int.Parse(Arg("--threads", "2"), CultureInfo.InvariantCulture);
-        var layout = Arg("--layout", "channels_last");
+        var options = new BenchmarkArguments(args);
+        var architecture = options.String("--arch", "efficientnet_b3");
+        var sizes = options.Ints("--sizes", "224,300");
+        var batch = options.Int("--batch", 8);
+        var steps = options.Int("--steps", 6);
+        var threads = options.Int("--threads", 2);
+        var layout = options.String("--layout", "channels_last");
         if (layout is not ("channels_last" or "nchw"))
         {
             Console.Error.WriteLine($"--layout must be channels_last or nchw, got '{layout}'.");
             return 2;
         }
 
-        var peer = Arg("--peer", "");
+        var peer = options.String("--peer", "");
         if (peer.Length > 0 && architecture != "efficientnet_b3")
         {
             Console.Error.WriteLine($"--peer times PyTorch's efficientnet_b3; --arch is '{architecture}'.");
@@ -56,9 +52,9 @@ internal static class TrainingStepPhases
             var recipe = FineTuningRecipe.For(config, model, fineTuning: false);
             using var optimizer = recipe.CreateOptimizer(1e-3, 1e-2);
             var loss = new FocalLoss(null, 2.0);
-            using var nchw = randn(batch, 3, size, size);
-            using var x = layout == "channels_last" ? nchw.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2) : nchw.alias();
-            using var y = tensor(Enumerable.Range(0, batch).Select(i => (long)(i % 2)).ToArray());
+            var images = new Batch(randn(batch, 3, size, size).data<float>().ToArray(), Enumerable.Range(0, batch).Select(i => (long)(i % 2)).ToArray(), batch);
+            using var x = layout == "channels_last" ? BatchTensors.Images(images, size, CPU) : tensor(images.Data, [batch, 3, size, size]);
+            using var y = BatchTensors.Labels(images, CPU);
             var totals = new double[4];
             for (var step = 0; step < steps + 2; step++)
             {

@@ -44,19 +44,11 @@ public static class CommandExtensions
         trainer.WithCommand(
             LoadSampleDataCommand,
             "Load sample data",
-            async context =>
+            LoggingFailures("Loading the sample data", async context =>
             {
-                try
-                {
-                    await SampleData.LoadAsync(platform, host, context.Logger, context.CancellationToken).ConfigureAwait(false);
-                    return CommandResults.Success($"Sample data is in {DryWetPlatform.DataBucket}/{DryWetPlatform.SampleDataObject}");
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException)
-                {
-                    context.Logger.LogError(ex, "Loading the sample data failed");
-                    return CommandResults.Failure(ex.Message);
-                }
-            },
+                await SampleData.LoadAsync(platform, host, context.Logger, context.CancellationToken).ConfigureAwait(false);
+                return CommandResults.Success($"Sample data is in {DryWetPlatform.DataBucket}/{DryWetPlatform.SampleDataObject}");
+            }),
             new CommandOptions
             {
                 Description = $"Generate the sample dataset and put it into {DryWetPlatform.DataBucket}",
@@ -72,19 +64,11 @@ public static class CommandExtensions
         trainer.WithCommand(
             LoadNoisySampleDataCommand,
             "Load noisy sample data",
-            async context =>
+            LoggingFailures("Loading the noisy sample data", async context =>
             {
-                try
-                {
-                    await SampleData.LoadAsync(platform, host, context.Logger, context.CancellationToken, SampleData.NoisyArguments).ConfigureAwait(false);
-                    return CommandResults.Success($"Noisy sample data (half the labels at random) is in {DryWetPlatform.DataBucket}/{DryWetPlatform.SampleDataObject}");
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException)
-                {
-                    context.Logger.LogError(ex, "Loading the noisy sample data failed");
-                    return CommandResults.Failure(ex.Message);
-                }
-            },
+                await SampleData.LoadAsync(platform, host, context.Logger, context.CancellationToken, SampleData.NoisyArguments).ConfigureAwait(false);
+                return CommandResults.Success($"Noisy sample data (half the labels at random) is in {DryWetPlatform.DataBucket}/{DryWetPlatform.SampleDataObject}");
+            }),
             new CommandOptions
             {
                 Description = "Replace the training data with a deliberately worse dataset (half the labels wrong) to watch the promotion gate reject its model",
@@ -100,23 +84,15 @@ public static class CommandExtensions
         serving.WithCommand(
             RollbackModelCommand,
             "Roll back model",
-            async context =>
+            LoggingFailures("Rolling back", async context =>
             {
-                try
-                {
-                    await TrainerCli.RunAsync(host, platform, ["promote", "--previous", "--reason", "Roll back model (dashboard)"], context.Logger, context.CancellationToken).ConfigureAwait(false);
-                    var commands = context.Services.GetRequiredService<ResourceCommandService>();
-                    var reloaded = await commands.ExecuteCommandAsync(serving.Resource, ReloadModelCommand, context.CancellationToken).ConfigureAwait(false);
-                    return reloaded.Success
-                        ? CommandResults.Success("Production moved back to the previous version; serving reloaded it")
-                        : CommandResults.Success($"Production moved back to the previous version; serving will pick it up when it polls ({reloaded.Message})");
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException)
-                {
-                    context.Logger.LogError(ex, "Rolling back failed");
-                    return CommandResults.Failure(ex.Message);
-                }
-            },
+                await TrainerCli.RunAsync(host, platform, ["promote", "--previous", "--reason", "Roll back model (dashboard)"], context.Logger, context.CancellationToken).ConfigureAwait(false);
+                var commands = context.Services.GetRequiredService<ResourceCommandService>();
+                var reloaded = await commands.ExecuteCommandAsync(serving.Resource, ReloadModelCommand, context.CancellationToken).ConfigureAwait(false);
+                return reloaded.Success
+                    ? CommandResults.Success("Production moved back to the previous version; serving reloaded it")
+                    : CommandResults.Success($"Production moved back to the previous version; serving will pick it up when it polls ({reloaded.Message})");
+            }),
             new CommandOptions
             {
                 Description = "Serve the version that was production before the current one (promote --previous)",
@@ -145,6 +121,22 @@ public static class CommandExtensions
                     }
                 },
             });
+
+    /// <summary>A command's work; a failure is logged with its stack trace and shown in the dashboard as the command's message.</summary>
+    private static Func<ExecuteCommandContext, Task<ExecuteCommandResult>> LoggingFailures(
+        string work, Func<ExecuteCommandContext, Task<ExecuteCommandResult>> command) =>
+        async context =>
+        {
+            try
+            {
+                return await command(context).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                context.Logger.LogError(ex, "{Work} failed", work);
+                return CommandResults.Failure(ex.Message);
+            }
+        };
 }
 
 /// <summary>The work behind "Load sample data" and "Load noisy sample data".</summary>

@@ -26,15 +26,16 @@ internal static class ServingBenchmark
 {
     public static async Task<int> RunAsync(string[] args)
     {
-        var seconds = IntArg(args, "--seconds", 6);
-        var concurrency = IntArg(args, "--concurrency", 16);
-        var roundCount = IntArg(args, "--rounds", 3);
-        var reloadCount = IntArg(args, "--reloads", 5);
-        var modelArg = StringArg(args, "--model");
-        var loadArg = StringArg(args, "--load") ?? "wrk";
-        if (args.Contains("--prediction-log"))
+        var arguments = new BenchmarkArguments(args);
+        var seconds = arguments.Int("--seconds", 6);
+        var concurrency = arguments.Int("--concurrency", 16);
+        var roundCount = arguments.Int("--rounds", 3);
+        var reloadCount = arguments.Int("--reloads", 5);
+        var modelArg = arguments.String("--model");
+        var loadArg = arguments.String("--load", "wrk");
+        if (arguments.Flag("--prediction-log"))
         {
-            return await PredictionLogBenchmark.RunAsync(seconds, roundCount, concurrency, modelArg, StringArg(args, "--log-rate") ?? "1");
+            return await PredictionLogBenchmark.RunAsync(seconds, roundCount, concurrency, modelArg, arguments.String("--log-rate") ?? "1");
         }
 
         if (loadArg is not ("wrk" or "dotnet"))
@@ -42,7 +43,7 @@ internal static class ServingBenchmark
             Console.Error.WriteLine($"--load '{loadArg}' is not valid: use wrk (external, the default) or dotnet (in-process client).");
             return 2;
         }
-        if (StringArg(args, "--write-package") is { } packageOut)
+        if (arguments.String("--write-package") is { } packageOut)
         {
             // A servable stand-in package: Model__Path=<dir> dotnet run --project DryWet.Serving
             var onnxFile = Path.Combine(Path.GetTempPath(), $"b3-like-{Guid.NewGuid():N}.onnx");
@@ -286,18 +287,6 @@ internal static class ServingBenchmark
     }
 
     internal static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
-
-    private static int IntArg(string[] args, string name, int fallback)
-    {
-        var i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length && int.TryParse(args[i + 1], out var v) ? v : fallback;
-    }
-
-    private static string? StringArg(string[] args, string name)
-    {
-        var i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? args[i + 1] : null;
-    }
 
     /// <summary>DryWet.Serving started as its own process (as deployed), on a free loopback port.</summary>
     internal sealed class ServerProcess : IAsyncDisposable
