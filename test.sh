@@ -8,16 +8,45 @@ cd "$(dirname "$0")"
 
 configuration="${CONFIGURATION:-Release}"
 
-# Test prerequisites: shellcheck (lints every shell script), a real S3 server (s3rver, npm), kubectl (client only,
-# for `kubectl kustomize`; preinstalled on the build machines).
-if ! command -v shellcheck >/dev/null; then
-  sudo_cmd=""; [[ $(id -u) -ne 0 ]] && sudo_cmd="sudo"
-  echo "test.sh: installing shellcheck (apt-get)" >&2
-  $sudo_cmd apt-get install -y -qq shellcheck >/dev/null || { $sudo_cmd apt-get update -qq && $sudo_cmd apt-get install -y -qq shellcheck >/dev/null; }
-fi
+# Everything the tests need, installed when missing (idempotent; a fresh Debian 12 machine needs root or sudo once):
+#   - patchelf:    the TorchSharp compat host (eng/torchsharp-compat.sh)
+#   - shellcheck:  lints every shell script (a test)
+#   - chromium:    the browser the web page tests drive (Playwright with ExecutablePath=/usr/bin/chromium)
+#   - prometheus:  promtool, which checks and unit-tests the drift alerts (platform/manifests/monitoring)
+#   - debootstrap, umoci, skopeo, docker-registry, jq, curl: the container image check (platform/ci/check-images.sh)
+#   - s3rver (npm): the real S3 server the object-store tests run against
+# kubectl (client only, for `kubectl kustomize`) comes with these machines: Debian 12 does not package it.
+sudo_cmd=""; [[ $(id -u) -ne 0 ]] && sudo_cmd="sudo"
+apt_missing() { # package... -> prints those not installed
+  local package
+  for package in "$@"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || printf '%s ' "$package"
+  done
+}
+apt_install() { # [apt-get install options] -- package...
+  local options=() missing
+  while [[ "$1" != "--" ]]; do options+=("$1"); shift; done
+  shift
+  missing="$(apt_missing "$@")"
+  [[ -z "$missing" ]] && return 0
+  echo "test.sh: installing ${missing}(apt-get)" >&2
+  # shellcheck disable=SC2086 # the package list is meant to split
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${options[@]}" $missing >/dev/null 2>&1 || {
+    $sudo_cmd apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${options[@]}" $missing >/dev/null
+  }
+}
+apt_install -- patchelf shellcheck chromium debootstrap umoci skopeo docker-registry jq curl
+apt_install --no-install-recommends -- prometheus
 if [[ ! -d eng/s3rver/node_modules/s3rver ]]; then
   echo "test.sh: installing s3rver (npm ci --prefix eng/s3rver)" >&2
   npm ci --prefix eng/s3rver --no-audit --no-fund --loglevel=error >&2
+fi
+
+# Both images built with the .NET SDK's container support into a loopback registry, then inspected (no Docker here;
+# debootstrap needs root). Part of the whole run; left out when arguments select some tests (./test.sh -class …).
+if [[ $# -eq 0 ]]; then
+  $sudo_cmd platform/ci/check-images.sh
 fi
 
 dotnet_host="$(eng/torchsharp-compat.sh)"

@@ -54,7 +54,7 @@ public class ShellScriptTests
     [MemberData(nameof(Scripts))]
     public async Task Script_passes_shellcheck(string script)
     {
-        ProcessRunner.OnPath("shellcheck").ShouldBeTrue("shellcheck is required for this test: apt-get install shellcheck (CI's .ci/run installs it)");
+        ProcessRunner.OnPath("shellcheck").ShouldBeTrue("shellcheck is required for this test: apt-get install shellcheck (./test.sh installs it)");
         var result = await ProcessRunner.RunAsync("shellcheck", ["--external-sources", "--source-path=SCRIPTDIR", "--format=gcc", script]);
         result.ExitCode.ShouldBe(0, result.All);
     }

@@ -18,7 +18,7 @@ internal static class Chromium
 
     public static async Task<(IPlaywright Playwright, IBrowser Browser)> LaunchAsync()
     {
-        File.Exists(ChromiumPath).ShouldBeTrue($"{ChromiumPath} is missing: install Debian's browser with `apt-get install -y chromium` (.ci/run does).");
+        File.Exists(ChromiumPath).ShouldBeTrue($"{ChromiumPath} is missing: install Debian's browser with `apt-get install -y chromium` (./test.sh does).");
         var playwright = await Playwright.CreateAsync();
         var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
