@@ -87,7 +87,7 @@ internal static class AbuseBenchmark
                 options.ClientsFor(16), (_, _) => r.PredictBmpBomb()),
             new("png-bomb", $"{r.PngBomb.Length / 1024} KB PNG, {HostileImages.BombSide}×{HostileImages.BombSide} → POST /predict", "serving",
                 options.ClientsFor(16), (_, _) => r.PredictPngBomb()),
-            new("oip-empty", $"OIP FP32 [64,3,H,W], data [] ({r.OipEmpty.Length} bytes) → POST /v2/models/…/infer", "serving",
+            new("oip-empty", $"OIP FP32 shape {r.OipShape}, data [] ({r.OipEmpty.Length} bytes) → POST /v2/models/…/infer", "serving",
                 options.ClientsFor(64), (_, _) => r.Oip()),
             new("valid-jpeg", $"1280×720 road JPEG ({r.Jpeg.Length / 1024} KB) → POST /predict", "serving",
                 options.ClientsFor(256), (_, _) => r.Predict(r.Jpeg)),

@@ -33,6 +33,9 @@ internal sealed class AbuseRequests
     public byte[] Text { get; } = HostileImages.NotAnImage();
     public string OipEmpty { get; }
 
+    /// <summary>The shape the empty OIP tensor declares, e.g. <c>[64,3,96,96]</c>.</summary>
+    public string OipShape { get; private init; } = "";
+
     /// <summary>Reads the served model's name, input name and size from <c>/model/info</c> for the OIP request.</summary>
     public static async Task<AbuseRequests> CreateAsync(HttpClient client, Uri serving, Uri web, string adminKey)
     {
@@ -43,7 +46,10 @@ internal sealed class AbuseRequests
         var height = root.GetProperty("input_height").GetInt32();
         var width = root.GetProperty("input_width").GetInt32();
         return new AbuseRequests(serving, web, adminKey, new Uri(serving, $"/v2/models/{Uri.EscapeDataString(name)}/infer"),
-            HostileImages.EmptyOipRequest(input, 64, height, width));
+            HostileImages.EmptyOipRequest(input, 64, height, width))
+        {
+            OipShape = $"[64,3,{height},{width}]",
+        };
     }
 
     public HttpRequestMessage Predict(byte[] body, string contentType = "image/jpeg", string fileName = "frame.jpg")

@@ -81,7 +81,7 @@ internal static class HostileImages
 
     /// <summary>
     /// An Open Inference Protocol request whose FP32 input declares <c>[batch, 3, height, width]</c> but carries no data
-    /// (79 bytes for 64×3×96×96): a server that allocates the declared tensor before reading the data pays for it.
+    /// (≈ 80 bytes for 64×3×96×96): a server that allocates the declared tensor before reading the data pays for it.
     /// </summary>
     public static string EmptyOipRequest(string inputName, int batch, int height, int width) =>
         $$"""{"inputs":[{"name":"{{inputName}}","shape":[{{batch}},3,{{height}},{{width}}],"datatype":"FP32","data":[]}]}""";
