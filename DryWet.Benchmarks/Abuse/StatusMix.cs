@@ -72,19 +72,6 @@ internal sealed class StatusMix
     /// <summary>No answer within the client's request timeout.</summary>
     public void AddTimeout() => Interlocked.Increment(ref _timeouts);
 
-    public void AddFrom(StatusMix other)
-    {
-        Interlocked.Add(ref _success, other.Success);
-        Interlocked.Add(ref _redirect, other.Redirect);
-        Interlocked.Add(ref _clientError, other.ClientError);
-        Interlocked.Add(ref _tooManyRequests, other.TooManyRequests);
-        Interlocked.Add(ref _unavailableWithRetryAfter, other.UnavailableWithRetryAfter);
-        Interlocked.Add(ref _unavailableWithoutRetryAfter, other.UnavailableWithoutRetryAfter);
-        Interlocked.Add(ref _serverError, other.ServerError);
-        Interlocked.Add(ref _connectionErrors, other.ConnectionErrors);
-        Interlocked.Add(ref _timeouts, other.Timeouts);
-    }
-
     public StatusMixReport ToReport() => new(Total, Success, Redirect, ClientError, TooManyRequests, UnavailableWithRetryAfter,
         UnavailableWithoutRetryAfter, ServerError, ConnectionErrors, Timeouts);
 }

@@ -1,8 +1,6 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Sockets;
-using System.Text.Json;
 using DryWet.Core.Configuration;
 using DryWet.Core.Imaging;
 using DryWet.Core.Packaging;
