@@ -20,6 +20,21 @@ internal sealed class BenchmarkArguments(string[] args)
 
     public bool Flag(string name) => args.Contains(name);
 
+    /// <summary>A duration: a number with the unit <c>s</c>, <c>m</c> or <c>h</c> (<c>90s</c>, <c>30m</c>, <c>2h</c>); null when the option is absent.</summary>
+    public TimeSpan? Duration(string name)
+    {
+        if (String(name) is not { } value)
+        {
+            return null;
+        }
+
+        var unit = value.Length > 0 ? value[^1] : ' ';
+        var scale = unit switch { 's' => 1, 'm' => 60, 'h' => 3600, _ => 0 };
+        return scale > 0 && int.TryParse(value[..^1], NumberStyles.None, CultureInfo.InvariantCulture, out var amount) && amount > 0
+            ? TimeSpan.FromSeconds((double)amount * scale)
+            : throw new BenchmarkArgumentException($"{name} expects a positive duration with a unit, e.g. 90s, 30m or 2h; got '{value}'.");
+    }
+
     private static int Parse(string name, string value) =>
         int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var parsed)
             ? parsed

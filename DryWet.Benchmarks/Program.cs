@@ -1,4 +1,5 @@
 using DryWet.Benchmarks;
+using DryWet.Benchmarks.Abuse;
 using DryWet.Benchmarks.Serving;
 
 // One subcommand per area; each prints its own report.
@@ -6,6 +7,8 @@ try
 {
     switch (args.FirstOrDefault())
     {
+        case "abuse":
+            return await AbuseBenchmark.RunAsync(args[1..]);
         case "serving":
             return await ServingBenchmark.RunAsync(args[1..]);
         case "training":
@@ -13,7 +16,7 @@ try
         case "training-phases":
             return TrainingStepPhases.Run(args[1..]);
         default:
-            Console.WriteLine("usage: DryWet.Benchmarks serving|training|training-phases");
+            Console.WriteLine("usage: DryWet.Benchmarks abuse|serving|training|training-phases");
             return 1;
     }
 }

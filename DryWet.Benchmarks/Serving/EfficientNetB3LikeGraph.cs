@@ -1,5 +1,5 @@
-using Google.Protobuf;
 using Onnx;
+using static DryWet.Benchmarks.Serving.OnnxNodes;
 
 namespace DryWet.Benchmarks.Serving;
 
@@ -105,45 +105,6 @@ internal static class EfficientNetB3LikeGraph
         graph.Node.Add(Node("Gemm", ["features", "fc_w", "fc_b"], [OutputName]));
         graph.Output.Add(Tensor(OutputName, Dim(null, "batch"), Dim(2)));
 
-        var model = new ModelProto { IrVersion = 8, ProducerName = "drywet-benchmarks", Graph = graph };
-        model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = 13 });
-        return model.ToByteArray();
-    }
-
-    private static TensorShapeProto.Types.Dimension Dim(int? value, string? symbol = null) =>
-        value is { } v ? new TensorShapeProto.Types.Dimension { DimValue = v } : new TensorShapeProto.Types.Dimension { DimParam = symbol };
-
-    private static ValueInfoProto Tensor(string name, params TensorShapeProto.Types.Dimension[] dims)
-    {
-        var shape = new TensorShapeProto();
-        shape.Dim.AddRange(dims);
-        return new ValueInfoProto
-        {
-            Name = name,
-            Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float, Shape = shape } },
-        };
-    }
-
-    private static TensorProto Floats(string name, long[] dims, float[] values)
-    {
-        var tensor = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Float };
-        tensor.Dims.AddRange(dims);
-        tensor.FloatData.AddRange(values);
-        return tensor;
-    }
-
-    private static NodeProto Node(string op, string[] inputs, string[] outputs)
-    {
-        var node = new NodeProto { OpType = op, Name = $"{op}_{outputs[0]}" };
-        node.Input.AddRange(inputs);
-        node.Output.AddRange(outputs);
-        return node;
-    }
-
-    private static AttributeProto Ints(string name, params long[] values)
-    {
-        var attribute = new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Ints };
-        attribute.Ints.AddRange(values);
-        return attribute;
+        return Model(graph);
     }
 }

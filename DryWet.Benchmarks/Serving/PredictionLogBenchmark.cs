@@ -22,11 +22,11 @@ internal static class PredictionLogBenchmark
             var package = model ?? ServingBenchmark.CreateB3LikePackage(work);
             var image = BenchmarkImages.Road(1280, 720);
             using var wrk = WrkLoad.TryCreate(image) ?? throw new InvalidOperationException("wrk is not on PATH: apt-get install wrk");
-            await using var off = await ServingBenchmark.ServerProcess.StartAsync(package, new Dictionary<string, string>
+            await using var off = await ServiceProcess.StartServingAsync(package, inheritSettings: true, environment: new Dictionary<string, string>
             {
                 ["Serving__PredictionLog__SampleRate"] = "0",
             });
-            await using var on = await ServingBenchmark.ServerProcess.StartAsync(package, new Dictionary<string, string>
+            await using var on = await ServiceProcess.StartServingAsync(package, inheritSettings: true, environment: new Dictionary<string, string>
             {
                 ["Serving__PredictionLog__SampleRate"] = logRate,
                 ["DryWet__Home"] = Path.Combine(work, "home"),
@@ -78,7 +78,7 @@ internal static class PredictionLogBenchmark
         }
     }
 
-    private static async Task<(double ImagesPerSecond, double CpuMsPerImage, int Failed)> PhaseAsync(WrkLoad wrk, ServingBenchmark.ServerProcess server,
+    private static async Task<(double ImagesPerSecond, double CpuMsPerImage, int Failed)> PhaseAsync(WrkLoad wrk, ServiceProcess server,
         byte[] image, int concurrency, int seconds)
     {
         var cpuBefore = ServingBenchmark.CpuTime(server.Process);

@@ -1,8 +1,6 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Sockets;
-using System.Text.Json;
 using DryWet.Core.Configuration;
 using DryWet.Core.Imaging;
 using DryWet.Core.Packaging;
@@ -86,7 +84,7 @@ internal static class ServingBenchmark
             using var wrk = loadArg == "wrk" ? WrkLoad.TryCreate(road720) : null;
             Console.WriteLine(wrk is not null ? "Load: wrk (external process)"
                 : loadArg == "wrk" ? "Load: in-process .NET client (wrk is not on PATH: apt-get install wrk)" : "Load: in-process .NET client");
-            await using var server = await ServerProcess.StartAsync(packageDir);
+            await using var server = await ServiceProcess.StartServingAsync(packageDir, inheritSettings: true);
             using var client = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 256 }) { BaseAddress = server.Address, Timeout = TimeSpan.FromSeconds(120) };
             await Task.Delay(2000);
             var idleRss = server.ResidentMegabytes();
@@ -287,100 +285,4 @@ internal static class ServingBenchmark
     }
 
     internal static string LoadAverage() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
-
-    /// <summary>DryWet.Serving started as its own process (as deployed), on a free loopback port.</summary>
-    internal sealed class ServerProcess : IAsyncDisposable
-    {
-        private readonly Process _process;
-
-        private ServerProcess(Process process, Uri address)
-        {
-            _process = process;
-            Address = address;
-        }
-
-        public Process Process => _process;
-
-        /// <summary>Resident set size now (VmRSS) in MB.</summary>
-        public double ResidentMegabytes() => StatusKilobytes("VmRSS:") / 1024;
-
-        /// <summary>Peak resident set size since start (VmHWM) in MB.</summary>
-        public double PeakResidentMegabytes() => StatusKilobytes("VmHWM:") / 1024;
-
-        private double StatusKilobytes(string field) =>
-            File.ReadLines($"/proc/{_process.Id}/status").Where(l => l.StartsWith(field, StringComparison.Ordinal))
-                .Select(l => double.Parse(l[field.Length..].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture)).FirstOrDefault();
-
-        public Uri Address { get; }
-
-        /// <param name="environment">Extra settings, e.g. <c>Serving__PredictionLog__SampleRate</c>.</param>
-        public static async Task<ServerProcess> StartAsync(string packageDir, IReadOnlyDictionary<string, string>? environment = null)
-        {
-            var dll = typeof(ServingOptions).Assembly.Location;
-            using var probe = new TcpListener(IPAddress.Loopback, 0);
-            probe.Start();
-            var port = ((IPEndPoint)probe.LocalEndpoint).Port;
-            probe.Stop();
-            var address = new Uri($"http://127.0.0.1:{port}");
-            var start = new ProcessStartInfo("dotnet", [dll])
-            {
-                UseShellExecute = false,
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                WorkingDirectory = Path.GetDirectoryName(dll)!,
-            };
-            start.Environment["ASPNETCORE_URLS"] = address.ToString();
-            start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
-            start.Environment["Model__Path"] = packageDir;
-            start.Environment["Logging__LogLevel__Default"] = "Warning";
-            foreach (var (key, value) in environment ?? new Dictionary<string, string>())
-            {
-                start.Environment[key] = value;
-            }
-            var process = Process.Start(start) ?? throw new InvalidOperationException("Could not start DryWet.Serving.");
-            process.OutputDataReceived += (_, e) => { };
-            process.ErrorDataReceived += (_, e) => { };
-            process.BeginOutputReadLine();
-            process.BeginErrorReadLine();
-            var server = new ServerProcess(process, address);
-            using var client = new HttpClient { BaseAddress = address };
-            var deadline = DateTime.UtcNow.AddMinutes(2);
-            while (DateTime.UtcNow < deadline)
-            {
-                if (process.HasExited)
-                {
-                    throw new InvalidOperationException($"DryWet.Serving exited with code {process.ExitCode}.");
-                }
-
-                try
-                {
-                    var status = JsonDocument.Parse(await client.GetStringAsync("/")).RootElement;
-                    if (status.GetProperty("model_loaded").GetBoolean())
-                    {
-                        return server;
-                    }
-                }
-                catch (HttpRequestException)
-                {
-                    // Not listening yet.
-                }
-
-                await Task.Delay(200);
-            }
-
-            await server.DisposeAsync();
-            throw new TimeoutException("DryWet.Serving did not load the model within 2 minutes.");
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            if (!_process.HasExited)
-            {
-                _process.Kill(entireProcessTree: true);
-                await _process.WaitForExitAsync();
-            }
-
-            _process.Dispose();
-        }
-    }
 }
