@@ -50,7 +50,7 @@ public sealed class DecodeBudgetTests
 
         var large = budget.ReserveAsync(900, Ct).AsTask();
         // 400 bytes are free, but the large image came first: the small one queues behind it.
-        var small = budget.ReserveAsync(100, Ct).AsTask();
+        var small = budget.ReserveAsync(200, Ct).AsTask();
         small.IsCompleted.ShouldBeFalse();
 
         held.Dispose();
@@ -60,7 +60,7 @@ public sealed class DecodeBudgetTests
         }
 
         using var _ = await small;
-        budget.ReservedBytes.ShouldBe(100);
+        budget.ReservedBytes.ShouldBe(200);
     }
 
     [Fact]

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using DryWet.Serving.Inference;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 
 namespace DryWet.Tests.Serving;
 

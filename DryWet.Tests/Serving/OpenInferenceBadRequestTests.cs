@@ -27,7 +27,7 @@ public sealed class OpenInferenceBadRequestTests(OpenInferenceServer server) : I
         { "wrong FP32 shape", $$"""{"inputs":[{"name":"{{Input}}","shape":[1,3,9,9],"datatype":"FP32","data":[1]}]}""", 400, "shape [1, 3, 9, 9]; send [N, 3, 16, 16]" },
         { "too few FP32 elements", $$"""{"inputs":[{"name":"{{Input}}","shape":[1,3,16,16],"datatype":"FP32","data":[1,2,3]}]}""", 400, "has 3 elements; its shape [1, 3, 16, 16] needs 768" },
         { "too many FP32 elements", $$"""{"inputs":[{"name":"{{Input}}","shape":[1,3,16,16],"datatype":"FP32","data":{{Floats(new float[769])}}}]}""", 400, "has 769 elements; its shape [1, 3, 16, 16] needs 768" },
-        { "a string among FP32 numbers", $$"""{"inputs":[{"name":"{{Input}}","shape":[1,3,16,16],"datatype":"FP32","data":["x"]}]}""", 400, "element 0 must be a finite number; got \"x\"" },
+        { "a string among FP32 numbers", $$"""{"inputs":[{"name":"{{Input}}","shape":[1,3,16,16],"datatype":"FP32","data":["x",{{Floats(new float[767])[1..^1]}}]}]}""", 400, "element 0 must be a finite number; got \"x\"" },
         { "FP32 without data", $$"""{"inputs":[{"name":"{{Input}}","shape":[1,3,16,16],"datatype":"FP32"}]}""", 400, "has no data" },
         { "BYTES shape not [N]", """{"inputs":[{"name":"image","shape":[1,1],"datatype":"BYTES","data":["AA=="]}]}""", 400, "shape [1, 1]; send [N]" },
         { "BYTES count not the shape", """{"inputs":[{"name":"image","shape":[2],"datatype":"BYTES","data":["AA=="]}]}""", 400, "shape [2] but 1 elements" },
