@@ -143,6 +143,18 @@ public sealed class ImagePreprocessor
         }
     }
 
+    /// <summary>
+    /// Reads the header only (no pixel memory): format, size and the memory that preprocessing it to the configured
+    /// size will hold (<see cref="ImageHeader.WorkingBytes"/>), so a caller can reserve that much before decoding.
+    /// </summary>
+    /// <exception cref="InvalidImageException">empty, not an image, header unreadable, or more pixels than allowed.</exception>
+    public ImageHeader ReadHeader(ReadOnlySpan<byte> encoded)
+    {
+        using var data = CopyData(encoded);
+        using var codec = OpenCodec(encoded, data);
+        return Plan(codec, Options.Width, Options.Height, encoded.Length);
+    }
+
     /// <summary>The decode/orient/resize core: an opaque RGBA_8888 bitmap of exactly the target size.</summary>
     private SKBitmap DecodeBitmap(ReadOnlySpan<byte> encoded, int targetWidth, int targetHeight, out int sourceWidth, out int sourceHeight)
     {
@@ -151,58 +163,21 @@ public sealed class ImagePreprocessor
             throw new ArgumentOutOfRangeException(nameof(targetWidth), $"Target size {targetWidth}×{targetHeight} must be positive.");
         }
 
-        if (encoded.IsEmpty)
-        {
-            throw new EmptyImageException();
-        }
-
-        var format = ImageSignature.Detect(encoded);
-        using var data = SKData.CreateCopy(encoded);
-        using var codec = SKCodec.Create(data);
-        if (codec is null)
-        {
-            throw format is null
-                ? new UnsupportedImageFormatException(
-                    $"The data ({encoded.Length} bytes, starting {ImageSignature.Describe(encoded)}) is not an image in a supported format. Send a JPEG, PNG, WebP, BMP or GIF file.")
-                : new CorruptImageException($"The {format} image ({encoded.Length} bytes) is truncated or corrupt: its header cannot be read.");
-        }
-
-        var formatName = codec.EncodedFormat.ToString().ToUpperInvariant();
-        var info = codec.Info;
-        if (info.Width < 1 || info.Height < 1 || info.Width > Options.MaxDimension || info.Height > Options.MaxDimension
-            || (long)info.Width * info.Height > Options.MaxPixels)
-        {
-            throw new ImageTooLargeException(info.Width, info.Height, Options.MaxDimension, Options.MaxPixels);
-        }
-
+        using var data = CopyData(encoded);
+        using var codec = OpenCodec(encoded, data);
+        var header = Plan(codec, targetWidth, targetHeight, encoded.Length);
+        sourceWidth = header.Width;
+        sourceHeight = header.Height;
         var origin = codec.EncodedOrigin;
-        var swapsAxes = origin is SKEncodedOrigin.LeftTop or SKEncodedOrigin.RightTop
-            or SKEncodedOrigin.RightBottom or SKEncodedOrigin.LeftBottom;
-        sourceWidth = swapsAxes ? info.Height : info.Width;
-        sourceHeight = swapsAxes ? info.Width : info.Height;
-
+        var swapsAxes = SwapsAxes(origin);
         // The target size in the encoded (unrotated) frame.
         var encodedTargetWidth = swapsAxes ? targetHeight : targetWidth;
         var encodedTargetHeight = swapsAxes ? targetWidth : targetHeight;
 
-        var decodeSize = new SKSizeI(info.Width, info.Height);
-        if (Options.ScaledJpegDecoding && codec.EncodedFormat == SKEncodedImageFormat.Jpeg)
-        {
-            for (var eighths = 1; eighths < 8; eighths++)
-            {
-                var scaled = codec.GetScaledDimensions(eighths / 8f);
-                if (scaled.Width >= encodedTargetWidth && scaled.Height >= encodedTargetHeight)
-                {
-                    decodeSize = scaled;
-                    break;
-                }
-            }
-        }
-
-        var decoded = DecodePixels(codec, decodeSize, formatName, encoded.Length);
+        var decoded = DecodePixels(codec, new SKSizeI(header.DecodeWidth, header.DecodeHeight), header.Format, encoded.Length);
         try
         {
-            if (info.AlphaType != SKAlphaType.Opaque)
+            if (codec.Info.AlphaType != SKAlphaType.Opaque)
             {
                 DropAlpha(decoded.GetPixelSpan());
             }
@@ -228,6 +203,69 @@ public sealed class ImagePreprocessor
             decoded.Dispose();
         }
     }
+
+    private static SKData CopyData(ReadOnlySpan<byte> encoded)
+    {
+        if (encoded.IsEmpty)
+        {
+            throw new EmptyImageException();
+        }
+
+        return SKData.CreateCopy(encoded);
+    }
+
+    /// <summary>A codec over the data, its header checked against the limits; nothing decoded yet.</summary>
+    private SKCodec OpenCodec(ReadOnlySpan<byte> encoded, SKData data)
+    {
+        var format = ImageSignature.Detect(encoded);
+        var codec = SKCodec.Create(data);
+        if (codec is null)
+        {
+            throw format is null
+                ? new UnsupportedImageFormatException(
+                    $"The data ({encoded.Length} bytes, starting {ImageSignature.Describe(encoded)}) is not an image in a supported format. Send a JPEG, PNG, WebP, BMP or GIF file.")
+                : new CorruptImageException($"The {format} image ({encoded.Length} bytes) is truncated or corrupt: its header cannot be read.");
+        }
+
+        var info = codec.Info;
+        if (info.Width < 1 || info.Height < 1 || info.Width > Options.MaxDimension || info.Height > Options.MaxDimension
+            || (long)info.Width * info.Height > Options.MaxPixels)
+        {
+            codec.Dispose();
+            throw new ImageTooLargeException(info.Width, info.Height, Options.MaxDimension, Options.MaxPixels);
+        }
+
+        return codec;
+    }
+
+    /// <summary>The decode size: JPEGs at the smallest libjpeg scale (k/8) still at least the target, others in full.</summary>
+    private ImageHeader Plan(SKCodec codec, int targetWidth, int targetHeight, long encodedBytes)
+    {
+        var info = codec.Info;
+        var swapsAxes = SwapsAxes(codec.EncodedOrigin);
+        var encodedTargetWidth = swapsAxes ? targetHeight : targetWidth;
+        var encodedTargetHeight = swapsAxes ? targetWidth : targetHeight;
+        var decodeSize = new SKSizeI(info.Width, info.Height);
+        if (Options.ScaledJpegDecoding && codec.EncodedFormat == SKEncodedImageFormat.Jpeg)
+        {
+            for (var eighths = 1; eighths < 8; eighths++)
+            {
+                var scaled = codec.GetScaledDimensions(eighths / 8f);
+                if (scaled.Width >= encodedTargetWidth && scaled.Height >= encodedTargetHeight)
+                {
+                    decodeSize = scaled;
+                    break;
+                }
+            }
+        }
+
+        return new ImageHeader(codec.EncodedFormat.ToString().ToUpperInvariant(),
+            swapsAxes ? info.Height : info.Width, swapsAxes ? info.Width : info.Height,
+            decodeSize.Width, decodeSize.Height, targetWidth, targetHeight, encodedBytes);
+    }
+
+    private static bool SwapsAxes(SKEncodedOrigin origin) =>
+        origin is SKEncodedOrigin.LeftTop or SKEncodedOrigin.RightTop or SKEncodedOrigin.RightBottom or SKEncodedOrigin.LeftBottom;
 
     private static SKBitmap DecodePixels(SKCodec codec, SKSizeI size, string formatName, int byteCount)
     {
@@ -282,8 +320,7 @@ public sealed class ImagePreprocessor
             SKEncodedOrigin.LeftBottom => new SKMatrix(0, 1, 0, -1, 0, w, 0, 0, 1),
             _ => SKMatrix.Identity,
         };
-        var swapsAxes = origin is SKEncodedOrigin.LeftTop or SKEncodedOrigin.RightTop
-            or SKEncodedOrigin.RightBottom or SKEncodedOrigin.LeftBottom;
+        var swapsAxes = SwapsAxes(origin);
         var orientedWidth = swapsAxes ? h : w;
         var orientedHeight = swapsAxes ? w : h;
         var matrix = SKMatrix.CreateScale(targetWidth / orientedWidth, targetHeight / orientedHeight).PreConcat(orient);

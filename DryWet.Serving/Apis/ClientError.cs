@@ -29,7 +29,8 @@ internal sealed record ClientError(int Status, string Reason, string Message)
             ImageTooLargeException => (StatusCodes.Status413PayloadTooLarge, "too_many_pixels"),
             _ => (StatusCodes.Status422UnprocessableEntity, "corrupt"),
         };
-        return new ClientError(status, reason, where is null ? error.Message : $"{where}: {error.Message}");
+        var message = error is ImageTooLargeException ? $"{error.Message} (Serving:MaxImagePixels, Serving:MaxImageDimension)" : error.Message;
+        return new ClientError(status, reason, where is null ? message : $"{where}: {message}");
     }
 
     /// <summary>Counts the rejection once and answers <c>{"error": message}</c>.</summary>

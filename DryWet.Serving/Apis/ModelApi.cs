@@ -46,7 +46,17 @@ public static class ModelApi
     internal static async Task<Results<Ok<ReloadSucceededResponse>, JsonHttpResult<ReloadFailedResponse>, JsonHttpResult<ErrorResponse>>>
         ReloadAsync(HttpContext context, ModelHost host, IOptions<ServingOptions> options, IHostApplicationLifetime lifetime)
     {
-        if (!IsAuthorized(context.Request, options.Value.AdminApiKey))
+        var adminKey = options.Value.AdminApiKey;
+        if (string.IsNullOrEmpty(adminKey))
+        {
+            if (!IsLocalCaller(context))
+            {
+                return TypedResults.Json(new ErrorResponse("Without an admin key, reloading the model is accepted from loopback only. " +
+                    "Set Serving:AdminApiKey (env Serving__AdminApiKey, from a secret) and send 'Authorization: Bearer <key>'."),
+                    statusCode: StatusCodes.Status403Forbidden);
+            }
+        }
+        else if (!HasKey(context.Request, adminKey))
         {
             context.Response.Headers.WWWAuthenticate = "Bearer";
             return TypedResults.Json(new ErrorResponse("Reloading the model requires the admin key: send 'Authorization: Bearer <Serving:AdminApiKey>'."),
@@ -65,13 +75,20 @@ public static class ModelApi
             statusCode: StatusCodes.Status500InternalServerError);
     }
 
-    private static bool IsAuthorized(HttpRequest request, string? adminKey)
+    /// <summary>
+    /// A caller on this machine: both ends of the connection on loopback (a mesh sidecar connects to the pod IP, so it
+    /// does not count) and no proxy header saying the request came from elsewhere.
+    /// </summary>
+    internal static bool IsLocalCaller(HttpContext context)
     {
-        if (string.IsNullOrEmpty(adminKey))
-        {
-            return true;
-        }
+        var connection = context.Connection;
+        return connection.RemoteIpAddress is { } remote && System.Net.IPAddress.IsLoopback(remote)
+            && connection.LocalIpAddress is { } local && System.Net.IPAddress.IsLoopback(local)
+            && !context.Request.Headers.ContainsKey("X-Forwarded-For") && !context.Request.Headers.ContainsKey("Forwarded");
+    }
 
+    private static bool HasKey(HttpRequest request, string adminKey)
+    {
         if (!AuthenticationHeaderValue.TryParse(request.Headers.Authorization.ToString(), out var header)
             || !header.Scheme.Equals("Bearer", StringComparison.OrdinalIgnoreCase) || header.Parameter is null)
         {

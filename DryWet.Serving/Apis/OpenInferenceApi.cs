@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using DryWet.Core.Imaging;
+using DryWet.Serving.Admission;
 using DryWet.Serving.Apis.OpenInference;
 using DryWet.Serving.Inference;
 using DryWet.Serving.Telemetry;
@@ -42,6 +43,7 @@ public static class OpenInferenceApi
         .Produces<ErrorResponse>(StatusCodes.Status400BadRequest)
         .Produces<ErrorResponse>(StatusCodes.Status404NotFound)
         .Produces<ErrorResponse>(StatusCodes.Status413PayloadTooLarge)
+        .Produces<ErrorResponse>(StatusCodes.Status422UnprocessableEntity)
         .Produces<ErrorResponse>(StatusCodes.Status415UnsupportedMediaType)
         .Produces<ErrorResponse>(StatusCodes.Status503ServiceUnavailable)
         .DisableAntiforgery();
@@ -54,6 +56,7 @@ public static class OpenInferenceApi
         using var lease = services.Host.TryAcquire();
         if (lease is null)
         {
+            context.Response.Headers.RetryAfter = PredictionApi.ModelRetryAfterSeconds;
             return TypedResults.Json(new ErrorResponse($"{PredictionApi.NoModelError} {services.Host.UnavailableReason}"), statusCode: StatusCodes.Status503ServiceUnavailable);
         }
 
@@ -63,7 +66,7 @@ public static class OpenInferenceApi
             return notFound;
         }
 
-        var (batch, error) = await InferenceRequestReader.ReadAsync(context, model, services.Options.Value.MaxRequestBodyBytes, cancellationToken);
+        var (batch, error) = await InferenceRequestReader.ReadAsync(context, model, services.Options.Value, cancellationToken);
         if (error is not null)
         {
             return error.ToResult(services.Telemetry);
@@ -71,7 +74,7 @@ public static class OpenInferenceApi
 
         try
         {
-            var (tensor, imageError) = Preprocess(batch!, model);
+            var (tensor, imageError) = await PreprocessAsync(batch!, model, cancellationToken);
             if (imageError is not null)
             {
                 return imageError.ToResult(services.Telemetry);
@@ -79,6 +82,10 @@ public static class OpenInferenceApi
 
             var predictions = await model.ClassifyTensorsAsync(tensor!, batch!.Count, cancellationToken);
             return InferenceResponseWriter.Write(batch, predictions, model);
+        }
+        catch (ServerBusyException ex)
+        {
+            return ServerBusy.Result(context, ex, services.Telemetry);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -89,7 +96,7 @@ public static class OpenInferenceApi
     }
 
     /// <summary>Encoded images are decoded and preprocessed one after another into one [N, 3, H, W] tensor.</summary>
-    private static (float[]? Tensor, ClientError? Error) Preprocess(InferenceBatch batch, LoadedModel model)
+    private static async Task<(float[]? Tensor, ClientError? Error)> PreprocessAsync(InferenceBatch batch, LoadedModel model, CancellationToken cancellationToken)
     {
         if (batch.Tensor is { } preprocessed)
         {
@@ -101,7 +108,7 @@ public static class OpenInferenceApi
         {
             try
             {
-                model.Preprocess(batch.Images![i].Span, tensor.AsSpan(i * model.ImageLength, model.ImageLength));
+                await model.PreprocessAsync(batch.Images![i], tensor.AsMemory(i * model.ImageLength, model.ImageLength), cancellationToken);
             }
             catch (InvalidImageException ex)
             {

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using DryWet.Core.Imaging;
+using DryWet.Serving.Admission;
 using DryWet.Serving.Feedback;
 using DryWet.Serving.Inference;
 using DryWet.Serving.Telemetry;
@@ -41,7 +42,7 @@ public static class PredictionApi
         using var lease = services.Host.TryAcquire();
         if (lease is null)
         {
-            return ModelUnavailable(services.Host);
+            return ModelUnavailable(context, services.Host);
         }
 
         try
@@ -55,6 +56,10 @@ public static class PredictionApi
         {
             return ClientError.FromImage(ex).ToResult(services.Telemetry);
         }
+        catch (ServerBusyException ex)
+        {
+            return ServerBusy.Result(context, ex, services.Telemetry);
+        }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             services.Logger.LogError(ex, "Prediction failed for '{File}' ({Bytes} bytes)", image.FileName, image.Length);
@@ -62,8 +67,14 @@ public static class PredictionApi
         }
     }
 
-    internal static JsonHttpResult<ModelUnavailableResponse> ModelUnavailable(ModelHost host) =>
-        TypedResults.Json(new ModelUnavailableResponse(NoModelError, host.UnavailableReason), statusCode: StatusCodes.Status503ServiceUnavailable);
+    /// <summary>503 while no model is loaded; <c>Retry-After</c> as for every 503 (the startup service retries the load).</summary>
+    internal static JsonHttpResult<ModelUnavailableResponse> ModelUnavailable(HttpContext context, ModelHost host)
+    {
+        context.Response.Headers.RetryAfter = ModelRetryAfterSeconds;
+        return TypedResults.Json(new ModelUnavailableResponse(NoModelError, host.UnavailableReason), statusCode: StatusCodes.Status503ServiceUnavailable);
+    }
+
+    internal const string ModelRetryAfterSeconds = "5";
 
     /// <summary>The original's 500 shape, without the exception's text: that stays in the log, found by the trace id.</summary>
     internal static JsonHttpResult<PredictionFailedResponse> PredictionFailed(HttpContext context) =>

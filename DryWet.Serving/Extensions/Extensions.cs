@@ -1,6 +1,7 @@
 using System.Text.Json;
 using DryWet.Core;
 using DryWet.Core.Configuration;
+using DryWet.Serving.Admission;
 using DryWet.Serving.Apis;
 using DryWet.Serving.Feedback;
 using DryWet.Serving.Inference;
@@ -27,6 +28,13 @@ public static class Extensions
         services.AddSingleton<ServingTelemetry>();
         // The prediction log (off unless Serving:PredictionLog:SampleRate > 0); a bad value stops the start here.
         services.AddSingleton(PredictionLogOptions.Bind(builder.Configuration));
+        // Out-of-range limits stop the start with one error naming each key.
+        var serving = builder.Configuration.GetSection(ServingOptions.SectionName).Get<ServingOptions>() ?? new ServingOptions();
+        serving.Validate();
+        // Stopping: Kestrel refuses new connections and lets in-flight requests finish for this long.
+        services.Configure<HostOptions>(o => o.ShutdownTimeout = serving.ShutdownTimeout);
+        // One decode budget for the process: every request's decode reserves from it, whichever model serves.
+        services.AddSingleton(new DecodeBudget(serving.DecodeMemoryBudgetBytes, serving.DecodeConcurrency, serving.MaxQueuedRequests, serving.QueueTimeout));
         services.AddSingleton<PredictionLogQueue>();
         services.AddHostedService<PredictionLogWriter>();
         // The store is only resolved when the log is on; its reachability never counts towards /health: a store
@@ -103,8 +111,14 @@ public static class Extensions
         });
 
         var host = app.Services.GetRequiredService<ModelHost>();
-        app.Services.GetRequiredService<ServingTelemetry>().ObserveModel(() =>
-            host.Current is { } m ? (m.Descriptor.Name, m.Descriptor.Version, m.ExecutionProvider) : null);
+        var telemetry = app.Services.GetRequiredService<ServingTelemetry>();
+        telemetry.ObserveModel(() => host.Current is { } m ? (m.Descriptor.Name, m.Descriptor.Version, m.ExecutionProvider) : null);
+        telemetry.ObserveDecodeBudget(app.Services.GetRequiredService<DecodeBudget>());
+        if (string.IsNullOrEmpty(app.Services.GetRequiredService<IOptions<ServingOptions>>().Value.AdminApiKey))
+        {
+            app.Logger.LogWarning("Serving:AdminApiKey is not set: POST /model/reload is accepted from loopback only. " +
+                "Set Serving:AdminApiKey (env Serving__AdminApiKey, from a secret) to reload from elsewhere with 'Authorization: Bearer <key>'.");
+        }
 
         if (app.Environment.IsDevelopment())
         {

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using DryWet.Serving.Admission;
 using DryWet.Serving.Telemetry;
 
 namespace DryWet.Serving.Inference;
@@ -10,7 +11,14 @@ namespace DryWet.Serving.Inference;
 /// batches of up to the limit, in preallocated buffers; otherwise it waits for the runner that holds the slot. At
 /// concurrency 1 the request thread runs ONNX Runtime itself (no thread hand-off: what latency costs on a busy CPU);
 /// under load, requests arriving during a run form the next batch. With one slot (the default) ONNX Runtime's intra-op
-/// threads never compete with each other, while other request threads decode the next images.
+/// threads never compete with each other, while other request threads decode the next images. A request thread runs
+/// batches only until its own images are done; then, if more are queued, a pool thread takes over, so no client waits
+/// for other clients' batches.
+/// <para>
+/// Admission (Triton's <c>max_queue_size</c> and queue timeout): at most <c>Serving:MaxQueuedRequests</c> requests wait
+/// for a run, each at most <c>Serving:QueueTimeout</c>; past either a <see cref="ServerBusyException"/> (503) sheds it.
+/// A request whose images a runner has started is never abandoned: it finishes.
+/// </para>
 /// </summary>
 internal sealed class InferenceScheduler : IAsyncDisposable
 {
@@ -21,11 +29,17 @@ internal sealed class InferenceScheduler : IAsyncDisposable
     private readonly SemaphoreSlim _runSlots;
     private readonly ConcurrentBag<BatchBuffers> _buffers = [];
     private readonly BatchBuffers[] _allBuffers;
+    private readonly int _maxQueued;
+    private readonly TimeSpan _queueTimeout;
+    private int _queued;
 
     /// <param name="maxBatch">The effective batch size (<see cref="OnnxClassifier.EffectiveBatchSize"/>).</param>
-    public InferenceScheduler(OnnxClassifier classifier, int height, int width, int classes, int maxBatch, ModelOptions options, ServingTelemetry telemetry)
+    public InferenceScheduler(OnnxClassifier classifier, int height, int width, int classes, int maxBatch, ModelOptions options,
+        ServingOptions serving, ServingTelemetry telemetry)
     {
         _classifier = classifier;
+        _maxQueued = serving.MaxQueuedRequests;
+        _queueTimeout = serving.QueueTimeout;
         _telemetry = telemetry;
         _maxDelay = TimeSpan.FromMilliseconds(Math.Max(0, options.MaxBatchDelayMilliseconds));
         ImageLength = 3 * height * width;
@@ -41,6 +55,9 @@ internal sealed class InferenceScheduler : IAsyncDisposable
 
     public int ImageLength { get; }
 
+    /// <summary>Requests waiting for a run now (not yet started).</summary>
+    public int Queued => Volatile.Read(ref _queued);
+
     /// <summary>
     /// Queues one preprocessed image (3 × H × W floats; only read until this completes) and returns its class
     /// probabilities. Runs the queued batches itself when a run slot is free.
@@ -52,12 +69,7 @@ internal sealed class InferenceScheduler : IAsyncDisposable
             throw new ArgumentException($"A preprocessed image has {ImageLength} floats; got {tensor.Length}.", nameof(tensor));
         }
 
-        cancellationToken.ThrowIfCancellationRequested();
-        // Completions run inline on the runner: finishing a response takes microseconds.
-        var pending = new PendingImage(tensor, new TaskCompletionSource<float[]>());
-        _queue.Enqueue(pending);
-        await RunQueuedAsync();
-        return await pending.Result.Task;
+        return (await ClassifyManyAsync(tensor, 1, cancellationToken))[0];
     }
 
     /// <summary>
@@ -72,23 +84,61 @@ internal sealed class InferenceScheduler : IAsyncDisposable
             throw new ArgumentException($"{count} preprocessed images need {count * ImageLength} floats; got {images.Length}.", nameof(images));
         }
 
-        var pending = new PendingImage[count];
-        for (var i = 0; i < count; i++)
+        if (Interlocked.Increment(ref _queued) > _maxQueued)
         {
-            pending[i] = new PendingImage(images.Slice(i * ImageLength, ImageLength), new TaskCompletionSource<float[]>());
-            _queue.Enqueue(pending[i]);
+            Interlocked.Decrement(ref _queued);
+            throw new ServerBusyException(RejectionReasons.QueueFull,
+                $"The server is busy: {_maxQueued} requests already wait for inference (Serving:MaxQueuedRequests). Retry shortly.");
         }
 
-        await RunQueuedAsync();
-        return await Task.WhenAll(pending.Select(p => p.Result.Task));
+        var started = Stopwatch.GetTimestamp();
+        var request = new QueuedRequest(count);
+        var results = new Task<float[]>[count];
+        for (var i = 0; i < count; i++)
+        {
+            // Completions run inline on the runner: finishing a response takes microseconds.
+            var pending = new PendingImage(request, images.Slice(i * ImageLength, ImageLength), new TaskCompletionSource<float[]>());
+            results[i] = pending.Result.Task;
+            _queue.Enqueue(pending);
+        }
+
+        await RunQueuedAsync(request);
+        var all = Task.WhenAll(results);
+        try
+        {
+            var left = _queueTimeout - Stopwatch.GetElapsedTime(started);
+            return await all.WaitAsync(left > TimeSpan.Zero ? left : TimeSpan.Zero, cancellationToken);
+        }
+        catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
+        {
+            if (!request.TryAbandon())
+            {
+                // A runner has started it: its images are being read; wait for the answer, it comes within a batch.
+                return await all;
+            }
+
+            Interlocked.Decrement(ref _queued);
+            if (ex is OperationCanceledException)
+            {
+                throw;
+            }
+
+            throw new ServerBusyException(RejectionReasons.QueueTimeout,
+                $"The server is busy: inference did not start within {_queueTimeout.TotalSeconds:0.#} s (Serving:QueueTimeout). Retry shortly.");
+        }
     }
 
-    private async Task RunQueuedAsync()
+    /// <summary>
+    /// Runs queued batches while a run slot is free. A request thread (<paramref name="own"/> set) stops once its own
+    /// images are done and hands what is still queued to a pool thread.
+    /// </summary>
+    private async Task RunQueuedAsync(QueuedRequest? own)
     {
         // Re-check after releasing the slot: an image queued while we held it, by a request that found no free
         // slot, must not be left behind.
         while (!_queue.IsEmpty && _runSlots.Wait(0))
         {
+            var handOff = false;
             _buffers.TryTake(out var buffers);
             try
             {
@@ -100,10 +150,25 @@ internal sealed class InferenceScheduler : IAsyncDisposable
                 var batch = new List<PendingImage>(buffers!.MaxBatch);
                 while (true)
                 {
+                    if (own is { IsDone: true })
+                    {
+                        handOff = !_queue.IsEmpty;
+                        break;
+                    }
+
                     batch.Clear();
                     while (batch.Count < buffers.MaxBatch && _queue.TryDequeue(out var item))
                     {
-                        batch.Add(item);
+                        if (item.Request.TryStart())
+                        {
+                            Interlocked.Decrement(ref _queued);
+                        }
+
+                        // An abandoned request's memory may already be reused: never read it.
+                        if (!item.Request.IsAbandoned)
+                        {
+                            batch.Add(item);
+                        }
                     }
 
                     if (batch.Count == 0)
@@ -118,6 +183,12 @@ internal sealed class InferenceScheduler : IAsyncDisposable
             {
                 _buffers.Add(buffers!);
                 _runSlots.Release();
+            }
+
+            if (handOff)
+            {
+                _ = Task.Run(() => RunQueuedAsync(null));
+                return;
             }
         }
     }
@@ -148,28 +219,59 @@ internal sealed class InferenceScheduler : IAsyncDisposable
             for (var i = 0; i < batch.Count; i++)
             {
                 batch[i].Result.TrySetResult(results[i]);
+                batch[i].Request.ImageDone();
             }
         }
         catch (Exception ex)
         {
             foreach (var item in batch)
             {
-                item.Result.TrySetException(ex);
+                if (item.Result.TrySetException(ex))
+                {
+                    item.Request.ImageDone();
+                }
             }
         }
     }
 
-    /// <summary>Called when the last request using the model is done: nothing is queued or running any more.</summary>
-    public ValueTask DisposeAsync()
+    /// <summary>
+    /// Called when the last request using the model is done. A pool-thread runner may still be finishing its last batch
+    /// (it holds no request of its own), so wait until every run slot is free, and keep them: no runner starts again.
+    /// </summary>
+    public async ValueTask DisposeAsync()
     {
+        for (var i = 0; i < _allBuffers.Length; i++)
+        {
+            await _runSlots.WaitAsync();
+        }
+
         foreach (var buffers in _allBuffers)
         {
             buffers.Dispose();
         }
-
-        _runSlots.Dispose();
-        return ValueTask.CompletedTask;
     }
 
-    private sealed record PendingImage(ReadOnlyMemory<float> Tensor, TaskCompletionSource<float[]> Result);
+    private sealed record PendingImage(QueuedRequest Request, ReadOnlyMemory<float> Tensor, TaskCompletionSource<float[]> Result);
+
+    /// <summary>
+    /// One request's images in the queue: waiting (0) until a runner takes its first image (started, 1), or abandoned
+    /// (2) by its caller after the queue timeout; the two transitions are exclusive, so abandoned memory is never read.
+    /// </summary>
+    private sealed class QueuedRequest(int images)
+    {
+        private int _state;
+        private int _remaining = images;
+
+        public bool IsAbandoned => Volatile.Read(ref _state) == 2;
+
+        /// <summary>All its images have their result (the request thread may stop running batches).</summary>
+        public bool IsDone => Volatile.Read(ref _remaining) == 0;
+
+        /// <summary>True the first time: the request leaves the waiting count.</summary>
+        public bool TryStart() => Interlocked.CompareExchange(ref _state, 1, 0) == 0;
+
+        public bool TryAbandon() => Interlocked.CompareExchange(ref _state, 2, 0) == 0;
+
+        public void ImageDone() => Interlocked.Decrement(ref _remaining);
+    }
 }

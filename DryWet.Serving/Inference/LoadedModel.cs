@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Diagnostics;
 using DryWet.Core.Imaging;
+using DryWet.Serving.Admission;
 using DryWet.Serving.Models;
 using DryWet.Serving.Telemetry;
 
@@ -17,12 +18,14 @@ internal sealed class LoadedModel
     private readonly OnnxClassifier _classifier;
     private readonly InferenceScheduler _scheduler;
     private readonly ServingTelemetry _telemetry;
+    private readonly DecodeBudget _decodeBudget;
     private int _references = 1;
 
     public LoadedModel(ModelDescriptor descriptor, IReadOnlyList<string> labels, OnnxClassifier classifier,
-        InferenceScheduler scheduler, ImagePreprocessor preprocessor, int maxBatchSize, ServingTelemetry telemetry)
+        InferenceScheduler scheduler, ImagePreprocessor preprocessor, int maxBatchSize, DecodeBudget decodeBudget, ServingTelemetry telemetry)
     {
         _telemetry = telemetry;
+        _decodeBudget = decodeBudget;
         Descriptor = descriptor;
         Labels = labels;
         _classifier = classifier;
@@ -41,19 +44,23 @@ internal sealed class LoadedModel
     public int MaxBatchSize { get; }
     public DateTimeOffset LoadedAt { get; }
 
+    /// <summary>Requests waiting for an inference run now (at most <c>Serving:MaxQueuedRequests</c>).</summary>
+    public int QueuedRequests => _scheduler.Queued;
+
     /// <summary>Floats in one preprocessed image: 3 × H × W.</summary>
     public int ImageLength => Preprocessor.TensorLength;
 
     /// <summary>
     /// Decodes and preprocesses an encoded image (JPEG, PNG, WebP, BMP, GIF) and classifies it. Throws
-    /// <see cref="InvalidImageException"/> for input that is not a usable image.
+    /// <see cref="InvalidImageException"/> for input that is not a usable image, <see cref="ServerBusyException"/>
+    /// when the decode budget or the inference queue sheds it.
     /// </summary>
     public async Task<Prediction> ClassifyAsync(ReadOnlyMemory<byte> encoded, CancellationToken cancellationToken)
     {
         var tensor = ArrayPool<float>.Shared.Rent(ImageLength);
         try
         {
-            Preprocess(encoded.Span, tensor);
+            await PreprocessAsync(encoded, tensor.AsMemory(0, ImageLength), cancellationToken);
             _telemetry.RecordInputBrightness(Descriptor.Version,
                 InputBrightness.Of(tensor.AsSpan(0, ImageLength), Preprocessor.Options.Mean, Preprocessor.Options.Std));
             return await ClassifyTensorAsync(tensor.AsMemory(0, ImageLength), cancellationToken);
@@ -87,10 +94,23 @@ internal sealed class LoadedModel
     }
 
     /// <summary>
-    /// Decodes and preprocesses an encoded image into <paramref name="tensor"/> ([3, H, W]), with the decode and
-    /// preprocess spans and timings. Throws <see cref="InvalidImageException"/> for input that is not a usable image.
+    /// Reads the image header (refusing too many pixels before any pixel exists), reserves the decode's worst-case
+    /// memory and a decode slot from the process-wide <see cref="DecodeBudget"/> (waiting without a thread, bounded),
+    /// then decodes and preprocesses into <paramref name="tensor"/>; the reservation is given back however it ends.
     /// </summary>
-    public void Preprocess(ReadOnlySpan<byte> encoded, Span<float> tensor)
+    public async Task PreprocessAsync(ReadOnlyMemory<byte> encoded, Memory<float> tensor, CancellationToken cancellationToken)
+    {
+        var header = Preprocessor.ReadHeader(encoded.Span);
+        using var reservation = await _decodeBudget.ReserveAsync(header.WorkingBytes, cancellationToken);
+        Preprocess(encoded.Span, tensor.Span);
+    }
+
+    /// <summary>
+    /// Decodes and preprocesses an encoded image into <paramref name="tensor"/> ([3, H, W]), with the decode and
+    /// preprocess spans and timings, without a budget (<see cref="PreprocessAsync"/> is the request path).
+    /// Throws <see cref="InvalidImageException"/> for input that is not a usable image.
+    /// </summary>
+    private void Preprocess(ReadOnlySpan<byte> encoded, Span<float> tensor)
     {
         using var activity = ServingTelemetry.ActivitySource.StartActivity("preprocess");
         var started = Stopwatch.GetTimestamp();

@@ -1,6 +1,7 @@
 using DryWet.Core;
 using DryWet.Core.Imaging;
 using DryWet.Core.Packaging;
+using DryWet.Serving.Admission;
 using DryWet.Serving.Models;
 using DryWet.Serving.Telemetry;
 using Microsoft.Extensions.Options;
@@ -9,7 +10,7 @@ namespace DryWet.Serving.Inference;
 
 /// <summary>Turns a fetched package into a <see cref="LoadedModel"/>: validate, create the session, choose the input size, smoke-test.</summary>
 internal sealed class ModelLoader(IOptions<ModelOptions> modelOptions, IOptions<ServingOptions> servingOptions,
-    ServingTelemetry telemetry, ILogger<ModelLoader> logger)
+    DecodeBudget decodeBudget, ServingTelemetry telemetry, ILogger<ModelLoader> logger)
 {
     public async Task<LoadedModel> LoadAsync(ModelCandidate candidate)
     {
@@ -48,8 +49,8 @@ internal sealed class ModelLoader(IOptions<ModelOptions> modelOptions, IOptions<
             var classes = package.Labels.Count;
             SmokeTest(classifier, height, width, classes, package.OnnxPath);
             var maxBatch = classifier.EffectiveBatchSize(options.MaxBatchSize);
-            scheduler = new InferenceScheduler(classifier, height, width, classes, maxBatch, options, telemetry);
-            var model = new LoadedModel(candidate.Descriptor, package.Labels, classifier, scheduler, preprocessor, maxBatch, telemetry);
+            scheduler = new InferenceScheduler(classifier, height, width, classes, maxBatch, options, servingOptions.Value, telemetry);
+            var model = new LoadedModel(candidate.Descriptor, package.Labels, classifier, scheduler, preprocessor, maxBatch, decodeBudget, telemetry);
             logger.LogInformation(
                 "Loaded model {Name} version {Version} from {Source}: input '{Input}' {Height}×{Width}, output '{Output}' [{Labels}] ({OutputKind}), {Provider}, batches up to {MaxBatch}.",
                 candidate.Descriptor.Name, candidate.Descriptor.Version, candidate.Descriptor.Source, classifier.InputName, height, width,

@@ -49,6 +49,11 @@ internal sealed class ModelStartupService(ModelHost host, IModelSource source, I
                 // Keep serving the current model; the next tick asks again.
                 logger.LogWarning("Polling {Source} failed: {Error}", source.Description, ex.Message);
             }
+            catch (Exception ex) when (ex is not OperationCanceledException || !stoppingToken.IsCancellationRequested)
+            {
+                // Anything else (a bug, a timeout, an unexpected answer) must not stop the host: log it, ask again next tick.
+                logger.LogError(ex, "Polling {Source} failed unexpectedly; retrying in {Seconds:F0} s.", source.Description, settings.PollInterval.TotalSeconds);
+            }
         }
     }
 }

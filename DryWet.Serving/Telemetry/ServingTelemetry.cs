@@ -28,6 +28,7 @@ public sealed class ServingTelemetry : IDisposable
     private readonly Counter<long> _predictions;
     private readonly Counter<long> _reloads;
     private readonly Counter<long> _rejectedImages;
+    private readonly Counter<long> _rejectedRequests;
     private readonly Histogram<double> _confidence;
     private readonly Histogram<double> _brightness;
     private readonly Counter<long> _logWritten;
@@ -59,6 +60,8 @@ public sealed class ServingTelemetry : IDisposable
         _meter.CreateObservableGauge("drywet_prediction_log_queue_length", () => _logQueueLength(), description: "Predictions waiting to be written to the prediction log.");
         _reloads = _meter.CreateCounter<long>("drywet_model_reloads_total", description: "Model loads by outcome (success, failure).");
         _rejectedImages = _meter.CreateCounter<long>("drywet_rejected_images_total", description: "Inputs refused with 4xx, by reason.");
+        _rejectedRequests = _meter.CreateCounter<long>("drywet_rejected_requests_total",
+            description: "Requests shed with 503 + Retry-After because the server was saturated, by reason (decode_queue_full, decode_memory_timeout, queue_full, queue_timeout).");
         _meter.CreateObservableGauge("drywet_model_info", ObserveModelInfo,
             description: "1 for the model being served, labelled with name, version and execution provider.");
         // Memory, so a pod's requests/limits can be set from what serving really uses (ONNX Runtime's native arena
@@ -128,6 +131,17 @@ public sealed class ServingTelemetry : IDisposable
     public void RecordReload(bool success) => _reloads.Add(1, new KeyValuePair<string, object?>("outcome", success ? "success" : "failure"));
 
     public void RecordRejectedImage(string reason) => _rejectedImages.Add(1, new KeyValuePair<string, object?>("reason", reason));
+
+    public void RecordRejectedRequest(string reason) => _rejectedRequests.Add(1, new KeyValuePair<string, object?>("reason", reason));
+
+    /// <summary>Decode memory reserved now and requests waiting for it (<see cref="Admission.DecodeBudget"/>).</summary>
+    internal void ObserveDecodeBudget(Admission.DecodeBudget budget)
+    {
+        _meter.CreateObservableGauge("drywet_decode_memory_reserved_bytes", () => budget.ReservedBytes, unit: "By",
+            description: "Decode memory reserved by images being decoded (of Serving:DecodeMemoryBudgetMB).");
+        _meter.CreateObservableGauge("drywet_decode_waiting_requests", () => budget.Waiting,
+            description: "Requests waiting for decode memory or a decode slot.");
+    }
 
     public void Dispose() => _meter.Dispose();
 }

@@ -93,6 +93,7 @@ public class ModelApiTests
 
         using var predict = await client.PostAsync("/predict", ServingApp.ImageForm(TestImages.Road(true)), Ct);
         predict.StatusCode.ShouldBe(HttpStatusCode.ServiceUnavailable);
+        predict.Headers.RetryAfter!.Delta.ShouldBe(TimeSpan.FromSeconds(5));
         var body = await JsonAsync(predict);
         body.GetProperty("error").GetString().ShouldBe("Model is not loaded, cannot perform prediction.");
         body.GetProperty("reason").GetString()!.ShouldContain("missing");

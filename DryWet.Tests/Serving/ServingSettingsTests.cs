@@ -44,4 +44,22 @@ public sealed class ServingSettingsTests
 
         error.Message.ShouldContain("Serving:PredictionLog:SampleRat: unknown key (did you mean 'SampleRate'?)");
     }
+
+    [Fact]
+    public async Task Limits_out_of_range_or_a_budget_too_small_for_the_largest_image_stop_the_start_naming_each_key()
+    {
+        var error = await Should.ThrowAsync<DryWetException>(() => ServingApp.StartAsync(new Dictionary<string, string?>
+        {
+            ["Serving:MaxQueuedRequests"] = "0",
+            ["Serving:QueueTimeout"] = "00:00:00",
+        }));
+        error.Message.ShouldContain("Serving:MaxQueuedRequests = '0' is invalid");
+        error.Message.ShouldContain("Serving:QueueTimeout = '00:00:00' is invalid");
+
+        var budget = await Should.ThrowAsync<DryWetException>(() => ServingApp.StartAsync(new Dictionary<string, string?>
+        {
+            ["Serving:DecodeMemoryBudgetMB"] = "64",
+        }));
+        budget.Message.ShouldContain("Serving:DecodeMemoryBudgetMB = 64 cannot hold one image of MaxImagePixels = 40,000,000");
+    }
 }

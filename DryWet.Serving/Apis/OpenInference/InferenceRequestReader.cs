@@ -14,10 +14,10 @@ internal static class InferenceRequestReader
     public const int MaxImages = 64;
     private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
-    public static async Task<(InferenceBatch? Batch, ClientError? Error)> ReadAsync(HttpContext context, LoadedModel model, long limit,
+    public static async Task<(InferenceBatch? Batch, ClientError? Error)> ReadAsync(HttpContext context, LoadedModel model, ServingOptions options,
         CancellationToken cancellationToken)
     {
-        var (body, bodyError) = await ReadBodyAsync(context, limit, cancellationToken);
+        var (body, bodyError) = await ReadBodyAsync(context, options.MaxRequestBodyBytes, cancellationToken);
         if (bodyError is not null)
         {
             return (null, bodyError);
@@ -55,8 +55,8 @@ internal static class InferenceRequestReader
         var input = inputs[0];
         var (batch, inputError) = input.Datatype switch
         {
-            "BYTES" => TensorReader.Images(input, binary),
-            "FP32" => TensorReader.Preprocessed(input, binary, model),
+            "BYTES" => TensorReader.Images(input, binary, InputSpec.Of(model, options.MaxTensorElements)),
+            "FP32" => TensorReader.Preprocessed(input, binary, InputSpec.Of(model, options.MaxTensorElements)),
             _ => (null, Bad($"Input '{input.Name}' has datatype '{input.Datatype ?? "(none)"}'; use FP32 (preprocessed [N, 3, H, W]) or BYTES (encoded images [N]).")),
         };
         if (inputError is not null)

@@ -1,22 +1,27 @@
 using System.Runtime.InteropServices;
 using System.Text.Json;
-using DryWet.Serving.Inference;
-
 namespace DryWet.Serving.Apis.OpenInference;
 
 /// <summary>
 /// Turns the one request input into images: BYTES [N] (encoded images; base64 strings in JSON, length-prefixed in
 /// binary) or FP32 [N, 3, H, W] (preprocessed; a flat or nested JSON array in row-major order, or little-endian
-/// floats in binary).
+/// floats in binary). Every size is checked against the shape, and the shape against <c>Serving:MaxTensorElements</c>,
+/// before any buffer is allocated: a huge declared shape with no data costs nothing.
 /// </summary>
 internal static class TensorReader
 {
-    public static (InferenceBatch? Batch, ClientError? Error) Images(RequestInput input, BinarySection binary)
+    public static (InferenceBatch? Batch, ClientError? Error) Images(RequestInput input, BinarySection binary, InputSpec spec)
     {
         var name = input.Name ?? "(unnamed)";
         if (input.Shape is not [var n] || n < 1 || n > InferenceRequestReader.MaxImages)
         {
             return Fail($"BYTES input '{name}' has shape [{Shape(input.Shape)}]; send [N] encoded images, 1 ≤ N ≤ {InferenceRequestReader.MaxImages}.");
+        }
+
+        // The images become one [N, 3, H, W] tensor.
+        if (TooManyElements(n * spec.ImageLength, spec, $"BYTES input '{name}' [{n}] decodes to [{n}, 3, {spec.Height}, {spec.Width}]") is { } tooMany)
+        {
+            return Fail(tooMany);
         }
 
         var (bytes, sizeError) = BinaryData(input, binary, name);
@@ -36,6 +41,11 @@ internal static class TensorReader
         }
         else if (input.Data is { ValueKind: JsonValueKind.Array } data)
         {
+            if (CountElements(data) is var elements && elements != n)
+            {
+                return Fail($"BYTES input '{name}' has shape [{n}] but {elements} elements.");
+            }
+
             images = [];
             var index = 0;
             foreach (var element in Flatten(data))
@@ -60,12 +70,12 @@ internal static class TensorReader
             : Fail($"BYTES input '{name}' has shape [{n}] but {images.Count} elements.");
     }
 
-    public static (InferenceBatch? Batch, ClientError? Error) Preprocessed(RequestInput input, BinarySection binary, LoadedModel model)
+    public static (InferenceBatch? Batch, ClientError? Error) Preprocessed(RequestInput input, BinarySection binary, InputSpec spec)
     {
-        var (height, width) = (model.Preprocessor.Options.Height, model.Preprocessor.Options.Width);
-        if (input.Name != model.InputName)
+        var (height, width) = (spec.Height, spec.Width);
+        if (input.Name != spec.InputName)
         {
-            return Fail($"FP32 input is named '{input.Name ?? "(none)"}'; this model's input is '{model.InputName}' (GET /v2/models/{model.Descriptor.Name}).");
+            return Fail($"FP32 input is named '{input.Name ?? "(none)"}'; this model's input is '{spec.InputName}' (GET /v2/models/{spec.ModelName}).");
         }
 
         if (input.Shape is not [var n, 3, var h, var w] || n < 1 || n > InferenceRequestReader.MaxImages || h != height || w != width)
@@ -73,45 +83,49 @@ internal static class TensorReader
             return Fail($"FP32 input '{input.Name}' has shape [{Shape(input.Shape)}]; send [N, 3, {height}, {width}], 1 ≤ N ≤ {InferenceRequestReader.MaxImages}, preprocessed as the model's config says.");
         }
 
-        var count = checked((int)n * model.ImageLength);
+        if (TooManyElements(n * spec.ImageLength, spec, $"FP32 input '{input.Name}' [{Shape(input.Shape)}]") is { } tooMany)
+        {
+            return Fail(tooMany);
+        }
+
+        var count = checked((int)n * spec.ImageLength);
         var (bytes, sizeError) = BinaryData(input, binary, input.Name);
         if (sizeError is not null)
         {
             return Fail(sizeError);
         }
 
-        var tensor = new float[count];
+        // The data must hold exactly the shape's elements before the tensor exists.
+        float[] tensor;
         if (bytes is { } raw)
         {
-            if (raw.Length != count * sizeof(float))
+            if (raw.Length != (long)count * sizeof(float))
             {
-                return Fail($"FP32 input '{input.Name}' [{Shape(input.Shape)}] needs {count * sizeof(float)} bytes of binary data; binary_data_size is {raw.Length}.");
+                return Fail($"FP32 input '{input.Name}' [{Shape(input.Shape)}] needs {(long)count * sizeof(float)} bytes of binary data; binary_data_size is {raw.Length}.");
             }
 
+            tensor = new float[count];
             // The extension's layout is little-endian; so is every platform .NET runs this on.
             MemoryMarshal.Cast<byte, float>(raw.Span).CopyTo(tensor);
         }
         else if (input.Data is { ValueKind: JsonValueKind.Array } data)
         {
+            var elements = CountElements(data);
+            if (elements != count)
+            {
+                return Fail($"FP32 input '{input.Name}' has {elements} elements; its shape [{Shape(input.Shape)}] needs {count}.");
+            }
+
+            tensor = new float[count];
             var index = 0;
             foreach (var element in Flatten(data))
             {
-                if (index == count)
-                {
-                    return Fail($"FP32 input '{input.Name}' has more than the {count} elements its shape [{Shape(input.Shape)}] holds.");
-                }
-
                 if (element.ValueKind != JsonValueKind.Number || !element.TryGetSingle(out var value) || !float.IsFinite(value))
                 {
                     return Fail($"FP32 input '{input.Name}' element {index} must be a finite number; got {Truncate(element.GetRawText())}.");
                 }
 
                 tensor[index++] = value;
-            }
-
-            if (index != count)
-            {
-                return Fail($"FP32 input '{input.Name}' has {index} elements; its shape [{Shape(input.Shape)}] needs {count}.");
             }
         }
         else
@@ -143,6 +157,22 @@ internal static class TensorReader
         return binary.TryTake(size, out var bytes)
             ? (bytes, null)
             : (null, $"Input '{name}' declares binary_data_size {size} but only {binary.Remaining} bytes follow the JSON ({InferenceRequestReader.HeaderLengthHeader} must give the JSON's length).");
+    }
+
+    private static string? TooManyElements(long elements, InputSpec spec, string what) =>
+        elements <= spec.MaxTensorElements ? null
+        : $"{what} has {elements:N0} elements; at most {spec.MaxTensorElements:N0} are accepted per request (Serving:MaxTensorElements). Send fewer images per request.";
+
+    /// <summary>Leaf elements of a nested JSON array, counted without allocating.</summary>
+    private static long CountElements(JsonElement array)
+    {
+        long count = 0;
+        foreach (var element in array.EnumerateArray())
+        {
+            count += element.ValueKind == JsonValueKind.Array ? CountElements(element) : 1;
+        }
+
+        return count;
     }
 
     private static IEnumerable<JsonElement> Flatten(JsonElement array)
