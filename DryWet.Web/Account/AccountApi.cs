@@ -14,7 +14,7 @@ public static class AccountApi
     {
         // Antiforgery is checked in the handlers (after reading the form), so a stale form gets a sentence, not a bare 400.
         var account = app.MapGroup("/account").DisableAntiforgery();
-        account.MapPost("/signin", SignInAsync);
+        account.MapPost("/signin", SignInAsync).RequireRateLimiting(SignInRateLimit.Policy);
         account.MapPost("/signout", SignOutAsync);
         return app;
     }
