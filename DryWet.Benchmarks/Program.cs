@@ -1,5 +1,6 @@
 using DryWet.Benchmarks;
 using DryWet.Benchmarks.Serving;
+using DryWet.Benchmarks.Web;
 
 // One subcommand per area; each prints its own report.
 try
@@ -12,8 +13,10 @@ try
             return TrainingBenchmarks.Run(args[1..]);
         case "training-phases":
             return TrainingStepPhases.Run(args[1..]);
+        case "review-page":
+            return await ReviewPageBenchmark.RunAsync(args[1..]);
         default:
-            Console.WriteLine("usage: DryWet.Benchmarks serving|training|training-phases");
+            Console.WriteLine("usage: DryWet.Benchmarks serving|training|training-phases|review-page");
             return 1;
     }
 }

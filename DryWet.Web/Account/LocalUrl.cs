@@ -4,7 +4,7 @@ namespace DryWet.Web.Account;
 
 /// <summary>
 /// Return URLs are app-relative ("review?class=wet"; a leading '/' is accepted). ASP.NET's local-URL check decides:
-/// anything absolute, protocol-relative (<c>//evil</c>, <c>/\evil</c>) or with a control character (<c>%09/evil</c>,
+/// anything absolute (a scheme), protocol-relative (<c>//evil</c>, <c>/\evil</c>) or with a control character (<c>%09/evil</c>,
 /// which browsers strip into <c>//evil</c>) becomes the app's root.
 /// </summary>
 public static class LocalUrl
@@ -17,7 +17,8 @@ public static class LocalUrl
             return whenMissing;
         }
 
-        var rooted = url.StartsWith('/') ? url : "/" + url;
+        // "https://evil" or "javascript:…" would become a harmless path here, but say no to them rather than guess.
+        var rooted = url.StartsWith('/') ? url : Uri.TryCreate(url, UriKind.Absolute, out _) ? "//" : "/" + url;
         return url.Length <= 500 && RedirectHttpResult.IsLocalUrl(rooted) ? rooted[1..] : "";
     }
 
