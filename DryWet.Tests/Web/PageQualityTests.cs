@@ -132,7 +132,7 @@ public sealed class PageQualityTests(WebPlatformFixture platform)
     private async Task<HttpClient> ReviewerClientAsync()
     {
         var cookie = await platform.ReviewerCookieAsync();
-        var client = new HttpClient { BaseAddress = platform.Web };
+        var client = new HttpClient(new HttpClientHandler { UseCookies = false }) { BaseAddress = platform.Web };
         client.DefaultRequestHeaders.Add("Cookie", $"{cookie.Name}={cookie.Value}");
         return client;
     }
