@@ -13,7 +13,7 @@ namespace DryWet.Benchmarks.Web;
 
 /// <summary>
 /// <c>review-page [--predictions 10000] [--rounds 20] [--web-dll PATH]</c>: the review page at a large prediction log.
-/// Writes N logged predictions (1280×720 JPEGs) into an embedded store in a temp folder, starts the built DryWet.Web
+/// Writes N logged predictions (800×600 JPEGs) into an embedded store in a temp folder, starts the built DryWet.Web
 /// (Release) on it, signs in through the form, and times, per round, the page (<c>GET /review</c>: 60 cards) and the
 /// page plus its 60 thumbnails fetched six at a time, as a browser does. The first (cold) round — every record parsed,
 /// every thumbnail decoded — is reported on its own. Target: a 60-card page ≤ 300 ms at 10,000 predictions.
@@ -74,7 +74,7 @@ internal static partial class ReviewPageBenchmark
     private static async Task SeedAsync(IObjectStore store, int count)
     {
         await store.EnsureBucketAsync(PredictionLogLayout.Bucket);
-        var image = BenchmarkImages.Road(1280, 720);
+        var image = BenchmarkImages.Road(800, 600); // each prediction's image is a file in the temp folder: 10,000 copies
         var start = DateTimeOffset.UtcNow;
         await Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, async (i, ct) =>
         {
