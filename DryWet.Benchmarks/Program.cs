@@ -1,6 +1,7 @@
 using DryWet.Benchmarks;
 using DryWet.Benchmarks.Abuse;
 using DryWet.Benchmarks.Serving;
+using DryWet.Benchmarks.Web;
 
 // One subcommand per area; each prints its own report.
 try
@@ -15,8 +16,10 @@ try
             return TrainingBenchmarks.Run(args[1..]);
         case "training-phases":
             return TrainingStepPhases.Run(args[1..]);
+        case "review-page":
+            return await ReviewPageBenchmark.RunAsync(args[1..]);
         default:
-            Console.WriteLine("usage: DryWet.Benchmarks abuse|serving|training|training-phases");
+            Console.WriteLine("usage: DryWet.Benchmarks abuse|review-page|serving|training|training-phases");
             return 1;
     }
 }

@@ -24,8 +24,7 @@ public sealed class ReviewPageTests(WebPlatformFixture platform)
         try
         {
             await using var web = await platform.StartWebAsync(empty);
-            var page = await platform.NewPageAsync();
-            await page.GotoAsync(new Uri(web.Address, "review").ToString());
+            var page = await platform.SignedInPageAsync("Ada", web.Address);
 
             await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "No logged predictions yet" })).ToBeVisibleAsync();
             await Expect(page.Locator("section.empty")).ToContainTextAsync("Serving:PredictionLog:SampleRate");
@@ -97,16 +96,20 @@ public sealed class ReviewPageTests(WebPlatformFixture platform)
     }
 
     [Fact]
-    public async Task Without_the_admin_key_the_label_buttons_are_disabled_and_a_forged_post_is_refused_with_401()
+    public async Task A_visitor_is_sent_to_sign_in_and_back_and_without_signing_in_gets_no_thumbnail_and_no_label()
     {
         var id = NewId();
         await LoggedPredictions.WriteAsync(platform.Store, id, "wet", 0.6f, TestImages.Road(wet: true));
         var page = await platform.NewPageAsync();
 
-        await page.GotoAsync(platform.Url("review"));
-        await Expect(Card(page, id).GetByRole(AriaRole.Button, new() { Name = "→ dry" })).ToBeDisabledAsync();
-        await Expect(page.GetByRole(AriaRole.Link, new() { Name = "Sign in", Exact = true })).ToBeVisibleAsync();
+        await page.GotoAsync(platform.Url("review?sort=newest"));
+        new Uri(page.Url).PathAndQuery.ShouldBe("/signin?returnUrl=review%3Fsort%3Dnewest");
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Sign in to review" })).ToBeVisibleAsync();
+        (await page.ContentAsync()).ShouldNotContain(id);
 
+        var thumbnail = await page.APIRequest.GetAsync(platform.Url($"review/thumbnails/{DateTimeOffset.UtcNow:yyyy-MM-dd}/{id}"));
+        thumbnail.Status.ShouldBe(401);
+        (await thumbnail.BodyAsync()).ShouldBeEmpty();
         var response = await page.APIRequest.PostAsync(platform.Url("review/label"), new()
         {
             Form = page.Context.APIRequest.CreateFormData().Set("date", $"{DateTimeOffset.UtcNow:yyyy-MM-dd}").Set("id", id).Set("label", "dry"),
@@ -116,6 +119,35 @@ public sealed class ReviewPageTests(WebPlatformFixture platform)
         {
             (await platform.Store.ListAsync(PredictionLog.DataBucket, cancellationToken: Ct)).ShouldNotContain(o => o.Key.Contains(id, StringComparison.Ordinal));
         }
+
+        // Signing in on that page brings the visitor back to the review they asked for, thumbnails and all.
+        await page.GetByLabel("Admin key").FillAsync(WebPlatformFixture.AdminKey);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await Expect(Card(page, id)).ToBeVisibleAsync();
+        new Uri(page.Url).PathAndQuery.ShouldBe("/review?sort=newest");
+        await Expect(Card(page, id).Locator("img")).ToHaveJSPropertyAsync("complete", true);
+        (await Card(page, id).Locator("img").EvaluateAsync<int>("img => img.naturalWidth")).ShouldBeGreaterThan(0);
+    }
+
+    [Fact]
+    public async Task With_public_review_a_visitor_sees_the_grid_with_disabled_buttons_and_a_forged_post_is_refused_with_401()
+    {
+        var id = NewId();
+        await LoggedPredictions.WriteAsync(platform.Store, id, "wet", 0.6f, TestImages.Road(wet: true));
+        await using var web = await platform.StartWebAsync(platform.Home, settings: new Dictionary<string, string> { ["Web__PublicReview"] = "true" });
+        var page = await platform.NewPageAsync();
+
+        await page.GotoAsync(new Uri(web.Address, "review").ToString());
+        await Expect(Card(page, id).GetByRole(AriaRole.Button, new() { Name = "→ dry" })).ToBeDisabledAsync();
+        await Expect(page.GetByRole(AriaRole.Link, new() { Name = "Sign in", Exact = true })).ToBeVisibleAsync();
+        await Expect(Card(page, id).Locator("img")).ToHaveJSPropertyAsync("complete", true);
+        (await Card(page, id).Locator("img").EvaluateAsync<int>("img => img.naturalWidth")).ShouldBeGreaterThan(0);
+
+        var response = await page.APIRequest.PostAsync(new Uri(web.Address, "review/label").ToString(), new()
+        {
+            Form = page.Context.APIRequest.CreateFormData().Set("date", $"{DateTimeOffset.UtcNow:yyyy-MM-dd}").Set("id", id).Set("label", "dry"),
+        });
+        response.Status.ShouldBe(401);
     }
 
     [Fact]
@@ -136,16 +168,7 @@ public sealed class ReviewPageTests(WebPlatformFixture platform)
         cookie.Value.ShouldNotContain(WebPlatformFixture.AdminKey);
     }
 
-    private async Task<IPage> SignedInPageAsync(string reviewer)
-    {
-        var page = await platform.NewPageAsync();
-        await page.GotoAsync(platform.Url("signin?returnUrl=review"));
-        await page.GetByLabel("Your name").FillAsync(reviewer);
-        await page.GetByLabel("Admin key").FillAsync(WebPlatformFixture.AdminKey);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
-        await Expect(page.Locator(".who")).ToContainTextAsync($"Signed in as {reviewer}");
-        return page;
-    }
+    private Task<IPage> SignedInPageAsync(string reviewer) => platform.SignedInPageAsync(reviewer);
 
     private static ILocator Card(IPage page, string id) => page.Locator($"[data-card][data-id='{id}']");
 

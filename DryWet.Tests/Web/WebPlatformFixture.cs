@@ -74,6 +74,56 @@ public sealed class WebPlatformFixture : IAsyncLifetime
 
     public string Url(string relative) => new Uri(Web, relative).ToString();
 
+    private readonly SemaphoreSlim _signingIn = new(1, 1);
+    private Cookie? _reviewer;
+
+    /// <summary>
+    /// The shared app's reviewer cookie, signed in once through the sign-in form as a person would (the review page
+    /// and its thumbnails need it; sign-in is rate-limited per address, so tests share this one).
+    /// </summary>
+    public async Task<Cookie> ReviewerCookieAsync()
+    {
+        await _signingIn.WaitAsync();
+        try
+        {
+            if (_reviewer is null)
+            {
+                var page = await SignedInPageAsync("Quality check");
+                _reviewer = (await page.Context.CookiesAsync()).Single(c => c.Name == DryWet.Web.Extensions.Extensions.ReviewerCookie) is var c
+                    ? new Cookie { Name = c.Name, Value = c.Value, Domain = c.Domain, Path = c.Path, HttpOnly = c.HttpOnly, SameSite = c.SameSite }
+                    : null;
+                await page.Context.CloseAsync();
+            }
+
+            return _reviewer!;
+        }
+        finally
+        {
+            _signingIn.Release();
+        }
+    }
+
+    /// <summary>A page whose browser holds the shared reviewer cookie.</summary>
+    public async Task<IPage> NewReviewerPageAsync(int width = 1100, int height = 800)
+    {
+        var cookie = await ReviewerCookieAsync();
+        var page = await NewPageAsync(width, height);
+        await page.Context.AddCookiesAsync([cookie]);
+        return page;
+    }
+
+    /// <summary>Signs in through the form on <paramref name="web"/> (default: the shared app) and returns the page, back on the review page.</summary>
+    public async Task<IPage> SignedInPageAsync(string reviewer, Uri? web = null)
+    {
+        var page = await NewPageAsync();
+        await page.GotoAsync(new Uri(web ?? Web, "signin?returnUrl=review").ToString());
+        await page.GetByLabel("Your name").FillAsync(reviewer);
+        await page.GetByLabel("Admin key").FillAsync(AdminKey);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await Microsoft.Playwright.Assertions.Expect(page.Locator(".who")).ToContainTextAsync($"Signed in as {reviewer}");
+        return page;
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (Browser is not null)

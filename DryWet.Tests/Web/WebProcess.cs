@@ -30,7 +30,7 @@ public sealed partial class WebProcess : IAsyncDisposable
         }
     }
 
-    [GeneratedRegex(@"Now listening on: (?<url>http://127\.0\.0\.1:\d+)")]
+    [GeneratedRegex(@"Now listening on: (?<url>https?://127\.0\.0\.1:\d+)")]
     private static partial Regex Listening();
 
     public static async Task<WebProcess> StartAsync(IReadOnlyDictionary<string, string> environment)

@@ -26,6 +26,18 @@ public sealed class WebSettingsTests(WebPlatformFixture platform)
         failure.Message.ShouldContain("Web:ServingUrl = 'serving:5001' is not an http(s) URL");
     }
 
+    [Theory]
+    [InlineData("Web__DecodeMemoryBudgetMB", "100", "Web:DecodeMemoryBudgetMB = 100 must hold one image of Web:MaxImagePixels = 40000000 at 4 bytes per pixel (at least 153 MiB)")]
+    [InlineData("Web__KnownProxies__0", "gateway", "Web:KnownProxies has 'gateway', which is neither an IP address nor a CIDR network")]
+    [InlineData("Web__PublicReview", "yes", "Section 'Web' has a value of the wrong type")]
+    public async Task A_bad_privacy_or_decode_setting_stops_the_start_naming_it(string key, string value, string message)
+    {
+        var failure = await Should.ThrowAsync<InvalidOperationException>(() =>
+            platform.StartWebAsync(platform.Home, settings: new Dictionary<string, string> { [key] = value }));
+
+        failure.Message.ShouldContain(message);
+    }
+
     [Fact]
     public async Task An_upload_over_the_limit_gets_413_with_the_sizes_not_an_error_page()
     {

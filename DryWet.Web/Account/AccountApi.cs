@@ -14,7 +14,7 @@ public static class AccountApi
     {
         // Antiforgery is checked in the handlers (after reading the form), so a stale form gets a sentence, not a bare 400.
         var account = app.MapGroup("/account").DisableAntiforgery();
-        account.MapPost("/signin", SignInAsync);
+        account.MapPost("/signin", SignInAsync).RequireRateLimiting(SignInRateLimit.Policy);
         account.MapPost("/signout", SignOutAsync);
         return app;
     }
@@ -27,6 +27,7 @@ public static class AccountApi
             return TypedResults.BadRequest("The sign-in form expired or came from another site: reload the sign-in page and try again.");
         }
 
+        // Without a return URL: the review page (what signing in is for); one that leaves the site: the root.
         var back = LocalUrl.OrDefault(returnUrl, "review");
         if (options.AdminApiKey.Length == 0)
         {
@@ -53,6 +54,7 @@ public static class AccountApi
         }
 
         await context.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
-        return TypedResults.Redirect(context.Request.PathBase + "/review");
+        // To Try it: the review page needs the sign-in just given up.
+        return TypedResults.Redirect(context.Request.PathBase + "/");
     }
 }

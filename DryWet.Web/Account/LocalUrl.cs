@@ -1,20 +1,25 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+
 namespace DryWet.Web.Account;
 
-/// <summary>Return URLs are app-relative paths ("review?class=wet"): anything absolute or protocol-relative is replaced.</summary>
+/// <summary>
+/// Return URLs are app-relative ("review?class=wet"; a leading '/' is accepted). ASP.NET's local-URL check decides:
+/// anything absolute (a scheme), protocol-relative (<c>//evil</c>, <c>/\evil</c>) or with a control character (<c>%09/evil</c>,
+/// which browsers strip into <c>//evil</c>) becomes the app's root.
+/// </summary>
 public static class LocalUrl
 {
-    public static string OrDefault(string? url, string fallback)
+    /// <summary>The app-relative target: <paramref name="whenMissing"/> without a URL, "" (the app's root) for one that is not local.</summary>
+    public static string OrDefault(string? url, string whenMissing)
     {
         if (string.IsNullOrWhiteSpace(url))
         {
-            return fallback;
+            return whenMissing;
         }
 
-        var trimmed = url.TrimStart('/');
-        return url.Contains("://", StringComparison.Ordinal) || url.StartsWith("//", StringComparison.Ordinal) || url.Contains('\\')
-            || trimmed.Length == 0 || trimmed.Length > 500
-            ? fallback
-            : trimmed;
+        // "https://evil" or "javascript:…" would become a harmless path here, but say no to them rather than guess.
+        var rooted = url.StartsWith('/') ? url : Uri.TryCreate(url, UriKind.Absolute, out _) ? "//" : "/" + url;
+        return url.Length <= 500 && RedirectHttpResult.IsLocalUrl(rooted) ? rooted[1..] : "";
     }
 
     public static string WithQuery(string page, string key, string value, string returnUrl) =>

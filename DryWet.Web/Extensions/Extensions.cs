@@ -1,9 +1,13 @@
+using DryWet.Web.Account;
 using DryWet.Web.Models;
 using DryWet.Web.Review;
 using DryWet.Web.Serving;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Components.Endpoints;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.HttpOverrides;
 
 namespace DryWet.Web.Extensions;
 
@@ -31,6 +35,8 @@ public static class Extensions
 #pragma warning restore EXTEXP0001
 
         services.AddSingleton<PredictionLog>();
+        services.AddSingleton(new DecodeBudget(options));
+        services.AddSingleton<ThumbnailDecoder>();
         services.AddSingleton<ThumbnailCache>();
         services.AddSingleton<TrainingLabelWriter>();
         services.AddScoped<ModelOverviewReader>();
@@ -45,24 +51,65 @@ public static class Extensions
             cookie.Cookie.Name = ReviewerCookie;
             cookie.Cookie.HttpOnly = true;
             cookie.Cookie.SameSite = SameSiteMode.Strict;
+            // Secure whenever the request is HTTPS: directly, or at the gateway (X-Forwarded-Proto, see AddForwardedHeaders).
             cookie.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
             cookie.ExpireTimeSpan = TimeSpan.FromHours(8);
             cookie.LoginPath = "/signin";
-            cookie.Events.OnRedirectToLogin = context =>
-            {
-                context.Response.StatusCode = StatusCodes.Status401Unauthorized;
-                return Task.CompletedTask;
-            };
+            cookie.Events.OnRedirectToLogin = ChallengeAsync;
         });
-        services.AddAuthorization();
+        services.AddAuthorizationBuilder().AddReviewAccess(options);
+        services.AddSignInRateLimit(options);
+        services.AddForwardedHeaders(options);
         services.AddCascadingAuthenticationState();
         services.AddRazorComponents();
         return builder;
     }
 
-    /// <summary>Path base behind a prefix-keeping gateway, errors as a page, authentication, antiforgery.</summary>
+    /// <summary>
+    /// Forwarded headers from the proxies that are believed (loopback, where Istio's sidecar connects from, and
+    /// <c>Web:KnownProxies</c>): the client's scheme (a Secure cookie behind a TLS-terminating gateway) and address (the
+    /// sign-in rate limit's partition). From anywhere else they are ignored.
+    /// </summary>
+    private static void AddForwardedHeaders(this IServiceCollection services, WebOptions options) =>
+        services.Configure<ForwardedHeadersOptions>(forwarded =>
+        {
+            forwarded.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
+            foreach (var proxy in options.KnownProxies)
+            {
+                if (System.Net.IPAddress.TryParse(proxy, out var address))
+                {
+                    forwarded.KnownProxies.Add(address);
+                }
+                else
+                {
+                    forwarded.KnownIPNetworks.Add(System.Net.IPNetwork.Parse(proxy));
+                }
+            }
+        });
+
+    /// <summary>Not signed in: a page sends the browser to sign in and back; anything else (thumbnails, posts) gets 401.</summary>
+    private static Task ChallengeAsync(RedirectContext<CookieAuthenticationOptions> context)
+    {
+        var request = context.Request;
+        if (HttpMethods.IsGet(request.Method) && context.HttpContext.GetEndpoint()?.Metadata.GetMetadata<ComponentTypeMetadata>() is not null)
+        {
+            var back = request.Path.Value?.TrimStart('/') + request.QueryString;
+            context.Response.Redirect($"{request.PathBase}/signin?returnUrl={Uri.EscapeDataString(back)}");
+        }
+        else
+        {
+            context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+            context.Response.Headers.WWWAuthenticate = "Cookie realm=\"DryWet review\"";
+        }
+
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Forwarded headers, security headers, path base behind a prefix-keeping gateway, errors as a page, authentication, rate limits, antiforgery.</summary>
     public static WebApplication UseWebPipeline(this WebApplication app)
     {
+        app.UseForwardedHeaders();
+        app.UseMiddleware<SecurityHeadersMiddleware>();
         var options = app.Services.GetRequiredService<WebOptions>();
         if (options.PathBase.Length > 0)
         {
@@ -81,6 +128,7 @@ public static class Extensions
 
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseRateLimiter();
         app.UseAntiforgery();
         return app;
     }

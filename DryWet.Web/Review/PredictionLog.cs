@@ -36,7 +36,9 @@ public sealed partial class PredictionLog(IObjectStore store, WebCache cache, IL
     {
         if (!await store.BucketExistsAsync(FeedbackBucket, cancellationToken))
         {
-            return new PredictionLogSnapshot([], BucketExists: false, []);
+            var none = new PredictionLogSnapshot([], BucketExists: false, []);
+            _recent = new RecentListing(DateTimeOffset.UtcNow, none);
+            return none;
         }
 
         var objects = await store.ListAsync(FeedbackBucket, RecordsPrefix, cancellationToken);
@@ -106,15 +108,86 @@ public sealed partial class PredictionLog(IObjectStore store, WebCache cache, IL
         }
 
         var recent = _recent;
-        var snapshot = !fresh && recent is not null && DateTimeOffset.UtcNow - recent.Taken < FindFreshness ? recent.Snapshot : await ReadAsync(cancellationToken);
-        return snapshot.Predictions.FirstOrDefault(p => p.Date == date && p.Record.Id == id);
+        var listing = !fresh && recent is not null && DateTimeOffset.UtcNow - recent.Taken < FindFreshness ? recent : await ListAsync(cancellationToken);
+        return listing.Find(date, id);
+    }
+
+    /// <summary>
+    /// A logged prediction for its thumbnail, never listing the log: from the last listing (a logged image never
+    /// changes), else by its record's key (a prediction logged since, or a page cached by the browser across a restart).
+    /// Its review is not read. Null when there is no such record.
+    /// </summary>
+    public async Task<LoggedPrediction?> FindLoggedAsync(string date, string id, CancellationToken cancellationToken)
+    {
+        if (!DatePattern().IsMatch(date) || !IdPattern().IsMatch(id))
+        {
+            return null;
+        }
+
+        if (_recent?.Find(date, id) is { } listed)
+        {
+            return listed;
+        }
+
+        var recordKey = $"{RecordsPrefix}{date}/{id}.json";
+        try
+        {
+            var record = _records.TryGetValue(recordKey, out var cached)
+                ? cached.Record
+                : await RecordAsync(new StoredObject(recordKey, 0, DateTimeOffset.MinValue), cancellationToken);
+            return record.Id == id ? new LoggedPrediction(record, date, recordKey, $"{RecordsPrefix}{date}/{id}.{Extension(record.ContentType)}", null) : null;
+        }
+        catch (Exception ex) when (ex is ObjectNotFoundException or BucketNotFoundException)
+        {
+            return null;
+        }
+        catch (Exception ex) when (ex is JsonException or IOException || (ex is DryWetException && ex is not ObjectStoreUnavailableException))
+        {
+            logger.LogWarning("Logged prediction {Key} could not be read: {Reason}", recordKey, ex.Message);
+            return null;
+        }
+    }
+
+    /// <summary>The file extension serving gives a logged image of this media type (<see cref="PredictionLogLayout.ImageFormat"/>).</summary>
+    private static string Extension(string contentType) => contentType switch
+    {
+        "image/jpeg" => "jpg",
+        "image/png" => "png",
+        "image/gif" => "gif",
+        "image/bmp" => "bmp",
+        "image/webp" => "webp",
+        _ => "bin",
+    };
+
+    private async Task<RecentListing> ListAsync(CancellationToken cancellationToken)
+    {
+        await ReadAsync(cancellationToken);
+        return _recent!;
     }
 
     public static readonly TimeSpan FindFreshness = TimeSpan.FromSeconds(2);
 
     private volatile RecentListing? _recent;
 
-    private sealed record RecentListing(DateTimeOffset Taken, PredictionLogSnapshot Snapshot);
+    private sealed class RecentListing(DateTimeOffset taken, PredictionLogSnapshot snapshot)
+    {
+        private readonly Dictionary<string, LoggedPrediction> _byKey = Index(snapshot.Predictions);
+
+        public DateTimeOffset Taken { get; } = taken;
+
+        public LoggedPrediction? Find(string date, string id) => _byKey.GetValueOrDefault($"{date}/{id}");
+
+        private static Dictionary<string, LoggedPrediction> Index(IReadOnlyList<LoggedPrediction> predictions)
+        {
+            var index = new Dictionary<string, LoggedPrediction>(predictions.Count, StringComparer.Ordinal);
+            foreach (var p in predictions)
+            {
+                index.TryAdd($"{p.Date}/{p.Record.Id}", p);
+            }
+
+            return index;
+        }
+    }
 
     private async Task<Dictionary<string, LabelManifestEntry>> ReadReviewsAsync(CancellationToken cancellationToken)
     {

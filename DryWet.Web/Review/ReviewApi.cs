@@ -1,26 +1,35 @@
+using System.Globalization;
 using DryWet.Core.Imaging;
+using DryWet.Core.Storage;
 using DryWet.Web.Account;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace DryWet.Web.Review;
 
-/// <summary><c>GET /review/thumbnails/{date}/{id}</c> (open) and <c>POST /review/label</c> (signed-in reviewers only).</summary>
+/// <summary>
+/// <c>GET /review/thumbnails/{date}/{id}</c> (signed-in reviewers, or everyone with <c>Web:PublicReview</c>) and
+/// <c>POST /review/label</c> (signed-in reviewers only).
+/// </summary>
 public static class ReviewApi
 {
     public static IEndpointRouteBuilder MapReviewApi(this IEndpointRouteBuilder app)
     {
         var review = app.MapGroup("/review");
-        review.MapGet("/thumbnails/{date}/{id}", ThumbnailAsync);
+        review.MapGet("/thumbnails/{date}/{id}", ThumbnailAsync).RequireAuthorization(ReviewAccess.Policy);
         // Antiforgery is checked in the handler after the sign-in check, so an anonymous post gets 401, not 400.
         review.MapPost("/label", LabelAsync).DisableAntiforgery();
         return app;
     }
 
-    internal static async Task<Results<PhysicalFileHttpResult, NotFound<string>, UnprocessableEntity<string>>> ThumbnailAsync(
+    /// <summary>
+    /// A thumbnail, found in the last listing or by its record's key (never by listing the log again), made within the
+    /// decode budget: 404 unknown, 422 not an image or over <c>Web:MaxImagePixels</c>, 503 + Retry-After when the budget stays full.
+    /// </summary>
+    internal static async Task<Results<PhysicalFileHttpResult, NotFound<string>, UnprocessableEntity<string>, ContentHttpResult>> ThumbnailAsync(
         string date, string id, HttpContext context, PredictionLog log, ThumbnailCache thumbnails, CancellationToken cancellationToken)
     {
-        if (await log.FindAsync(date, id, cancellationToken, fresh: true) is not { } prediction)
+        if (await log.FindLoggedAsync(date, id, cancellationToken) is not { } prediction)
         {
             return TypedResults.NotFound($"No logged prediction '{id}' on {date}.");
         }
@@ -28,12 +37,21 @@ public static class ReviewApi
         try
         {
             var path = await thumbnails.GetAsync(prediction, cancellationToken);
-            context.Response.Headers.CacheControl = "public, max-age=86400";
+            context.Response.Headers.CacheControl = "private, max-age=86400";
             return TypedResults.PhysicalFile(path, "image/jpeg");
         }
         catch (InvalidImageException ex)
         {
             return TypedResults.UnprocessableEntity($"The logged file {prediction.ImageKey} has no thumbnail: {ex.Message}");
+        }
+        catch (ObjectNotFoundException)
+        {
+            return TypedResults.NotFound($"The logged image {prediction.ImageKey} is gone from the store.");
+        }
+        catch (DecodeBusyException ex)
+        {
+            context.Response.Headers.RetryAfter = ((int)Math.Ceiling(DecodeBudget.Wait.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+            return TypedResults.Text(ex.Message, "text/plain; charset=utf-8", statusCode: StatusCodes.Status503ServiceUnavailable);
         }
     }
 

@@ -1,0 +1,40 @@
+using DryWet.Core.Storage;
+
+namespace DryWet.Tests.Web;
+
+/// <summary>A real object store that counts what is asked of it: how many listings and downloads a request costs.</summary>
+internal sealed class CountingObjectStore(IObjectStore inner) : IObjectStore
+{
+    private int _lists;
+    private int _downloads;
+
+    public int Lists => Volatile.Read(ref _lists);
+
+    public int Downloads => Volatile.Read(ref _downloads);
+
+    public string Description => inner.Description;
+
+    public Task<bool> BucketExistsAsync(string bucket, CancellationToken cancellationToken = default) => inner.BucketExistsAsync(bucket, cancellationToken);
+
+    public Task EnsureBucketAsync(string bucket, CancellationToken cancellationToken = default) => inner.EnsureBucketAsync(bucket, cancellationToken);
+
+    public Task UploadFileAsync(string bucket, string key, string filePath, CancellationToken cancellationToken = default) =>
+        inner.UploadFileAsync(bucket, key, filePath, cancellationToken);
+
+    public Task UploadAsync(string bucket, string key, ReadOnlyMemory<byte> content, string contentType, CancellationToken cancellationToken = default) =>
+        inner.UploadAsync(bucket, key, content, contentType, cancellationToken);
+
+    public Task DeleteAsync(string bucket, string key, CancellationToken cancellationToken = default) => inner.DeleteAsync(bucket, key, cancellationToken);
+
+    public Task DownloadFileAsync(string bucket, string key, string filePath, CancellationToken cancellationToken = default)
+    {
+        Interlocked.Increment(ref _downloads);
+        return inner.DownloadFileAsync(bucket, key, filePath, cancellationToken);
+    }
+
+    public Task<IReadOnlyList<StoredObject>> ListAsync(string bucket, string prefix = "", CancellationToken cancellationToken = default)
+    {
+        Interlocked.Increment(ref _lists);
+        return inner.ListAsync(bucket, prefix, cancellationToken);
+    }
+}

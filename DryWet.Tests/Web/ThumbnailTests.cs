@@ -1,0 +1,218 @@
+using System.Text.Json;
+using DryWet.Core.Feedback;
+using DryWet.Core.Storage;
+using DryWet.Tests.Serving;
+using DryWet.Tests.Storage;
+using DryWet.Web;
+using DryWet.Web.Review;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Logging.Abstractions;
+using SkiaSharp;
+
+namespace DryWet.Tests.Web;
+
+/// <summary>
+/// Thumbnails of logged images through the review API's handler over a real embedded store (counted): found without
+/// listing the log again, bombs refused from their header, big JPEGs decoded small, 503 + Retry-After when the decode
+/// budget stays full, the budget always given back.
+/// </summary>
+public sealed class ThumbnailTests : IDisposable
+{
+    private static readonly DateTimeOffset When = DateTimeOffset.UtcNow;
+    private static readonly string Today = PredictionLogLayout.DateFolder(When);
+    private readonly string _home = TestFolders.NewTempDirectory("drywet-thumbnails");
+    private readonly CountingObjectStore _store;
+    private readonly WebOptions _options = new();
+    private readonly DecodeBudget _budget;
+    private readonly PredictionLog _log;
+    private readonly ThumbnailCache _thumbnails;
+    private readonly ThumbnailDecoder _decoder;
+
+    public ThumbnailTests()
+    {
+        _store = new CountingObjectStore(new EmbeddedObjectStore(Path.Combine(_home, "objects")));
+        var cache = new WebCache(Path.Combine(_home, "cache"));
+        _budget = new DecodeBudget(_options);
+        _decoder = new ThumbnailDecoder(_options, _budget);
+        _log = new PredictionLog(_store, cache, NullLogger<PredictionLog>.Instance);
+        _thumbnails = new ThumbnailCache(_store, cache, _decoder);
+    }
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task At_10000_logged_predictions_a_page_of_60_thumbnails_lists_the_log_once_for_the_page_and_never_per_thumbnail()
+    {
+        var image = TestImages.Road(wet: true);
+        await _store.EnsureBucketAsync(PredictionLog.FeedbackBucket, Ct);
+        var ids = Enumerable.Range(0, 10_000).Select(i => $"p{i:D5}").ToList();
+        await Parallel.ForEachAsync(ids, new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = Ct }, (id, ct) => LogAsync(id, image, ct));
+
+        // The review page: one listing of the log (and one of the manifest).
+        var snapshot = await _log.ReadAsync(Ct);
+        snapshot.Predictions.Count.ShouldBe(10_000);
+        var (listsForPage, downloadsBefore) = (_store.Lists, _store.Downloads);
+
+        // Its 60 cards ask for their thumbnails, six at a time as a browser does.
+        var shown = ReviewFilter.Default.Apply(snapshot.Predictions);
+        shown.Count.ShouldBe(60);
+        var statuses = new List<int>();
+        await Parallel.ForEachAsync(shown, new ParallelOptions { MaxDegreeOfParallelism = 6, CancellationToken = Ct }, async (p, _) =>
+        {
+            var (status, _, path) = await ThumbnailAsync(p.Date, p.Record.Id);
+            lock (statuses)
+            {
+                statuses.Add(status);
+            }
+
+            AssertSmallJpeg(path!);
+        });
+
+        statuses.ShouldAllBe(s => s == 200);
+        _store.Lists.ShouldBe(listsForPage, "a thumbnail must not list the prediction log again");
+        (_store.Downloads - downloadsBefore).ShouldBe(60, "one download per thumbnail: its image");
+
+        // A prediction logged after the page's listing is found by its key, still without a listing; an unknown one is 404.
+        await LogAsync("late", image, Ct);
+        (await ThumbnailAsync(Today, "late")).Status.ShouldBe(200);
+        (await ThumbnailAsync(Today, "never-logged")).Status.ShouldBe(404);
+        (await ThumbnailAsync("2026-13-45", "../../etc")).Status.ShouldBe(404);
+        _store.Lists.ShouldBe(listsForPage);
+    }
+
+    [Fact]
+    public async Task A_64_megapixel_png_bomb_is_refused_from_its_header_with_422_naming_its_size_and_nothing_is_kept()
+    {
+        var bomb = BombImages.Png(8000, 8000);
+        bomb.Length.ShouldBeLessThan(1_000_000);
+        await LogAsync("png-bomb", bomb, Ct, "image/png", "png");
+
+        var (status, body, _) = await ThumbnailAsync(Today, "png-bomb");
+
+        status.ShouldBe(422);
+        body.ShouldContain("8000×8000 pixels (64,000,000)");
+        body.ShouldContain("Web:MaxImagePixels");
+        _budget.AvailableBytes.ShouldBe(_budget.CapacityBytes);
+        CachedFiles().ShouldBeEmpty("no thumbnail and no temp file is left in the web cache");
+    }
+
+    [Fact]
+    public async Task A_60_byte_rle8_bmp_declaring_8000_by_8000_is_refused_with_422()
+    {
+        var bomb = BombImages.BmpRle8(8000, 8000);
+        bomb.Length.ShouldBe(60);
+        await LogAsync("bmp-bomb", bomb, Ct, "image/bmp", "bmp");
+
+        var (status, body, _) = await ThumbnailAsync(Today, "bmp-bomb");
+
+        status.ShouldBe(422);
+        body.ShouldContain("8000×8000");
+        _budget.AvailableBytes.ShouldBe(_budget.CapacityBytes);
+    }
+
+    [Fact]
+    public async Task A_large_jpeg_is_decoded_at_an_eighth_or_a_quarter_of_its_size_and_the_thumbnail_is_upright_and_160_px()
+    {
+        var jpeg = TestImages.Encode(3200, 2400, (x, y) => new SKColor((byte)(x / 13), (byte)(y / 10), 90), SKEncodedImageFormat.Jpeg, 80);
+        var source = Path.Combine(_home, "big.jpg");
+        await File.WriteAllBytesAsync(source, TestImages.WithExifOrientation(jpeg, 6), Ct); // 6: rotate 90° clockwise to view
+
+        using var thumbnail = new MemoryStream();
+        var decoded = await _decoder.WriteAsync(source, thumbnail, Ct);
+
+        decoded.Width.ShouldBeLessThanOrEqualTo(3200 / 4);
+        decoded.Height.ShouldBeLessThanOrEqualTo(2400 / 4);
+        using var codec = SKCodec.Create(new SKMemoryStream(thumbnail.ToArray()));
+        codec.EncodedFormat.ShouldBe(SKEncodedImageFormat.Jpeg);
+        (codec.Info.Width, codec.Info.Height).ShouldBe((120, 160));
+        _budget.AvailableBytes.ShouldBe(_budget.CapacityBytes);
+    }
+
+    [Fact]
+    public async Task When_the_decode_budget_stays_full_a_thumbnail_gets_503_with_retry_after_and_is_made_once_there_is_room()
+    {
+        await LogAsync("busy", TestImages.Road(wet: false), Ct);
+        var everything = await _budget.TryReserveAsync(_budget.CapacityBytes, TimeSpan.Zero, Ct);
+        everything.ShouldNotBeNull();
+
+        var context = new DefaultHttpContext();
+        var refused = await ReviewApi.ThumbnailAsync(Today, "busy", context, _log, _thumbnails, Ct);
+
+        var text = refused.Result.ShouldBeOfType<ContentHttpResult>();
+        text.StatusCode.ShouldBe(503);
+        text.ResponseContent!.ShouldContain("Web:DecodeMemoryBudgetMB");
+        context.Response.Headers.RetryAfter.ToString().ShouldBe("2");
+        CachedFiles().ShouldBeEmpty("no thumbnail and no temp file is left in the web cache");
+
+        everything.Dispose();
+        (await ThumbnailAsync(Today, "busy")).Status.ShouldBe(200);
+        _budget.AvailableBytes.ShouldBe(_budget.CapacityBytes);
+    }
+
+    [Fact]
+    public async Task A_damaged_image_gets_422_and_gives_its_reservation_back()
+    {
+        var jpeg = TestImages.Encode(640, 480, (x, y) => new SKColor((byte)x, (byte)y, 0), SKEncodedImageFormat.Jpeg, 90);
+        await LogAsync("damaged", jpeg[..(jpeg.Length / 3)], Ct);
+
+        var (status, body, _) = await ThumbnailAsync(Today, "damaged");
+
+        status.ShouldBe(422);
+        body.ShouldContain("could not be decoded");
+        _budget.AvailableBytes.ShouldBe(_budget.CapacityBytes);
+    }
+
+    [Fact]
+    public async Task The_budget_lets_a_waiting_decode_in_when_another_gives_its_bytes_back_and_refuses_more_than_it_holds()
+    {
+        var budget = new DecodeBudget(1000, maxDecoders: 4);
+        var first = await budget.TryReserveAsync(800, TimeSpan.Zero, Ct);
+        first.ShouldNotBeNull();
+        (await budget.TryReserveAsync(300, TimeSpan.Zero, Ct)).ShouldBeNull();
+
+        var waiting = budget.TryReserveAsync(300, TimeSpan.FromSeconds(30), Ct);
+        waiting.IsCompleted.ShouldBeFalse();
+        first.Dispose();
+        first.Dispose(); // twice gives back once
+        using var second = (await waiting).ShouldNotBeNull();
+        budget.AvailableBytes.ShouldBe(700);
+        await Should.ThrowAsync<ArgumentOutOfRangeException>(() => budget.TryReserveAsync(1001, TimeSpan.Zero, Ct));
+    }
+
+    public void Dispose() => TestFolders.DeleteQuietly(_home);
+
+    private List<string> CachedFiles() =>
+        Directory.Exists(Path.Combine(_home, "cache")) ? Directory.EnumerateFiles(Path.Combine(_home, "cache"), "*", SearchOption.AllDirectories).ToList() : [];
+
+    private async Task<(int Status, string Body, string? Path)> ThumbnailAsync(string date, string id)
+    {
+        var result = (await ReviewApi.ThumbnailAsync(date, id, new DefaultHttpContext(), _log, _thumbnails, Ct)).Result;
+        return result switch
+        {
+            PhysicalFileHttpResult file => (200, "", file.FileName),
+            NotFound<string> notFound => (404, notFound.Value!, null),
+            UnprocessableEntity<string> bad => (422, bad.Value!, null),
+            ContentHttpResult text => (text.StatusCode ?? 200, text.ResponseContent ?? "", null),
+            _ => throw new InvalidOperationException($"unexpected result {result.GetType().Name}"),
+        };
+    }
+
+    private async ValueTask LogAsync(string id, byte[] image, CancellationToken cancellationToken, string contentType = "image/jpeg", string extension = "jpg")
+    {
+        var time = When;
+        var record = new PredictionLogRecord(id, time, "dry_wet_model", "1", "wet",
+            new Dictionary<string, float> { ["wet"] = 0.5f + (id.GetHashCode() & 0xFF) / 600f, ["dry"] = 0.3f }, contentType, image.Length, null);
+        await _store.EnsureBucketAsync(PredictionLog.FeedbackBucket, cancellationToken);
+        await _store.UploadAsync(PredictionLog.FeedbackBucket, PredictionLogLayout.ImageKey(time, id, extension), image, contentType, cancellationToken);
+        await _store.UploadAsync(PredictionLog.FeedbackBucket, PredictionLogLayout.RecordKey(time, id),
+            JsonSerializer.SerializeToUtf8Bytes(record, PredictionLogRecord.Json), "application/json", cancellationToken);
+    }
+
+    private static void AssertSmallJpeg(string path)
+    {
+        using var codec = SKCodec.Create(path);
+        codec.EncodedFormat.ShouldBe(SKEncodedImageFormat.Jpeg);
+        Math.Max(codec.Info.Width, codec.Info.Height).ShouldBeLessThanOrEqualTo(ThumbnailDecoder.MaxSide);
+    }
+}
