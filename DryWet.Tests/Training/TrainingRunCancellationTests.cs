@@ -42,7 +42,7 @@ public sealed class TrainingRunCancellationTests : IDisposable
         summary.Tags[TrainingRun.FailureTag].ShouldBe("cancelled");
         (await registry.ListVersionsAsync("dry_wet_model", TestContext.Current.CancellationToken)).ShouldBeEmpty();
         Directory.Exists(output).ShouldBeFalse();
-        Directory.GetFileSystemEntries(_work).Select(Path.GetFileName).Order().ShouldBe(["data.zip", "home"]);
+        Directory.GetFileSystemEntries(_work).Select(Path.GetFileName).Where(name => name != "home").ShouldBe(["data.zip"], "no temp folder next to the output");
     }
 
     public void Dispose() => TestFolders.DeleteQuietly(_work);
