@@ -1,5 +1,6 @@
 using System.CommandLine;
 using DryWet.TrainingWorker.Commands;
+using DryWet.TrainingWorker.Platform;
 
 // Each command is also a Kubeflow pipeline step: keep the set coherent (see README "Trainer CLI").
 var root = new RootCommand("DryWet training worker: data, training, registration and pipeline commands for the dry/wet road classifier.");
@@ -9,4 +10,7 @@ foreach (var command in TrainerCommands.All())
 }
 
 // Every command maps its errors to exit codes in one place (CommandErrors); anything escaping it is a bug.
-return await root.Parse(args).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+// Ctrl+C and SIGTERM cancel the one token every command gets (exit 130 once the command has cleaned up). The command
+// line library's own handling is off: it ends the invocation 2 s after a signal, whatever the command is still writing.
+using var signals = TerminationSignals.Listen(Console.Error);
+return await root.Parse(args).InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null }, signals.Token);

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using DryWet.Core.Configuration;
+using DryWet.Core.Storage;
 using YamlDotNet.RepresentationModel;
 
 namespace DryWet.Core.Packaging;
@@ -69,7 +70,7 @@ public sealed class ModelPackage
         var onnxData = Scalar(mlmodel, "flavors", "onnx", "data")
             ?? throw new DryWetException($"{mlmodelPath} has no onnx flavor (flavors.onnx.data); DryWet serves ONNX models only.");
         var onnxPath = Path.GetFullPath(Path.Combine(directory, onnxData));
-        if (!onnxPath.StartsWith(Path.GetFullPath(directory), StringComparison.Ordinal))
+        if (!AtomicDirectory.Contains(directory, onnxPath))
         {
             throw new DryWetException($"{mlmodelPath}: flavors.onnx.data = '{onnxData}' points outside the package.");
         }
@@ -117,58 +118,69 @@ public sealed class ModelPackage
 
     /// <summary>
     /// Writes a package into <paramref name="directory"/> atomically: everything goes to a sibling temp folder which is
-    /// renamed into place at the end, so a failure leaves nothing half-written. An existing package there is replaced.
+    /// renamed into place at the end, so a failure leaves nothing half-written. What is already there is replaced only
+    /// when it may be (<see cref="EnsureReplaceable"/>).
     /// </summary>
-    public static ModelPackage Write(string directory, ModelPackageContents contents)
+    /// <param name="force">Replace whatever folder is there (the user said so: <c>train --force</c>).</param>
+    public static ModelPackage Write(string directory, ModelPackageContents contents, bool force = false)
     {
-        directory = Path.GetFullPath(directory);
-        var parent = Path.GetDirectoryName(directory) ?? throw new DryWetException($"Invalid package path '{directory}'.");
-        System.IO.Directory.CreateDirectory(parent);
-        var temp = Path.Combine(parent, $".{Path.GetFileName(directory)}.tmp-{Guid.NewGuid():N}");
-        System.IO.Directory.CreateDirectory(temp);
-        try
-        {
-            File.Copy(contents.OnnxModelPath, Path.Combine(temp, DefaultOnnxFile));
-            File.WriteAllText(Path.Combine(temp, ConfigFile), contents.Config.ToYaml());
-            File.WriteAllText(Path.Combine(temp, LabelsFile), JsonSerializer.Serialize(contents.Labels));
-            File.WriteAllText(Path.Combine(temp, MetricsFile),
-                JsonSerializer.Serialize(contents.Metrics, new JsonSerializerOptions { WriteIndented = true }));
-            foreach (var (name, text) in contents.ExtraFiles)
-            {
-                File.WriteAllText(Path.Combine(temp, name), text);
-            }
-
-            WriteInputExample(temp, contents.Config.Training.ImgSize);
-            File.WriteAllText(Path.Combine(temp, MLmodelFile), MLmodelText(contents, new FileInfo(contents.OnnxModelPath).Length));
-            File.WriteAllText(Path.Combine(temp, "conda.yaml"),
-                "channels:\n- conda-forge\ndependencies:\n- python=3.11\n- pip\n- pip:\n  - mlflow\n  - onnx\n  - onnxruntime\nname: mlflow-env\n");
-            File.WriteAllText(Path.Combine(temp, "python_env.yaml"),
-                "python: 3.11\nbuild_dependencies:\n- pip\n- setuptools\n- wheel\ndependencies:\n- -r requirements.txt\n");
-            File.WriteAllText(Path.Combine(temp, "requirements.txt"), "mlflow\nonnx\nonnxruntime\n");
-
-            if (System.IO.Directory.Exists(directory))
-            {
-                var old = temp + ".old";
-                System.IO.Directory.Move(directory, old);
-                System.IO.Directory.Move(temp, directory);
-                System.IO.Directory.Delete(old, recursive: true);
-            }
-            else
-            {
-                System.IO.Directory.Move(temp, directory);
-            }
-        }
-        catch
-        {
-            if (System.IO.Directory.Exists(temp))
-            {
-                System.IO.Directory.Delete(temp, recursive: true);
-            }
-
-            throw;
-        }
-
+        EnsureReplaceable(directory, force);
+        AtomicDirectory.Write(directory, temp => WriteFiles(temp, contents));
         return Load(directory);
+    }
+
+    /// <summary>
+    /// Copies the package in <paramref name="staged"/> to <paramref name="directory"/> atomically (a sibling temp folder
+    /// and a rename), replacing what is there only when it may be (<see cref="EnsureReplaceable"/>).
+    /// </summary>
+    public static ModelPackage Publish(string staged, string directory, bool force = false)
+    {
+        EnsureReplaceable(directory, force);
+        AtomicDirectory.Write(directory, temp => AtomicDirectory.CopyTree(staged, temp));
+        return Load(directory);
+    }
+
+    /// <summary>
+    /// Throws a <see cref="DryWetException"/> naming <paramref name="directory"/> unless writing a package there loses
+    /// nothing DryWet did not write: it does not exist, is an empty folder, or is a model package (it has an
+    /// <c>MLmodel</c> file). <paramref name="force"/> allows replacing any folder; a file is never replaced.
+    /// </summary>
+    public static void EnsureReplaceable(string directory, bool force = false)
+    {
+        var full = Path.GetFullPath(directory);
+        if (File.Exists(full))
+        {
+            throw new DryWetException($"'{full}' is a file, not a folder: pass a folder for the model package.");
+        }
+
+        if (force || !System.IO.Directory.Exists(full) || File.Exists(Path.Combine(full, MLmodelFile))
+            || !System.IO.Directory.EnumerateFileSystemEntries(full).Any())
+        {
+            return;
+        }
+
+        throw new DryWetException($"'{full}' is not empty and is not a model package (it has no {MLmodelFile} file): writing the package there would delete its files. Choose a new or empty folder, or pass --force to replace the folder and everything in it.");
+    }
+
+    private static void WriteFiles(string temp, ModelPackageContents contents)
+    {
+        File.Copy(contents.OnnxModelPath, Path.Combine(temp, DefaultOnnxFile));
+        File.WriteAllText(Path.Combine(temp, ConfigFile), contents.Config.ToYaml());
+        File.WriteAllText(Path.Combine(temp, LabelsFile), JsonSerializer.Serialize(contents.Labels));
+        File.WriteAllText(Path.Combine(temp, MetricsFile),
+            JsonSerializer.Serialize(contents.Metrics, new JsonSerializerOptions { WriteIndented = true }));
+        foreach (var (name, text) in contents.ExtraFiles)
+        {
+            File.WriteAllText(Path.Combine(temp, name), text);
+        }
+
+        WriteInputExample(temp, contents.Config.Training.ImgSize);
+        File.WriteAllText(Path.Combine(temp, MLmodelFile), MLmodelText(contents, new FileInfo(contents.OnnxModelPath).Length));
+        File.WriteAllText(Path.Combine(temp, "conda.yaml"),
+            "channels:\n- conda-forge\ndependencies:\n- python=3.11\n- pip\n- pip:\n  - mlflow\n  - onnx\n  - onnxruntime\nname: mlflow-env\n");
+        File.WriteAllText(Path.Combine(temp, "python_env.yaml"),
+            "python: 3.11\nbuild_dependencies:\n- pip\n- setuptools\n- wheel\ndependencies:\n- -r requirements.txt\n");
+        File.WriteAllText(Path.Combine(temp, "requirements.txt"), "mlflow\nonnx\nonnxruntime\n");
     }
 
     private static string MLmodelText(ModelPackageContents c, long onnxSize)

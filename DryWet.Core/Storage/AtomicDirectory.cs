@@ -5,40 +5,31 @@ public static class AtomicDirectory
 {
     /// <summary>
     /// Calls <paramref name="fill"/> with an empty temp folder next to <paramref name="destination"/>, then moves it into
-    /// place (an existing folder there is replaced). On failure the temp folder is removed and the destination is untouched.
+    /// place (an existing folder there is replaced: callers that write where a user points decide first whether that
+    /// folder may go). On failure or cancellation the temp folder is removed and the destination is untouched.
     /// </summary>
     public static async Task WriteAsync(string destination, Func<string, Task> fill)
     {
-        destination = Path.GetFullPath(destination);
-        var parent = Path.GetDirectoryName(destination)!;
-        Directory.CreateDirectory(parent);
-        var temp = Path.Combine(parent, $".{Path.GetFileName(destination)}.tmp-{Guid.NewGuid():N}");
-        Directory.CreateDirectory(temp);
+        var (target, temp) = CreateTemp(destination);
         try
         {
             await fill(temp);
-            if (Directory.Exists(destination))
-            {
-                var old = temp + ".old";
-                Directory.Move(destination, old);
-                Directory.Move(temp, destination);
-                Directory.Delete(old, recursive: true);
-            }
-            else
-            {
-                Directory.Move(temp, destination);
-            }
+            MoveIntoPlace(temp, target);
         }
         catch
         {
-            if (Directory.Exists(temp))
-            {
-                Directory.Delete(temp, recursive: true);
-            }
-
+            DeleteQuietly(temp);
             throw;
         }
     }
+
+    /// <summary>The synchronous <see cref="WriteAsync"/>.</summary>
+    public static void Write(string destination, Action<string> fill) =>
+        WriteAsync(destination, temp =>
+        {
+            fill(temp);
+            return Task.CompletedTask;
+        }).GetAwaiter().GetResult();
 
     /// <summary>Copies every file under <paramref name="source"/> into <paramref name="target"/>, keeping relative paths.</summary>
     public static void CopyTree(string source, string target)
@@ -48,6 +39,65 @@ public static class AtomicDirectory
             var destination = Path.Combine(target, Path.GetRelativePath(source, file));
             Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
             File.Copy(file, destination, overwrite: true);
+        }
+    }
+
+    /// <summary>
+    /// Whether <paramref name="path"/> is <paramref name="folder"/> or lies inside it, compared as full paths with a
+    /// separator (so <c>/data/pkgA-other</c> is not inside <c>/data/pkgA</c>).
+    /// </summary>
+    public static bool Contains(string folder, string path)
+    {
+        var relative = Path.GetRelativePath(Path.GetFullPath(folder), Path.GetFullPath(path));
+        return relative == "." || !(relative == ".." || relative.StartsWith(".." + Path.DirectorySeparatorChar, StringComparison.Ordinal) || Path.IsPathRooted(relative));
+    }
+
+    private static (string Target, string Temp) CreateTemp(string destination)
+    {
+        var target = Path.TrimEndingDirectorySeparator(Path.GetFullPath(destination));
+        var parent = Path.GetDirectoryName(target) ?? throw new DryWetException($"'{destination}' cannot be replaced: it is a file system root.");
+        Directory.CreateDirectory(parent);
+        var temp = Path.Combine(parent, $".{Path.GetFileName(target)}.tmp-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(temp);
+        return (target, temp);
+    }
+
+    /// <summary>Renames <paramref name="temp"/> to <paramref name="target"/>; a folder already there is set aside first, put back if the rename fails, and deleted after it succeeded.</summary>
+    private static void MoveIntoPlace(string temp, string target)
+    {
+        if (!Directory.Exists(target))
+        {
+            Directory.Move(temp, target);
+            return;
+        }
+
+        var old = temp + ".old";
+        Directory.Move(target, old);
+        try
+        {
+            Directory.Move(temp, target);
+        }
+        catch
+        {
+            Directory.Move(old, target);
+            throw;
+        }
+
+        DeleteQuietly(old);
+    }
+
+    private static void DeleteQuietly(string folder)
+    {
+        try
+        {
+            if (Directory.Exists(folder))
+            {
+                Directory.Delete(folder, recursive: true);
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Our own temp folder: a leftover is harmless, the caller's own error (if any) is what matters.
         }
     }
 }

@@ -60,6 +60,72 @@ public sealed class ModelPackageTests : IDisposable
     }
 
     [Fact]
+    public void Write_refuses_a_folder_holding_other_files_names_it_and_deletes_nothing()
+    {
+        var dir = Directory.CreateDirectory(Path.Combine(_root, "photos")).FullName;
+        File.WriteAllText(Path.Combine(dir, "holiday.jpg"), "not ours");
+        Directory.CreateDirectory(Path.Combine(dir, "2026"));
+
+        var error = Should.Throw<DryWetException>(() => ModelPackage.Write(dir, Contents(FakeOnnx())));
+
+        error.Message.ShouldContain($"'{dir}' is not empty and is not a model package");
+        error.Message.ShouldContain("--force");
+        File.ReadAllText(Path.Combine(dir, "holiday.jpg")).ShouldBe("not ours");
+        Directory.Exists(Path.Combine(dir, "2026")).ShouldBeTrue();
+        Directory.GetDirectories(_root).ShouldBe([dir], "no temp folder is left behind");
+    }
+
+    [Fact]
+    public void Write_fills_an_empty_folder_and_with_force_replaces_any_folder()
+    {
+        var empty = Directory.CreateDirectory(Path.Combine(_root, "empty")).FullName;
+        var other = Directory.CreateDirectory(Path.Combine(_root, "other")).FullName;
+        File.WriteAllText(Path.Combine(other, "notes.txt"), "replace me");
+
+        ModelPackage.Write(empty, Contents(FakeOnnx())).RunId.ShouldBe("abc123");
+        ModelPackage.Write(other, Contents(FakeOnnx()), force: true).RunId.ShouldBe("abc123");
+
+        File.Exists(Path.Combine(other, "notes.txt")).ShouldBeFalse();
+        Directory.GetDirectories(_root).Order().ShouldBe([empty, other]);
+    }
+
+    [Fact]
+    public void Write_refuses_a_file_even_with_force()
+    {
+        var file = Path.Combine(_root, "model");
+        File.WriteAllText(file, "a file");
+
+        Should.Throw<DryWetException>(() => ModelPackage.Write(file, Contents(FakeOnnx()), force: true)).Message
+            .ShouldContain($"'{file}' is a file, not a folder");
+        File.ReadAllText(file).ShouldBe("a file");
+    }
+
+    [Fact]
+    public void Publish_copies_a_staged_package_over_the_previous_one_and_leaves_the_staged_one()
+    {
+        var staged = Path.Combine(_root, "staged");
+        var published = Path.Combine(_root, "published");
+        ModelPackage.Write(staged, Contents(FakeOnnx()) with { RunId = "new" });
+        ModelPackage.Write(published, Contents(FakeOnnx()) with { RunId = "old" });
+
+        ModelPackage.Publish(staged, published).RunId.ShouldBe("new");
+
+        ModelPackage.Load(staged).RunId.ShouldBe("new");
+        Directory.GetDirectories(_root).Order().ShouldBe([published, staged]);
+    }
+
+    [Fact]
+    public void Load_rejects_a_data_path_into_a_sibling_folder_that_shares_the_package_name_as_a_prefix()
+    {
+        var dir = Directory.CreateDirectory(Path.Combine(_root, "pkgA")).FullName;
+        var sibling = Directory.CreateDirectory(Path.Combine(_root, "pkgA-other")).FullName;
+        File.WriteAllBytes(Path.Combine(sibling, "model.onnx"), [0]);
+        File.WriteAllText(Path.Combine(dir, "MLmodel"), "flavors:\n  onnx:\n    data: ../pkgA-other/model.onnx\n");
+
+        Should.Throw<DryWetException>(() => ModelPackage.Load(dir)).Message.ShouldContain("points outside the package");
+    }
+
+    [Fact]
     public void Load_of_a_foreign_package_without_config_uses_the_original_fallback()
     {
         var dir = Directory.CreateDirectory(Path.Combine(_root, "foreign")).FullName;

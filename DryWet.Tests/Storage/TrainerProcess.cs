@@ -8,23 +8,7 @@ internal static class TrainerProcess
     public static async Task<(int ExitCode, string StdOut, string StdErr)> RunAsync(IReadOnlyDictionary<string, string> environment,
         CancellationToken cancellationToken, params string[] args)
     {
-        var dll = Path.Combine(AppContext.BaseDirectory, "DryWet.TrainingWorker.dll");
-        var start = new ProcessStartInfo(Environment.ProcessPath ?? "dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(dll);
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        // Nothing from the developer's shell decides which adapters the child gets.
-        start.Environment.Remove("ConnectionStrings__minio");
-        start.Environment.Remove("ConnectionStrings__mlflow");
-        foreach (var (key, value) in environment)
-        {
-            start.Environment[key] = value;
-        }
-
-        using var process = Process.Start(start)!;
+        using var process = Process.Start(StartInfo(environment, args))!;
         var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
         var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -40,5 +24,28 @@ internal static class TrainerProcess
         }
 
         return (process.ExitCode, await stdout, await stderr);
+    }
+
+    /// <summary>The trainer CLI with <paramref name="args"/> under this test host, stdout and stderr redirected.</summary>
+    /// <param name="launcher">Runs first, the trainer's command line as its arguments (e.g. <c>env --default-signal=INT</c>).</param>
+    public static ProcessStartInfo StartInfo(IReadOnlyDictionary<string, string> environment, IReadOnlyList<string> args, params string[] launcher)
+    {
+        var command = launcher.Concat([Environment.ProcessPath ?? "dotnet", Path.Combine(AppContext.BaseDirectory, "DryWet.TrainingWorker.dll")])
+            .Concat(args).ToList();
+        var start = new ProcessStartInfo(command[0]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var arg in command.Skip(1))
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        // Nothing from the developer's shell decides which adapters the child gets.
+        start.Environment.Remove("ConnectionStrings__minio");
+        start.Environment.Remove("ConnectionStrings__mlflow");
+        foreach (var (key, value) in environment)
+        {
+            start.Environment[key] = value;
+        }
+
+        return start;
     }
 }

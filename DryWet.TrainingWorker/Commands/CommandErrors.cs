@@ -6,8 +6,8 @@ namespace DryWet.TrainingWorker.Commands;
 /// <summary>
 /// The one error and exit-code policy of every trainer command: 0 ok; 2 bad input (a <see cref="DryWetException"/>:
 /// config, data, arguments, weights — the message says what was wrong and the fix); 1 a failure outside the input
-/// (libtorch cannot load here, a server or the network: HTTP or I/O errors), printed as one line; 130 cancelled. Anything else is a bug and
-/// keeps its stack trace.
+/// (libtorch cannot load here, a server or the network: HTTP or I/O errors), printed as one line; 130 cancelled
+/// (SIGINT or SIGTERM). Anything else is a bug and keeps its stack trace.
 /// </summary>
 internal static class CommandErrors
 {
@@ -16,7 +16,7 @@ internal static class CommandErrors
     public const int Failed = 1;
     /// <summary>Bad input: config, data, arguments. The message says what and where.</summary>
     public const int InvalidInput = 2;
-    /// <summary>Cancelled (Ctrl+C).</summary>
+    /// <summary>Cancelled: Ctrl+C (SIGINT) or SIGTERM, see <see cref="Platform.TerminationSignals"/>.</summary>
     public const int Cancelled = 130;
 
     public static int Run(Func<int> action) => RunAsync(() => Task.FromResult(action())).GetAwaiter().GetResult();
@@ -36,6 +36,12 @@ internal static class CommandErrors
         {
             await Console.Error.WriteLineAsync($"error: {ex.Message}");
             return InvalidInput;
+        }
+        catch (OperationCanceledException ex) when (ex.InnerException is TimeoutException)
+        {
+            // HttpClient's own timeout, not the user's Ctrl+C.
+            await Console.Error.WriteLineAsync($"error: {ex.InnerException.Message}");
+            return Failed;
         }
         catch (OperationCanceledException)
         {

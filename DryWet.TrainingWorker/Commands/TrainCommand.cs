@@ -28,7 +28,8 @@ internal static class TrainCommand
     {
         var config = new Option<FileInfo>("--config") { Description = "config.yaml with the original's keys (data, training, augmentation, normalization, model, loss, scheduler, early_stopping, mlflow, random_seed).", Required = true };
         var data = new Option<string>("--data") { Description = "Dataset: a zip, a folder with one subfolder per class (dry/, wet/), or s3://bucket/key of a zip in the object store. Defaults to the config's data.data_path." };
-        var output = new Option<DirectoryInfo>("--output") { Description = "Folder to write the model package to (replaced atomically).", Required = true };
+        var output = new Option<DirectoryInfo>("--output") { Description = "Folder to write the model package to once the run has succeeded (replaced atomically). A folder there must be empty or a model package (MLmodel); anything else is refused unless --force.", Required = true };
+        var force = new Option<bool>("--force") { Description = "Replace the --output folder even when it is not a model package (everything in it is deleted)." };
         var noRegister = new Option<bool>("--no-register") { Description = "Track the run but do not register or promote the model." };
         var set = new Option<string[]>("--set") { Description = "Override a config key for this run (repeatable), e.g. --set training.learning_rate=3e-4; checked against the config's keys and types." };
         var resultFile = new Option<FileInfo?>("--result-file") { Description = "Also write the run id, best_val_acc, logged model and overrides as JSON to this file (atomically): the result a pipeline sweep collects." };
@@ -38,6 +39,7 @@ internal static class TrainCommand
         command.Options.Add(config);
         command.Options.Add(data);
         command.Options.Add(output);
+        command.Options.Add(force);
         command.Options.Add(noRegister);
         command.Options.Add(promote);
         command.Options.Add(threads);
@@ -50,6 +52,8 @@ internal static class TrainCommand
             var settings = ConfigWithOverrides.Load(parseResult.GetValue(config)!.FullName, overrides);
             var dataArgument = parseResult.GetValue(data) ?? settings.Data.DataPath
                 ?? throw new DryWetException("No data given: pass --data <zip|folder> or set data.data_path in the config (--data also takes s3://bucket/key).");
+            var outputPath = parseResult.GetValue(output)!.FullName;
+            OutputMustNotHoldInputs(outputPath, parseResult.GetValue(config)!.FullName, dataArgument);
             TorchRuntime.EnsureLoaded();
             if (parseResult.GetValue(threads) is > 0 and var count)
             {
@@ -57,8 +61,8 @@ internal static class TrainCommand
             }
 
             using var host = await TrainerHost.StartAsync(ct);
-            var request = new TrainingRequest(settings, dataArgument, parseResult.GetValue(output)!.FullName,
-                Register: !parseResult.GetValue(noRegister), Promotion: policy);
+            var request = new TrainingRequest(settings, dataArgument, outputPath,
+                Register: !parseResult.GetValue(noRegister), Promotion: policy, ReplaceAnyOutput: parseResult.GetValue(force));
 
             TrainingResult? result = null;
             if (Console.IsOutputRedirected)
@@ -86,6 +90,18 @@ internal static class TrainCommand
             return CommandErrors.Ok;
         }));
         return command;
+    }
+
+    /// <summary>Replacing the output folder must never delete the run's own config or data, not even with --force.</summary>
+    private static void OutputMustNotHoldInputs(string output, string config, string data)
+    {
+        foreach (var (name, path) in new[] { ("--config", config), ("--data", data) })
+        {
+            if (!ObjectStoreUri.IsObjectStoreUri(path) && AtomicDirectory.Contains(output, path))
+            {
+                throw new DryWetException($"--output '{output}' contains {name} '{Path.GetFullPath(path)}': replacing it with the model package would delete it. Choose another --output folder.");
+            }
+        }
     }
 
     private static async Task<TrainingResult> RunAsync(IHost host, TrainingRequest request, ITrainingProgress progress, CancellationToken ct)

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using DryWet.Core;
 using DryWet.Core.Configuration;
+using DryWet.Core.Packaging;
 using DryWet.Core.Registry;
 using DryWet.Core.Storage;
 using DryWet.TrainingWorker.Model;
@@ -30,7 +31,8 @@ internal static class WatchCommand
         var debounce = new Option<string>("--debounce") { Description = "How long a change must hold still before training (an upload in progress is not trained on).", DefaultValueFactory = _ => "10s" };
         var once = new Option<bool>("--once") { Description = "Check once (training when the data is new), print the decision and exit; with --debounce 0s for scripts and cron." };
         var config = new Option<FileInfo>("--config") { Description = "config.yaml for the runs (as train).", Required = true };
-        var output = new Option<DirectoryInfo?>("--output") { Description = "Where each run writes its model package (in-process training); default <DryWet:Home>/watch/model." };
+        var output = new Option<DirectoryInfo?>("--output") { Description = "Where each run writes its model package (in-process training); default <DryWet:Home>/watch/model. A folder there must be empty or a model package unless --force." };
+        var force = new Option<bool>("--force") { Description = "Replace the --output folder even when it is not a model package (as train --force)." };
         var promote = new Option<string>("--promote") { Description = "auto (default), always or never, as train.", DefaultValueFactory = _ => "auto" };
         var threads = new Option<int>("--threads") { Description = "libtorch intra-op threads for in-process training (0 = libtorch's default)." };
         var submitKfp = new Option<bool>("--submit-kfp") { Description = "Train by submitting the Kubeflow pipeline for the object and waiting for its run (the cluster)." };
@@ -39,7 +41,7 @@ internal static class WatchCommand
         var trainingImage = new Option<string>("--training-image") { Description = "Trainer image the pipeline's steps run.", DefaultValueFactory = _ => new TrainingPipelineSettings().TrainingImage };
         var gpus = new Option<int>("--gpus") { Description = "GPUs for the pipeline's train step.", DefaultValueFactory = _ => new TrainingPipelineSettings().TrainGpus };
         var command = new Command("watch", "Train automatically when the training data in the object store changes (one run at a time; content already trained is skipped).");
-        foreach (var option in new Option[] { bucket, objectName, prefix, interval, debounce, once, config, output, promote, threads, submitKfp, kubeflowHost, @namespace, trainingImage, gpus })
+        foreach (var option in new Option[] { bucket, objectName, prefix, interval, debounce, once, config, output, force, promote, threads, submitKfp, kubeflowHost, @namespace, trainingImage, gpus })
         {
             command.Options.Add(option);
         }
@@ -69,10 +71,17 @@ internal static class WatchCommand
             using var http = new HttpClient { Timeout = Timeout.InfiniteTimeSpan }; // weights downloads: progress, no overall limit
             using var kubeflowHttp = new HttpClient { Timeout = TimeSpan.FromSeconds(60) };
             var progress = new TelemetryProgress(new LogLineProgress(Console.Out));
+            var packageFolder = parseResult.GetValue(output)?.FullName ?? Path.Combine(home, "watch", "model");
+            if (!useKfp)
+            {
+                // At start, not at the first new data.
+                ModelPackage.EnsureReplaceable(packageFolder, parseResult.GetValue(force));
+            }
+
             ITrainingLauncher launcher = useKfp
                 ? Kubeflow(parseResult.GetValue(kubeflowHost)!, parseResult.GetValue(@namespace), parseResult.GetValue(trainingImage)!, parseResult.GetValue(gpus), kubeflowHttp)
                 : new InProcessTrainingLauncher(() => TrainingRuns.Create(services, http, progress), new TrainingRequest(settings, "",
-                    parseResult.GetValue(output)?.FullName ?? Path.Combine(home, "watch", "model"), Register: true, Promotion: policy));
+                    packageFolder, Register: true, Promotion: policy, ReplaceAnyOutput: parseResult.GetValue(force)));
             var watcher = new DataWatcher(services.GetRequiredService<IObjectStore>(), services.GetRequiredService<IModelRegistry>(),
                 settings.Mlflow.RegisteredModelName, launcher, data, settle, work, services.GetRequiredService<ILogger<DataWatcher>>());
             if (parseResult.GetValue(once))

@@ -29,17 +29,48 @@ public static class ModelUploader
         var prefix = $"{name}-{now.UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)}-{runId}";
         ObjectKeys.ValidateKey(prefix);
         await store.EnsureBucketAsync(bucket, cancellationToken);
-        var files = Directory.EnumerateFiles(package.Directory, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToList();
+        // A repeated upload of the same run (a retried pipeline step) overwrites a complete folder: never delete that one.
+        var fresh = (await store.ListAsync(bucket, prefix + "/", cancellationToken)).Count == 0;
+        // MLmodel last: a folder that has it is complete.
+        var files = Directory.EnumerateFiles(package.Directory, "*", SearchOption.AllDirectories)
+            .OrderBy(f => Path.GetFileName(f) == ModelPackage.MLmodelFile).ThenBy(f => f, StringComparer.Ordinal).ToList();
+        var uploaded = new List<string>();
         long bytes = 0;
-        foreach (var file in files)
+        try
         {
-            var key = $"{prefix}/{Path.GetRelativePath(package.Directory, file).Replace(Path.DirectorySeparatorChar, '/')}";
-            await store.UploadFileAsync(bucket, key, file, cancellationToken);
-            bytes += new FileInfo(file).Length;
-            report?.Invoke($"Uploaded {bucket}/{key}");
+            foreach (var file in files)
+            {
+                var key = $"{prefix}/{Path.GetRelativePath(package.Directory, file).Replace(Path.DirectorySeparatorChar, '/')}";
+                uploaded.Add(key);
+                await store.UploadFileAsync(bucket, key, file, cancellationToken);
+                bytes += new FileInfo(file).Length;
+                report?.Invoke($"Uploaded {bucket}/{key}");
+            }
+        }
+        catch (Exception ex) when (fresh && ex is OperationCanceledException or IOException or HttpRequestException or DryWetException)
+        {
+            // Cancelled (Ctrl+C, SIGTERM) or failed half-way: no half package stays in the bucket. The folder is this
+            // upload's own (name, date, run id, empty before); a store that is down may keep what it has, the error says why.
+            await DeleteQuietlyAsync(store, bucket, uploaded);
+            throw;
         }
 
         return new UploadedModel(bucket, prefix, files.Count, bytes);
+    }
+
+    private static async Task DeleteQuietlyAsync(IObjectStore store, string bucket, IEnumerable<string> keys)
+    {
+        foreach (var key in keys)
+        {
+            try
+            {
+                await store.DeleteAsync(bucket, key, CancellationToken.None);
+            }
+            catch (Exception ex) when (ex is IOException or HttpRequestException or DryWetException)
+            {
+                return;
+            }
+        }
     }
 }
 

@@ -7,7 +7,8 @@ namespace DryWet.TrainingWorker.Platform;
 /// <summary>
 /// The trainer's composition root: configuration from environment variables (ConnectionStrings__minio,
 /// ConnectionStrings__mlflow, DryWet__Home, as Aspire and Kubernetes pass them), service defaults (telemetry), and the
-/// platform adapters. Logs go to stderr so stdout stays the command's output.
+/// platform adapters. Logs go to stderr so stdout stays the command's output. Signals are not the host's: a command
+/// is cancelled through the token <see cref="TerminationSignals"/> gives it.
 /// </summary>
 internal static class TrainerHost
 {
@@ -27,6 +28,7 @@ internal static class TrainerHost
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning).AddFilter("System", LogLevel.Warning).AddFilter("Polly", LogLevel.Warning);
         builder.AddServiceDefaults();
         builder.AddDryWetPlatform();
+        builder.Services.AddSingleton<IHostLifetime, CommandHostLifetime>();
         var host = builder.Build();
         await host.StartAsync(cancellationToken);
         return host;

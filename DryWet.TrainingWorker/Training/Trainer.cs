@@ -60,7 +60,7 @@ public sealed class Trainer(DryWetConfig config, ITrainingProgress progress, boo
                 var epochWatch = Stopwatch.StartNew();
                 var (trainLoss, trainAcc, images, wait) = TrainEpoch(model, recipe, loader, train, loss, optimizer, device, epoch, cancellationToken);
                 var trainSeconds = epochWatch.Elapsed.TotalSeconds;
-                var (valLoss, valAcc, _, _) = Evaluate(model, loader, validation, loss, device, classes.Count);
+                var (valLoss, valAcc, _, _) = Evaluate(model, loader, validation, loss, device, classes.Count, cancellationToken);
                 var improved = valAcc > bestAcc;
                 if (improved)
                 {
@@ -90,7 +90,7 @@ public sealed class Trainer(DryWetConfig config, ITrainingProgress progress, boo
                 model.load_state_dict(best);
             }
 
-            var (_, _, truth, predicted) = Evaluate(model, loader, validation, loss, device, classes.Count);
+            var (_, _, truth, predicted) = Evaluate(model, loader, validation, loss, device, classes.Count, cancellationToken);
             return new TrainingOutcome(history, bestAcc, bestEpoch, stopping.ShouldStop,
                 new ClassificationReport(classes, truth, predicted), started.Elapsed);
         }
@@ -146,7 +146,7 @@ public sealed class Trainer(DryWetConfig config, ITrainingProgress progress, boo
 
     /// <summary>Loss, accuracy and per-sample truth/prediction on a set, in eval mode without gradients.</summary>
     public (double Loss, double Acc, int[] Truth, int[] Predicted) Evaluate(nn.Module<Tensor, Tensor> model, SampleLoader loader,
-        IReadOnlyList<LabeledImage> items, FocalLoss loss, Device device, int classCount)
+        IReadOnlyList<LabeledImage> items, FocalLoss loss, Device device, int classCount, CancellationToken cancellationToken = default)
     {
         model.eval();
         using var noGrad = no_grad();
@@ -156,6 +156,7 @@ public sealed class Trainer(DryWetConfig config, ITrainingProgress progress, boo
         double lossSum = 0;
         foreach (var batch in prefetcher.ReadAll())
         {
+            cancellationToken.ThrowIfCancellationRequested();
             using var scope = NewDisposeScope();
             var x = BatchTensors.Images(batch, loader.ImageSize, device);
             var y = BatchTensors.Labels(batch, device);

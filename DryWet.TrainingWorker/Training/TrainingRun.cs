@@ -14,10 +14,17 @@ using static TorchSharp.torch;
 namespace DryWet.TrainingWorker.Training;
 
 /// <summary>
-/// The one owner of a training run's lifecycle: data (downloaded when it is an object reference) → stratified split →
-/// starting weights → tracked run started → train (<see cref="Trainer"/>) → reports → ONNX → model package (atomic) →
-/// model logged → champion/challenger gate → registered, promoted only when the gate says so → the run ended exactly once: FINISHED only when every step
-/// succeeded, FAILED with the reason as tag <c>drywet.failure</c>, or KILLED when cancelled. One scratch folder per run.
+/// The one owner of a training run's lifecycle: output folder checked → data (downloaded when it is an object
+/// reference) → stratified split → starting weights → tracked run started → train (<see cref="Trainer"/>) → reports →
+/// ONNX → model package (in the scratch folder) → model logged → champion/challenger gate → package published to the
+/// output folder (atomic) → registered, promoted only when the gate says so → the run ended exactly once: FINISHED only
+/// when every step succeeded, FAILED with the reason as tag <c>drywet.failure</c>, or KILLED when cancelled. One scratch
+/// folder per run, always removed.
+/// <para>
+/// Cancellation (Ctrl+C, SIGTERM) is honoured up to the gate's decision (training at the next batch): the run ends
+/// KILLED, the output folder is untouched and nothing is registered. Publishing and registering, a few seconds, are
+/// not interrupted: a version half-registered or a package half-moved would be worse than finishing them.
+/// </para>
 /// </summary>
 /// <param name="registry">Null: the run is tracked but nothing is registered.</param>
 /// <param name="objects">Needed only for <c>s3://</c> data.</param>
@@ -30,6 +37,8 @@ public sealed class TrainingRun(IExperimentTracker tracker, IModelRegistry? regi
 
     public async Task<TrainingResult> ExecuteAsync(TrainingRequest request, CancellationToken cancellationToken = default)
     {
+        // Now, not after the training: an output folder that is not ours to replace.
+        ModelPackage.EnsureReplaceable(request.OutputDirectory, request.ReplaceAnyOutput);
         var work = request.WorkDirectory ?? Path.Combine(Path.GetTempPath(), "drywet-train-" + Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(work);
         try
@@ -61,9 +70,19 @@ public sealed class TrainingRun(IExperimentTracker tracker, IModelRegistry? regi
                 }
 
                 var result = await TrainAndPackageAsync(run, request, dataset, train, validation, weightsPath, work, cancellationToken);
-                if (request.Register && registry is not null)
+                var register = request.Register && registry is not null;
+                var decision = register
+                    ? await DecideAsync(registry!, run, request, result, validation, dataset.Classes, work, cancellationToken)
+                    : null;
+                cancellationToken.ThrowIfCancellationRequested();
+
+                // Past this point the run completes (see the remarks above).
+                var published = ModelPackage.Publish(result.PackageDirectory, request.OutputDirectory, request.ReplaceAnyOutput);
+                result = result with { PackageDirectory = published.Directory };
+                progress.Message($"best_val_acc {result.BestValAcc:F4}; package written to {published.Directory}.");
+                if (register)
                 {
-                    result = await RegisterThroughGateAsync(registry, run, request, result, validation, dataset.Classes, runTags, work, cancellationToken);
+                    result = await RegisterAsync(registry!, request, result, decision!, runTags, CancellationToken.None);
                 }
 
                 await run.EndAsync(RunOutcome.Finished, CancellationToken.None);
@@ -129,7 +148,7 @@ public sealed class TrainingRun(IExperimentTracker tracker, IModelRegistry? regi
         model.to(CPU);
         var onnx = Path.Combine(work, "model.onnx");
         backend.ExportOnnx(model, config, onnx);
-        var package = ModelPackage.Write(request.OutputDirectory, new ModelPackageContents(
+        var package = ModelPackage.Write(Path.Combine(work, "package"), new ModelPackageContents(
             onnx, config, dataset.Classes, FinalMetrics(outcome, baseline),
             new Dictionary<string, string>
             {
@@ -139,31 +158,36 @@ public sealed class TrainingRun(IExperimentTracker tracker, IModelRegistry? regi
             },
             run.RunId));
         await run.LogModelAsync(package.Directory, "model", cancellationToken);
-        progress.Message($"best_val_acc {outcome.BestValAcc:F4} (epoch {outcome.BestEpoch}); package written to {package.Directory}.");
+        progress.Message($"best_val_acc {outcome.BestValAcc:F4} (epoch {outcome.BestEpoch}); model logged to run {run.RunId}.");
         return new TrainingResult(package.Directory, outcome.BestValAcc, run.RunId, run.ArtifactUri, "model",
             outcome.History, train.Count, validation.Count, dataset.Skipped, outcome.Duration, baseline);
     }
 
     /// <summary>
     /// Champion vs challenger on the same held-out images, decided before anything is registered (an evaluation that
-    /// fails leaves no version behind), recorded on the run, then registered and aliased as decided.
+    /// fails or is cancelled leaves no version behind) and recorded on the run.
     /// </summary>
-    private async Task<TrainingResult> RegisterThroughGateAsync(IModelRegistry registry, ITrackedRun run, TrainingRequest request, TrainingResult result,
-        IReadOnlyList<LabeledImage> validation, IReadOnlyList<string> classes, IReadOnlyDictionary<string, string> runTags, string work,
-        CancellationToken cancellationToken)
+    private async Task<PromotionDecision> DecideAsync(IModelRegistry registry, ITrackedRun run, TrainingRequest request, TrainingResult result,
+        IReadOnlyList<LabeledImage> validation, IReadOnlyList<string> classes, string work, CancellationToken cancellationToken)
     {
         var config = request.Config;
         var evaluation = await EvaluationSet.BuildAsync(objects, validation, classes, work, progress, cancellationToken);
-        var gate = new PromotionGate(registry, progress);
-        var decision = await gate.DecideAsync(config.Mlflow.RegisteredModelName, result.PackageDirectory, evaluation, request.Promotion,
-            config.Evaluation, work, cancellationToken);
+        var decision = await new PromotionGate(registry, progress).DecideAsync(config.Mlflow.RegisteredModelName, result.PackageDirectory,
+            evaluation, request.Promotion, config.Evaluation, work, cancellationToken);
         await run.SetTagsAsync(decision.Tags(), cancellationToken);
         await run.LogMetricsAsync(decision.Metrics().Select(m => MetricPoint.Now(m.Key, m.Value, 0)), cancellationToken);
-        var version = await ModelRegistration.RegisterAsync(registry, config, result, decision, progress, cancellationToken);
+        return decision;
+    }
+
+    /// <summary>Registers the logged model and aliases it as the gate decided.</summary>
+    private async Task<TrainingResult> RegisterAsync(IModelRegistry registry, TrainingRequest request, TrainingResult result,
+        PromotionDecision decision, IReadOnlyDictionary<string, string> runTags, CancellationToken cancellationToken)
+    {
+        var version = await ModelRegistration.RegisterAsync(registry, request.Config, result, decision, progress, cancellationToken);
         // The data's identity on the version too: the watcher skips content that is already registered.
         await registry.SetVersionTagsAsync(version.Name, version.Version,
             runTags.Where(t => t.Key.StartsWith("dataset.", StringComparison.Ordinal)).ToDictionary(), cancellationToken);
-        var final = await gate.ApplyAsync(decision, version, cancellationToken);
+        var final = await new PromotionGate(registry, progress).ApplyAsync(decision, version, cancellationToken);
         return result with { Promotion = decision, RegisteredVersion = final };
     }
 
