@@ -31,7 +31,8 @@ public sealed partial class SweepEndToEndTests(S3rverFixture s3) : IClassFixture
         var data = Path.Combine(work.Path, "data.zip");
         SampleDataset.WriteZip(data, countPerClass: 100, size: 64, seed: 5);
         var config = Path.Combine(work.Path, "config.yaml");
-        // 8 epochs at 3e-3 reach val_acc ≈ 0.95 on this data (seeded, so every run the same); 1e-7 learns nothing.
+        // 8 epochs at 3e-3 reach val_acc ≈ 0.95 on this data; 1e-7 learns nothing: chance on the 40 balanced validation
+        // images (0.5 here; the best of 8 epochs on another CPU's kernels may be a few images off, not 10).
         await File.WriteAllTextAsync(config, TrainingPipelineTests.CiConfig(epochs: 8).ToYaml(), Ct);
         var spec = KubeflowPipelineCompiler.Compile(new TrainingPipelineSettings
         {
@@ -43,7 +44,7 @@ public sealed partial class SweepEndToEndTests(S3rverFixture s3) : IClassFixture
         results.Select(r => r!["overrides"]!["training.learning_rate"]!.GetValue<string>()).ShouldBe(["1e-7", "3e-3"]);
         var worse = results[0]!;
         var better = results[1]!;
-        worse["best_val_acc"]!.GetValue<double>().ShouldBe(0.5, "1e-7 does not learn");
+        worse["best_val_acc"]!.GetValue<double>().ShouldBeLessThan(0.75, "1e-7 does not learn");
         better["best_val_acc"]!.GetValue<double>().ShouldBeGreaterThanOrEqualTo(0.9);
         using (var platform = PlatformHost.Build(home))
         {

@@ -1,15 +1,19 @@
 using System.Diagnostics;
+using System.Globalization;
+using System.Text.RegularExpressions;
 using DryWet.Tests.AppHost;
 using DryWet.TrainingWorker.Data;
 
 namespace DryWet.Tests.Training;
 
 /// <summary>The trainer's command line as a user runs it: a real process, exit codes and messages.</summary>
-public sealed class TrainerCliTests
+public sealed partial class TrainerCliTests
 {
     private static readonly string CliHome = DryWet.Tests.Storage.TestFolders.NewTempDirectory("cli-home");
 
-    private static async Task<(int ExitCode, string Output, string Error)> Trainer(params string[] args)
+    private static Task<(int ExitCode, string Output, string Error)> Trainer(params string[] args) => TrainerUnder(CpuKernels.Default, args);
+
+    private static async Task<(int ExitCode, string Output, string Error)> TrainerUnder(string kernels, params string[] args)
     {
         // The same host as this test process (the TorchSharp compat host under ./test.sh).
         var start = new ProcessStartInfo(Environment.ProcessPath!)
@@ -19,6 +23,7 @@ public sealed class TrainerCliTests
         };
         // Never the developer's ~/.drywet: runs, registrations and caches go to this test run's own home.
         start.Environment["DryWet__Home"] = CliHome;
+        CpuKernels.Apply(kernels, start.Environment);
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "DryWet.TrainingWorker.dll"));
         foreach (var arg in args)
         {
@@ -123,29 +128,39 @@ public sealed class TrainerCliTests
 
     /// <summary>
     /// What a new user runs: <c>sample-data</c> with its defaults (another data seed here and there), then <c>train</c>
-    /// with the shipped tiny config, untouched. The package must classify fresh sample images (a seed never trained on)
-    /// at least 95 % correctly through serving's preprocessing and ONNX Runtime.
+    /// with the shipped tiny config, untouched, under libtorch's own CPU kernels and under pinned AVX2 ones (other
+    /// kernels, other numbers: issue 21 measured 0.85 on an AVX-512 machine). The package must classify fresh sample
+    /// images (200, from two seeds never trained on) at least 95 % correctly through serving's preprocessing and ONNX
+    /// Runtime, and the run's own best_val_acc must tell the truth about that: within 5 points of the fresh accuracy.
+    /// Measured (docs/training.md): 0.99–1.0 fresh, best_val_acc 1.0.
     /// </summary>
     [Theory]
-    [InlineData(SampleDataset.DefaultSeed)]
-    [InlineData(7)]
-    public async Task Sample_data_defaults_then_the_shipped_tiny_config_learns_to_95_percent_on_fresh_images(int dataSeed)
+    [InlineData(SampleDataset.DefaultSeed, CpuKernels.Default)]
+    [InlineData(SampleDataset.DefaultSeed, CpuKernels.Avx2)]
+    [InlineData(7, CpuKernels.Default)]
+    [InlineData(7, CpuKernels.Avx2)]
+    public async Task Sample_data_defaults_then_the_shipped_tiny_config_learns_to_95_percent_on_fresh_images(int dataSeed, string kernels)
     {
         using var temp = new TempFolder();
         var zip = Path.Combine(temp.Path, "data.zip");
-        var args = dataSeed == SampleDataset.DefaultSeed ? new[] { "sample-data", "--output", zip } : ["sample-data", "--output", zip, "--seed", dataSeed.ToString(System.Globalization.CultureInfo.InvariantCulture)];
+        var args = dataSeed == SampleDataset.DefaultSeed ? new[] { "sample-data", "--output", zip } : ["sample-data", "--output", zip, "--seed", dataSeed.ToString(CultureInfo.InvariantCulture)];
         (await Trainer(args)).ExitCode.ShouldBe(0);
         var output = Path.Combine(temp.Path, "model");
         var config = Path.Combine(RepositoryPaths.AppHostDirectory, "config", "tiny.yaml");
 
         var watch = Stopwatch.StartNew();
-        var (exit, stdout, error) = await Trainer("train", "--config", config, "--data", zip, "--output", output, "--no-register");
-        TestContext.Current.SendDiagnosticMessage($"seed {dataSeed}: trained in {watch.Elapsed.TotalSeconds:F0} s");
+        var (exit, stdout, error) = await TrainerUnder(kernels, "train", "--config", config, "--data", zip, "--output", output, "--no-register");
+        TestContext.Current.SendDiagnosticMessage($"seed {dataSeed}, {kernels} kernels: trained in {watch.Elapsed.TotalSeconds:F0} s");
 
         exit.ShouldBe(0, error);
-        stdout.ShouldContain("train 160, validation 40");
-        var accuracy = FreshSampleAccuracy.Of(output, seed: 4242, perClass: 20);
-        TestContext.Current.SendDiagnosticMessage($"seed {dataSeed}: accuracy on fresh sample images {accuracy:P1}");
-        accuracy.ShouldBeGreaterThanOrEqualTo(0.95);
+        stdout.ShouldContain("train 480, validation 120");
+        var bestValAcc = double.Parse(BestValAcc().Match(stdout).Groups[1].Value, CultureInfo.InvariantCulture);
+        var fresh = (FreshSampleAccuracy.Of(output, seed: 4242, perClass: 50) + FreshSampleAccuracy.Of(output, seed: 99, perClass: 50)) / 2;
+        TestContext.Current.SendDiagnosticMessage($"seed {dataSeed}, {kernels} kernels: best_val_acc {bestValAcc:F3}, accuracy on 200 fresh sample images {fresh:F3}");
+        fresh.ShouldBeGreaterThanOrEqualTo(0.95);
+        Math.Abs(bestValAcc - fresh).ShouldBeLessThanOrEqualTo(0.05, "the validation split must predict accuracy on new images");
     }
+
+    [GeneratedRegex(@"best_val_acc (\d\.\d+) \(epoch \d+\)")]
+    private static partial Regex BestValAcc();
 }

@@ -17,7 +17,7 @@ namespace DryWet.Tests.Watching;
 /// The loop on the platform's adapters: the watcher and real training runs (in this process, as the laptop's watcher
 /// trains) against MinIO (s3rver) and MLflow (the fake that answers like MLflow 3.9). Clean data → v1 first; noisy
 /// labels → v2 rejected (alias challenger); the same zip again → not retrained (the registry's dataset.sha256); the
-/// same images zipped anew → v3, as good as the champion, promoted.
+/// same images zipped anew → v3, as good as the champion within 5 points (evaluation.min_improvement -0.05), promoted.
 /// </summary>
 [Collection(nameof(TorchSharp))]
 public sealed class WatchLoopOnMlflowTests(S3rverFixture s3) : IClassFixture<S3rverFixture>, IDisposable
@@ -44,9 +44,14 @@ public sealed class WatchLoopOnMlflowTests(S3rverFixture s3) : IClassFixture<S3r
 
         var data = new WatchedObject("ml-data", $"loop-{Guid.NewGuid():N}/dry-wet-data.zip");
         var progress = new CollectingProgress();
+        var config = TrainingPipelineTests.CiConfig(epochs: 8);
+        // Retraining on the same images in one process gives the same model on this machine, but nothing promises the
+        // same numbers on every CPU's kernels: the rezipped run has to be as good as the champion within 5 points. The
+        // noisy run (half the labels at random) learns close to nothing and stays far below that.
+        config.Evaluation.MinImprovement = -0.05;
         var launcher = new InProcessTrainingLauncher(
             () => new TrainingRun(services.GetRequiredService<IExperimentTracker>(), registry, store, weights: null, new EfficientNetBackend(progress), progress),
-            new TrainingRequest(TrainingPipelineTests.CiConfig(epochs: 8), "", Path.Combine(_work, "package"), Register: true));
+            new TrainingRequest(config, "", Path.Combine(_work, "package"), Register: true));
         var work = Path.Combine(_work, "watch");
         Directory.CreateDirectory(work);
         var watcher = new DataWatcher(store, registry, "dry_wet_model", launcher, data, TimeSpan.Zero, work, NullLogger<DataWatcher>.Instance);
