@@ -10,7 +10,7 @@ public sealed class MlflowModelRegistry(MlflowClient client, MlflowArtifactLocat
     public string Description => $"MLflow registry at {client.BaseAddress}";
 
     public async Task<ModelVersion> RegisterAsync(string name, string source, string? runId, string? description = null,
-        CancellationToken cancellationToken = default)
+        string? modelId = null, CancellationToken cancellationToken = default)
     {
         if (source.StartsWith("runs:/", StringComparison.Ordinal))
         {
@@ -18,7 +18,7 @@ public sealed class MlflowModelRegistry(MlflowClient client, MlflowArtifactLocat
         }
 
         await client.GetOrCreateRegisteredModelAsync(name, cancellationToken);
-        var created = await client.CreateModelVersionAsync(name, source, runId, description, cancellationToken);
+        var created = await client.CreateModelVersionAsync(name, source, runId, description, modelId, cancellationToken);
         try
         {
             var ready = await client.WaitUntilReadyAsync(name, created.Version, cancellationToken);
@@ -130,5 +130,8 @@ public sealed class MlflowModelRegistry(MlflowClient client, MlflowArtifactLocat
     internal static ModelVersion ToPort(MlflowModelVersion v) => new(
         v.Name, v.Version, v.CurrentStage ?? "None", v.Description ?? "", v.CreationTimestamp ?? 0, v.LastUpdatedTimestamp ?? 0,
         v.Source ?? "", string.IsNullOrEmpty(v.RunId) ? null : v.RunId, v.Status ?? MlflowModelVersionStatus.Ready, v.Aliases ?? [],
-        (v.Tags ?? []).ToDictionary(t => t.Key, t => t.Value, StringComparer.Ordinal));
+        (v.Tags ?? []).ToDictionary(t => t.Key, t => t.Value, StringComparer.Ordinal))
+    {
+        ModelId = string.IsNullOrEmpty(v.ModelId) ? null : v.ModelId,
+    };
 }

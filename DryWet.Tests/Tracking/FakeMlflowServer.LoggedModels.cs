@@ -117,6 +117,13 @@ public sealed partial class FakeMlflowServer
         })));
     }
 
+    private const string ModelVersionsTag = "mlflow.modelVersions";
+
+    /// <summary>What Python's json.dumps writes: ", " between items and ": " after keys.</summary>
+    private static string PythonJson(JsonArray list) =>
+        "[" + string.Join(", ", list.Select(o => "{" + string.Join(", ", o!.AsObject().Select(kv =>
+            $"{JsonValue.Create(kv.Key).ToJsonString()}: {kv.Value!.ToJsonString()}")) + "}")) + "]";
+
     private IResult WithLoggedModel(string modelId, Func<LoggedModel, IResult> action) =>
         _loggedModels.TryGetValue(modelId, out var model)
             ? action(model)
@@ -129,6 +136,16 @@ public sealed partial class FakeMlflowServer
         public long Created { get; } = created;
         public string Status { get; set; } = "LOGGED_MODEL_PENDING";
         public long LastUpdated { get; set; } = created;
+
+        /// <summary>Appends {name, version} to the tag mlflow.modelVersions (abstract_store.set_model_versions_tags).</summary>
+        public void AddModelVersion(string modelName, string version)
+        {
+            var existing = tags.FirstOrDefault(t => Str(t!, "key") == ModelVersionsTag);
+            var list = existing is null ? [] : JsonNode.Parse(Str(existing, "value")!)!.AsArray();
+            list.Add(new JsonObject { ["name"] = modelName, ["version"] = version });
+            tags.Remove(existing);
+            tags.Add(new JsonObject { ["key"] = ModelVersionsTag, ["value"] = PythonJson(list) });
+        }
 
         public JsonObject ToJson() => new()
         {

@@ -63,7 +63,8 @@ public sealed record MlflowModelVersion(
     string? Status,
     string? StatusMessage,
     IReadOnlyList<string>? Aliases,
-    IReadOnlyList<MlflowTag>? Tags = null);
+    IReadOnlyList<MlflowTag>? Tags = null,
+    string? ModelId = null);
 
 /// <summary>MLflow's run status names (RunStatus enum).</summary>
 public static class MlflowRunStatus
@@ -98,7 +99,7 @@ internal sealed record ListArtifactsResponse(string? RootUri, IReadOnlyList<Mlfl
 internal sealed record ProxyListResponse(IReadOnlyList<MlflowFileInfo>? Files);
 internal sealed record RegisteredModelRequest(string Name, string? Description);
 internal sealed record RegisteredModelResponse(MlflowRegisteredModel RegisteredModel);
-internal sealed record CreateModelVersionRequest(string Name, string Source, string? RunId, string? Description);
+internal sealed record CreateModelVersionRequest(string Name, string Source, string? RunId, string? Description, string? ModelId);
 internal sealed record ModelVersionResponse(MlflowModelVersion ModelVersion);
 internal sealed record ModelVersionsResponse(IReadOnlyList<MlflowModelVersion>? ModelVersions);
 internal sealed record ModelVersionsPage(IReadOnlyList<MlflowModelVersion>? ModelVersions, string? NextPageToken);
