@@ -57,9 +57,6 @@ public sealed record ModelVersion(
     IReadOnlyList<string> Aliases,
     IReadOnlyDictionary<string, string> Tags)
 {
-    /// <summary>The LoggedModel this version was registered from (MLflow ≥ 3's <c>model_id</c>); null when none.</summary>
-    public string? ModelId { get; init; }
-
     /// <summary>The version number as an integer (MLflow versions are positive integers).</summary>
     public long Number => long.TryParse(Version, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : 0;
 }

@@ -130,8 +130,5 @@ public sealed class MlflowModelRegistry(MlflowClient client, MlflowArtifactLocat
     internal static ModelVersion ToPort(MlflowModelVersion v) => new(
         v.Name, v.Version, v.CurrentStage ?? "None", v.Description ?? "", v.CreationTimestamp ?? 0, v.LastUpdatedTimestamp ?? 0,
         v.Source ?? "", string.IsNullOrEmpty(v.RunId) ? null : v.RunId, v.Status ?? MlflowModelVersionStatus.Ready, v.Aliases ?? [],
-        (v.Tags ?? []).ToDictionary(t => t.Key, t => t.Value, StringComparer.Ordinal))
-    {
-        ModelId = string.IsNullOrEmpty(v.ModelId) ? null : v.ModelId,
-    };
+        (v.Tags ?? []).ToDictionary(t => t.Key, t => t.Value, StringComparer.Ordinal));
 }

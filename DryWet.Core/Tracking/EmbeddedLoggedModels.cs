@@ -74,14 +74,17 @@ internal static class EmbeddedLoggedModels
             .FirstOrDefault(dir => File.Exists(Path.Combine(dir, "meta.yaml")));
     }
 
-    /// <summary>Adds {name, version} to the model's <c>mlflow.modelVersions</c> tag, as MLflow's server does on registration.</summary>
+    /// <summary>
+    /// Adds {name, version} to the model's <c>mlflow.modelVersions</c> tag, as MLflow's server does on registration
+    /// (observed on 3.9: <c>[{"name": "dry_wet_model", "version": 1}]</c>, the version a JSON number).
+    /// </summary>
     public static async Task AddModelVersionAsync(string modelDir, string name, string version, CancellationToken cancellationToken)
     {
         var tagFile = Path.Combine(modelDir, "tags", ModelVersionsTag);
         var versions = File.Exists(tagFile) ? JsonNode.Parse(await File.ReadAllTextAsync(tagFile, cancellationToken))?.AsArray() ?? [] : new JsonArray();
         if (!versions.Any(v => v?["name"]?.GetValue<string>() == name && v?["version"]?.ToString() == version))
         {
-            versions.Add(new JsonObject { ["name"] = name, ["version"] = version });
+            versions.Add(new JsonObject { ["name"] = name, ["version"] = long.Parse(version, CultureInfo.InvariantCulture) });
         }
 
         await AtomicFile.WriteAllTextAsync(tagFile, PythonJson(versions), cancellationToken);

@@ -41,7 +41,7 @@ public sealed partial class FakeMlflowServer
                 return Error(MlflowErrors.InvalidParameterValue, $"Invalid model version source: '{source}'.");
             }
 
-            var runId = Str(body, "run_id");
+            var runId = Str(body, "run_id") is { Length: > 0 } given ? given : null;
             if (runId is not null && !_runs.ContainsKey(runId))
             {
                 return Error(MlflowErrors.ResourceDoesNotExist, $"Run with id={runId} not found");
@@ -53,13 +53,15 @@ public sealed partial class FakeMlflowServer
                 return Error(MlflowErrors.ResourceDoesNotExist, $"Logged model with ID '{modelId}' not found.");
             }
 
+            // Observed: without run_id the version takes the LoggedModel's source run (the SQL store's create_model_version).
+            runId ??= modelId is null ? null : _loggedModels[modelId].SourceRunId;
+
             // Version numbers never repeat, even after a delete (the SQL store takes max + 1 over all versions ever).
             var version = new Version(m.Name, (++m.LastVersion).ToString(), Now(), source, runId)
             {
                 Description = Str(body, "description") ?? "",
                 PollsUntilDone = PendingPolls,
                 FailWith = FailRegistrationWith,
-                ModelId = modelId,
             };
             m.Versions.Add(version);
             if (modelId is not null)
@@ -88,7 +90,7 @@ public sealed partial class FakeMlflowServer
             {
                 return Error(MlflowErrors.InvalidParameterValue, limit < 1
                     ? $"Invalid value for max_results. It must be a positive integer, but got {limit}"
-                    : $"Invalid value {limit} for parameter 'max_results' supplied. It must be at most 200000.");
+                    : $"Invalid value \"{limit}\" for parameter 'max_results' supplied:  Hint: Value was of type 'str'. See the API docs for more information about request parameters.");
             }
 
             var match = System.Text.RegularExpressions.Regex.Match(filter ?? "", @"^\s*name\s*=\s*'(?<name>(?:[^'\\]|\\.)*)'\s*$");
@@ -339,7 +341,6 @@ public sealed partial class FakeMlflowServer
         public long Updated { get; set; } = creationTimestamp;
         public int PollsUntilDone { get; set; }
         public string? FailWith { get; set; }
-        public string? ModelId { get; init; }
         public string Status { get; private set; } = "PENDING_REGISTRATION";
         public Dictionary<string, string> Tags { get; } = new(StringComparer.Ordinal);
 
@@ -355,8 +356,10 @@ public sealed partial class FakeMlflowServer
         public JsonObject ToJson(RegisteredModel model, bool withAliases = true) => new()
         {
             ["name"] = name, ["version"] = number, ["creation_timestamp"] = _created, ["last_updated_timestamp"] = Updated,
-            ["user_id"] = "", ["current_stage"] = Stage, ["description"] = Description, ["source"] = source, ["run_id"] = runId,
-            ["status"] = Status, ["status_message"] = Status == "FAILED_REGISTRATION" ? FailWith : null, ["run_link"] = "", ["model_id"] = ModelId,
+            // Observed (3.9, sqlite): no user_id key at all (the server never sets one).
+            ["current_stage"] = Stage, ["description"] = Description, ["source"] = source, ["run_id"] = runId,
+            // Observed (3.9): model_id is accepted on create but never in an answer (ModelVersion.to_proto leaves it out).
+            ["status"] = Status, ["status_message"] = Status == "FAILED_REGISTRATION" ? FailWith : null, ["run_link"] = "",
             ["aliases"] = withAliases ? new JsonArray(model.Aliases.Where(a => a.Value == number).Select(a => (JsonNode?)a.Key).ToArray()) : null,
             // model_version.tags is a list of {key, value}, left out when empty.
             ["tags"] = Tags.Count == 0 ? null : new JsonArray(Tags.Select(t => (JsonNode?)new JsonObject { ["key"] = t.Key, ["value"] = t.Value }).ToArray()),

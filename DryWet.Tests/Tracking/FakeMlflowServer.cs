@@ -410,8 +410,10 @@ public sealed partial class FakeMlflowServer : IAsyncDisposable
         return node;
     }
 
+    // Observed (3.9, 2026-12-06): error bodies are one line as Python's json.dumps writes them, ", " and ": " included.
     private static IResult Error((string Code, int Status) error, string message) =>
-        Results.Text(new JsonObject { ["error_code"] = error.Code, ["message"] = message }.ToJsonString(OneLine), "application/json", statusCode: error.Status);
+        Results.Text($"{{\"error_code\": {JsonValue.Create(error.Code).ToJsonString(OneLine)}, \"message\": {JsonValue.Create(message).ToJsonString(OneLine)}}}",
+            "application/json", statusCode: error.Status);
 
     private sealed record Experiment(string Id, string Name, string ArtifactLocation)
     {

@@ -64,6 +64,8 @@ public sealed record MlflowModelVersion(
     string? StatusMessage,
     IReadOnlyList<string>? Aliases,
     IReadOnlyList<MlflowTag>? Tags = null,
+    // The file-store registry's model_id (embedded meta.yaml). MLflow 3.9's REST answers never carry it (its
+    // ModelVersion.to_proto leaves model_id out); the link shows on the LoggedModel's mlflow.modelVersions tag.
     string? ModelId = null);
 
 /// <summary>MLflow's run status names (RunStatus enum).</summary>
