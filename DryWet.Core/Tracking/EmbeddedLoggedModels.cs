@@ -55,11 +55,13 @@ internal static class EmbeddedLoggedModels
         });
         await WriteMetaAsync(model, status: 2, cancellationToken);
         // As FileStore.log_outputs writes it: source_id and destination_id both the model id, and a tags mapping.
-        await AtomicFile.WriteAllTextAsync(Path.Combine(runDir, OutputsFolder, model.ModelId, "meta.yaml"),
-            $"destination_id: {model.ModelId}\ndestination_type: MODEL_OUTPUT\nsource_id: {model.ModelId}\nsource_type: RUN_OUTPUT\nstep: 0\ntags: {{}}\n",
-            cancellationToken);
+        await AtomicFile.WriteAllTextAsync(Path.Combine(runDir, OutputsFolder, model.ModelId, "meta.yaml"), OutputMeta(model.ModelId), cancellationToken);
         return new LoggedModelInfo(runModelUri, model.ModelId, model.ArtifactUri);
     }
+
+    /// <summary>A run's <c>outputs/&lt;m-id&gt;/meta.yaml</c>, as FileStore.log_outputs writes it.</summary>
+    public static string OutputMeta(string modelId) =>
+        $"destination_id: {modelId}\ndestination_type: MODEL_OUTPUT\nsource_id: {modelId}\nsource_type: RUN_OUTPUT\nstep: 0\ntags: {{}}\n";
 
     /// <summary>The folder of LoggedModel <paramref name="modelId"/> in any experiment under <paramref name="mlrunsRoot"/>, or null.</summary>
     public static string? FindModelDir(string mlrunsRoot, string modelId)

@@ -225,6 +225,27 @@ public sealed class EmbeddedRunRecordContractTests : RunRecordContractTests
             $"destination_id: {logged.ModelId}\ndestination_type: MODEL_OUTPUT\nsource_id: {logged.ModelId}\nsource_type: RUN_OUTPUT\nstep: 0\ntags: {{}}\n");
     }
 
+    [Fact]
+    public async Task LoggedModel_files_of_an_older_DryWet_are_rewritten_as_MLflow_reads_them_before_the_next_run()
+    {
+        const string modelId = "m-0123456789abcdef0123456789abcdef";
+        var experimentDir = Path.Combine(Home, "mlruns", "1");
+        var modelMeta = Path.Combine(experimentDir, "models", modelId, "meta.yaml");
+        var outputMeta = Path.Combine(experimentDir, "0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f", "outputs", modelId, "meta.yaml");
+        Directory.CreateDirectory(Path.GetDirectoryName(modelMeta)!);
+        Directory.CreateDirectory(Path.GetDirectoryName(outputMeta)!);
+        // Exactly what the previous DryWet wrote (a real MLflow 3.9 answered 400 and 500 on these).
+        File.WriteAllText(modelMeta, $"artifact_location: file:///x\ncreation_timestamp: 1\nexperiment_id: '1'\nlast_updated_timestamp: 2\nmodel_id: {modelId}\nmodel_type: null\nname: 'model'\nsource_run_id: 0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f\nstatus: READY\nstatus_message: null\n");
+        File.WriteAllText(outputMeta, $"destination_id: {modelId}\ndestination_type: MODEL_OUTPUT\nsource_id: 0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f\nsource_type: RUN_OUTPUT\nstep: 0\n");
+        var (tracker, _) = await PlatformAsync();
+
+        await using var run = await tracker.StartRunAsync("after-upgrade", cancellationToken: Ct);
+
+        File.ReadAllText(modelMeta).ShouldBe($"artifact_location: file:///x\ncreation_timestamp: 1\nexperiment_id: '1'\nlast_updated_timestamp: 2\nlifecycle_stage: active\nmodel_id: {modelId}\nmodel_type: null\nname: 'model'\nsource_run_id: 0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f\nstatus: 2\nstatus_message: null\n");
+        File.ReadAllText(outputMeta).ShouldBe($"destination_id: {modelId}\ndestination_type: MODEL_OUTPUT\nsource_id: {modelId}\nsource_type: RUN_OUTPUT\nstep: 0\ntags: {{}}\n");
+        await run.EndAsync(RunOutcome.Finished, Ct);
+    }
+
     private static string Md5(string text) =>
         Convert.ToHexStringLower(System.Security.Cryptography.MD5.HashData(System.Text.Encoding.UTF8.GetBytes(text)));
 }
