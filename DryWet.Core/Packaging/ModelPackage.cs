@@ -27,6 +27,9 @@ public sealed class ModelPackage
     public const string ServingInputExampleFile = "serving_input_example.json";
     public static readonly IReadOnlyList<string> DefaultLabels = ["dry", "wet"];
 
+    /// <summary>The MLflow release DryWet's files and REST calls follow (its MLmodel's <c>mlflow_version</c>).</summary>
+    public const string TargetMlflowVersion = "3.9.0";
+
     private ModelPackage(string directory, string onnxPath, DryWetConfig config, bool hasConfig,
         IReadOnlyList<string> labels, ModelOutputKind? output, string? runId, string? createdUtc)
     {
@@ -183,6 +186,25 @@ public sealed class ModelPackage
         File.WriteAllText(Path.Combine(temp, "requirements.txt"), "mlflow\nonnx\nonnxruntime\n");
     }
 
+    /// <summary>
+    /// Names the LoggedModel in the package's MLmodel (<c>model_id: m-…</c>, as MLflow 3's log_model writes it), keeping
+    /// the top-level keys in PyYAML's sorted order; a model_id already there is replaced. Written atomically.
+    /// </summary>
+    public static async Task SetModelIdAsync(string directory, string modelId, CancellationToken cancellationToken = default)
+    {
+        if (!System.Text.RegularExpressions.Regex.IsMatch(modelId, "^m-[0-9a-f]{32}$"))
+        {
+            throw new DryWetException($"'{modelId}' is not an MLflow LoggedModel id (m- and 32 hex digits).");
+        }
+
+        var path = Path.Combine(directory, MLmodelFile);
+        var lines = (await File.ReadAllLinesAsync(path, cancellationToken)).Where(l => !l.StartsWith("model_id:", StringComparison.Ordinal)).ToList();
+        static bool TopLevel(string line) => line.Length > 0 && !char.IsWhiteSpace(line[0]) && line[0] != '-' && line.Contains(':');
+        var at = lines.FindIndex(l => TopLevel(l) && string.CompareOrdinal(l[..l.IndexOf(':')], "model_id") > 0);
+        lines.Insert(at < 0 ? lines.Count : at, $"model_id: {modelId}");
+        await Storage.AtomicFile.WriteAllTextAsync(path, string.Join('\n', lines) + "\n", cancellationToken);
+    }
+
     private static string MLmodelText(ModelPackageContents c, long onnxSize)
     {
         var size = c.Config.Training.ImgSize;
@@ -212,7 +234,7 @@ public sealed class ModelPackage
             $"  labels: [{string.Join(", ", c.Labels)}]",
             $"  architecture: {c.Config.Model.Architecture}",
             $"  output: {(c.Output == ModelOutputKind.Logits ? "logits" : "probabilities")}",
-            "mlflow_version: 2.20.3",
+            $"mlflow_version: {TargetMlflowVersion}",
             $"model_size_bytes: {onnxSize}",
             $"model_uuid: {Guid.NewGuid():N}",
         };

@@ -25,9 +25,11 @@ public sealed class EmbeddedModelRegistry(string mlrunsRoot, ILogger<EmbeddedMod
     public string Description => $"embedded registry at {_store.Root}";
 
     public async Task<ModelVersion> RegisterAsync(string name, string source, string? runId, string? description = null,
-        CancellationToken cancellationToken = default)
+        string? modelId = null, CancellationToken cancellationToken = default)
     {
         ValidateName(name);
+        var loggedModel = modelId is null ? null : EmbeddedLoggedModels.FindModelDir(mlrunsRoot, modelId)
+            ?? throw new DryWetException($"Cannot register {name} from LoggedModel '{modelId}': there is no such model under {mlrunsRoot}.");
         var sourceDir = LocalPath(source);
         if (!File.Exists(Path.Combine(sourceDir, "MLmodel")))
         {
@@ -51,12 +53,18 @@ public sealed class EmbeddedModelRegistry(string mlrunsRoot, ILogger<EmbeddedMod
             var number = _store.AllVersions(name).Select(Number).DefaultIfEmpty(0).Max() + 1;
             var now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
             var record = new MlflowModelVersion(name, number.ToString(CultureInfo.InvariantCulture), now, now, "None", description ?? "",
-                source, runId, MlflowModelVersionStatus.Ready, null, null, []);
+                source, runId, MlflowModelVersionStatus.Ready, null, null, [], modelId);
             var versionDir = _store.VersionDir(name, record.Version);
             // meta.yaml's storage_location names the final folder; the rename puts the files there.
             await _store.WriteVersionAsync(staging, record, cancellationToken, storageDir: versionDir);
             Directory.Move(staging, versionDir);
             await _store.TouchModelAsync(name, now, cancellationToken);
+            if (loggedModel is not null)
+            {
+                // What MLflow's server does on model-versions/create with a model_id: the LoggedModel names its versions.
+                await EmbeddedLoggedModels.AddModelVersionAsync(loggedModel, name, record.Version, cancellationToken);
+            }
+
             logger.LogInformation("Registered {Model} version {Version} from {Source}", name, record.Version, source);
             return ToPort(record, name);
         }

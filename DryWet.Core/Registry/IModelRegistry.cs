@@ -9,12 +9,14 @@ public interface IModelRegistry
     string Description { get; }
 
     /// <summary>
-    /// Registers a new version from a run's logged model (<paramref name="source"/> = the run's resolved artifact URI +
-    /// "/model") and waits until it is READY. Creates the registered model when missing. A version that fails to become
-    /// READY is deleted: nothing is left half-registered.
+    /// Registers a new version from a run's logged model and waits until it is READY. <paramref name="source"/> is the
+    /// LoggedModel's resolved artifact URI (or, without a LoggedModel, the run's artifact URI + "/model");
+    /// <paramref name="modelId"/> (MLflow ≥ 3) links the version to its LoggedModel, as MLflow's own register_model does:
+    /// the version carries <c>model_id</c> and the LoggedModel the tag <c>mlflow.modelVersions</c>. Creates the
+    /// registered model when missing. A version that fails to become READY is deleted: nothing is left half-registered.
     /// </summary>
     Task<ModelVersion> RegisterAsync(string name, string source, string? runId, string? description = null,
-        CancellationToken cancellationToken = default);
+        string? modelId = null, CancellationToken cancellationToken = default);
 
     /// <summary>Sets <paramref name="alias"/> to the version and transitions it to <paramref name="stage"/>, archiving the previous holder.</summary>
     Task<ModelVersion> PromoteAsync(string name, string version, string alias = "production", string stage = "Production",

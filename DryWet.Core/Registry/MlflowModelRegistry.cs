@@ -10,7 +10,7 @@ public sealed class MlflowModelRegistry(MlflowClient client, MlflowArtifactLocat
     public string Description => $"MLflow registry at {client.BaseAddress}";
 
     public async Task<ModelVersion> RegisterAsync(string name, string source, string? runId, string? description = null,
-        CancellationToken cancellationToken = default)
+        string? modelId = null, CancellationToken cancellationToken = default)
     {
         if (source.StartsWith("runs:/", StringComparison.Ordinal))
         {
@@ -18,7 +18,7 @@ public sealed class MlflowModelRegistry(MlflowClient client, MlflowArtifactLocat
         }
 
         await client.GetOrCreateRegisteredModelAsync(name, cancellationToken);
-        var created = await client.CreateModelVersionAsync(name, source, runId, description, cancellationToken);
+        var created = await client.CreateModelVersionAsync(name, source, runId, description, modelId, cancellationToken);
         try
         {
             var ready = await client.WaitUntilReadyAsync(name, created.Version, cancellationToken);

@@ -15,7 +15,7 @@ namespace DryWet.Core.Registry;
 /// <code>
 /// models/&lt;name&gt;/meta.yaml                     name, description, creation/last-updated timestamps
 /// models/&lt;name&gt;/aliases/&lt;alias&gt;                the version number
-/// models/&lt;name&gt;/version-&lt;n&gt;/meta.yaml           MLflow's ModelVersion fields (version as an integer)
+/// models/&lt;name&gt;/version-&lt;n&gt;/meta.yaml           MLflow's ModelVersion fields (version as an integer, model_id)
 /// models/&lt;name&gt;/version-&lt;n&gt;/tags/&lt;key&gt;          one file per version tag
 /// models/&lt;name&gt;/version-&lt;n&gt;/model/             DryWet's copy of the package (storage_location points here)
 /// </code>
@@ -62,7 +62,8 @@ internal sealed class RegistryFileStore(string modelsRoot)
     {
         await AtomicFile.WriteAllTextAsync(Path.Combine(versionDir, "meta.yaml"), Yaml(
             ("aliases", Array.Empty<string>()), ("creation_timestamp", v.CreationTimestamp ?? 0), ("current_stage", v.CurrentStage ?? "None"),
-            ("description", v.Description ?? ""), ("last_updated_timestamp", v.LastUpdatedTimestamp ?? 0), ("name", v.Name),
+            ("deployment_job_state", null), ("description", v.Description ?? ""), ("last_updated_timestamp", v.LastUpdatedTimestamp ?? 0),
+            ("model_id", v.ModelId), ("name", v.Name),
             ("run_id", v.RunId), ("run_link", ""), ("source", v.Source ?? ""), ("status", v.Status ?? MlflowModelVersionStatus.Ready),
             ("status_message", v.StatusMessage), ("storage_location", PackageUri(storageDir ?? versionDir)), ("user_id", ""),
             ("version", long.Parse(v.Version, CultureInfo.InvariantCulture))), cancellationToken);
@@ -98,7 +99,7 @@ internal sealed class RegistryFileStore(string modelsRoot)
         long? Long(string key) => long.TryParse(Field(meta, key), CultureInfo.InvariantCulture, out var l) ? l : null;
         return new MlflowModelVersion(Field(meta, "name") ?? name, version, Long("creation_timestamp"), Long("last_updated_timestamp"),
             stage, Field(meta, "description") ?? "", Field(meta, "source"), Field(meta, "run_id"),
-            Field(meta, "status") ?? MlflowModelVersionStatus.Ready, Field(meta, "status_message"), null, tags);
+            Field(meta, "status") ?? MlflowModelVersionStatus.Ready, Field(meta, "status_message"), null, tags, Field(meta, "model_id"));
     }
 
     public IReadOnlyList<MlflowModelVersion> AllVersions(string name) =>

@@ -15,6 +15,7 @@ public sealed class EmbeddedExperimentTracker(string root, ILogger<EmbeddedExper
 {
     private readonly string _root = Path.GetFullPath(root);
     private readonly TrackingOptions _options = (options ?? new TrackingOptions()).Validated();
+    private bool _repaired;
 
     public string Description => $"embedded at {_root}";
 
@@ -26,6 +27,7 @@ public sealed class EmbeddedExperimentTracker(string root, ILogger<EmbeddedExper
             throw new DryWetException("The experiment name is empty; set mlflow.experiment_name in config.yaml.");
         }
 
+        await RepairOnceAsync(cancellationToken);
         var experimentId = await GetOrCreateExperimentAsync(experimentName, cancellationToken);
         var runId = Guid.NewGuid().ToString("N");
         runName ??= $"run-{runId[..8]}";
@@ -54,6 +56,24 @@ public sealed class EmbeddedExperimentTracker(string root, ILogger<EmbeddedExper
         logger.LogInformation("Started embedded run {RunId} ({RunName}) in experiment {Experiment} ({ExperimentId}) at {RunDir}",
             runId, runName, experimentName, experimentId, runDir);
         return run;
+    }
+
+    /// <summary>LoggedModel files of an older DryWet are brought into MLflow's layout before the first new run.</summary>
+    private async Task RepairOnceAsync(CancellationToken cancellationToken)
+    {
+        if (_repaired)
+        {
+            return;
+        }
+
+        var count = await EmbeddedLoggedModelRepair.RepairAsync(_root, cancellationToken);
+        if (count > 0)
+        {
+            logger.LogWarning("Rewrote {Count} LoggedModel file(s) under {Root} that an older DryWet wrote in a layout MLflow cannot read (status as text, outputs without tags).",
+                count, _root);
+        }
+
+        _repaired = true;
     }
 
     public Task<TrackedRunSnapshot> GetRunAsync(string runId, CancellationToken cancellationToken = default)

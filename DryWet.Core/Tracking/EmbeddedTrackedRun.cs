@@ -124,6 +124,9 @@ internal sealed class EmbeddedTrackedRun(string runDir, string experimentId, str
             throw new DryWetException($"'{packageDirectory}' is not a model package (no MLmodel file); cannot log it as a model.");
         }
 
+        // As MLflow 3's log_model: the LoggedModel first (PENDING), so both copies of the MLmodel name its model_id.
+        var model = await EmbeddedLoggedModels.CreateAsync(ExperimentDir, experimentId, runDir, runId, artifactPath, cancellationToken);
+        await Packaging.ModelPackage.SetModelIdAsync(packageDirectory, model.ModelId, cancellationToken);
         var modelJson = Mlflow.MlmodelJson.FromMlmodel(mlmodel, RunId, artifactPath);
         await LogArtifactsAsync(packageDirectory, artifactPath, cancellationToken);
         // What MLflow's runs/log-model does: append to the mlflow.log-model.history tag (a JSON list).
@@ -133,8 +136,7 @@ internal sealed class EmbeddedTrackedRun(string runDir, string experimentId, str
             : new System.Text.Json.Nodes.JsonArray();
         history.Add(System.Text.Json.Nodes.JsonNode.Parse(modelJson));
         await AtomicFile.WriteAllTextAsync(historyFile, history.ToJsonString(), cancellationToken);
-        return await EmbeddedLoggedModels.LogAsync(ExperimentDir, experimentId, runDir, runId, $"{ArtifactUri}/{artifactPath}",
-            packageDirectory, artifactPath, cancellationToken);
+        return await EmbeddedLoggedModels.CompleteAsync(model, runDir, $"{ArtifactUri}/{artifactPath}", packageDirectory, cancellationToken);
     }
 
     public async Task EndAsync(RunOutcome outcome, CancellationToken cancellationToken = default)

@@ -11,5 +11,10 @@ namespace DryWet.Core.Tracking;
 public sealed record LoggedModelInfo(string RunArtifactUri, string? ModelId, string? ModelArtifactUri);
 
 /// <summary>A LoggedModel read back (for tests and diagnostics).</summary>
+/// <param name="Status">MLflow's REST name (LOGGED_MODEL_READY, …), for both adapters.</param>
 public sealed record LoggedModelSnapshot(string ModelId, string Name, string Status, string ArtifactUri, string? SourceRunId,
-    IReadOnlyDictionary<string, string> Params, IReadOnlyList<string> ArtifactPaths);
+    IReadOnlyDictionary<string, string> Params, IReadOnlyList<string> ArtifactPaths)
+{
+    /// <summary>The model's tags, e.g. <c>mlflow.modelVersions</c> once it is registered.</summary>
+    public IReadOnlyDictionary<string, string> Tags { get; init; } = new Dictionary<string, string>();
+}

@@ -85,7 +85,10 @@ public sealed class MlflowExperimentTracker(MlflowClient client, MlflowArtifactL
             var model = await client.GetLoggedModelAsync(output.ModelId, cancellationToken);
             models.Add(new LoggedModelSnapshot(model.Info.ModelId, model.Info.Name, model.Info.Status, model.Info.ArtifactUri,
                 model.Info.SourceRunId, (model.Data?.Params ?? []).ToDictionary(p => p.Key, p => p.Value),
-                await artifacts.ListFilesAsync(model.Info.ArtifactUri, cancellationToken)));
+                await artifacts.ListFilesAsync(model.Info.ArtifactUri, cancellationToken))
+            {
+                Tags = (model.Info.Tags ?? []).ToDictionary(t => t.Key, t => t.Value, StringComparer.Ordinal),
+            });
         }
 
         return models;

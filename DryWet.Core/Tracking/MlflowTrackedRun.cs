@@ -119,18 +119,37 @@ internal sealed class MlflowTrackedRun(MlflowClient client, MlflowArtifactLocati
             throw new DryWetException($"'{packageDirectory}' is not a model package (no MLmodel file); cannot log it as a model.");
         }
 
-        var modelJson = MlmodelJson.FromMlmodel(mlmodel, RunId, artifactPath);
-        await LogArtifactsAsync(packageDirectory, artifactPath, cancellationToken);
-        // Recorded after the files are up, so the UI never lists a model whose files are missing.
-        await client.LogModelAsync(RunId, modelJson, cancellationToken);
-        logger.LogInformation("Logged model {Package} to run {RunId} at {ArtifactUri}/{Path}", packageDirectory, RunId, ArtifactUri, artifactPath);
         Dictionary<string, string> runParams;
         lock (_params)
         {
             runParams = new Dictionary<string, string>(_params);
         }
 
-        return await MlflowLoggedModelWriter.TryLogAsync(client, artifacts, info, runParams, packageDirectory, artifactPath, logger, cancellationToken);
+        // MLflow 3 creates the LoggedModel first, so that the MLmodel (run copy and LoggedModel copy) names its model_id.
+        var model = await MlflowLoggedModelWriter.TryCreateAsync(client, info, runParams, artifactPath, logger, cancellationToken);
+        var runModelUri = $"{ArtifactUri.TrimEnd('/')}/{artifactPath}";
+        async Task LogRunCopyAsync()
+        {
+            if (model is not null)
+            {
+                await Packaging.ModelPackage.SetModelIdAsync(packageDirectory, model.Info.ModelId, cancellationToken);
+            }
+
+            var modelJson = MlmodelJson.FromMlmodel(mlmodel, RunId, artifactPath);
+            await LogArtifactsAsync(packageDirectory, artifactPath, cancellationToken);
+            // Recorded after the files are up, so the UI never lists a model whose files are missing.
+            await client.LogModelAsync(RunId, modelJson, cancellationToken);
+            logger.LogInformation("Logged model {Package} to run {RunId} at {ArtifactUri}/{Path}", packageDirectory, RunId, ArtifactUri, artifactPath);
+        }
+
+        if (model is null)
+        {
+            await LogRunCopyAsync();
+            return new LoggedModelInfo(runModelUri, null, null);
+        }
+
+        await MlflowLoggedModelWriter.FailedUnlessAsync(client, model.Info.ModelId, logger, LogRunCopyAsync);
+        return await MlflowLoggedModelWriter.CompleteAsync(client, artifacts, info, model, packageDirectory, runModelUri, logger, cancellationToken);
     }
 
     public async Task EndAsync(RunOutcome outcome, CancellationToken cancellationToken = default)

@@ -16,7 +16,7 @@ public class SweepCandidateTests
     {
         using var temp = new TempFolder();
         var path = Path.Combine(temp.Path, "outputs", "result"); // KFP's output_file folder does not exist yet
-        var written = Candidate("run-a", 0.875);
+        var written = Candidate("run-a", 0.875) with { ModelId = "m-0123456789abcdef0123456789abcdef" };
 
         written.Write(path);
 
@@ -29,6 +29,7 @@ public class SweepCandidateTests
             parsed.RunId.ShouldBe("run-a");
             parsed.BestValAcc.ShouldBe(0.875);
             parsed.ModelSource.ShouldBe("mlflow-artifacts:/1/run-a/artifacts/model");
+            parsed.ModelId.ShouldBe("m-0123456789abcdef0123456789abcdef", "register-best links the version to this LoggedModel");
             parsed.Overrides.ShouldBe(written.Overrides);
         }
     }

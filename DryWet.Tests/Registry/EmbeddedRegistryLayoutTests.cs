@@ -44,6 +44,9 @@ public sealed class EmbeddedRegistryLayoutTests : IDisposable
         Scalar(version1, "description").ShouldBe("first: it's \"good\"\nsecond line");
         Scalar(version1, "source").ShouldBe(v1.Source);
         Scalar(version1, "run_id").ShouldBe(v1.RunId);
+        // MLflow's file-store registry keeps the LoggedModel's id (model_id) next to a source inside its artifacts.
+        Scalar(version1, "model_id").ShouldMatch("^m-[0-9a-f]{32}$");
+        v1.Source.ShouldEndWith($"/models/{Scalar(version1, "model_id")}/artifacts");
         Scalar(version1, "storage_location").ShouldBe(new Uri(Path.Combine(ModelDir, "version-1", "model") + "/").AbsoluteUri.TrimEnd('/'));
         File.Exists(Path.Combine(ModelDir, "version-1", "model", "MLmodel")).ShouldBeTrue();
         File.ReadAllText(Path.Combine(ModelDir, "aliases", "production")).ShouldBe("1");

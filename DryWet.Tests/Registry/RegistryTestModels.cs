@@ -20,9 +20,10 @@ internal static class RegistryTestModels
         var registry = platform.Services.GetRequiredService<IModelRegistry>();
         var package = TestModels.WritePackage(Path.Combine(workFolder, Guid.NewGuid().ToString("N")), TestModels.BlueVersusRed(k), imgSize: 24);
         await using var run = await tracker.StartRunAsync("dry-wet-classification", cancellationToken: ct);
-        await run.LogModelAsync(package, cancellationToken: ct);
+        var logged = await run.LogModelAsync(package, cancellationToken: ct);
         await run.EndAsync(RunOutcome.Finished, ct);
-        return await registry.RegisterAsync(model, run.ArtifactUri + "/model", run.RunId, description, ct);
+        // As the trainer registers: from the LoggedModel, linked by its id.
+        return await registry.RegisterAsync(model, logged.ModelArtifactUri ?? logged.RunArtifactUri, run.RunId, description, logged.ModelId, ct);
     }
 
     /// <summary>POST /predict with a generated road image; the predicted class.</summary>

@@ -54,7 +54,9 @@ public sealed class FakeMlflowLoggedModelFidelityTests : IAsyncLifetime
         info["status"]!.GetValue<string>().ShouldBe("LOGGED_MODEL_PENDING");
         info["artifact_uri"]!.GetValue<string>().ShouldBe($"mlflow-artifacts:/{experiment}/models/{id}/artifacts");
         info["source_run_id"]!.GetValue<string>().ShouldBe("r1");
-        info.AsObject().ContainsKey("model_type").ShouldBeFalse("unset fields are left out");
+        JsonNode.Parse(await (await PostAsync("logged-models", $"{{\"experiment_id\": \"{experiment}\"}}")).Content.ReadAsStringAsync(Ct))!
+            ["model"]!["info"]!["source_run_id"]!.GetValue<string>().ShouldBe("", "observed: an unset source run is an empty string");
+        info["model_type"]!.GetValue<string>().ShouldBe("", "observed: an unset model_type is an empty string");
         (await Client.FinalizeLoggedModelAsync(id, MlflowLoggedModelStatus.Ready, Ct)).Info.Status.ShouldBe("LOGGED_MODEL_READY");
     }
 
@@ -95,6 +97,49 @@ public sealed class FakeMlflowLoggedModelFidelityTests : IAsyncLifetime
 
         response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
         (await response.Content.ReadAsStringAsync(Ct)).ShouldContain("datasets[0].dataset.digest");
+    }
+
+    [Fact]
+    public async Task A_version_created_with_a_model_id_is_listed_on_the_LoggedModel_and_no_answer_carries_model_id()
+    {
+        var experiment = await Client.CreateExperimentAsync("linked", cancellationToken: Ct);
+        var run = await Client.CreateRunAsync(experiment, "r", DateTimeOffset.UtcNow, [], Ct);
+        var model = await Client.CreateLoggedModelAsync(experiment, "model", run.Info.RunId, cancellationToken: Ct);
+        await Client.CreateRegisteredModelAsync("dry_wet_model", cancellationToken: Ct);
+
+        using var created = await PostAsync("model-versions/create",
+            $"{{\"name\": \"dry_wet_model\", \"source\": \"{model.Info.ArtifactUri}\", \"model_id\": \"{model.Info.ModelId}\"}}");
+
+        // Observed (real 3.9, sqlite, 2026-12-06): exactly these keys; the run is the LoggedModel's source run although
+        // the request named none; model_id is accepted but never answered (ModelVersion.to_proto leaves it out).
+        created.StatusCode.ShouldBe(HttpStatusCode.OK);
+        var version = JsonNode.Parse(await created.Content.ReadAsStringAsync(Ct))!["model_version"]!.AsObject();
+        version.Select(kv => kv.Key).Order(StringComparer.Ordinal).ShouldBe(
+            ["creation_timestamp", "current_stage", "description", "last_updated_timestamp", "name", "run_id", "run_link", "source", "status", "version"]);
+        version["run_id"]!.GetValue<string>().ShouldBe(run.Info.RunId);
+        version["source"]!.GetValue<string>().ShouldBe(model.Info.ArtifactUri);
+        var tag = (await Client.GetLoggedModelAsync(model.Info.ModelId, Ct)).Info.Tags!.ShouldHaveSingleItem();
+        tag.Key.ShouldBe("mlflow.modelVersions");
+        tag.Value.ShouldBe("[{\"name\": \"dry_wet_model\", \"version\": 1}]");
+
+        await Client.CreateModelVersionAsync("dry_wet_model", model.Info.ArtifactUri, null, modelId: model.Info.ModelId, cancellationToken: Ct);
+
+        (await Client.GetLoggedModelAsync(model.Info.ModelId, Ct)).Info.Tags!.ShouldHaveSingleItem().Value
+            .ShouldBe("[{\"name\": \"dry_wet_model\", \"version\": 1}, {\"name\": \"dry_wet_model\", \"version\": 2}]");
+    }
+
+    [Fact]
+    public async Task A_version_naming_an_unknown_LoggedModel_is_404_and_none_is_created()
+    {
+        await Client.CreateRegisteredModelAsync("dry_wet_model", cancellationToken: Ct);
+
+        using var response = await PostAsync("model-versions/create",
+            "{\"name\": \"dry_wet_model\", \"source\": \"mlflow-artifacts:/1/x\", \"model_id\": \"m-00000000000000000000000000000000\"}");
+
+        response.StatusCode.ShouldBe(HttpStatusCode.NotFound);
+        (await response.Content.ReadAsStringAsync(Ct)).ShouldBe(
+            "{\"error_code\": \"RESOURCE_DOES_NOT_EXIST\", \"message\": \"Logged model with ID 'm-00000000000000000000000000000000' not found.\"}");
+        (await Client.SearchModelVersionsAsync("dry_wet_model", Ct)).ShouldBeEmpty();
     }
 
     private Task<HttpResponseMessage> PostAsync(string route, string json) =>

@@ -117,6 +117,13 @@ public sealed partial class FakeMlflowServer
         })));
     }
 
+    private const string ModelVersionsTag = "mlflow.modelVersions";
+
+    /// <summary>What Python's json.dumps writes: ", " between items and ": " after keys.</summary>
+    private static string PythonJson(JsonArray list) =>
+        "[" + string.Join(", ", list.Select(o => "{" + string.Join(", ", o!.AsObject().Select(kv =>
+            $"{JsonValue.Create(kv.Key).ToJsonString()}: {kv.Value!.ToJsonString()}")) + "}")) + "]";
+
     private IResult WithLoggedModel(string modelId, Func<LoggedModel, IResult> action) =>
         _loggedModels.TryGetValue(modelId, out var model)
             ? action(model)
@@ -126,9 +133,21 @@ public sealed partial class FakeMlflowServer
         long created, JsonArray parameters, JsonArray tags)
     {
         public string ExperimentId => experimentId;
+        public string? SourceRunId => string.IsNullOrEmpty(sourceRunId) ? null : sourceRunId;
         public long Created { get; } = created;
         public string Status { get; set; } = "LOGGED_MODEL_PENDING";
         public long LastUpdated { get; set; } = created;
+
+        /// <summary>Appends {name, version} to the tag mlflow.modelVersions (abstract_store.set_model_versions_tags).</summary>
+        public void AddModelVersion(string modelName, string version)
+        {
+            var existing = tags.FirstOrDefault(t => Str(t!, "key") == ModelVersionsTag);
+            var list = existing is null ? [] : JsonNode.Parse(Str(existing, "value")!)!.AsArray();
+            // Observed: the version is a JSON number here (the store's integer), unlike everywhere else in the REST API.
+            list.Add(new JsonObject { ["name"] = modelName, ["version"] = int.Parse(version) });
+            tags.Remove(existing);
+            tags.Add(new JsonObject { ["key"] = ModelVersionsTag, ["value"] = PythonJson(list) });
+        }
 
         public JsonObject ToJson() => new()
         {
@@ -136,7 +155,8 @@ public sealed partial class FakeMlflowServer
             {
                 ["model_id"] = id, ["experiment_id"] = experimentId, ["name"] = name, ["creation_timestamp_ms"] = Created,
                 ["last_updated_timestamp_ms"] = LastUpdated, ["artifact_uri"] = artifactUri, ["status"] = Status,
-                ["model_type"] = modelType, ["source_run_id"] = sourceRunId, ["tags"] = tags.DeepClone(),
+                // Observed: an unset model_type or source_run_id is answered as "" (the SQL store's empty string), not left out.
+                ["model_type"] = modelType ?? "", ["source_run_id"] = sourceRunId ?? "", ["tags"] = tags.DeepClone(),
             },
             ["data"] = new JsonObject { ["params"] = parameters.DeepClone() },
         };

@@ -41,11 +41,20 @@ public sealed partial class FakeMlflowServer
                 return Error(MlflowErrors.InvalidParameterValue, $"Invalid model version source: '{source}'.");
             }
 
-            var runId = Str(body, "run_id");
+            var runId = Str(body, "run_id") is { Length: > 0 } given ? given : null;
             if (runId is not null && !_runs.ContainsKey(runId))
             {
                 return Error(MlflowErrors.ResourceDoesNotExist, $"Run with id={runId} not found");
             }
+
+            var modelId = Str(body, "model_id") is { Length: > 0 } id ? id : null;
+            if (modelId is not null && !_loggedModels.ContainsKey(modelId))
+            {
+                return Error(MlflowErrors.ResourceDoesNotExist, $"Logged model with ID '{modelId}' not found.");
+            }
+
+            // Observed: without run_id the version takes the LoggedModel's source run (the SQL store's create_model_version).
+            runId ??= modelId is null ? null : _loggedModels[modelId].SourceRunId;
 
             // Version numbers never repeat, even after a delete (the SQL store takes max + 1 over all versions ever).
             var version = new Version(m.Name, (++m.LastVersion).ToString(), Now(), source, runId)
@@ -55,6 +64,12 @@ public sealed partial class FakeMlflowServer
                 FailWith = FailRegistrationWith,
             };
             m.Versions.Add(version);
+            if (modelId is not null)
+            {
+                // handlers.py _create_model_version → set_model_versions_tags: the LoggedModel lists its versions.
+                _loggedModels[modelId].AddModelVersion(m.Name, version.Number);
+            }
+
             return Ok(new JsonObject { ["model_version"] = version.ToJson(m) });
         })));
 
@@ -65,9 +80,19 @@ public sealed partial class FakeMlflowServer
         })));
 
         // model-versions/search with the one filter DryWet sends (name='<model>'); an unknown model gives no versions,
-        // and an empty list is left out of the answer as MLflow leaves out empty fields.
+        // and an empty list is left out of the answer as MLflow leaves out empty fields. Paged as the SQL store pages it:
+        // ordered by last update (newest first), then version number (highest first); max_results 10000 by default,
+        // 1 to 200000.
         api.MapGet("/model-versions/search", (string? filter, int? max_results, string? page_token) => Locked(() =>
         {
+            var limit = max_results ?? 10000;
+            if (limit is < 1 or > 200_000)
+            {
+                return Error(MlflowErrors.InvalidParameterValue, limit < 1
+                    ? $"Invalid value for max_results. It must be a positive integer, but got {limit}"
+                    : $"Invalid value \"{limit}\" for parameter 'max_results' supplied:  Hint: Value was of type 'str'. See the API docs for more information about request parameters.");
+            }
+
             var match = System.Text.RegularExpressions.Regex.Match(filter ?? "", @"^\s*name\s*=\s*'(?<name>(?:[^'\\]|\\.)*)'\s*$");
             if (!match.Success)
             {
@@ -75,14 +100,10 @@ public sealed partial class FakeMlflowServer
             }
 
             var name = match.Groups["name"].Value.Replace("\\'", "'", StringComparison.Ordinal);
-            var versions = _models.TryGetValue(name, out var m) ? m.Versions.Select(v => (JsonNode?)v.ToJson(m)).ToArray() : [];
-            var answer = new JsonObject();
-            if (versions.Length > 0)
-            {
-                answer["model_versions"] = new JsonArray(versions);
-            }
-
-            return Ok(answer);
+            var versions = _models.TryGetValue(name, out var m)
+                ? m.Versions.OrderByDescending(v => v.Updated).ThenByDescending(v => int.Parse(v.Number)).Select(v => (JsonNode?)v.ToJson(m)).ToList()
+                : [];
+            return Paged(versions, page_token, limit, "model_versions");
         }));
 
         api.MapPost("/model-versions/transition-stage", (JsonObject body) => Locked(() => WithVersion(Str(body, "name"), Str(body, "version"), (m, v) =>
@@ -335,7 +356,9 @@ public sealed partial class FakeMlflowServer
         public JsonObject ToJson(RegisteredModel model, bool withAliases = true) => new()
         {
             ["name"] = name, ["version"] = number, ["creation_timestamp"] = _created, ["last_updated_timestamp"] = Updated,
-            ["user_id"] = "", ["current_stage"] = Stage, ["description"] = Description, ["source"] = source, ["run_id"] = runId,
+            // Observed (3.9, sqlite): no user_id key at all (the server never sets one).
+            ["current_stage"] = Stage, ["description"] = Description, ["source"] = source, ["run_id"] = runId,
+            // Observed (3.9): model_id is accepted on create but never in an answer (ModelVersion.to_proto leaves it out).
             ["status"] = Status, ["status_message"] = Status == "FAILED_REGISTRATION" ? FailWith : null, ["run_link"] = "",
             ["aliases"] = withAliases ? new JsonArray(model.Aliases.Where(a => a.Value == number).Select(a => (JsonNode?)a.Key).ToArray()) : null,
             // model_version.tags is a list of {key, value}, left out when empty.

@@ -238,8 +238,11 @@ public sealed partial class FakeMlflowServer : IAsyncDisposable
             return Ok(new JsonObject());
         })));
 
-        api.MapGet("/metrics/get-history", (string? run_id, string? metric_key) => Locked(() => WithRun(run_id, run =>
-            Ok(new JsonObject { ["metrics"] = new JsonArray(run.Metrics.Where(m => m.Key == metric_key).Select(m => m.ToJson()).ToArray()) }))));
+        // Observed (3.9, sqlite store): the points ordered by (timestamp, step, value) and paged by max_results; without
+        // max_results the proto's 0 applies, so the answer holds no points and a token pointing at offset 0.
+        api.MapGet("/metrics/get-history", (string? run_id, string? metric_key, int? max_results, string? page_token) => Locked(() => WithRun(run_id, run =>
+            Paged(run.Metrics.Where(m => m.Key == metric_key).OrderBy(m => (m.Timestamp, m.Step, m.Value)).Select(m => (JsonNode?)m.ToJson()).ToList(),
+                page_token, max_results ?? 0, "metrics"))));
 
         api.MapGet("/artifacts/list", (string? run_id, string? path) => Locked(() => WithRun(run_id, run =>
         {
@@ -302,6 +305,35 @@ public sealed partial class FakeMlflowServer : IAsyncDisposable
         }
 
         return Ok(new JsonObject());
+    }
+
+    /// <summary>
+    /// MLflow's offset paging (SearchUtils.paginate): <paramref name="pageToken"/> is base64 of {"offset": n}; the answer
+    /// has at most <paramref name="maxResults"/> items and a next_page_token when more follow.
+    /// </summary>
+    private static IResult Paged(IReadOnlyList<JsonNode?> items, string? pageToken, int maxResults, string field)
+    {
+        var offset = 0;
+        if (!string.IsNullOrEmpty(pageToken))
+        {
+            try
+            {
+                offset = JsonNode.Parse(Convert.FromBase64String(pageToken))!["offset"]!.GetValue<int>();
+            }
+            catch (Exception ex) when (ex is FormatException or JsonException or NullReferenceException or InvalidOperationException)
+            {
+                return Error(MlflowErrors.InvalidParameterValue, "Invalid page token, could not base64-decode");
+            }
+        }
+
+        var answer = new JsonObject { [field] = new JsonArray(items.Skip(offset).Take(maxResults).Select(i => i?.DeepClone()).ToArray()) };
+        if (offset + maxResults < items.Count)
+        {
+            // Python's json.dumps({"offset": n}), base64-encoded.
+            answer["next_page_token"] = Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"{{\"offset\": {offset + maxResults}}}"));
+        }
+
+        return Ok(answer);
     }
 
     private IResult WithRun(string? runId, Func<Run, IResult> action) =>
@@ -378,8 +410,10 @@ public sealed partial class FakeMlflowServer : IAsyncDisposable
         return node;
     }
 
+    // Observed (3.9, 2026-12-06): error bodies are one line as Python's json.dumps writes them, ", " and ": " included.
     private static IResult Error((string Code, int Status) error, string message) =>
-        Results.Text(new JsonObject { ["error_code"] = error.Code, ["message"] = message }.ToJsonString(OneLine), "application/json", statusCode: error.Status);
+        Results.Text($"{{\"error_code\": {JsonValue.Create(error.Code).ToJsonString(OneLine)}, \"message\": {JsonValue.Create(message).ToJsonString(OneLine)}}}",
+            "application/json", statusCode: error.Status);
 
     private sealed record Experiment(string Id, string Name, string ArtifactLocation)
     {

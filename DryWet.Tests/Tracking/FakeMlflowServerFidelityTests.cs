@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using DryWet.Core.Tracking.Mlflow;
 using DryWet.Tests.Storage;
 using Microsoft.Extensions.DependencyInjection;
@@ -48,7 +49,7 @@ public sealed class FakeMlflowServerFidelityTests : IAsyncLifetime
 
         response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
         (await response.Content.ReadAsStringAsync(Ct)).ShouldBe(
-            "{\"error_code\":\"INVALID_PARAMETER_VALUE\",\"message\":\"Registered model alias production not found.\"}");
+            "{\"error_code\": \"INVALID_PARAMETER_VALUE\", \"message\": \"Registered model alias production not found.\"}");
         (await Client.GetModelVersionByAliasAsync("m", "production", Ct)).ShouldBeNull();
         await Client.SetAliasAsync("m", "production", version, Ct);
         (await Client.GetModelVersionByAliasAsync("m", "production", Ct))!.Version.ShouldBe(version);
@@ -175,6 +176,67 @@ public sealed class FakeMlflowServerFidelityTests : IAsyncLifetime
 
         using var version = await _http.GetAsync("version", Ct);
         version.Content.Headers.ContentType!.MediaType.ShouldBe("text/html");
+    }
+
+    [Fact]
+    public async Task Metric_history_without_max_results_is_no_points_and_a_token_at_offset_0_and_with_it_pages()
+    {
+        var experiment = await Client.GetOrCreateExperimentAsync("history", Ct);
+        var run = await Client.CreateRunAsync(experiment.ExperimentId, "r", DateTimeOffset.UtcNow, [], Ct);
+        await Client.LogBatchAsync(run.Info.RunId, [new("loss", 0.5, 1_700_000_000_002, 2), new("loss", 0.7, 1_700_000_000_000, 0), new("loss", 0.6, 1_700_000_000_001, 1)], cancellationToken: Ct);
+        var query = $"api/2.0/mlflow/metrics/get-history?run_id={run.Info.RunId}&metric_key=loss";
+
+        // Observed (real 3.9, 2026-12-06): exactly this body, with no "metrics" key at all.
+        (await _http.GetStringAsync(query, Ct)).ShouldBe("{\n  \"next_page_token\": \"eyJvZmZzZXQiOiAwfQ==\"\n}");
+        var first = JsonNode.Parse(await _http.GetStringAsync(query + "&max_results=2", Ct))!;
+        first["metrics"]!.AsArray().Select(m => m!["step"]!.GetValue<long>()).ShouldBe([0L, 1L], "ordered by timestamp");
+        first["next_page_token"]!.GetValue<string>().ShouldBe("eyJvZmZzZXQiOiAyfQ==");
+        var last = JsonNode.Parse(await _http.GetStringAsync(query + "&max_results=2&page_token=eyJvZmZzZXQiOiAyfQ==", Ct))!;
+        last["metrics"]!.AsArray().Select(m => m!["step"]!.GetValue<long>()).ShouldBe([2L]);
+        last.AsObject().ContainsKey("next_page_token").ShouldBeFalse();
+        (await _http.GetStringAsync($"api/2.0/mlflow/metrics/get-history?run_id={run.Info.RunId}&metric_key=never", Ct)).ShouldBe("{}");
+        (await Client.GetMetricHistoryAsync(run.Info.RunId, "loss", Ct)).Select(m => m.Step).ShouldBe([0L, 1L, 2L]);
+    }
+
+    [Fact]
+    public async Task The_client_follows_the_metric_history_pages_past_25000_points()
+    {
+        var experiment = await Client.GetOrCreateExperimentAsync("long-history", Ct);
+        var run = await Client.CreateRunAsync(experiment.ExperimentId, "r", DateTimeOffset.UtcNow, [], Ct);
+        var points = Enumerable.Range(0, MlflowClient.MetricHistoryPageSize + 3).Select(i => new MlflowMetric("loss", i, 1_700_000_000_000 + i, i)).ToList();
+        await Client.LogBatchAsync(run.Info.RunId, points, cancellationToken: Ct);
+
+        var history = await Client.GetMetricHistoryAsync(run.Info.RunId, "loss", Ct);
+
+        history.Select(m => m.Step).ShouldBe(points.Select(p => p.Step));
+        _server.Requests.Count(r => r.Path.EndsWith("/metrics/get-history")).ShouldBe(2);
+    }
+
+    [Fact]
+    public async Task Model_version_search_pages_with_max_results_and_the_client_reads_every_page()
+    {
+        var experiment = await Client.GetOrCreateExperimentAsync("search", Ct);
+        var run = await Client.CreateRunAsync(experiment.ExperimentId, "r", DateTimeOffset.UtcNow, [], Ct);
+        await Client.CreateRegisteredModelAsync("many", cancellationToken: Ct);
+        for (var i = 0; i < 203; i++)
+        {
+            await Client.CreateModelVersionAsync("many", run.Info.ArtifactUri + "/model", run.Info.RunId, cancellationToken: Ct);
+        }
+
+        var page = JsonNode.Parse(await _http.GetStringAsync("api/2.0/mlflow/model-versions/search?filter=name%3D%27many%27&max_results=2", Ct))!;
+        page["model_versions"]!.AsArray().Count.ShouldBe(2);
+        page["next_page_token"]!.GetValue<string>().ShouldBe("eyJvZmZzZXQiOiAyfQ==");
+        using var zero = await _http.GetAsync("api/2.0/mlflow/model-versions/search?filter=name%3D%27many%27&max_results=0", Ct);
+        zero.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+        (await zero.Content.ReadAsStringAsync(Ct)).ShouldBe(
+            "{\"error_code\": \"INVALID_PARAMETER_VALUE\", \"message\": \"Invalid value for max_results. It must be a positive integer, but got 0\"}");
+        using var tooMany = await _http.GetAsync("api/2.0/mlflow/model-versions/search?filter=name%3D%27many%27&max_results=200001", Ct);
+        (await tooMany.Content.ReadAsStringAsync(Ct)).ShouldContain("Invalid value \\\"200001\\\" for parameter 'max_results' supplied");
+
+        var all = await Client.SearchModelVersionsAsync("many", Ct);
+
+        all.Select(v => v.Version).Distinct().Count().ShouldBe(203);
+        _server.Requests.Count(r => r.Path.EndsWith("/model-versions/search")).ShouldBe(5, "the probe with 2, the two refused, then 200 + 3");
     }
 
     private async Task<HttpResponseMessage> SendWithHostAsync(string path, string host)

@@ -58,7 +58,7 @@ public sealed class MlflowClientTests : IAsyncLifetime
         using var response = await http.PostAsync("api/2.0/mlflow/experiments/create", new StringContent("{\"name\":\"x\"}", Encoding.UTF8, "text/plain"), Ct);
 
         response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
-        (await response.Content.ReadAsStringAsync(Ct)).ShouldContain("\"error_code\":\"INVALID_PARAMETER_VALUE\"");
+        (await response.Content.ReadAsStringAsync(Ct)).ShouldBe("{\"error_code\": \"INVALID_PARAMETER_VALUE\", \"message\": \"Bad Request. Content-Type must be one of ['application/json'].\"}");
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using DryWet.Core;
+using DryWet.Core.Registry;
 using DryWet.Core.Tracking;
 using DryWet.Tests.Storage;
 using Microsoft.Extensions.DependencyInjection;
@@ -94,6 +95,35 @@ public abstract class RunRecordContractTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task A_version_registered_from_the_LoggedModel_is_listed_on_it_and_MLmodel_names_the_model_id()
+    {
+        var (tracker, reader) = await PlatformAsync();
+        var registry = _hosts[^1].Services.GetRequiredService<IModelRegistry>();
+        var package = ModelFixtures.WritePackage(Path.Combine(Home, "pkg"), "weights-linked");
+        await using var run = await tracker.StartRunAsync("linked-exp", cancellationToken: Ct);
+        var logged = await run.LogModelAsync(package, cancellationToken: Ct);
+        await run.EndAsync(RunOutcome.Finished, Ct);
+
+        var version = await registry.RegisterAsync("linked_model", logged.ModelArtifactUri!, run.RunId, "linked", logged.ModelId, Ct);
+
+        version.Source.ShouldBe(logged.ModelArtifactUri);
+        var model = (await reader.GetRunAsync(run.RunId, Ct)).LoggedModels.ShouldHaveSingleItem();
+        model.Tags[EmbeddedModelVersionsTag].ShouldBe(ObservedModelVersionsTag("linked_model", version.Version));
+        // MLmodel names the LoggedModel (sorted among the top-level keys, as PyYAML writes them), in the package and in
+        // what the registry hands out.
+        File.ReadAllText(Path.Combine(package, "MLmodel")).ShouldContain($"mlflow_version: 2.20.3\nmodel_id: {logged.ModelId}\nmodel_size_bytes: 9\n");
+        var downloaded = Path.Combine(Home, "downloaded");
+        await registry.DownloadAsync(version, downloaded, Ct);
+        File.ReadAllText(Path.Combine(downloaded, "MLmodel")).ShouldContain($"\nmodel_id: {logged.ModelId}\n");
+        File.ReadAllText(Path.Combine(downloaded, "model.onnx")).ShouldBe("weights-linked");
+    }
+
+    private const string EmbeddedModelVersionsTag = "mlflow.modelVersions";
+
+    /// <summary>The tag value a real MLflow 3.9 server set on the LoggedModel after model-versions/create with its model_id.</summary>
+    internal static string ObservedModelVersionsTag(string name, string version) => $"[{{\"name\": \"{name}\", \"version\": {version}}}]";
+
+    [Fact]
     public async Task System_metrics_are_sampled_while_the_run_is_open_and_stop_with_it()
     {
         var (tracker, reader) = await PlatformAsync(new Dictionary<string, string> { [$"{TrackingOptions.SectionName}:SystemMetricsInterval"] = "00:00:00.100" });
@@ -183,9 +213,37 @@ public sealed class EmbeddedRunRecordContractTests : RunRecordContractTests
         inputMeta.ShouldContain("source_type: DATASET");
         inputMeta.ShouldContain("mlflow.data.context: 'training'");
         var modelDir = Path.Combine(experimentDir, "models", logged.ModelId!);
-        File.ReadAllText(Path.Combine(modelDir, "meta.yaml")).ShouldContain("status: READY");
+        // A real MLflow 3.9 server (2026-12-06) reads these files with runs/search, runs/get, artifacts/list and
+        // logged-models/search answering 200 only when the status is FileStore's integer (2 = READY; "READY" is a 400
+        // "Unknown model status") and every outputs/<m-id>/meta.yaml has a tags mapping (without it: 500 KeyError 'tags').
+        var modelMeta = File.ReadAllText(Path.Combine(modelDir, "meta.yaml"));
+        modelMeta.ShouldContain("\nstatus: 2\n");
+        modelMeta.ShouldContain("\nlifecycle_stage: active\n");
+        modelMeta.ShouldContain($"\nmodel_id: {logged.ModelId}\n");
         File.ReadAllText(Path.Combine(modelDir, "artifacts", "model.onnx")).ShouldBe("w");
-        File.Exists(Path.Combine(experimentDir, run.RunId, "outputs", logged.ModelId!, "meta.yaml")).ShouldBeTrue();
+        File.ReadAllText(Path.Combine(experimentDir, run.RunId, "outputs", logged.ModelId!, "meta.yaml")).ShouldBe(
+            $"destination_id: {logged.ModelId}\ndestination_type: MODEL_OUTPUT\nsource_id: {logged.ModelId}\nsource_type: RUN_OUTPUT\nstep: 0\ntags: {{}}\n");
+    }
+
+    [Fact]
+    public async Task LoggedModel_files_of_an_older_DryWet_are_rewritten_as_MLflow_reads_them_before_the_next_run()
+    {
+        const string modelId = "m-0123456789abcdef0123456789abcdef";
+        var experimentDir = Path.Combine(Home, "mlruns", "1");
+        var modelMeta = Path.Combine(experimentDir, "models", modelId, "meta.yaml");
+        var outputMeta = Path.Combine(experimentDir, "0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f", "outputs", modelId, "meta.yaml");
+        Directory.CreateDirectory(Path.GetDirectoryName(modelMeta)!);
+        Directory.CreateDirectory(Path.GetDirectoryName(outputMeta)!);
+        // Exactly what the previous DryWet wrote (a real MLflow 3.9 answered 400 and 500 on these).
+        File.WriteAllText(modelMeta, $"artifact_location: file:///x\ncreation_timestamp: 1\nexperiment_id: '1'\nlast_updated_timestamp: 2\nmodel_id: {modelId}\nmodel_type: null\nname: 'model'\nsource_run_id: 0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f\nstatus: READY\nstatus_message: null\n");
+        File.WriteAllText(outputMeta, $"destination_id: {modelId}\ndestination_type: MODEL_OUTPUT\nsource_id: 0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f\nsource_type: RUN_OUTPUT\nstep: 0\n");
+        var (tracker, _) = await PlatformAsync();
+
+        await using var run = await tracker.StartRunAsync("after-upgrade", cancellationToken: Ct);
+
+        File.ReadAllText(modelMeta).ShouldBe($"artifact_location: file:///x\ncreation_timestamp: 1\nexperiment_id: '1'\nlast_updated_timestamp: 2\nlifecycle_stage: active\nmodel_id: {modelId}\nmodel_type: null\nname: 'model'\nsource_run_id: 0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f0f\nstatus: 2\nstatus_message: null\n");
+        File.ReadAllText(outputMeta).ShouldBe($"destination_id: {modelId}\ndestination_type: MODEL_OUTPUT\nsource_id: {modelId}\nsource_type: RUN_OUTPUT\nstep: 0\ntags: {{}}\n");
+        await run.EndAsync(RunOutcome.Finished, Ct);
     }
 
     private static string Md5(string text) =>

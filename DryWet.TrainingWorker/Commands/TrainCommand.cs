@@ -84,7 +84,7 @@ internal static class TrainCommand
             if (parseResult.GetValue(resultFile) is { } resultPath)
             {
                 new SweepCandidate(result!.RunId, result.BestValAcc, result.ModelSource,
-                    overrides.ToDictionary(o => o.Key.Path, o => o.Value, StringComparer.Ordinal)).Write(resultPath.FullName);
+                    overrides.ToDictionary(o => o.Key.Path, o => o.Value, StringComparer.Ordinal)) { ModelId = result.ModelId }.Write(resultPath.FullName);
             }
 
             return CommandErrors.Ok;

@@ -13,11 +13,15 @@ namespace DryWet.TrainingWorker.Pipelines;
 /// </summary>
 public sealed record SweepCandidate(string RunId, double BestValAcc, string ModelSource, IReadOnlyDictionary<string, string> Overrides)
 {
+    /// <summary>The run's LoggedModel (MLflow ≥ 3, embedded), registered with the version; null against MLflow 2.</summary>
+    public string? ModelId { get; init; }
+
     public JsonObject ToJson() => new()
     {
         ["run_id"] = RunId,
         ["best_val_acc"] = BestValAcc,
         ["model_source"] = ModelSource,
+        ["model_id"] = ModelId,
         ["overrides"] = new JsonObject(Overrides.Select(o => KeyValuePair.Create(o.Key, (JsonNode?)o.Value))),
     };
 
@@ -106,7 +110,8 @@ public sealed record SweepCandidate(string RunId, double BestValAcc, string Mode
             }
         }
 
-        return new SweepCandidate(runId, accuracy, source, overrides);
+        var modelId = result["model_id"] is null ? null : Text(result, "model_id", where);
+        return new SweepCandidate(runId, accuracy, source, overrides) { ModelId = modelId };
     }
 
     private static string Text(JsonObject result, string field, string where) =>

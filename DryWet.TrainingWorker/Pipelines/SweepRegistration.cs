@@ -50,7 +50,7 @@ public sealed class SweepRegistration(IModelRegistry registry, IExperimentTracke
             var description = ModelRegistration.Description(best.BestValAcc) +
                 $" — best of {request.Candidates.Count} sweep run{(request.Candidates.Count == 1 ? "" : "s")} ({Describe(best)})";
             progress.Message($"Registering {name} from {best.ModelSource} (run {best.RunId}) in {registry.Description} …");
-            var version = await registry.RegisterAsync(name, best.ModelSource, best.RunId, description, cancellationToken);
+            var version = await registry.RegisterAsync(name, best.ModelSource, best.RunId, description, best.ModelId, cancellationToken);
             // The data's identity, as train puts it on the versions it registers: the watcher skips content already trained.
             var datasetTags = (await runs.GetRunAsync(best.RunId, cancellationToken)).Tags
                 .Where(t => t.Key.StartsWith("dataset.", StringComparison.Ordinal)).ToDictionary(StringComparer.Ordinal);

@@ -36,6 +36,6 @@ public static class ModelRegistration
         }
 
         description += $" — promotion gate: {decision.Summary}";
-        return await registry.RegisterAsync(name, result.ModelSource, result.RunId, description, cancellationToken);
+        return await registry.RegisterAsync(name, result.ModelSource, result.RunId, description, result.ModelId, cancellationToken);
     }
 }

@@ -33,5 +33,12 @@ public sealed record TrainingResult(
     /// <summary>The registered version after the gate (aliases and stage as they ended up); null when not registered.</summary>
     public ModelVersion? RegisteredVersion { get; init; }
 
-    public string ModelSource => ArtifactUri.TrimEnd('/') + "/" + ModelArtifactPath;
+    /// <summary>The LoggedModel the run logged (MLflow ≥ 3 and embedded); null against MLflow 2.</summary>
+    public string? ModelId { get; init; }
+
+    /// <summary>The LoggedModel's own artifact location; null against MLflow 2.</summary>
+    public string? ModelArtifactUri { get; init; }
+
+    /// <summary>What to register: the LoggedModel's files (MLflow ≥ 3, as register_model("models:/&lt;id&gt;") stores them), else the run's model/.</summary>
+    public string ModelSource => ModelArtifactUri ?? ArtifactUri.TrimEnd('/') + "/" + ModelArtifactPath;
 }

@@ -157,10 +157,14 @@ public sealed class TrainingRun(IExperimentTracker tracker, IModelRegistry? regi
                 [ConfusionMatrixPicture.FileName] = matrixPicture,
             },
             run.RunId));
-        await run.LogModelAsync(package.Directory, "model", cancellationToken);
+        var logged = await run.LogModelAsync(package.Directory, "model", cancellationToken);
         progress.Message($"best_val_acc {outcome.BestValAcc:F4} (epoch {outcome.BestEpoch}); model logged to run {run.RunId}.");
         return new TrainingResult(package.Directory, outcome.BestValAcc, run.RunId, run.ArtifactUri, "model",
-            outcome.History, train.Count, validation.Count, dataset.Skipped, outcome.Duration, baseline);
+            outcome.History, train.Count, validation.Count, dataset.Skipped, outcome.Duration, baseline)
+        {
+            ModelId = logged.ModelId,
+            ModelArtifactUri = logged.ModelArtifactUri,
+        };
     }
 
     /// <summary>

@@ -42,14 +42,16 @@ public sealed partial class MlflowClient
     }
 
     /// <summary>
-    /// Creates a model version. <paramref name="source"/> must be the resolved artifact URI (run artifact_uri + "/model"),
-    /// not runs:/..., so that get-download-uri works for non-Python clients.
+    /// Creates a model version. <paramref name="source"/> must be a resolved artifact URI (the LoggedModel's
+    /// artifact_uri, or on MLflow 2 the run's artifact_uri + "/model"), not runs:/..., so that get-download-uri works for
+    /// non-Python clients. <paramref name="modelId"/> (MLflow ≥ 3) links the version to its LoggedModel: the server
+    /// records it as the version's model_id and tags the LoggedModel <c>mlflow.modelVersions</c>.
     /// </summary>
     public async Task<MlflowModelVersion> CreateModelVersionAsync(string name, string source, string? runId,
-        string? description = null, CancellationToken cancellationToken = default) =>
+        string? description = null, string? modelId = null, CancellationToken cancellationToken = default) =>
         // Not retry-safe: a repeated create registers a second version.
         (await PostAsync<ModelVersionResponse>("model-versions/create",
-            new CreateModelVersionRequest(name, source, runId, description), retrySafe: false, cancellationToken)).ModelVersion;
+            new CreateModelVersionRequest(name, source, runId, description, modelId), retrySafe: false, cancellationToken)).ModelVersion;
 
     public async Task<MlflowModelVersion> GetModelVersionAsync(string name, string version, CancellationToken cancellationToken = default) =>
         (await GetAsync<ModelVersionResponse>($"model-versions/get?name={Q(name)}&version={Q(version)}", "model-versions/get", cancellationToken)).ModelVersion;

@@ -22,6 +22,9 @@ public sealed partial class MlflowClient
     public const int MaxTagsPerBatch = 100;
     public const int MaxEntitiesPerBatch = 1000;
 
+    /// <summary>Points per metrics/get-history page: MLflow's client's GET_METRIC_HISTORY_MAX_RESULTS.</summary>
+    public const int MetricHistoryPageSize = 25000;
+
     private const string Api = "api/2.0/mlflow/";
     private readonly HttpClient _http;
     private readonly ILogger<MlflowClient> _logger;
@@ -155,11 +158,31 @@ public sealed partial class MlflowClient
         }
     }
 
+    /// <summary>
+    /// Every point of one metric, page by page as MLflow's own client reads it: <c>max_results</c>
+    /// (<see cref="MetricHistoryPageSize"/>) on every request and <c>next_page_token</c> followed. A real server answers a
+    /// request without <c>max_results</c> with no points and a token pointing back at offset 0.
+    /// </summary>
     public async Task<IReadOnlyList<MlflowMetric>> GetMetricHistoryAsync(string runId, string metricKey, CancellationToken cancellationToken = default)
     {
-        var response = await GetAsync<MetricHistoryResponse>($"metrics/get-history?run_id={Q(runId)}&metric_key={Q(metricKey)}",
-            "metrics/get-history", cancellationToken);
-        return response.Metrics ?? [];
+        var points = new List<MlflowMetric>();
+        string? pageToken = null;
+        do
+        {
+            var query = $"metrics/get-history?run_id={Q(runId)}&metric_key={Q(metricKey)}&max_results={MetricHistoryPageSize}" +
+                        (pageToken is null ? "" : $"&page_token={Q(pageToken)}");
+            var page = await GetAsync<MetricHistoryResponse>(query, "metrics/get-history", cancellationToken);
+            var received = page.Metrics ?? [];
+            points.AddRange(received);
+            pageToken = string.IsNullOrEmpty(page.NextPageToken) ? null : page.NextPageToken;
+            if (pageToken is not null && received.Count == 0)
+            {
+                // A server that hands out a token without points would make this loop for ever.
+                throw new MlflowException(200, "INVALID_RESPONSE", $"metrics/get-history for '{metricKey}' answered a next_page_token with no points.", "metrics/get-history");
+            }
+        }
+        while (pageToken is not null);
+        return points;
     }
 
     /// <summary>Records a logged model on the run (the MLmodel content as JSON) so the MLflow UI lists it as a model.</summary>

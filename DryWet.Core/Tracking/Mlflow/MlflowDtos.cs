@@ -63,7 +63,10 @@ public sealed record MlflowModelVersion(
     string? Status,
     string? StatusMessage,
     IReadOnlyList<string>? Aliases,
-    IReadOnlyList<MlflowTag>? Tags = null);
+    IReadOnlyList<MlflowTag>? Tags = null,
+    // The file-store registry's model_id (embedded meta.yaml). MLflow 3.9's REST answers never carry it (its
+    // ModelVersion.to_proto leaves model_id out); the link shows on the LoggedModel's mlflow.modelVersions tag.
+    string? ModelId = null);
 
 /// <summary>MLflow's run status names (RunStatus enum).</summary>
 public static class MlflowRunStatus
@@ -98,7 +101,7 @@ internal sealed record ListArtifactsResponse(string? RootUri, IReadOnlyList<Mlfl
 internal sealed record ProxyListResponse(IReadOnlyList<MlflowFileInfo>? Files);
 internal sealed record RegisteredModelRequest(string Name, string? Description);
 internal sealed record RegisteredModelResponse(MlflowRegisteredModel RegisteredModel);
-internal sealed record CreateModelVersionRequest(string Name, string Source, string? RunId, string? Description);
+internal sealed record CreateModelVersionRequest(string Name, string Source, string? RunId, string? Description, string? ModelId);
 internal sealed record ModelVersionResponse(MlflowModelVersion ModelVersion);
 internal sealed record ModelVersionsResponse(IReadOnlyList<MlflowModelVersion>? ModelVersions);
 internal sealed record ModelVersionsPage(IReadOnlyList<MlflowModelVersion>? ModelVersions, string? NextPageToken);
