@@ -87,20 +87,28 @@ public sealed class TryItPageTests(WebPlatformFixture platform)
     }
 
     [Theory]
-    [InlineData("wet road 1", "wet")]
-    [InlineData("dry road 2", "dry")]
-    public async Task Clicking_a_sample_classifies_the_shipped_synthetic_image(string sample, string expected)
+    [InlineData("wet road 1", "wet-1.jpg")]
+    [InlineData("dry road 2", "dry-2.jpg")]
+    public async Task Clicking_a_sample_classifies_the_shipped_synthetic_image(string sample, string file)
     {
+        // What serving answers for that very file: the page must show this class and these probabilities (another
+        // sample sent, or none, shows other numbers).
+        var bytes = File.ReadAllBytes(Path.Combine(RepositoryPaths.Root, "DryWet.Web", "wwwroot", "samples", file));
+        using var direct = await platform.Serving.PostAsync("/predict", ServingApp.ImageForm(bytes, fileName: file), TestContext.Current.CancellationToken);
+        var expected = JsonDocument.Parse(await direct.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).RootElement;
         var page = await platform.NewPageAsync();
         await page.GotoAsync(platform.Url(""));
 
         await page.GetByRole(AriaRole.Button, new() { Name = $"Classify sample {sample}" }).ClickAsync();
 
         await Expect(page.Locator("#result-title")).ToHaveTextAsync($"Result for {sample}");
-        // The test model (wet when blue outweighs red) gets the shipped samples right: a sample sent as another
-        // image, or not sent at all, would show another class or none.
-        await Expect(page.Locator("[data-prediction]")).ToHaveTextAsync(expected);
+        await Expect(page.Locator("[data-prediction]")).ToHaveTextAsync(expected.GetProperty("prediction").GetString()!);
         await Expect(page.Locator(".bars li")).ToHaveCountAsync(2);
+        foreach (var label in new[] { "dry", "wet" })
+        {
+            var shown = Percent(await page.Locator($"li[data-class={label}] [role=meter]").GetAttributeAsync("aria-valuenow"));
+            shown.ShouldBe(expected.GetProperty("probabilities").GetProperty(label).GetDouble() * 100, tolerance: 0.051, $"{label} probability of {file}");
+        }
     }
 
     [Fact]
