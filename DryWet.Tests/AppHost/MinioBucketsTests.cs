@@ -15,14 +15,29 @@ public class MinioBucketsTests(S3rverFixture s3) : IClassFixture<S3rverFixture>
     {
         var ct = TestContext.Current.CancellationToken;
         string[] buckets = ["ml-data", "ml-models", "mlflow"];
-
-        await MinioBuckets.EnsureAsync(Connection, buckets, NullLogger.Instance, ct);
-        await MinioBuckets.EnsureAsync(Connection, buckets, NullLogger.Instance, ct);
-
         using var client = s3.CreateClient();
+
+        await MinioBuckets.EnsureAsync(Connection, buckets, NullLogger.Instance, ct);
         foreach (var bucket in buckets)
         {
             (await client.BucketExistsAsync(new BucketExistsArgs().WithBucket(bucket), ct)).ShouldBeTrue(bucket);
+        }
+
+        // What a user stored between two starts survives the next start.
+        var key = $"kept-{Guid.NewGuid():N}.txt";
+        foreach (var bucket in buckets)
+        {
+            using var content = new MemoryStream(System.Text.Encoding.UTF8.GetBytes($"stored in {bucket}"));
+            await client.PutObjectAsync(new PutObjectArgs().WithBucket(bucket).WithObject(key).WithStreamData(content).WithObjectSize(content.Length), ct);
+        }
+
+        await MinioBuckets.EnsureAsync(Connection, buckets, NullLogger.Instance, ct);
+
+        foreach (var bucket in buckets)
+        {
+            using var read = new MemoryStream();
+            await client.GetObjectAsync(new GetObjectArgs().WithBucket(bucket).WithObject(key).WithCallbackStream(stream => stream.CopyTo(read)), ct);
+            System.Text.Encoding.UTF8.GetString(read.ToArray()).ShouldBe($"stored in {bucket}");
         }
     }
 

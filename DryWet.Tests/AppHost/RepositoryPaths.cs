@@ -19,19 +19,4 @@ internal static class RepositoryPaths
 
         throw new InvalidOperationException($"DryWet.sln not found above {AppContext.BaseDirectory}.");
     }
-
-    /// <summary>Snapshot update mode (DRYWET_UPDATE_SNAPSHOTS=true), refused in CI so drift always fails there.</summary>
-    public static bool UpdateSnapshots
-    {
-        get
-        {
-            var update = string.Equals(Environment.GetEnvironmentVariable("DRYWET_UPDATE_SNAPSHOTS"), "true", StringComparison.OrdinalIgnoreCase);
-            if (update && string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase))
-            {
-                throw new InvalidOperationException("DRYWET_UPDATE_SNAPSHOTS=true is refused when CI=true: snapshots are updated on a developer machine and committed.");
-            }
-
-            return update;
-        }
-    }
 }

@@ -103,7 +103,7 @@ public class ConfigReaderTests
     {
         var result = await ProcessRunner.RunAsync("bash", ["-c", "source platform/lib/config.sh; config_get versions.nope fallback; config_get versions.nope"],
             environment: new Dictionary<string, string?> { ["DRYWET_CONFIG_NO_YQ"] = "1" });
-        result.ExitCode.ShouldNotBe(0);
+        result.ExitCode.ShouldBe(1, result.StdErr);
         result.StdOut.Trim().ShouldBe("fallback");
         result.StdErr.ShouldContain("'versions.nope' is missing");
     }
@@ -114,7 +114,9 @@ public class ConfigReaderTests
         var stream = new YamlStream();
         stream.Load(new StringReader(await File.ReadAllTextAsync(ConfigPath, TestContext.Current.CancellationToken)));
         var leaves = Leaves(stream.Documents[0].RootNode).ToDictionary(l => l.Path, l => Expected(l.Node));
-        leaves["versions.kubeflow_pipelines"].ShouldMatch(@"^2\.(\d|1[0-4])\.\d+$", "2.15+ replaced MinIO with SeaweedFS");
+        // 2.14.x is the last line with MinIO (2.15+ moved to SeaweedFS); the docs name the pinned release.
+        leaves["versions.kubeflow_pipelines"].ShouldBe("2.14.3");
+        File.ReadAllText(RepositoryPaths.Combine("docs", "platform.md")).ShouldContain("KFP 2.14.3");
         leaves["versions.istio"].ShouldMatch(@"^\d+\.\d+\.\d+$");
         leaves["versions.kube_prometheus_stack"].ShouldMatch(@"^\d+\.\d+\.\d+$");
         foreach (var key in new[] { "images.mlflow", "images.mc", "images.serving_base_gpu" })

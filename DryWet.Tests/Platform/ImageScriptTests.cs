@@ -14,7 +14,7 @@ public sealed class ImageScriptTests : IDisposable
     public async Task Update_refuses_a_tag_that_is_not_an_immutable_version(string version)
     {
         var result = await sandbox.RunAsync("platform/update_serving_component.sh", version);
-        result.ExitCode.ShouldNotBe(0);
+        result.ExitCode.ShouldBe(1, result.All);
         result.StdErr.ShouldContain("is not an immutable tag like v1.2.3");
         sandbox.Calls().ShouldBeEmpty();
     }
@@ -54,7 +54,7 @@ public sealed class ImageScriptTests : IDisposable
     {
         sandbox.Environment["STUB_EXISTING_IMAGE"] = "dry_wet_serving:v1.0.0";
         var result = await sandbox.RunAsync("platform/update_serving_component.sh", "v1.0.0");
-        result.ExitCode.ShouldNotBe(0);
+        result.ExitCode.ShouldBe(1, result.All);
         result.StdErr.ShouldContain("dry_wet_serving:v1.0.0 already exists in minikube's Docker. Tags are immutable");
         sandbox.Calls().ShouldNotContain(c => c.StartsWith("dotnet publish", StringComparison.Ordinal) || c.Contains("set image"));
     }
@@ -116,7 +116,7 @@ public sealed class ImageScriptTests : IDisposable
     public async Task Image_check_refuses_an_unknown_argument()
     {
         var result = await sandbox.RunAsync("platform/ci/check-images.sh", "--registry", "x");
-        result.ExitCode.ShouldNotBe(0);
+        result.ExitCode.ShouldBe(1, result.All);
         result.StdErr.ShouldContain("unknown argument '--registry'");
     }
 
@@ -166,7 +166,7 @@ public sealed class ImageScriptTests : IDisposable
         var zip = Path.Combine(sandbox.Root, "data.zip");
         await File.WriteAllBytesAsync(zip, [1, 2, 3], TestContext.Current.CancellationToken);
         var result = await sandbox.RunAsync("platform/scripts/upload_data.sh", zip, flag, value);
-        result.ExitCode.ShouldNotBe(0);
+        result.ExitCode.ShouldBe(1, result.All);
         result.StdErr.ShouldContain(message);
         sandbox.Calls().ShouldBeEmpty();
     }

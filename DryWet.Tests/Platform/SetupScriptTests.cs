@@ -80,7 +80,7 @@ public sealed class SetupScriptTests : IDisposable
     {
         sandbox.Environment["STUB_FAIL_ROLLOUT"] = "mlflow";
         var result = await sandbox.RunAsync("platform/setup.sh");
-        result.ExitCode.ShouldNotBe(0);
+        result.ExitCode.ShouldBe(1, result.All);
         result.StdErr.ShouldContain("ERROR (step: mlflow): deployment/mlflow in mlflow did not become ready within 300s");
         sandbox.Calls().ShouldNotContain(c => c.Contains("kube-prometheus-stack"), "later steps do not run");
     }
@@ -90,7 +90,7 @@ public sealed class SetupScriptTests : IDisposable
     {
         sandbox.Environment["STUB_CLUSTER_RC"] = "1";
         var result = await sandbox.RunAsync("platform/setup.sh");
-        result.ExitCode.ShouldNotBe(0);
+        result.ExitCode.ShouldBe(1, result.All);
         result.StdErr.ShouldContain("ERROR (step: preflight): the cluster is not reachable");
         result.StdErr.ShouldContain("minikube start");
     }
@@ -111,7 +111,7 @@ public sealed class SetupScriptTests : IDisposable
     {
         sandbox.Environment["STUB_MINIO_SECRET"] = "something-else";
         var result = await sandbox.RunAsync("platform/setup.sh", "--only", "buckets");
-        result.ExitCode.ShouldNotBe(0);
+        result.ExitCode.ShouldBe(1, result.All);
         result.StdErr.ShouldContain("ERROR (step: minio buckets): Secret kubeflow/mlpipeline-minio-artifact does not hold");
     }
 
@@ -119,7 +119,7 @@ public sealed class SetupScriptTests : IDisposable
     public async Task An_unknown_step_is_refused_with_the_list_of_steps()
     {
         var result = await sandbox.RunAsync("platform/setup.sh", "--skip", "kfp");
-        result.ExitCode.ShouldNotBe(0);
+        result.ExitCode.ShouldBe(1, result.All);
         result.StdErr.ShouldContain("unknown step 'kfp'; steps are: preflight namespaces istio kubeflow buckets mlflow monitoring gateway");
         sandbox.Calls().ShouldBeEmpty();
     }

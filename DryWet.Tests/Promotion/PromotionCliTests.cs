@@ -13,7 +13,7 @@ public sealed class PromotionCliTests
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
-    public async Task A_bad_promotion_policy_or_duration_exits_2_naming_the_value()
+    public async Task A_bad_promotion_policy_duration_or_missing_option_exits_2_naming_it()
     {
         using var temp = new TempFolder();
         var config = Path.Combine(temp.Path, "config.yaml");
@@ -22,6 +22,8 @@ public sealed class PromotionCliTests
         var train = await Trainer(temp.Path, "train", "--config", config, "--data", temp.Path, "--output", Path.Combine(temp.Path, "out"), "--promote", "sometimes");
         var watch = await Trainer(temp.Path, "watch", "--config", config, "--interval", "soon");
         var badKey = await Trainer(temp.Path, "watch", "--config", WriteConfig(temp.Path, "evaluation:\n  min_improvment: 0.01\n"), "--once");
+        // Refused by the argument parser itself (a required option missing): bad input as well, not 1.
+        var noReason = await Trainer(temp.Path, "promote", "--version", "1");
 
         train.ExitCode.ShouldBe(2);
         train.Error.ShouldContain("--promote 'sometimes' is not a promotion policy: use auto, always or never.");
@@ -30,6 +32,8 @@ public sealed class PromotionCliTests
         badKey.ExitCode.ShouldBe(2);
         badKey.Error.ShouldContain("evaluation.min_improvment");
         badKey.Error.ShouldContain("min_improvement");
+        noReason.ExitCode.ShouldBe(2, noReason.Error);
+        noReason.Error.ShouldContain("--reason");
     }
 
     [Fact]
@@ -50,7 +54,7 @@ public sealed class PromotionCliTests
         var back = await Trainer(temp.Path, "promote", "--previous", "--reason", "v2 is worse on night photos");
         var missing = await Trainer(temp.Path, "promote", "--version", "9", "--reason", "why");
 
-        neither.ExitCode.ShouldNotBe(0);
+        neither.ExitCode.ShouldBe(2, neither.Error);
         neither.Error.ShouldContain("Pass exactly one of --version N or --previous.");
         back.ExitCode.ShouldBe(0, back.Error);
         back.Output.ShouldContain("dry_wet_model v1 is production (stage Production, aliases production).");

@@ -68,6 +68,66 @@ public sealed class PromotionGateTests : IDisposable
 
     [Theory]
     [MemberData(nameof(Adapters))]
+    public async Task A_challenger_better_by_less_than_min_improvement_is_rejected_and_one_better_by_enough_is_promoted(string adapter)
+    {
+        await using var mlflow = adapter == "mlflow" ? await FakeMlflowServer.StartAsync() : null;
+        using var platform = PlatformHost.Build(_home, mlflow?.BaseAddress);
+        var registry = platform.Services.GetRequiredService<IModelRegistry>();
+        var gate = new PromotionGate(registry, new CollectingProgress());
+        var evaluation = Images(dry: 3, wet: 2);
+
+        // A weak champion: always 'wet', right on 2 of 5 images (0.4); put in production with --promote always.
+        var v1 = await RegisterAsync(platform, k: 0f, bias: [0f, 1f]);
+        var champion = await gate.ApplyAsync(Model, v1, await PackageAsync(registry, v1), evaluation, PromotionPolicy.Always, new(), Work(), Ct);
+        champion.Challenger.Overall.ShouldBe(0.4, tolerance: 1e-9);
+        (await registry.ResolveAsync(Model, cancellationToken: Ct))!.Version.ShouldBe("1");
+
+        // A perfect challenger gains 0.6: not enough when 0.7 is required.
+        var v2 = await RegisterAsync(platform, k: 4f);
+        var notEnough = await gate.ApplyAsync(Model, v2, await PackageAsync(registry, v2), evaluation, PromotionPolicy.Auto,
+            new DryWetConfig.EvaluationSection { MinImprovement = 0.7 }, Work(), Ct);
+        notEnough.Outcome.ShouldBe(PromotionOutcome.Rejected);
+        notEnough.Challenger.Overall.ShouldBe(1.0);
+        notEnough.Champion!.Overall.ShouldBe(0.4, tolerance: 1e-9);
+        notEnough.Reason.ShouldEndWith("below champion + evaluation.min_improvement (1.1000)");
+        (await registry.ResolveAsync(Model, cancellationToken: Ct))!.Version.ShouldBe("1");
+        (await registry.ListVersionsAsync(Model, Ct)).Single(v => v.Version == "2").Aliases.ShouldBe(["challenger"]);
+
+        // The same gain when 0.6 is required: exactly enough, promoted; the weak champion is archived.
+        var v3 = await RegisterAsync(platform, k: 3f);
+        var enough = await gate.ApplyAsync(Model, v3, await PackageAsync(registry, v3), evaluation, PromotionPolicy.Auto,
+            new DryWetConfig.EvaluationSection { MinImprovement = 0.6 }, Work(), Ct);
+        enough.Outcome.ShouldBe(PromotionOutcome.Promoted);
+        enough.Reason.ShouldEndWith("reaches champion + evaluation.min_improvement (1.0000)");
+        var after = await registry.ListVersionsAsync(Model, Ct);
+        (await registry.ResolveAsync(Model, cancellationToken: Ct))!.Version.ShouldBe("3");
+        after.Single(v => v.Version == "3").CurrentStage.ShouldBe("Production");
+        after.Single(v => v.Version == "1").CurrentStage.ShouldBe("Archived");
+    }
+
+    [Theory]
+    [InlineData(0.05, 0.84, PromotionOutcome.Rejected)]
+    [InlineData(0.05, 0.85, PromotionOutcome.Promoted)]
+    [InlineData(0.05, 0.90, PromotionOutcome.Promoted)]
+    [InlineData(0.10, 0.85, PromotionOutcome.Rejected)]
+    [InlineData(0.0, 0.80, PromotionOutcome.Promoted)]
+    [InlineData(0.0, 0.79, PromotionOutcome.Rejected)]
+    [InlineData(-0.05, 0.76, PromotionOutcome.Promoted)]
+    [InlineData(-0.05, 0.74, PromotionOutcome.Rejected)]
+    public void Against_a_champion_at_0_80_the_challenger_needs_the_champion_plus_min_improvement(double minImprovement, double challenger,
+        PromotionOutcome expected)
+    {
+        var evaluation = EvaluationSet.Of([new EvaluatedImage("a.jpg", "dry"), new EvaluatedImage("b.jpg", "wet")], "2 images");
+        var (outcome, _) = PromotionGate.Rule(PromotionPolicy.Auto, new DryWetConfig.EvaluationSection { MinImprovement = minImprovement }, evaluation,
+            Accuracy(challenger), Accuracy(0.80), "1");
+
+        outcome.ShouldBe(expected);
+    }
+
+    private static PackageAccuracy Accuracy(double overall) => new(overall, new Dictionary<string, double>(), 100);
+
+    [Theory]
+    [MemberData(nameof(Adapters))]
     public async Task Always_and_never_override_the_comparison_but_still_record_it(string adapter)
     {
         await using var mlflow = adapter == "mlflow" ? await FakeMlflowServer.StartAsync() : null;
@@ -131,8 +191,8 @@ public sealed class PromotionGateTests : IDisposable
 
     private string Work() => Path.Combine(_home, "work", Guid.NewGuid().ToString("N")[..8]);
 
-    private async Task<ModelVersion> RegisterAsync(IHost platform, float k) =>
-        await RegistryTestModels.LogAndRegisterAsync(platform, Path.Combine(_home, "packages"), k, $"k={k}");
+    private async Task<ModelVersion> RegisterAsync(IHost platform, float k, float[]? bias = null) =>
+        await RegistryTestModels.LogAndRegisterAsync(platform, Path.Combine(_home, "packages"), k, $"k={k}", bias: bias);
 
     /// <summary>The version's package as a sweep's pick step has it: downloaded from the registry.</summary>
     private async Task<string> PackageAsync(IModelRegistry registry, ModelVersion version)

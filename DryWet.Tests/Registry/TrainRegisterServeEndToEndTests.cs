@@ -104,7 +104,7 @@ public sealed class TrainRegisterServeEndToEndTests(S3rverFixture s3) : IClassFi
 
         var failed = await TrainerProcess.RunAsync(env, Ct, "train", "--threads", "1", "--config", config, "--data", $"s3://ml-data/{key}", "--output", Path.Combine(_work, "pkg1"));
 
-        failed.ExitCode.ShouldNotBe(0);
+        failed.ExitCode.ShouldBe(1, failed.StdErr);
         failed.StdErr.ShouldContain("model artifacts could not be copied");
         mlflow.VersionsOf("dry_wet_model").ShouldBeEmpty();
         var failedRun = mlflow.RunSummaries.Single();

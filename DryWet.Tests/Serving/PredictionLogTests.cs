@@ -3,9 +3,12 @@ using System.Net.Sockets;
 using System.Text.Json;
 using DryWet.Core.Feedback;
 using DryWet.Core.Storage;
+using DryWet.Serving.Feedback;
 using DryWet.Tests.Storage;
 using DryWet.Web;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
+using System.Diagnostics.Metrics;
 using SkiaSharp;
 
 namespace DryWet.Tests.Serving;
@@ -159,6 +162,74 @@ public sealed class PredictionLogTests
         (DateTime.UtcNow - started).ShouldBeLessThan(TimeSpan.FromSeconds(15), "predictions never wait for the store");
         (await server.WaitForMetricAsync("drywet_prediction_log_dropped_total", "reason=\"queue_full\"", 4)).ShouldBe(4);
         hanging.Dispose(); // resets the connection: the stuck write fails now instead of at the server's shutdown
+    }
+
+    [Fact]
+    public async Task Images_beyond_MaxQueuedMegabytes_are_dropped_even_with_free_queue_slots()
+    {
+        // The store hangs, so nothing leaves the queue: its 64 slots are never the limit, its 1 MB is.
+        using var hanging = new SilentServer();
+        await using var server = await PredictionLogServer.StartAsync(new Dictionary<string, string?>(LogEverything)
+        {
+            ["ConnectionStrings:minio"] = $"Endpoint=http://127.0.0.1:{hanging.Port};AccessKey=k;SecretKey=s",
+            ["Serving:PredictionLog:MaxQueuedMegabytes"] = "1",
+            ["Serving:PredictionLog:RetentionDays"] = "0",
+        });
+        var photo = TestImages.NoisyPhoto(width: 960, height: 720);
+        var fit = 1024 * 1024 / photo.Length;
+        fit.ShouldBeInRange(2, 8, $"the test photo ({photo.Length:N0} bytes) must fit the 1 MB budget a few times");
+
+        for (var i = 0; i < fit + 3; i++)
+        {
+            (await server.PredictAsync(photo)).Status.ShouldBe(HttpStatusCode.OK);
+        }
+
+        // Each drop is counted while its request runs: the count is final once the last answer is in.
+        (await server.WaitForMetricAsync("drywet_prediction_log_dropped_total", "reason=\"queue_full\"", 3)).ShouldBe(3);
+        (await server.MetricAsync("drywet_prediction_log_dropped_total")).ShouldBe(3);
+        hanging.Dispose();
+    }
+
+    [Fact]
+    public async Task A_bucket_deleted_under_the_writer_drops_one_entry_as_store_error_and_the_next_recreates_it()
+    {
+        await using var server = await PredictionLogServer.StartAsync(LogEverything);
+        (await server.PredictAsync(TestImages.Road(wet: true))).Status.ShouldBe(HttpStatusCode.OK);
+        await server.WaitForMetricAsync("drywet_prediction_log_written_total", "", 1);
+
+        // Someone wipes the bucket while serving runs: the writer still believes it exists.
+        Directory.Delete(Path.Combine(server.Home, "objects", PredictionLogLayout.Bucket), recursive: true);
+        (await server.PredictAsync(TestImages.Road(wet: false))).Status.ShouldBe(HttpStatusCode.OK);
+        (await server.WaitForMetricAsync("drywet_prediction_log_dropped_total", "reason=\"store_error\"", 1)).ShouldBe(1);
+
+        (await server.PredictAsync(TestImages.Road(wet: true))).Status.ShouldBe(HttpStatusCode.OK);
+        (await server.WaitForMetricAsync("drywet_prediction_log_written_total", "", 2)).ShouldBe(2);
+        server.LoggedFiles().Count.ShouldBe(2, "the bucket is created again and the third prediction's image and record are in it");
+        (await server.MetricAsync("drywet_prediction_log_dropped_total")).ShouldBe(1);
+    }
+
+    [Fact]
+    public async Task Entries_still_queued_when_the_server_stops_are_dropped_as_shutdown_after_the_drain_time()
+    {
+        using var hanging = new SilentServer();
+        await using var server = await PredictionLogServer.StartAsync(new Dictionary<string, string?>(LogEverything)
+        {
+            ["ConnectionStrings:minio"] = $"Endpoint=http://127.0.0.1:{hanging.Port};AccessKey=k;SecretKey=s",
+            ["Serving:PredictionLog:RetentionDays"] = "0",
+        });
+        using var drops = new DropCounter(server.App.Services.GetRequiredService<IMeterFactory>());
+
+        (await server.PredictAsync(TestImages.Road(wet: true))).Status.ShouldBe(HttpStatusCode.OK);
+        await Eventually.TrueAsync(() => hanging.Connections > 0, "the writer is waiting on the hanging store");
+        for (var i = 0; i < 3; i++)
+        {
+            (await server.PredictAsync(TestImages.Road(wet: false))).Status.ShouldBe(HttpStatusCode.OK);
+        }
+
+        // Stopping gives the writer its drain time, then gives up: the stuck write and the three queued entries.
+        await server.App.DisposeAsync();
+
+        drops.ByReason.ShouldBe(new Dictionary<string, long> { [PredictionLogDropReason.Shutdown] = 4 });
     }
 
     [Fact]

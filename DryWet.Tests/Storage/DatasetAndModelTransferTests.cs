@@ -107,7 +107,7 @@ public sealed class DatasetAndModelTransferTests(S3rverFixture s3) : IClassFixtu
             new Dictionary<string, string> { ["ConnectionStrings__minio"] = $"Endpoint=http://127.0.0.1:{deadPort};AccessKey=a;SecretKey=b" }, Ct,
             "upload", "--model", Package("run9"), "--bucket", "ml-models");
 
-        exit.ShouldNotBe(0);
+        exit.ShouldBe(1, stderr);
         stderr.ShouldContain($"127.0.0.1:{deadPort}");
     }
 

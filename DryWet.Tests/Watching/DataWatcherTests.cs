@@ -73,6 +73,33 @@ public sealed class DataWatcherTests(S3rverFixture s3) : IClassFixture<S3rverFix
 
     [Theory]
     [MemberData(nameof(Stores))]
+    public async Task A_change_while_settling_restarts_the_wait_and_the_final_content_is_trained(string store)
+    {
+        Use(store);
+        var watcher = NewWatcher();
+        await UploadAsync(seed: 5);
+        (await watcher.CheckOnceAsync(Ct)).Kind.ShouldBe(WatchDecisionKind.Settling);
+        _clock.Advance(TimeSpan.FromSeconds(6));
+
+        // Still being written: new content (S3 keeps whole seconds, so wait for a new modification time).
+        await Task.Delay(1100, Ct);
+        var final = await UploadAsync(seed: 6, countPerClass: 3);
+        (await watcher.CheckOnceAsync(Ct)).Kind.ShouldBe(WatchDecisionKind.Settling);
+
+        // 12 s after the first upload, 6 s after the change: the change must hold still for the whole debounce.
+        _clock.Advance(TimeSpan.FromSeconds(6));
+        (await watcher.CheckOnceAsync(Ct)).Kind.ShouldBe(WatchDecisionKind.Settling);
+        _launcher.Calls.ShouldBeEmpty();
+
+        _clock.Advance(TimeSpan.FromSeconds(4));
+        var trained = await watcher.CheckOnceAsync(Ct);
+        trained.Kind.ShouldBe(WatchDecisionKind.Trained);
+        trained.Sha256.ShouldBe(DatasetFingerprint.Compute(final).Sha256);
+        _launcher.Calls.ShouldBe([DatasetFingerprint.Compute(final).Sha256]);
+    }
+
+    [Theory]
+    [MemberData(nameof(Stores))]
     public async Task A_failed_run_is_retried_only_on_new_data(string store)
     {
         Use(store);
@@ -152,10 +179,10 @@ public sealed class DataWatcherTests(S3rverFixture s3) : IClassFixture<S3rverFix
         _clock.Advance(Debounce);
     }
 
-    private async Task<string> UploadAsync(int seed)
+    private async Task<string> UploadAsync(int seed, int countPerClass = 2)
     {
         var zip = Path.Combine(_home, $"data-{seed}.zip");
-        SampleDataset.WriteZip(zip, countPerClass: 2, size: 16, seed: seed);
+        SampleDataset.WriteZip(zip, countPerClass: countPerClass, size: 16, seed: seed);
         await Objects.EnsureBucketAsync(_data.Bucket, Ct);
         await Objects.UploadFileAsync(_data.Bucket, _data.Key, zip, Ct);
         return zip;

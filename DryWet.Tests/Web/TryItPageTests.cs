@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using DryWet.Tests.AppHost;
 using DryWet.Tests.Serving;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;
@@ -86,17 +87,42 @@ public sealed class TryItPageTests(WebPlatformFixture platform)
         await Expect(page.Locator("#result-title")).ToHaveTextAsync("Result for pasted-image");
     }
 
-    [Fact]
-    public async Task Clicking_a_sample_classifies_the_shipped_synthetic_image()
+    [Theory]
+    [InlineData("wet road 1", "wet-1.jpg")]
+    [InlineData("dry road 2", "dry-2.jpg")]
+    public async Task Clicking_a_sample_classifies_the_shipped_synthetic_image(string sample, string file)
     {
+        // What serving answers for that very file: the page must show this class and these probabilities (another
+        // sample sent, or none, shows other numbers).
+        var expected = await DirectAsync(file);
         var page = await platform.NewPageAsync();
         await page.GotoAsync(platform.Url(""));
 
-        await page.GetByRole(AriaRole.Button, new() { Name = "Classify sample wet road 1" }).ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = $"Classify sample {sample}" }).ClickAsync();
 
-        await Expect(page.Locator("#result-title")).ToHaveTextAsync("Result for wet road 1");
-        (await page.Locator("[data-prediction]").InnerTextAsync()).ShouldBeOneOf("dry", "wet");
+        await Expect(page.Locator("#result-title")).ToHaveTextAsync($"Result for {sample}");
+        await Expect(page.Locator("[data-prediction]")).ToHaveTextAsync(expected.GetProperty("prediction").GetString()!);
         await Expect(page.Locator(".bars li")).ToHaveCountAsync(2);
+        foreach (var label in new[] { "dry", "wet" })
+        {
+            var shown = Percent(await page.Locator($"li[data-class={label}] [role=meter]").GetAttributeAsync("aria-valuenow"));
+            shown.ShouldBe(expected.GetProperty("probabilities").GetProperty(label).GetDouble() * 100, tolerance: 0.051, $"{label} probability of {file}");
+        }
+
+        // The numbers tell the samples apart, so the check above would catch another sample being sent.
+        foreach (var other in new[] { "dry-1.jpg", "dry-2.jpg", "wet-1.jpg", "wet-2.jpg" }.Where(f => f != file))
+        {
+            var wet = (await DirectAsync(other)).GetProperty("probabilities").GetProperty("wet").GetDouble();
+            Math.Abs(wet - expected.GetProperty("probabilities").GetProperty("wet").GetDouble()).ShouldBeGreaterThan(0.002, $"{other} vs {file}");
+        }
+    }
+
+    private async Task<JsonElement> DirectAsync(string file)
+    {
+        var bytes = File.ReadAllBytes(Path.Combine(RepositoryPaths.Root, "DryWet.Web", "wwwroot", "samples", file));
+        using var direct = await platform.Serving.PostAsync("/predict", ServingApp.ImageForm(bytes, fileName: file), TestContext.Current.CancellationToken);
+        direct.StatusCode.ShouldBe(System.Net.HttpStatusCode.OK);
+        return JsonDocument.Parse(await direct.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).RootElement.Clone();
     }
 
     [Fact]

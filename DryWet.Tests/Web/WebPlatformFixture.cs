@@ -27,7 +27,7 @@ public sealed class WebPlatformFixture : IAsyncLifetime
     public string Home { get; } = TestFolders.NewTempDirectory("drywet-web");
 
     /// <summary>Screenshots go to docs/ with DRYWET_UPDATE_SNAPSHOTS=true, else to a temp folder (still taken and checked).</summary>
-    public string ScreenshotFolder { get; } = RepositoryPaths.UpdateSnapshots ? Path.Combine(RepositoryPaths.Root, "docs") : TestFolders.NewTempDirectory("drywet-web-shots");
+    public string ScreenshotFolder { get; } = Snapshots.Updating ? Path.Combine(RepositoryPaths.Root, "docs") : TestFolders.NewTempDirectory("drywet-web-shots");
 
     public Uri Web => _web!.Address;
     public HttpClient Serving { get; private set; } = default!;

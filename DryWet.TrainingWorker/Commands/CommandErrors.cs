@@ -1,4 +1,6 @@
 using DryWet.Core;
+using DryWet.Core.Storage;
+using DryWet.Core.Tracking.Mlflow;
 using DryWet.TrainingWorker.Model;
 
 namespace DryWet.TrainingWorker.Commands;
@@ -32,6 +34,11 @@ internal static class CommandErrors
             await Console.Error.WriteLineAsync(ex.Message);
             return Failed;
         }
+        catch (Exception ex) when (IsOutsideTheInput(ex))
+        {
+            await Console.Error.WriteLineAsync($"error: {ex.Message}");
+            return Failed;
+        }
         catch (DryWetException ex)
         {
             await Console.Error.WriteLineAsync($"error: {ex.Message}");
@@ -48,10 +55,9 @@ internal static class CommandErrors
             await Console.Error.WriteLineAsync("cancelled.");
             return Cancelled;
         }
-        catch (Exception ex) when (ex is HttpRequestException or IOException)
-        {
-            await Console.Error.WriteLineAsync($"error: {ex.Message}");
-            return Failed;
-        }
     }
+
+    /// <summary>A server or the network failed (these carry DryWet's clear message, but no input of the user's was wrong).</summary>
+    private static bool IsOutsideTheInput(Exception ex) =>
+        ex is HttpRequestException or IOException or ObjectStoreUnavailableException or MlflowUnavailableException or MlflowServerFailureException;
 }

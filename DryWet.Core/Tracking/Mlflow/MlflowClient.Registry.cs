@@ -72,12 +72,12 @@ public sealed partial class MlflowClient
                 case null: // Servers before status existed: a created version is usable.
                     return current;
                 case MlflowModelVersionStatus.FailedRegistration:
-                    throw new DryWetException($"MLflow could not register {name} version {version}: {current.StatusMessage ?? "FAILED_REGISTRATION"}.");
+                    throw new MlflowServerFailureException($"MLflow could not register {name} version {version}: {current.StatusMessage ?? "FAILED_REGISTRATION"}.");
             }
 
             if (DateTimeOffset.UtcNow >= deadline)
             {
-                throw new DryWetException($"{name} version {version} was still {current.Status} after {Options.ReadyTimeout.TotalSeconds:0} s.");
+                throw new MlflowServerFailureException($"{name} version {version} was still {current.Status} after {Options.ReadyTimeout.TotalSeconds:0} s.");
             }
 
             await Task.Delay(Options.ReadyPollInterval, cancellationToken);
