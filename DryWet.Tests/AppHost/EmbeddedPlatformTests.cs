@@ -19,7 +19,7 @@ public class EmbeddedPlatformTests(EmbeddedPlatformFixture platform) : IClassFix
         var zip = Path.Combine(platform.Home, "objects", "ml-data", "dry-wet-data.zip");
         using var archive = ZipFile.OpenRead(zip);
         var classes = archive.Entries.Where(e => e.Length > 0).GroupBy(e => e.FullName.Split('/')[0]).ToDictionary(g => g.Key, g => g.Count());
-        classes.ShouldBe(new Dictionary<string, int> { ["dry"] = 100, ["wet"] = 100 });
+        classes.ShouldBe(new Dictionary<string, int> { ["dry"] = 300, ["wet"] = 300 }, "the sample-data default (README: 300 per class)");
         Directory.GetFiles(Path.GetDirectoryName(zip)!).ShouldBe([zip], "no temporary file may be left in the bucket");
     }
 
