@@ -23,7 +23,12 @@ public sealed class NetworkPolicyMapper(IReadOnlyList<KubernetesResourceContext>
         {
             Name = $"{options.AppName}-default-deny",
             NamespaceProperty = options.Namespace,
-            Labels = new Dictionary<string, string> { ["app.kubernetes.io/name"] = options.AppName, ["app.kubernetes.io/instance"] = options.AppName },
+            Labels = new Dictionary<string, string>
+            {
+                ["app.kubernetes.io/name"] = options.AppName,
+                ["app.kubernetes.io/component"] = "default-deny",
+                ["app.kubernetes.io/instance"] = options.AppName,
+            },
         },
         Spec = new V1NetworkPolicySpec
         {
