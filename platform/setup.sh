@@ -149,7 +149,7 @@ step_preflight() {
   log "kubectl ${kubectl_version}, helm ${helm_version}"
 
   kubectl version --request-timeout=15s >/dev/null 2>&1 ||
-    die "the cluster is not reachable (kubectl context '$(kubectl config current-context 2>/dev/null || echo none)'). Start it, e.g.: minikube start --driver=docker --container-runtime=docker --gpus=all --cpus=8 --memory=16384"
+    die "the cluster is not reachable (kubectl context '$(kubectl config current-context 2>/dev/null || echo none)'). Start it, e.g.: minikube start --kubernetes-version=$(config_get versions.kubernetes) --driver=docker --container-runtime=docker --cni=calico --gpus=all --cpus=8 --memory=16384 (calico enforces the NetworkPolicies)"
 
   local gpus
   gpus="$(kubectl get nodes -o jsonpath='{range .items[*]}{.status.allocatable.nvidia\.com/gpu}{" "}{end}' | tr -d ' ')"
