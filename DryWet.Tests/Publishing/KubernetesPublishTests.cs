@@ -122,7 +122,7 @@ public class KubernetesPublishTests
         var output = await KubernetesPublish.RunAsync();
 
         Directory.GetFiles(Path.Combine(output, "dry-wet-model-training")).Select(Path.GetFileName)
-            .ShouldBe(["config.yaml", "job.yaml"], ignoreOrder: true);
+            .ShouldBe(["config.yaml", "job.yaml", "networkpolicy.yaml"], ignoreOrder: true);
         var job = KubernetesObjects.Load<V1Job>(output, "dry-wet-model-training", "job.yaml");
         job.Spec.Suspend.ShouldBe(true);
         job.Spec.Template.Spec.RestartPolicy.ShouldBe("Never");
@@ -150,7 +150,7 @@ public class KubernetesPublishTests
         var output = await KubernetesPublish.RunAsync();
 
         Directory.GetFiles(Path.Combine(output, "dry-wet-model-watcher")).Select(Path.GetFileName)
-            .ShouldBe(["config.yaml", "deployment.yaml"], ignoreOrder: true, "no endpoint, so no Service");
+            .ShouldBe(["config.yaml", "deployment.yaml", "networkpolicy.yaml"], ignoreOrder: true, "no endpoint, so no Service");
         var deployment = KubernetesObjects.Load<V1Deployment>(output, "dry-wet-model-watcher", "deployment.yaml");
         deployment.Metadata.Name.ShouldBe("dry-wet-model-watcher-deployment");
         deployment.Spec.Replicas.ShouldBe(1);
@@ -240,9 +240,14 @@ public class KubernetesPublishTests
     [Fact]
     public async Task A_workload_without_a_minio_identity_is_refused_naming_the_setting()
     {
-        var error = await Should.ThrowAsync<Exception>(() => KubernetesPublish.RunAsync("--DryWet:Kubernetes:MinioSecrets:web="));
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection([new("DryWet:Kubernetes:MinioSecrets:web", "")]).Build();
+        var options = KubernetesPublishOptions.From(configuration);
 
-        error.ToString().ShouldContain("DryWet:Kubernetes:MinioSecrets:web names no Secret");
+        Should.Throw<InvalidOperationException>(() => options.MinioSecretFor("web")).Message.ShouldContain("DryWet:Kubernetes:MinioSecrets:web names no Secret");
+        options.MinioSecretFor("serving").ShouldBe("drywet-minio-serving");
+        // The publish step fails rather than falling back to the root keys: nothing is written.
+        (await Should.ThrowAsync<ShouldAssertException>(() => KubernetesPublish.RunAsync("--DryWet:Kubernetes:MinioSecrets:web=")))
+            .Message.ShouldContain("wrote no kustomization.yaml");
     }
 
     [Fact]
