@@ -110,7 +110,7 @@ internal sealed class KubernetesSchemaValidator
 
                 break;
             case "integer":
-                if (!IsKind(node, JsonValueKind.Number) || node.GetValue<JsonElement>().TryGetInt64(out _) is false)
+                if (node is not JsonValue number || !number.TryGetValue<long>(out _))
                 {
                     errors.Add($"{path}: expected an integer, found {Describe(node)}");
                 }
