@@ -122,7 +122,7 @@ public class KubernetesManifestBuilderTests
         policies.Keys.ShouldBe(["api-network", "web-network", "drywet-default-deny"], ignoreOrder: true);
         var apiIngress = policies["api-network"].Spec.Ingress.ShouldHaveSingleItem();
         apiIngress.FromProperty.ShouldHaveSingleItem().PodSelector.MatchLabels["app.kubernetes.io/component"].ShouldBe("web");
-        apiIngress.Ports.ShouldHaveSingleItem().Port.Value.ShouldBe("5001");
+        apiIngress.Ports.Select(p => p.Port.Value).ShouldBe(["8080", "5001"], ignoreOrder: true, "every port api publishes");
         var webEgress = policies["web-network"].Spec.Egress;
         webEgress.Count.ShouldBe(2);
         webEgress[1].To.ShouldHaveSingleItem().PodSelector.MatchLabels["app.kubernetes.io/component"].ShouldBe("api");
