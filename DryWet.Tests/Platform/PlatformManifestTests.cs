@@ -145,8 +145,8 @@ public class PlatformManifestTests
         gateway["metadata"]!["namespace"]!.GetValue<string>().ShouldBe("istio-system");
         gateway["spec"]!["selector"]!["istio"]!.GetValue<string>().ShouldBe("ingressgateway");
         var servers = gateway["spec"]!["servers"]!.AsArray();
-        servers.Single(s => s!["port"]!["number"]!.GetValue<int>() == 443)!["tls"]!["credentialName"]!.GetValue<string>().ShouldBe("drywet-gateway-tls");
-        servers.Single(s => s!["port"]!["number"]!.GetValue<int>() == 80)!["tls"]!["httpsRedirect"]!.GetValue<bool>().ShouldBeTrue();
+        servers.Single(s => s!["port"]!["number"]!.GetValue<long>() == 443)!["tls"]!["credentialName"]!.GetValue<string>().ShouldBe("drywet-gateway-tls");
+        servers.Single(s => s!["port"]!["number"]!.GetValue<long>() == 80)!["tls"]!["httpsRedirect"]!.GetValue<bool>().ShouldBeTrue();
     }
 
     [Fact]
