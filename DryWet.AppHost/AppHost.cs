@@ -16,6 +16,8 @@ builder.AddTrainer("trainer", platform, gpus: 1)
         after: [new("upload", ["upload", "--model", "/work/model"])])
     .PublishAsKubernetesName("dry-wet-model-training")
     .PublishAsKubernetesImage("dry_wet_train:v1.0.0")
+    // torchvision's ImageNet weights come from its public host (its NetworkPolicy allows HTTPS to public addresses only).
+    .PublishWithEgressTo(PlatformPeer.InternetHttps)
     .WithKubernetesResources(cpu: "2", memory: "4Gi", cpuLimit: "4", memoryLimit: "8Gi");
 
 // Data-triggered training: on a laptop it trains whenever ml-data/dry-wet-data.zip changes, promoting only through the

@@ -17,7 +17,7 @@ public static class MlflowExtensions
     /// Hosts MLflow (≥ 3.5) accepts in the Host header; any other gets 403 "Invalid Host header". The list replaces
     /// MLflow's default (localhost, private IPs), so those stay in it, next to the names callers use in the cluster
     /// (<c>mlflow-service.mlflow.svc.cluster.local:5000</c>, the pipeline's and the publish step's) and on a container
-    /// network (<c>mlflow</c>). The gateway (/mlflow/) is reached by its private IP or localhost. The same list is
+    /// network (<c>mlflow</c>). kubectl port-forward arrives as localhost. The same list is
     /// <c>mlflow.allowed_hosts</c> in platform/config.yaml (a test keeps them equal).
     /// </summary>
     public static readonly IReadOnlyList<string> AllowedHosts =

@@ -30,6 +30,17 @@ public sealed class HttpRoute
     [JsonPropertyName("match")] public List<HttpMatchRequest> Match { get; set; } = [];
     [JsonPropertyName("rewrite")] public HttpRewrite? Rewrite { get; set; }
     [JsonPropertyName("route")] public List<HttpRouteDestination> Route { get; set; } = [];
+    [JsonPropertyName("headers")] public Headers? Headers { get; set; }
+}
+
+public sealed class Headers
+{
+    [JsonPropertyName("request")] public HeaderOperations? Request { get; set; }
+}
+
+public sealed class HeaderOperations
+{
+    [JsonPropertyName("set")] public Dictionary<string, string>? Set { get; set; }
 }
 
 public sealed class HttpMatchRequest

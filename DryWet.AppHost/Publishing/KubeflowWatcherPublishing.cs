@@ -6,8 +6,8 @@ namespace DryWet.AppHost.Publishing;
 /// <summary>
 /// How the trainer's <c>watch</c> loop runs in the cluster: one small CPU pod of the trainer image that follows the
 /// dataset object in MinIO and, on new content, submits the Kubeflow training pipeline (whose train step has the GPU
-/// and runs the promotion gate) and waits for it. MinIO's keys reach it as every trainer pod gets them
-/// (secretKeyRef on KFP's Secret); Kubeflow is reached in-namespace.
+/// and runs the promotion gate) and waits for it. Its own MinIO identity (read-only on ml-data) reaches it by
+/// secretKeyRef; its NetworkPolicy lets it reach Kubeflow's API server.
 /// </summary>
 public static class KubeflowWatcherPublishing
 {
@@ -60,6 +60,7 @@ public static class KubeflowWatcherPublishing
         return watcher
             .PublishAsKubernetesImage(trainingImage)
             .PublishAsSingleton()
+            .PublishWithEgressTo(PlatformPeer.KubeflowApi)
             .WithAnnotation(new KubernetesWorkVolumeAnnotation(), ResourceAnnotationMutationBehavior.Replace)
             .PublishWithArgs(
                 "watch",

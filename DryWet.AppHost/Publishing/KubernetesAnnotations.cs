@@ -48,3 +48,16 @@ public sealed record KubernetesSingletonAnnotation : IResourceAnnotation;
 
 /// <summary>A writable emptyDir at <c>/work</c> for a Deployment's pod, as a Job's pod has (scratch that lives as long as the pod).</summary>
 public sealed record KubernetesWorkVolumeAnnotation : IResourceAnnotation;
+
+/// <summary>A platform peer outside the app model that a workload's NetworkPolicy lets it reach.</summary>
+public enum PlatformPeer
+{
+    /// <summary>Kubeflow Pipelines' API server (the watcher submits runs).</summary>
+    KubeflowApi,
+
+    /// <summary>HTTPS to public addresses (no private range): the trainer's pretrained weights.</summary>
+    InternetHttps,
+}
+
+/// <summary>Egress to <paramref name="Peer"/> in the resource's NetworkPolicy (what its references cannot say).</summary>
+public sealed record KubernetesPlatformEgressAnnotation(PlatformPeer Peer) : IResourceAnnotation;

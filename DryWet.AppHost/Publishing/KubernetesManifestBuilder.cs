@@ -11,7 +11,8 @@ public sealed record KubernetesPublishResult(IReadOnlyList<KubernetesManifest> M
 /// <summary>
 /// Maps the application model to Kubernetes objects with the conventions of Aspire.Hosting.Kubernetes
 /// (<c>&lt;res&gt;-deployment</c>, <c>-service</c>, <c>-config</c>, app.kubernetes.io labels, envFrom), one mapper per
-/// kind, plus what DryWet needs: Jobs for run-to-completion resources, autoscaling, an Istio route. Every project
+/// kind, plus what DryWet needs: Jobs for run-to-completion resources, autoscaling, an Istio route, a NetworkPolicy
+/// per workload from the app model's references (and a default deny for the app's pods). Every project
 /// and container resource is published the same way; only annotations change the shape. No secret value is written:
 /// pods read keys from the platform's Secret and from the one the user creates.
 /// </summary>
@@ -20,22 +21,27 @@ public sealed class KubernetesManifestBuilder(
 {
     public async Task<KubernetesPublishResult> BuildAsync(CancellationToken ct)
     {
-        var resolver = new ClusterValueResolver(model, options, configuration);
+        var platform = new PlatformServices(options);
         var contexts = new List<KubernetesResourceContext>();
         foreach (var resource in model.Resources)
         {
-            if (resource is not (ProjectResource or ContainerResource) || resolver.Platform.Hosts(resource) || resource.IsExcludedFromPublish())
+            if (resource is not (ProjectResource or ContainerResource) || platform.Hosts(resource) || resource.IsExcludedFromPublish())
             {
                 continue;
             }
 
+            var resolver = new ClusterValueResolver(model, options, configuration, resource);
             contexts.Add(await KubernetesResourceContext.CreateAsync(resource, resolver, executionContext, options, ct).ConfigureAwait(false));
         }
 
-        return new(contexts.SelectMany(Map).ToList(), contexts.ToSecret(options));
+        var network = new NetworkPolicyMapper(contexts, platform, options);
+        var manifests = contexts.SelectMany(c => Map(c, network)).ToList();
+        // Any pod of the app that no policy above selects (a resource added later) talks to nobody until it has one.
+        manifests.Add(new KubernetesManifest("network", "default-deny.yaml", network.DefaultDeny()));
+        return new(manifests, contexts.ToSecret(options));
     }
 
-    private static IEnumerable<KubernetesManifest> Map(KubernetesResourceContext context)
+    private static IEnumerable<KubernetesManifest> Map(KubernetesResourceContext context, NetworkPolicyMapper network)
     {
         KubernetesManifest File(string fileName, object value) => new(context.Name, fileName, value);
 
@@ -57,5 +63,6 @@ public sealed class KubernetesManifestBuilder(
         if (context.ToVirtualService() is { } route) yield return File("virtualservice.yaml", route);
         if (context.ToHorizontalPodAutoscaler() is { } autoscaler) yield return File("hpa.yaml", autoscaler);
         if (context.ToPodDisruptionBudget() is { } budget) yield return File("pdb.yaml", budget);
+        yield return File("networkpolicy.yaml", network.ToNetworkPolicy(context));
     }
 }

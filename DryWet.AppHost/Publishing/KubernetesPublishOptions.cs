@@ -41,12 +41,34 @@ public sealed class KubernetesPublishOptions
     /// <summary>The name the pipeline also uses; the platform's MLflow allows it as a Host (--allowed-hosts).</summary>
     public string MlflowEndpoint { get; set; } = "http://mlflow-service.mlflow.svc.cluster.local:5000";
 
-    /// <summary>KFP's Secret with the platform MinIO's keys (in <see cref="Namespace"/>), read by the pods.</summary>
-    public string MinioSecretName { get; set; } = "mlpipeline-minio-artifact";
+    /// <summary>
+    /// The platform MinIO identity of each workload that uses it: resource name → Secret (in <see cref="Namespace"/>,
+    /// keys <see cref="MinioAccessKeyKey"/>/<see cref="MinioSecretKeyKey"/>) holding that workload's own MinIO user,
+    /// limited by a bucket policy (platform/setup.sh creates users, policies and Secrets). A workload without an entry
+    /// is refused: no workload falls back to the root keys. <c>DryWet:Kubernetes:MinioSecrets:serving=…</c> overrides one.
+    /// </summary>
+    public Dictionary<string, string> MinioSecrets { get; set; } = new(StringComparer.Ordinal)
+    {
+        ["serving"] = "drywet-minio-serving",
+        ["web"] = "drywet-minio-web",
+        ["trainer"] = "drywet-minio-trainer",
+        ["trainer-watcher"] = "drywet-minio-watcher",
+    };
 
     public string MinioAccessKeyKey { get; set; } = "accesskey";
 
     public string MinioSecretKeyKey { get; set; } = "secretkey";
+
+    /// <summary>
+    /// The Secret (in <see cref="Namespace"/>) with the platform MLflow's basic-auth credentials the workloads send
+    /// (setup.sh creates it next to MLflow's admin Secret); they reach the pods as <c>ConnectionStrings__mlflow</c>'s
+    /// <c>Username</c>/<c>Password</c>, assembled in the pod from secretKeyRefs.
+    /// </summary>
+    public string MlflowSecretName { get; set; } = "drywet-mlflow-credentials";
+
+    public string MlflowUsernameKey { get; set; } = "username";
+
+    public string MlflowPasswordKey { get; set; } = "password";
 
     /// <summary>
     /// The Secret the user creates at deploy time (kustomize secretGenerator from <c>.env</c> next to the output)
@@ -70,4 +92,15 @@ public sealed class KubernetesPublishOptions
 
     /// <summary>Value of the app.kubernetes.io/name and /instance labels.</summary>
     public string AppName { get; set; } = "drywet";
+
+    /// <summary>Where the platform's pods run, for the NetworkPolicies (namespaces and pod labels of platform/setup.sh's installs).</summary>
+    public PlatformNetwork Network { get; set; } = new();
+
+    /// <summary>The MinIO identity Secret of <paramref name="resource"/>, or an error naming the setting.</summary>
+    public string MinioSecretFor(string resource) =>
+        MinioSecrets.TryGetValue(resource, out var secret) && !string.IsNullOrWhiteSpace(secret)
+            ? secret
+            : throw new InvalidOperationException(
+                $"Resource '{resource}' uses the platform's MinIO but {SectionName}:MinioSecrets:{resource} names no Secret. " +
+                "Every workload has its own MinIO user (platform/setup.sh creates drywet-minio-<workload>); add the setting.");
 }

@@ -94,6 +94,10 @@ public static class KubernetesPublishingExtensions
         return resource.WithAnnotation(new KubernetesSingletonAnnotation(), ResourceAnnotationMutationBehavior.Replace);
     }
 
+    /// <summary>Let the resource's pods reach <paramref name="peer"/> (its NetworkPolicy allows nothing its references do not imply).</summary>
+    public static IResourceBuilder<T> PublishWithEgressTo<T>(this IResourceBuilder<T> resource, PlatformPeer peer) where T : IResource =>
+        resource.WithAnnotation(new KubernetesPlatformEgressAnnotation(peer), ResourceAnnotationMutationBehavior.Append);
+
     public static IResourceBuilder<T> WithKubernetesResources<T>(
         this IResourceBuilder<T> resource, string cpu, string memory, string cpuLimit, string memoryLimit) where T : IResource =>
         resource.WithAnnotation(new KubernetesResourcesAnnotation(cpu, memory, cpuLimit, memoryLimit), ResourceAnnotationMutationBehavior.Replace);

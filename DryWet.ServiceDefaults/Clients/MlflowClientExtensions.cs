@@ -1,3 +1,4 @@
+using DryWet.Core;
 using DryWet.Core.Tracking.Mlflow;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -11,7 +12,9 @@ namespace Microsoft.Extensions.Hosting;
 
 /// <summary>
 /// Registers the typed <see cref="MlflowClient"/>: base URL from <c>ConnectionStrings:&lt;name&gt;</c>
-/// (<c>Endpoint=http://mlflow:5000</c> or a bare URL), else service discovery (<c>http://&lt;name&gt;</c>); retries with
+/// (<c>Endpoint=http://mlflow:5000</c> or a bare URL), else service discovery (<c>http://&lt;name&gt;</c>); basic-auth
+/// credentials for a server running MLflow's basic-auth app from the connection string's <c>Username</c>/<c>Password</c>,
+/// else from <c>MLFLOW_TRACKING_USERNAME</c>/<c>MLFLOW_TRACKING_PASSWORD</c> (MLflow's own client variables); retries with
 /// exponential backoff following <see cref="MlflowRetryPolicy"/> (logged as warnings); a per-attempt timeout; tracing
 /// through HttpClient instrumentation. Options: <c>DryWet:Mlflow</c> (<see cref="MlflowClientOptions"/>).
 /// </summary>
@@ -22,15 +25,25 @@ public static class MlflowClientExtensions
     public static IHostApplicationBuilder AddMlflowClient(this IHostApplicationBuilder builder, string connectionName = DefaultConnectionName)
     {
         var connectionString = builder.Configuration.GetConnectionString(connectionName);
-        var baseAddress = string.IsNullOrWhiteSpace(connectionString)
-            ? new Uri($"http://{connectionName}/")
-            : MlflowConnectionString.Parse(connectionString);
+        var connection = string.IsNullOrWhiteSpace(connectionString)
+            ? new MlflowConnection(new Uri($"http://{connectionName}/"), null, null)
+            : MlflowConnectionString.Read(connectionString);
+        if (connection.Username is null && builder.Configuration["MLFLOW_TRACKING_USERNAME"] is { Length: > 0 } user)
+        {
+            var password = builder.Configuration["MLFLOW_TRACKING_PASSWORD"] is { Length: > 0 } given
+                ? given
+                : throw new DryWetException("MLFLOW_TRACKING_USERNAME is set but MLFLOW_TRACKING_PASSWORD is not; set both or neither.");
+            connection = connection with { Username = user, Password = password };
+        }
+
+        var baseAddress = connection.Endpoint;
 
         builder.Services.Configure<MlflowClientOptions>(builder.Configuration.GetSection(MlflowClientOptions.SectionName));
 #pragma warning disable EXTEXP0001 // Replace the default standard handler: it would retry non-idempotent POSTs and time out artifact uploads at 10 s.
         builder.Services.AddHttpClient<MlflowClient>(client =>
             {
                 client.BaseAddress = baseAddress;
+                client.DefaultRequestHeaders.Authorization = connection.Authorization;
                 client.Timeout = Timeout.InfiniteTimeSpan; // the pipeline's attempt timeout governs
             })
             .RemoveAllResilienceHandlers()

@@ -210,6 +210,13 @@ public partial class PipelineSpecTests
             secret["secretNameParameter"]!["runtimeValue"]!["constant"]!.GetValue<string>().ShouldBe("mlpipeline-minio-artifact");
             secret["keyToEnv"]!.AsArray().Select(k => $"{k!["envVar"]}={k["secretKey"]}").ShouldBe(
                 ["Minio__AccessKey=accesskey", "Minio__SecretKey=secretkey"]);
+            // MLflow's basic-auth credentials as MLflow's client variables, from the Secret setup.sh creates (optional:
+            // an MLflow without authentication needs none).
+            var mlflow = executor["secretAsEnv"]![1]!;
+            mlflow["secretName"]!.GetValue<string>().ShouldBe("drywet-mlflow-credentials");
+            mlflow["optional"]!.GetValue<bool>().ShouldBeTrue();
+            mlflow["keyToEnv"]!.AsArray().Select(k => $"{k!["envVar"]}={k["secretKey"]}").ShouldBe(
+                ["MLFLOW_TRACKING_USERNAME=username", "MLFLOW_TRACKING_PASSWORD=password"]);
             executor["imagePullPolicy"]!.GetValue<string>().ShouldBe("IfNotPresent");
 
             var env = spec["deploymentSpec"]!["executors"]![label]!["container"]!["env"]!.AsArray()

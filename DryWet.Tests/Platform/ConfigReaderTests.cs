@@ -125,6 +125,6 @@ public class ConfigReaderTests
             leaves[key].ShouldNotEndWith(":latest");
         }
 
-        leaves["minio.buckets"].Split('|').ShouldBe(["ml-data", "ml-models", "mlflow"], ignoreOrder: true);
+        leaves["minio.buckets"].Split('|').ShouldBe(["ml-data", "ml-models", "mlflow", "ml-feedback"], ignoreOrder: true);
     }
 }

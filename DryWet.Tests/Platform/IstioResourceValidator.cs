@@ -33,6 +33,12 @@ internal static class IstioResourceValidator
                 {
                     ["port!"] = new Dictionary<string, object> { ["number!"] = "int", ["name!"] = "string", ["protocol!"] = "string" },
                     ["hosts!"] = new object[] { "string" },
+                    // ServerTLSSettings (the fields DryWet's gateway uses, and their neighbours).
+                    ["tls"] = new Dictionary<string, object>
+                    {
+                        ["httpsRedirect"] = "bool", ["mode"] = "string", ["credentialName"] = "string",
+                        ["minProtocolVersion"] = "string", ["maxProtocolVersion"] = "string",
+                    },
                 },
             },
         },

@@ -24,7 +24,7 @@ public class PlatformManifestTests
         [.. Directory.GetFiles(ManifestDir, "kustomization.yaml", SearchOption.AllDirectories)
             .Select(f => Path.GetRelativePath(RepositoryPaths.Root, Path.GetDirectoryName(f)!)).Order()];
 
-    private static readonly HashSet<string> CoreKinds = ["v1/Namespace", "v1/Service", "v1/PersistentVolumeClaim", "v1/ConfigMap", "apps/v1/Deployment", "batch/v1/Job"];
+    private static readonly HashSet<string> CoreKinds = ["v1/Namespace", "v1/Service", "v1/PersistentVolumeClaim", "v1/ConfigMap", "apps/v1/Deployment", "batch/v1/Job", "networking.k8s.io/v1/NetworkPolicy"];
 
     /// <summary>Checks every document of a YAML stream; returns them as JSON trees.</summary>
     private static List<JsonNode> ValidateDocuments(string yaml, string source)
@@ -135,41 +135,18 @@ public class PlatformManifestTests
     }
 
     [Fact]
-    public async Task Gateway_routes_are_the_originals_except_the_apps_own()
+    public async Task The_platform_routes_nothing_through_the_gateway_it_serves_over_https()
     {
         var docs = await BuildAsync("platform/manifests/istio");
-        var gateway = docs.Single(d => d["kind"]!.GetValue<string>() == "Gateway");
+
+        var gateway = docs.ShouldHaveSingleItem("admin UIs are reached with kubectl port-forward, not routed");
+        gateway["kind"]!.GetValue<string>().ShouldBe("Gateway");
         gateway["metadata"]!["name"]!.GetValue<string>().ShouldBe("mlops-gateway");
         gateway["metadata"]!["namespace"]!.GetValue<string>().ShouldBe("istio-system");
         gateway["spec"]!["selector"]!["istio"]!.GetValue<string>().ShouldBe("ingressgateway");
-
-        var routes = new Dictionary<string, JsonNode>();
-        foreach (var vs in docs.Where(d => d["kind"]!.GetValue<string>() == "VirtualService"))
-        {
-            vs["spec"]!["gateways"]!.AsArray().Select(g => g!.GetValue<string>()).ShouldBe(["istio-system/mlops-gateway"]);
-            foreach (var http in vs["spec"]!["http"]!.AsArray())
-            {
-                var uri = http!["match"]![0]!["uri"]!;
-                routes[(uri["prefix"] ?? uri["exact"])!.GetValue<string>()] = http;
-                foreach (var route in http["route"]?.AsArray() ?? [])
-                {
-                    route!["destination"]!["host"]!.GetValue<string>().ShouldEndWith(".svc.cluster.local");
-                }
-            }
-        }
-
-        routes.Keys.Order().ShouldBe(["/grafana", "/minio", "/ml_metadata", "/mlflow", "/mlflow/", "/pipeline", "/prometheus"]);
-        routes.Keys.ShouldNotContain(k => k.StartsWith("/dry-wet-model", StringComparison.Ordinal), "the app's route comes with its publish output");
-
-        string Destination(string prefix) =>
-            $"{routes[prefix]["route"]![0]!["destination"]!["host"]}:{routes[prefix]["route"]![0]!["destination"]!["port"]!["number"]}";
-        Destination("/pipeline").ShouldBe("ml-pipeline-ui.kubeflow.svc.cluster.local:80");
-        Destination("/minio").ShouldBe("minio-service.kubeflow.svc.cluster.local:9000");
-        Destination("/mlflow/").ShouldBe("mlflow-service.mlflow.svc.cluster.local:5000");
-        Destination("/grafana").ShouldBe("grafana.monitoring.svc.cluster.local:80");
-        Destination("/prometheus").ShouldBe("prometheus-kube-prometheus-prometheus.monitoring.svc.cluster.local:9090");
-        routes["/mlflow/"]["rewrite"]!["uri"]!.GetValue<string>().ShouldBe("/");
-        routes["/mlflow"]["redirect"]!["uri"]!.GetValue<string>().ShouldBe("/mlflow/");
+        var servers = gateway["spec"]!["servers"]!.AsArray();
+        servers.Single(s => s!["port"]!["number"]!.GetValue<long>() == 443)!["tls"]!["credentialName"]!.GetValue<string>().ShouldBe("drywet-gateway-tls");
+        servers.Single(s => s!["port"]!["number"]!.GetValue<long>() == 80)!["tls"]!["httpsRedirect"]!.GetValue<bool>().ShouldBeTrue();
     }
 
     [Fact]
@@ -186,22 +163,66 @@ public class PlatformManifestTests
         deployment.Spec.Template.Spec.Volumes.Single(v => v.Name == "data").PersistentVolumeClaim.ClaimName.ShouldBe("mlflow-data");
         deployment.Spec.Strategy.Type.ShouldBe("Recreate");
         container.Env.Single(e => e.Name == "AWS_SECRET_ACCESS_KEY").ValueFrom.SecretKeyRef.Name.ShouldBe("mlflow-minio-credentials");
-        container.Env.ShouldAllBe(e => e.Value == null || !e.Value.Contains("minio123"));
+        // MLflow's basic-auth app, configured from the generated Secret mlflow-auth (mounted, never in the spec).
+        container.Command[container.Command.IndexOf("--app-name") + 1].ShouldBe("basic-auth");
+        container.Env.Single(e => e.Name == "MLFLOW_AUTH_CONFIG_PATH").Value.ShouldBe("/etc/mlflow-auth/basic_auth.ini");
+        container.Env.Single(e => e.Name == "MLFLOW_FLASK_SERVER_SECRET_KEY").ValueFrom.SecretKeyRef.Name.ShouldBe("mlflow-auth");
+        container.VolumeMounts.Single(m => m.Name == "auth").MountPath.ShouldBe("/etc/mlflow-auth");
+        deployment.Spec.Template.Spec.Volumes.Single(v => v.Name == "auth").Secret.SecretName.ShouldBe("mlflow-auth");
+        container.ReadinessProbe.TcpSocket.ShouldNotBeNull("a probe sends no credentials");
         docs.ShouldContain(d => d["kind"]!.GetValue<string>() == "PersistentVolumeClaim" && d["metadata"]!["name"]!.GetValue<string>() == "mlflow-data");
         docs.Single(d => d["kind"]!.GetValue<string>() == "Service")["metadata"]!["name"]!.GetValue<string>().ShouldBe("mlflow-service");
     }
 
     [Fact]
-    public async Task Bucket_job_uses_the_pinned_mc_image_and_kfps_secret_without_a_sidecar()
+    public async Task Minio_setup_job_creates_one_user_per_workload_with_its_policy_using_the_pinned_mc_image()
     {
         var docs = await BuildAsync("platform/manifests/minio");
-        var job = KubernetesYaml.Deserialize<V1Job>(docs.Single().ToJsonString(), strict: true);
+        var job = KubernetesYaml.Deserialize<V1Job>(docs.Single(d => d["kind"]!.GetValue<string>() == "Job").ToJsonString(), strict: true);
         job.Spec.Template.Spec.RestartPolicy.ShouldBe("OnFailure");
         job.Spec.Template.Metadata.Annotations["sidecar.istio.io/inject"].ShouldBe("false");
         var container = job.Spec.Template.Spec.Containers.Single();
         container.Image.ShouldMatch(@"^quay\.io/minio/mc:RELEASE\.");
         container.Env.Single(e => e.Name == "MINIO_SECRET_KEY").ValueFrom.SecretKeyRef.Name.ShouldBe("mlpipeline-minio-artifact");
-        string.Join('\n', container.Command).ShouldContain("mc mb --ignore-existing");
+        var script = string.Join('\n', container.Command);
+        script.ShouldContain("mc mb --ignore-existing");
+        script.ShouldContain("mc admin user add");
+        script.ShouldContain("mc admin policy create");
+        script.ShouldContain("mc admin policy attach");
+        var workloads = container.Env.Single(e => e.Name == "WORKLOADS").Value.Split(' ');
+        workloads.ShouldBe(["serving", "web", "trainer", "watcher", "mlflow"]);
+
+        // Each workload's keys come from its own Secret; its policy is in the generated ConfigMap the Job mounts.
+        var identities = job.Spec.Template.Spec.Volumes.Single(v => v.Name == "identities").Projected.Sources.Select(s => s.Secret.Name);
+        identities.ShouldBe(workloads.Select(w => $"drywet-minio-{w}"));
+        var policies = docs.Single(d => d["kind"]!.GetValue<string>() == "ConfigMap");
+        job.Spec.Template.Spec.Volumes.Single(v => v.Name == "policies").ConfigMap.Name.ShouldBe(policies["metadata"]!["name"]!.GetValue<string>());
+        policies["data"]!.AsObject().Select(p => p.Key).ShouldBe(workloads.Select(w => $"drywet-{w}.json"), ignoreOrder: true);
+    }
+
+    [Theory]
+    [InlineData("serving", "ml-models mlflow", "ml-feedback")]
+    [InlineData("web", "ml-feedback", "ml-data")]
+    [InlineData("trainer", "ml-data", "ml-models mlflow")]
+    [InlineData("watcher", "ml-data", "")]
+    [InlineData("mlflow", "", "mlflow")]
+    public async Task A_workloads_bucket_policy_reads_and_writes_only_its_buckets(string workload, string reads, string writes)
+    {
+        var policy = JsonNode.Parse(await File.ReadAllTextAsync(RepositoryPaths.Combine("platform", "manifests", "minio", "policies", $"drywet-{workload}.json"), TestContext.Current.CancellationToken))!;
+        var statements = policy["Statement"]!.AsArray().Select(s => s!).ToList();
+        statements.ShouldAllBe(s => s["Effect"]!.GetValue<string>() == "Allow");
+        string[] Buckets(string actionPrefix, bool objects) => [.. statements
+            .Where(s => s["Action"]!.AsArray().Any(a => a!.GetValue<string>().StartsWith(actionPrefix, StringComparison.Ordinal)))
+            .SelectMany(s => s["Resource"]!.AsArray().Select(r => r!.GetValue<string>()))
+            .Where(r => r.EndsWith("/*", StringComparison.Ordinal) == objects)
+            .Select(r => r.Replace("arn:aws:s3:::", "", StringComparison.Ordinal).TrimEnd('*').TrimEnd('/'))
+            .Distinct().Order(StringComparer.Ordinal)];
+
+        Buckets("s3:GetObject", objects: true).ShouldBe($"{reads} {writes}".Split(' ', StringSplitOptions.RemoveEmptyEntries).Order(StringComparer.Ordinal));
+        Buckets("s3:PutObject", objects: true).ShouldBe(writes.Split(' ', StringSplitOptions.RemoveEmptyEntries).Order(StringComparer.Ordinal));
+        Buckets("s3:DeleteObject", objects: true).ShouldBe(writes.Split(' ', StringSplitOptions.RemoveEmptyEntries).Order(StringComparer.Ordinal));
+        statements.SelectMany(s => s["Action"]!.AsArray().Select(a => a!.GetValue<string>()))
+            .ShouldAllBe(a => !a.Contains('*') && !a.StartsWith("s3:CreateBucket", StringComparison.Ordinal) && !a.StartsWith("s3:DeleteBucket", StringComparison.Ordinal) && !a.StartsWith("s3:PutBucket", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -226,42 +247,32 @@ public class PlatformManifestTests
     }
 
     [Fact]
-    public async Task No_secret_is_committed_and_no_configmap_carries_a_credential()
+    public async Task No_secret_is_committed_and_grafana_reads_its_generated_Secret()
     {
-        var config = YamlToJson.LoadAll(await File.ReadAllTextAsync(RepositoryPaths.Combine("platform", "config.yaml"), TestContext.Current.CancellationToken))[0]!;
-        var minioSecret = config["minio"]!["secret_key"]!.GetValue<string>();
-        var grafanaPassword = config["monitoring"]!["grafana_password"]!.GetValue<string>();
         foreach (var dir in Kustomizations().Select(r => (string)r.Data))
         {
             foreach (var doc in await BuildAsync(dir))
             {
-                doc["kind"]!.GetValue<string>().ShouldNotBe("Secret", $"{dir}: Secrets are created by setup.sh from config.yaml");
-                if (doc["kind"]!.GetValue<string>() == "ConfigMap")
-                {
-                    foreach (var value in doc["data"]!.AsObject().Select(p => p.Value!.GetValue<string>()))
-                    {
-                        value.ShouldNotContain(minioSecret);
-                        value.ShouldNotBe(grafanaPassword);
-                    }
-                }
+                doc["kind"]!.GetValue<string>().ShouldNotBe("Secret", $"{dir}: Secrets are generated by setup.sh");
             }
         }
 
         var values = YamlToJson.LoadAll(await File.ReadAllTextAsync(RepositoryPaths.Combine("platform", "helm", "kube-prometheus-stack-values.yaml"), TestContext.Current.CancellationToken))[0]!;
-        values["grafana"]!["adminPassword"].ShouldBeNull("setup.sh passes the password from config.yaml on stdin");
+        values["grafana"]!["adminPassword"].ShouldBeNull("no password passes through Helm");
+        values["grafana"]!["admin"]!["existingSecret"]!.GetValue<string>().ShouldBe("grafana-admin");
     }
 
     [Fact]
-    public async Task Helm_values_match_the_routes_and_load_dashboards_from_labelled_configmaps()
+    public async Task Helm_values_serve_the_uis_for_port_forward_and_load_dashboards_from_labelled_configmaps()
     {
         var values = YamlToJson.LoadAll(await File.ReadAllTextAsync(RepositoryPaths.Combine("platform", "helm", "kube-prometheus-stack-values.yaml"), TestContext.Current.CancellationToken))[0]!;
         values["prometheus"]!["prometheusSpec"]!["routePrefix"]!.GetValue<string>().ShouldBe("/prometheus");
         values["grafana"]!["fullnameOverride"]!.GetValue<string>().ShouldBe("grafana");
-        values["grafana"]!["grafana.ini"]!["server"]!["serve_from_sub_path"]!.GetValue<bool>().ShouldBeTrue();
+        values["grafana"]!["grafana.ini"]!["server"]!["serve_from_sub_path"]!.GetValue<bool>().ShouldBeFalse("kubectl port-forward serves Grafana at the root");
         values["grafana"]!["sidecar"]!["datasources"]!["url"]!.GetValue<string>().ShouldEndWith(":9090/prometheus");
         var dashboards = values["grafana"]!["sidecar"]!["dashboards"]!;
         var monitoring = await BuildAsync("platform/manifests/monitoring");
-        monitoring.Select(d => d["kind"]!.GetValue<string>()).ShouldBe(["ConfigMap", "PrometheusRule"], ignoreOrder: true);
+        monitoring.Select(d => d["kind"]!.GetValue<string>()).ShouldBe(["ConfigMap", "PrometheusRule", "NetworkPolicy", "NetworkPolicy", "NetworkPolicy"], ignoreOrder: true);
         monitoring.ShouldAllBe(d => d["metadata"]!["namespace"]!.GetValue<string>() == "monitoring");
         var configMap = monitoring.Single(d => d["kind"]!.GetValue<string>() == "ConfigMap");
         configMap["metadata"]!["labels"]![dashboards["label"]!.GetValue<string>()]!.GetValue<string>().ShouldBe(dashboards["labelValue"]!.GetValue<string>());

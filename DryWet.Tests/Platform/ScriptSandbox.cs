@@ -3,8 +3,10 @@ namespace DryWet.Tests.Platform;
 /// <summary>
 /// Runs the platform scripts offline against stand-in kubectl/helm/minikube/docker/dotnet/git executables (no
 /// cluster can run here). The stand-ins record every call (one line each, in order) and answer the few queries the
-/// scripts read (versions, node GPUs, the MinIO Secret); `kubectl kustomize` and `kubectl create --dry-run=client`
+/// scripts read (versions, node GPUs); `kubectl kustomize` (of local folders) and `kubectl create --dry-run=client`
 /// go to the real kubectl, and whatever is piped into `kubectl apply -f -` or `helm -f -` is kept for inspection.
+/// Secrets applied are remembered (<see cref="Secrets"/>, one file per namespace.name), so `kubectl get secret`
+/// answers as a cluster would: found or not, and a key's base64 value.
 /// </summary>
 internal sealed class ScriptSandbox : IDisposable
 {
@@ -15,12 +17,14 @@ internal sealed class ScriptSandbox : IDisposable
     public string Applied => Path.Combine(root.FullName, "applied.yaml");
     public string HelmStdin => Path.Combine(root.FullName, "helm-stdin.yaml");
     public string RunStdin => Path.Combine(root.FullName, "run-stdin.bin");
+    public string Secrets => Path.Combine(root.FullName, "secrets");
     public string Root => root.FullName;
     public Dictionary<string, string?> Environment { get; } = new();
 
     public ScriptSandbox()
     {
         Directory.CreateDirectory(Bin);
+        Directory.CreateDirectory(Secrets);
         var realKubectl = (System.Environment.GetEnvironmentVariable("PATH") ?? "").Split(':')
             .Select(d => Path.Combine(d, "kubectl")).FirstOrDefault(File.Exists) ?? "/usr/bin/kubectl";
         Write("kubectl", """
@@ -31,13 +35,34 @@ internal sealed class ScriptSandbox : IDisposable
               version\ --request-timeout*) exit "${STUB_CLUSTER_RC:-0}" ;;
               "config current-context") echo minikube ;;
               get\ nodes*) echo "${STUB_GPUS-1}" ;;
-              *"{.data.accesskey}"*) printf '%s' "${STUB_MINIO_ACCESS:-minio}" | base64 ;;
-              *"{.data.secretkey}"*) printf '%s' "${STUB_MINIO_SECRET:-minio123}" | base64 ;;
+              get\ secret\ *)
+                name="$3"; ns=""; prev=""
+                for a in "$@"; do [[ "$prev" == "-n" ]] && ns="$a"; prev="$a"; done
+                file="$STUB_SECRETS/${ns}.${name}"
+                [[ -f "$file" ]] || { echo "Error from server (NotFound): secrets \"${name}\" not found" >&2; exit 1; }
+                if [[ "$*" =~ \{\.data\.([A-Za-z0-9_-]+)\} ]]; then
+                  awk -v k="${BASH_REMATCH[1]}" '/^data:/{d=1; next} /^[^ ]/{d=0} d && $1 == k":" {printf "%s", $2}' "$file"
+                fi
+                exit 0 ;;
               get\ service\ istio-ingressgateway*) echo 10.0.0.5 ;;
               get\ pods*Succeeded*) printf 'kubeflow dry-wet-model-training-pipeline-abc-1\nkubeflow other-pod\n' ;;
               get\ pods*Failed*) printf 'kubeflow dry-wet-model-training-pipeline-def-2\n' ;;
-              kustomize*|create*--dry-run=client*) exec "@REAL_KUBECTL@" "$@" ;;
-              "apply -f -") cat >> "$STUB_APPLIED"; echo "---" >> "$STUB_APPLIED" ;;
+              kustomize\ *)
+                # A kustomization over a remote base (KFP's manifests) would need the network: record it instead.
+                if grep -qs 'github.com/' "$2/kustomization.yaml"; then
+                  { echo "# remote kustomization:"; cat "$2/kustomization.yaml"; echo "---"; } >> "$STUB_APPLIED"
+                  exit 0
+                fi
+                exec "@REAL_KUBECTL@" "$@" ;;
+              create*--dry-run=client*) exec "@REAL_KUBECTL@" "$@" ;;
+              "apply -f -")
+                doc="$(cat)"
+                printf '%s\n---\n' "$doc" >> "$STUB_APPLIED"
+                if grep -q '^kind: Secret$' <<<"$doc"; then
+                  name="$(awk '/^metadata:/{m=1; next} /^[^ ]/{m=0} m && $1 == "name:" {print $2; exit}' <<<"$doc")"
+                  ns="$(awk '/^metadata:/{m=1; next} /^[^ ]/{m=0} m && $1 == "namespace:" {print $2; exit}' <<<"$doc")"
+                  printf '%s\n' "$doc" > "$STUB_SECRETS/${ns}.${name}"
+                fi ;;
               run\ *) cat > "$STUB_RUN_STDIN" ;;
               rollout\ status*)
                 if [[ -n "${STUB_FAIL_ROLLOUT:-}" && "$*" == *"deployment/${STUB_FAIL_ROLLOUT} "* ]]; then exit 1; fi ;;
@@ -82,6 +107,7 @@ internal sealed class ScriptSandbox : IDisposable
         Environment["STUB_APPLIED"] = Applied;
         Environment["STUB_HELM_STDIN"] = HelmStdin;
         Environment["STUB_RUN_STDIN"] = RunStdin;
+        Environment["STUB_SECRETS"] = Secrets;
         Environment["DRYWET_CONFIG_NO_YQ"] = "1";
     }
 
@@ -114,6 +140,19 @@ internal sealed class ScriptSandbox : IDisposable
         ProcessRunner.RunAsync("bash", [RepositoryPaths.Combine(script), .. args], environment: Environment);
 
     public string[] Calls() => File.ReadAllLines(CallLog);
+
+    /// <summary>The decoded value of <paramref name="key"/> in a Secret the script applied (null when there is none).</summary>
+    public string? SecretValue(string ns, string name, string key)
+    {
+        var file = Path.Combine(Secrets, $"{ns}.{name}");
+        if (!File.Exists(file))
+        {
+            return null;
+        }
+
+        var secret = k8s.KubernetesYaml.Deserialize<k8s.Models.V1Secret>(File.ReadAllText(file));
+        return secret.Data is not null && secret.Data.TryGetValue(key, out var bytes) ? System.Text.Encoding.UTF8.GetString(bytes) : null;
+    }
 
     public void Dispose() => root.Delete(recursive: true);
 }

@@ -116,6 +116,17 @@ public class KubernetesManifestBuilderTests
         deployments["web-deployment"].Spec.Template.Spec.SecurityContext.RunAsNonRoot.ShouldBe(true);
         var webConfig = result.Manifests.Single(m => m.Folder == "web" && m.Object is V1ConfigMap).Object.ShouldBeOfType<V1ConfigMap>();
         webConfig.Data.ShouldContainKeyAndValue("services__api__api__0", "http://api-service:5001");
+
+        // The reference is also the only flow their NetworkPolicies allow between them (plus the cluster DNS).
+        var policies = result.Manifests.Select(m => m.Object).OfType<V1NetworkPolicy>().ToDictionary(p => p.Metadata.Name);
+        policies.Keys.ShouldBe(["api-network", "web-network", "drywet-default-deny"], ignoreOrder: true);
+        var apiIngress = policies["api-network"].Spec.Ingress.ShouldHaveSingleItem();
+        apiIngress.FromProperty.ShouldHaveSingleItem().PodSelector.MatchLabels["app.kubernetes.io/component"].ShouldBe("web");
+        apiIngress.Ports.Select(p => p.Port.Value).ShouldBe(["8080", "5001"], ignoreOrder: true, "every port api publishes");
+        var webEgress = policies["web-network"].Spec.Egress;
+        webEgress.Count.ShouldBe(2);
+        webEgress[1].To.ShouldHaveSingleItem().PodSelector.MatchLabels["app.kubernetes.io/component"].ShouldBe("api");
+        policies["web-network"].Spec.Ingress.ShouldBeEmpty("nothing references web");
     }
 
     [Fact]

@@ -17,6 +17,7 @@ internal static class KubernetesObjects
         [("v1", "ConfigMap")] = y => KubernetesYaml.Deserialize<V1ConfigMap>(y, strict: true),
         [("autoscaling/v2", "HorizontalPodAutoscaler")] = y => KubernetesYaml.Deserialize<V2HorizontalPodAutoscaler>(y, strict: true),
         [("policy/v1", "PodDisruptionBudget")] = y => KubernetesYaml.Deserialize<V1PodDisruptionBudget>(y, strict: true),
+        [("networking.k8s.io/v1", "NetworkPolicy")] = y => KubernetesYaml.Deserialize<V1NetworkPolicy>(y, strict: true),
         [(IstioVirtualService.IstioApiVersion, "VirtualService")] = y => KubernetesYaml.Deserialize<IstioVirtualService>(y, strict: true),
     };
 

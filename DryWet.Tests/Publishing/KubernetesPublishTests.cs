@@ -32,6 +32,7 @@ public class KubernetesPublishTests
 
         objects.Select(o => o.GetType().Name).Order(StringComparer.Ordinal).ShouldBe(
             ["IstioVirtualService", "IstioVirtualService", "V1ConfigMap", "V1ConfigMap", "V1ConfigMap", "V1ConfigMap", "V1Deployment", "V1Deployment", "V1Deployment", "V1Job",
+             "V1NetworkPolicy", "V1NetworkPolicy", "V1NetworkPolicy", "V1NetworkPolicy", "V1NetworkPolicy",
              "V1PodDisruptionBudget", "V1Service", "V1Service", "V2HorizontalPodAutoscaler"]);
         var metadata = objects.Select(o => o is IstioVirtualService vs ? vs.Metadata : ((IMetadata<V1ObjectMeta>)o).Metadata).ToList();
         metadata.ShouldAllBe(m => m.NamespaceProperty == "kubeflow");
@@ -58,6 +59,7 @@ public class KubernetesPublishTests
         deployment.Spec.Strategy.Type.ShouldBe("RollingUpdate");
         var pod = deployment.Spec.Template.Spec;
         pod.SecurityContext.RunAsNonRoot.ShouldBe(true);
+        pod.AutomountServiceAccountToken.ShouldBe(false, "serving never talks to the Kubernetes API");
         var container = pod.Containers.ShouldHaveSingleItem();
         container.Name.ShouldBe("dry-wet-model");
         container.Image.ShouldBe("dry_wet_serving:v1.0.0");
@@ -68,6 +70,10 @@ public class KubernetesPublishTests
         container.Resources.Requests.Keys.ShouldBe(["cpu", "memory"], ignoreOrder: true);
         container.Resources.Limits.Keys.ShouldBe(["cpu", "memory"], ignoreOrder: true);
         container.SecurityContext.AllowPrivilegeEscalation.ShouldBe(false);
+        container.SecurityContext.ReadOnlyRootFilesystem.ShouldBe(true);
+        // What must stay writable: temp files and the app user's home (ASP.NET's keys, DryWet's model cache).
+        container.VolumeMounts.Select(m => m.MountPath).ShouldBe(["/tmp", "/home/app"]);
+        pod.Volumes.ShouldAllBe(v => v.EmptyDir != null);
         container.Ports.ShouldHaveSingleItem().ContainerPort.ShouldBe(5001);
         container.EnvFrom.ShouldHaveSingleItem().ConfigMapRef.Name.ShouldBe("dry-wet-model-config");
         deployment.Spec.Template.Metadata.Annotations["prometheus.io/scrape"].ShouldBe("true");
@@ -90,6 +96,7 @@ public class KubernetesPublishTests
         var route = virtualService.Spec.Http.ShouldHaveSingleItem();
         route.Match.Select(m => m.Uri.Prefix ?? m.Uri.Exact).ShouldBe(["/dry-wet-model/", "/dry-wet-model"]);
         route.Rewrite!.Uri.ShouldBe("/");
+        route.Headers!.Request!.Set!["X-Forwarded-Proto"].ShouldBe("https", "the gateway serves it over HTTPS only");
         route.Route.ShouldHaveSingleItem().Destination.Host.ShouldBe("dry-wet-model-service.kubeflow.svc.cluster.local");
         route.Route[0].Destination.Port.Number.ShouldBe(5001);
     }
@@ -100,7 +107,7 @@ public class KubernetesPublishTests
         var output = await KubernetesPublish.RunAsync();
 
         Directory.GetFiles(Path.Combine(output, "dry-wet-model-training")).Select(Path.GetFileName)
-            .ShouldBe(["config.yaml", "job.yaml"], ignoreOrder: true);
+            .ShouldBe(["config.yaml", "job.yaml", "networkpolicy.yaml"], ignoreOrder: true);
         var job = KubernetesObjects.Load<V1Job>(output, "dry-wet-model-training", "job.yaml");
         job.Spec.Suspend.ShouldBe(true);
         job.Spec.Template.Spec.RestartPolicy.ShouldBe("Never");
@@ -115,19 +122,20 @@ public class KubernetesPublishTests
         pod.InitContainers[0].Args.ShouldBe(["download", "--output", "/work/data"]);
         pod.InitContainers[0].Resources.Limits.Keys.ShouldNotContain("nvidia.com/gpu");
         pod.Containers[0].Resources.Limits.Keys.ShouldNotContain("nvidia.com/gpu");
-        pod.InitContainers.Concat(pod.Containers).ShouldAllBe(c => c.VolumeMounts.Single().MountPath == "/work");
-        // Every step reaches MinIO: each reads the keys from the platform's Secret.
+        pod.InitContainers.Concat(pod.Containers).ShouldAllBe(c => c.VolumeMounts.Any(m => m.MountPath == "/work") && c.SecurityContext.ReadOnlyRootFilesystem == true);
+        // Every step reaches MinIO as the trainer's own user (ml-data read, ml-models/mlflow write).
         pod.InitContainers.Concat(pod.Containers).ShouldAllBe(c => c.Env.Any(e => e.Name == "ConnectionStrings__minio"));
+        pod.InitContainers[0].Env[0].ValueFrom.SecretKeyRef.Name.ShouldBe("drywet-minio-trainer");
         job.Spec.Template.Spec.Tolerations.ShouldContain(t => t.Key == "nvidia.com/gpu");
     }
 
     [Fact]
-    public async Task The_watcher_is_one_cpu_pod_that_submits_the_kubeflow_pipeline_reading_minio_keys_from_KFPs_Secret()
+    public async Task The_watcher_is_one_cpu_pod_that_submits_the_kubeflow_pipeline_with_its_own_minio_identity()
     {
         var output = await KubernetesPublish.RunAsync();
 
         Directory.GetFiles(Path.Combine(output, "dry-wet-model-watcher")).Select(Path.GetFileName)
-            .ShouldBe(["config.yaml", "deployment.yaml"], ignoreOrder: true, "no endpoint, so no Service");
+            .ShouldBe(["config.yaml", "deployment.yaml", "networkpolicy.yaml"], ignoreOrder: true, "no endpoint, so no Service");
         var deployment = KubernetesObjects.Load<V1Deployment>(output, "dry-wet-model-watcher", "deployment.yaml");
         deployment.Metadata.Name.ShouldBe("dry-wet-model-watcher-deployment");
         deployment.Spec.Replicas.ShouldBe(1);
@@ -155,39 +163,85 @@ public class KubernetesPublishTests
         pod.SecurityContext.RunAsNonRoot.ShouldBe(true);
         container.SecurityContext.AllowPrivilegeEscalation.ShouldBe(false);
 
-        // MinIO keys as every trainer pod reads them; no value in the manifest.
-        container.Env.Select(e => e.Name).ShouldBe(["SECRET_MLPIPELINE_MINIO_ARTIFACT_ACCESSKEY", "SECRET_MLPIPELINE_MINIO_ARTIFACT_SECRETKEY", "ConnectionStrings__minio"]);
-        container.Env[0].ValueFrom.SecretKeyRef.ShouldSatisfyAllConditions(r => r.Name.ShouldBe("mlpipeline-minio-artifact"), r => r.Key.ShouldBe("accesskey"));
-        container.Env[1].ValueFrom.SecretKeyRef.ShouldSatisfyAllConditions(r => r.Name.ShouldBe("mlpipeline-minio-artifact"), r => r.Key.ShouldBe("secretkey"));
-        container.Env[2].Value.ShouldBe("Endpoint=http://minio-service.kubeflow:9000;AccessKey=$(SECRET_MLPIPELINE_MINIO_ARTIFACT_ACCESSKEY);SecretKey=$(SECRET_MLPIPELINE_MINIO_ARTIFACT_SECRETKEY)");
+        // Its own MinIO user (read-only on ml-data) and MLflow's credentials, read from Secrets; no value in the manifest.
+        container.Env.Select(e => e.Name).ShouldBe(
+        [
+            "SECRET_DRYWET_MINIO_WATCHER_ACCESSKEY", "SECRET_DRYWET_MINIO_WATCHER_SECRETKEY",
+            "SECRET_DRYWET_MLFLOW_CREDENTIALS_PASSWORD", "SECRET_DRYWET_MLFLOW_CREDENTIALS_USERNAME",
+            "ConnectionStrings__minio", "ConnectionStrings__mlflow",
+        ]);
+        container.Env[0].ValueFrom.SecretKeyRef.ShouldSatisfyAllConditions(r => r.Name.ShouldBe("drywet-minio-watcher"), r => r.Key.ShouldBe("accesskey"));
+        container.Env[1].ValueFrom.SecretKeyRef.ShouldSatisfyAllConditions(r => r.Name.ShouldBe("drywet-minio-watcher"), r => r.Key.ShouldBe("secretkey"));
+        container.Env[4].Value.ShouldBe("Endpoint=http://minio-service.kubeflow:9000;AccessKey=$(SECRET_DRYWET_MINIO_WATCHER_ACCESSKEY);SecretKey=$(SECRET_DRYWET_MINIO_WATCHER_SECRETKEY)");
+        container.Env[5].Value.ShouldBe("Endpoint=http://mlflow-service.mlflow.svc.cluster.local:5000;Username=$(SECRET_DRYWET_MLFLOW_CREDENTIALS_USERNAME);Password=$(SECRET_DRYWET_MLFLOW_CREDENTIALS_PASSWORD)");
 
-        // DryWet:Home on the pod's writable scratch volume (the image's /app is read-only).
+        // DryWet:Home on the pod's writable scratch volume (the image's root filesystem is read-only).
         var config = KubernetesObjects.Load<V1ConfigMap>(output, "dry-wet-model-watcher", "config.yaml");
         config.Data["DryWet__Home"].ShouldBe("/work/home");
-        config.Data["ConnectionStrings__mlflow"].ShouldBe("http://mlflow-service.mlflow.svc.cluster.local:5000");
-        container.VolumeMounts.ShouldHaveSingleItem().MountPath.ShouldBe("/work");
-        pod.Volumes.ShouldHaveSingleItem().EmptyDir.ShouldNotBeNull();
+        config.Data.Keys.ShouldNotContain("ConnectionStrings__mlflow", "it carries credentials, so it is assembled in the pod");
+        container.VolumeMounts.Select(m => m.MountPath).ShouldBe(["/tmp", "/home/app", "/work"]);
+        pod.Volumes.ShouldAllBe(v => v.EmptyDir != null);
     }
 
     [Fact]
-    public async Task Minio_keys_are_read_from_KFPs_Secret_and_the_connection_string_is_assembled_in_the_pod()
+    public async Task Each_workload_reads_its_own_minio_identity_and_mlflows_credentials_from_Secrets_assembled_in_the_pod()
     {
         var output = await KubernetesPublish.RunAsync();
 
         Directory.Exists(Path.Combine(output, "minio")).ShouldBeFalse();
         Directory.Exists(Path.Combine(output, "mlflow")).ShouldBeFalse();
         var config = KubernetesObjects.Load<V1ConfigMap>(output, "dry-wet-model", "config.yaml");
-        config.Data["ConnectionStrings__mlflow"].ShouldBe("http://mlflow-service.mlflow.svc.cluster.local:5000");
         config.Data.Keys.ShouldNotContain("ConnectionStrings__minio");
+        config.Data.Keys.ShouldNotContain("ConnectionStrings__mlflow");
 
         var env = KubernetesObjects.Load<V1Deployment>(output, "dry-wet-model", "deployment.yaml").Spec.Template.Spec.Containers[0].Env;
         env.Select(e => e.Name).ShouldBe(
-            ["SECRET_MLPIPELINE_MINIO_ARTIFACT_ACCESSKEY", "SECRET_MLPIPELINE_MINIO_ARTIFACT_SECRETKEY", "ConnectionStrings__minio", "Serving__AdminApiKey"]);
-        env[0].ValueFrom.SecretKeyRef.ShouldSatisfyAllConditions(r => r.Name.ShouldBe("mlpipeline-minio-artifact"), r => r.Key.ShouldBe("accesskey"));
-        env[1].ValueFrom.SecretKeyRef.ShouldSatisfyAllConditions(r => r.Name.ShouldBe("mlpipeline-minio-artifact"), r => r.Key.ShouldBe("secretkey"));
+        [
+            "SECRET_DRYWET_MINIO_SERVING_ACCESSKEY", "SECRET_DRYWET_MINIO_SERVING_SECRETKEY",
+            "SECRET_DRYWET_MLFLOW_CREDENTIALS_PASSWORD", "SECRET_DRYWET_MLFLOW_CREDENTIALS_USERNAME",
+            "ConnectionStrings__minio", "ConnectionStrings__mlflow", "Serving__AdminApiKey",
+        ]);
+        env[0].ValueFrom.SecretKeyRef.ShouldSatisfyAllConditions(r => r.Name.ShouldBe("drywet-minio-serving"), r => r.Key.ShouldBe("accesskey"));
+        env[1].ValueFrom.SecretKeyRef.ShouldSatisfyAllConditions(r => r.Name.ShouldBe("drywet-minio-serving"), r => r.Key.ShouldBe("secretkey"));
+        env[2].ValueFrom.SecretKeyRef.ShouldSatisfyAllConditions(r => r.Name.ShouldBe("drywet-mlflow-credentials"), r => r.Key.ShouldBe("password"));
+        env[3].ValueFrom.SecretKeyRef.ShouldSatisfyAllConditions(r => r.Name.ShouldBe("drywet-mlflow-credentials"), r => r.Key.ShouldBe("username"));
         // Kubernetes expands $(NAME) from variables defined earlier in the list.
-        env[2].Value.ShouldBe("Endpoint=http://minio-service.kubeflow:9000;AccessKey=$(SECRET_MLPIPELINE_MINIO_ARTIFACT_ACCESSKEY);SecretKey=$(SECRET_MLPIPELINE_MINIO_ARTIFACT_SECRETKEY)");
-        env[3].ValueFrom.SecretKeyRef.ShouldSatisfyAllConditions(r => r.Name.ShouldBe("drywet-secrets"), r => r.Key.ShouldBe("serving-admin-key"));
+        env[4].Value.ShouldBe("Endpoint=http://minio-service.kubeflow:9000;AccessKey=$(SECRET_DRYWET_MINIO_SERVING_ACCESSKEY);SecretKey=$(SECRET_DRYWET_MINIO_SERVING_SECRETKEY)");
+        env[5].Value.ShouldBe("Endpoint=http://mlflow-service.mlflow.svc.cluster.local:5000;Username=$(SECRET_DRYWET_MLFLOW_CREDENTIALS_USERNAME);Password=$(SECRET_DRYWET_MLFLOW_CREDENTIALS_PASSWORD)");
+        env[6].ValueFrom.SecretKeyRef.ShouldSatisfyAllConditions(r => r.Name.ShouldBe("drywet-secrets"), r => r.Key.ShouldBe("serving-admin-key"));
+
+        // Every other workload its own user: no two share MinIO keys, none gets the root keys.
+        var identities = new Dictionary<string, string>();
+        foreach (var (folder, file) in new[] { ("dry-wet-ui", "deployment.yaml"), ("dry-wet-model-watcher", "deployment.yaml"), ("dry-wet-model", "deployment.yaml"), ("dry-wet-model-training", "job.yaml") })
+        {
+            var yaml = File.ReadAllText(Path.Combine(output, folder, file));
+            yaml.ShouldNotContain("mlpipeline-minio-artifact");
+            identities[folder] = System.Text.RegularExpressions.Regex.Match(yaml, "name: (drywet-minio-[a-z]+)").Groups[1].Value;
+        }
+
+        identities.Values.ShouldBe(["drywet-minio-web", "drywet-minio-watcher", "drywet-minio-serving", "drywet-minio-trainer"]);
+    }
+
+    [Fact]
+    public async Task A_workload_without_a_minio_identity_is_refused_naming_the_setting()
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection([new("DryWet:Kubernetes:MinioSecrets:web", "")]).Build();
+        var options = KubernetesPublishOptions.From(configuration);
+
+        Should.Throw<InvalidOperationException>(() => options.MinioSecretFor("web")).Message.ShouldContain("DryWet:Kubernetes:MinioSecrets:web names no Secret");
+        options.MinioSecretFor("serving").ShouldBe("drywet-minio-serving");
+        // The publish step fails rather than falling back to the root keys: nothing is written.
+        string? failure = null;
+        try
+        {
+            await KubernetesPublish.RunAsync("--DryWet:Kubernetes:MinioSecrets:web=");
+        }
+        catch (ShouldAssertException e)
+        {
+            failure = e.Message;
+        }
+
+        failure.ShouldNotBeNull().ShouldContain("wrote no kustomization.yaml");
     }
 
     [Fact]
@@ -204,14 +258,12 @@ public class KubernetesPublishTests
         given.SecretValues.ShouldContain("own-minio-password");
         foreach (var output in new[] { generated, given })
         {
-            string[] secrets = [.. output.SecretValues, "minio123", "minioadmin"];
+            // Plain, base64 (a Secret's data) or URL-encoded: none anywhere.
+            string[] secrets = [.. output.SecretValues, .. DryWet.Tests.Security.ClusterSecurityTests.WellKnownPasswords, "minioadmin"];
             foreach (var file in KubernetesPublish.AllFiles(output.Directory))
             {
-                var text = File.ReadAllText(file);
-                foreach (var value in secrets)
-                {
-                    text.ShouldNotContain(value, Case.Sensitive, $"{Path.GetRelativePath(output.Directory, file)} contains a secret value");
-                }
+                DryWet.Tests.Security.SecretScanner.Find(File.ReadAllText(file), secrets)
+                    .ShouldBeEmpty($"{Path.GetRelativePath(output.Directory, file)} contains a secret value");
             }
         }
     }
@@ -247,6 +299,10 @@ public class KubernetesPublishTests
         env.Single(e => e.Name == "ConnectionStrings__minio").Value.ShouldBe(
             "Endpoint=http://minio-service:9000;AccessKey=$(SECRET_DRYWET_SECRETS_MINIO_ROOT_USER);SecretKey=$(SECRET_DRYWET_SECRETS_MINIO_ROOT_PASSWORD)");
         KubernetesObjects.Load<V1ConfigMap>(output, "dry-wet-model", "config.yaml").Data["ConnectionStrings__mlflow"].ShouldBe("http://mlflow-service:5000");
+        // The app's own MinIO runs restricted too (non-root, read-only root filesystem, its data on a volume).
+        minio.Spec.Template.Spec.SecurityContext.RunAsNonRoot.ShouldBe(true);
+        minioContainer.SecurityContext.ReadOnlyRootFilesystem.ShouldBe(true);
+        minioContainer.VolumeMounts.Select(m => m.MountPath).ShouldContain("/data");
     }
 
     [Fact]

@@ -113,6 +113,16 @@ public sealed partial class FakeMlflowServer : IAsyncDisposable
                 return;
             }
 
+            // MLflow's basic-auth app (--app-name basic-auth): 401 with a Basic challenge unless the credentials match.
+            if (BasicAuth is { } credentials && context.Request.Headers.Authorization.ToString() != "Basic " +
+                Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes($"{credentials.User}:{credentials.Password}")))
+            {
+                context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+                context.Response.Headers.WWWAuthenticate = "Basic realm=\"mlflow\"";
+                await context.Response.WriteAsync("You are not authenticated. Please see https://www.mlflow.org/docs/latest/auth/index.html#authenticating-to-mlflow on how to authenticate.");
+                return;
+            }
+
             // MLflow >= 3.5 security middleware: only localhost and private addresses unless --allowed-hosts names more.
             if (context.Request.Path != "/health" && !IsAllowedHost(context.Request.Host.Host))
             {
@@ -352,6 +362,9 @@ public sealed partial class FakeMlflowServer : IAsyncDisposable
     private static string? Str(JsonNode node, string key) => node[key]?.GetValue<string>();
 
     private static long Now() => DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+
+    /// <summary>When set, the server behaves as MLflow's basic-auth app with this one user.</summary>
+    public (string User, string Password)? BasicAuth { get; set; }
 
     /// <summary>The hosts the security middleware lets through by default: localhost, loopback and private addresses.</summary>
     public IList<string> AllowedHosts { get; } = [];

@@ -177,6 +177,43 @@ public sealed class MlflowClientTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Against_mlflows_basic_auth_app_the_client_sends_the_connection_strings_credentials()
+    {
+        _server.BasicAuth = ("drywet", "0123abcd-pass");
+        MlflowClient ClientFor(params (string Key, string Value)[] settings)
+        {
+            var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+            foreach (var (key, value) in settings) builder.Configuration[key] = value;
+            builder.Configuration["DryWet:Mlflow:MaxRetryAttempts"] = "0";
+            builder.AddMlflowClient();
+            return builder.Build().Services.GetRequiredService<MlflowClient>();
+        }
+
+        var endpoint = _server.BaseAddress.ToString();
+        (await ClientFor(("ConnectionStrings:mlflow", $"Endpoint={endpoint};Username=drywet;Password=0123abcd-pass"))
+            .GetOrCreateExperimentAsync("with-auth", Ct)).Name.ShouldBe("with-auth");
+        // MLflow's own client variables, when the connection string has no credentials.
+        (await ClientFor(("ConnectionStrings:mlflow", endpoint), ("MLFLOW_TRACKING_USERNAME", "drywet"), ("MLFLOW_TRACKING_PASSWORD", "0123abcd-pass"))
+            .GetOrCreateExperimentAsync("with-env", Ct)).Name.ShouldBe("with-env");
+
+        var refused = await Should.ThrowAsync<MlflowException>(() => ClientFor(("ConnectionStrings:mlflow", endpoint)).GetOrCreateExperimentAsync("without", Ct));
+        refused.StatusCode.ShouldBe(401);
+    }
+
+    [Fact]
+    public void Mlflow_credentials_come_in_pairs_and_errors_never_repeat_the_password()
+    {
+        var connection = MlflowConnectionString.Read("Endpoint=http://mlflow:5000;Username=u;Password=s3cret-pw");
+        connection.Endpoint.AbsoluteUri.ShouldBe("http://mlflow:5000/");
+        connection.Authorization!.Parameter.ShouldBe(Convert.ToBase64String("u:s3cret-pw"u8.ToArray()));
+        connection.ToString().ShouldNotContain("s3cret-pw");
+        MlflowConnectionString.Read("http://mlflow:5000").Authorization.ShouldBeNull();
+
+        Should.Throw<DryWetException>(() => MlflowConnectionString.Read("Endpoint=http://mlflow:5000;Username=u")).Message.ShouldContain("Username without a Password");
+        Should.Throw<DryWetException>(() => MlflowConnectionString.Read("Endpoint=ftp://mlflow;Username=u;Password=s3cret-pw")).Message.ShouldNotContain("s3cret-pw");
+    }
+
+    [Fact]
     public async Task An_unreachable_server_fails_after_retries_with_an_error_naming_the_URL_and_the_setting()
     {
         var deadPort = S3rverFixture.FreePort();

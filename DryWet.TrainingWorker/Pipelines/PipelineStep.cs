@@ -113,6 +113,20 @@ internal sealed record PipelineStep(
                 {
                     ["runtimeValue"] = new JsonObject { ["constant"] = settings.MinioSecretName },
                 },
+            },
+            // MLflow's basic-auth credentials as MLflow's own client variables (the trainer's MLflow client reads
+            // them); optional, so an MLflow without authentication needs no Secret.
+            new JsonObject
+            {
+                ["keyToEnv"] = new JsonArray(
+                    KeyToEnv("MLFLOW_TRACKING_USERNAME", "username"),
+                    KeyToEnv("MLFLOW_TRACKING_PASSWORD", "password")),
+                ["optional"] = true,
+                ["secretName"] = settings.MlflowSecretName,
+                ["secretNameParameter"] = new JsonObject
+                {
+                    ["runtimeValue"] = new JsonObject { ["constant"] = settings.MlflowSecretName },
+                },
             }),
         };
         if (HomeVolume)

@@ -29,6 +29,9 @@ public sealed record TrainingPipelineSettings
     public string MinioSecretAccessKeyKey { get; init; } = "accesskey";
     public string MinioSecretSecretKeyKey { get; init; } = "secretkey";
 
+    /// <summary>The Secret with MLflow's basic-auth credentials (keys username/password; platform/setup.sh creates it).</summary>
+    public string MlflowSecretName { get; init; } = "drywet-mlflow-credentials";
+
     /// <summary>Where torchvision's ImageNet weights are downloaded from (env DryWet__Weights__BaseUrl); null = torchvision's own host.</summary>
     public string? WeightsBaseUrl { get; init; }
 

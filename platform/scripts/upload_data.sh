@@ -47,5 +47,5 @@ JSON
 )"
 overrides="${overrides//$'\n'/}"
 kubectl run "$pod" -n kubeflow --rm -i --restart=Never --quiet --image="$image" --overrides="$overrides" <"$file" ||
-  die "upload failed; does bucket '${bucket}' exist (platform/setup.sh --only buckets)?"
+  die "upload failed; does bucket '${bucket}' exist (platform/setup.sh --only minio)?"
 log "uploaded $(wc -c <"$file") bytes to ${bucket}/${object}"

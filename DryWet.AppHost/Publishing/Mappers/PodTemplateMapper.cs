@@ -5,11 +5,20 @@ namespace DryWet.AppHost.Publishing;
 
 /// <summary>
 /// The pod every workload kind runs: one container with the resource's image, arguments, ConfigMap and Secret-read
-/// environment, ports, probes, requests/limits and GPUs; project pods hardened (non-root, no privilege escalation).
+/// environment, ports, probes, requests/limits and GPUs. Every pod meets the Pod Security Standard's <i>restricted</i>
+/// profile: non-root, no privilege escalation, no capabilities, RuntimeDefault seccomp, a read-only root filesystem
+/// with emptyDirs for what must be writable (/tmp; the user's home, where .NET, ASP.NET and DryWet keep caches), no
+/// service-account token (no workload talks to the Kubernetes API), CPU and memory limits.
 /// </summary>
 public static class PodTemplateMapper
 {
     private const int AppUserId = 1654; // the "app" user of the .NET container images
+
+    // Third-party images (MinIO, MLflow when the app deploys its own) run as an unprivileged user too.
+    private const int ContainerUserId = 1000;
+
+    /// <summary>The .NET images' home of the "app" user: ~/.aspnet, ~/.dotnet and DryWet's default home live here.</summary>
+    public const string AppHome = "/home/app";
 
     public static V1PodTemplateSpec ToPodTemplate(this KubernetesResourceContext context)
     {
@@ -27,19 +36,29 @@ public static class PodTemplateMapper
                 ? context.Endpoints.Select(e => new V1ContainerPort { Name = e.Name, ContainerPort = EndpointPorts.ContainerPort(e), Protocol = "TCP" }).ToList()
                 : null,
             Resources = Resources(resource),
-            SecurityContext = isProject
-                ? new V1SecurityContext { AllowPrivilegeEscalation = false, Capabilities = new V1Capabilities { Drop = ["ALL"] } }
-                : null,
+            SecurityContext = new V1SecurityContext
+            {
+                AllowPrivilegeEscalation = false,
+                ReadOnlyRootFilesystem = true,
+                RunAsNonRoot = true,
+                Capabilities = new V1Capabilities { Drop = ["ALL"] },
+            },
         };
         ApplyProbes(resource, container);
 
+        var user = isProject ? AppUserId : ContainerUserId;
         var pod = new V1PodSpec
         {
             Containers = [container],
-            // Projects run as the images' non-root "app" user; third-party images keep their own user.
-            SecurityContext = isProject
-                ? new V1PodSecurityContext { RunAsNonRoot = true, RunAsUser = AppUserId, RunAsGroup = AppUserId, FsGroup = AppUserId, SeccompProfile = new V1SeccompProfile { Type = "RuntimeDefault" } }
-                : null,
+            AutomountServiceAccountToken = false,
+            SecurityContext = new V1PodSecurityContext
+            {
+                RunAsNonRoot = true,
+                RunAsUser = user,
+                RunAsGroup = user,
+                FsGroup = user,
+                SeccompProfile = new V1SeccompProfile { Type = "RuntimeDefault" },
+            },
         };
         AddVolumes(context, pod, container);
         AddGpus(resource, pod, container);
@@ -81,12 +100,12 @@ public static class PodTemplateMapper
         LabelSelector = new V1LabelSelector { MatchLabels = new Dictionary<string, string>(context.Labels) },
     };
 
-    private static V1ResourceRequirements? Resources(IResource resource)
+    private static V1ResourceRequirements Resources(IResource resource)
     {
-        if (!resource.TryGetLastAnnotation<KubernetesResourcesAnnotation>(out var r))
-        {
-            return null;
-        }
+        // Without WithKubernetesResources a pod still gets limits (the restricted set-up needs them): a small default.
+        var r = resource.TryGetLastAnnotation<KubernetesResourcesAnnotation>(out var declared)
+            ? declared
+            : new KubernetesResourcesAnnotation("100m", "256Mi", "1", "1Gi");
 
         return new V1ResourceRequirements
         {
@@ -133,11 +152,20 @@ public static class PodTemplateMapper
 
     private static void AddVolumes(KubernetesResourceContext context, V1PodSpec pod, V1Container container)
     {
+        // The root filesystem is read-only: temp files and the user's caches go to emptyDirs that live as long as the pod.
+        pod.Volumes = [new V1Volume { Name = "tmp", EmptyDir = new V1EmptyDirVolumeSource() }];
+        container.VolumeMounts = [new V1VolumeMount { Name = "tmp", MountPath = "/tmp" }];
+        if (context.Resource is ProjectResource)
+        {
+            pod.Volumes.Add(new V1Volume { Name = "home", EmptyDir = new V1EmptyDirVolumeSource() });
+            container.VolumeMounts.Add(new V1VolumeMount { Name = "home", MountPath = AppHome });
+        }
+
         if (context.IsJob || context.Resource.TryGetLastAnnotation<KubernetesWorkVolumeAnnotation>(out _))
         {
-            // The Job's work folder (dataset and model), or a Deployment's scratch: lives as long as the pod.
-            pod.Volumes = [new V1Volume { Name = "work", EmptyDir = new V1EmptyDirVolumeSource() }];
-            container.VolumeMounts = [new V1VolumeMount { Name = "work", MountPath = "/work" }];
+            // The Job's work folder (dataset and model), or a Deployment's scratch.
+            pod.Volumes.Add(new V1Volume { Name = "work", EmptyDir = new V1EmptyDirVolumeSource() });
+            container.VolumeMounts.Add(new V1VolumeMount { Name = "work", MountPath = "/work" });
         }
 
         foreach (var mount in context.Resource.Annotations.OfType<ContainerMountAnnotation>())

@@ -8,9 +8,10 @@ namespace DryWet.AppHost.Publishing;
 /// Resolves the app model's values by type, as Aspire.Hosting.Kubernetes does: parameters, endpoints, connection
 /// strings and reference expressions become what a pod in the cluster needs. Endpoints of published resources are
 /// their Services (<c>http://&lt;name&gt;-service:&lt;port&gt;</c>), resources the platform hosts are its services,
-/// secret parameters are keys of the Secret the user creates at deploy time: their values are never read.
+/// secret parameters are keys of the Secret the user creates at deploy time: their values are never read. One resolver
+/// per consuming resource (<paramref name="consumer"/>): the platform gives each workload its own identity.
 /// </summary>
-public sealed class ClusterValueResolver(DistributedApplicationModel model, KubernetesPublishOptions options, IConfiguration configuration)
+public sealed class ClusterValueResolver(DistributedApplicationModel model, KubernetesPublishOptions options, IConfiguration configuration, IResource consumer)
 {
     // Stands for the i-th value provider while string.Format lays out a ReferenceExpression's literal text.
     private const char Marker = '\u0001';
@@ -35,7 +36,7 @@ public sealed class ClusterValueResolver(DistributedApplicationModel model, Kube
 
     private ClusterValue Parameter(ParameterResource parameter)
     {
-        if (Platform.Secret(parameter, model) is { } platformSecret)
+        if (Platform.Secret(parameter, model, consumer) is { } platformSecret)
         {
             return ClusterValue.FromSecret(platformSecret);
         }
@@ -52,9 +53,10 @@ public sealed class ClusterValueResolver(DistributedApplicationModel model, Kube
     }
 
     private async Task<ClusterValue> ConnectionStringAsync(IResourceWithConnectionString resource, CancellationToken ct) =>
-        // The platform's MLflow is its URL; the platform's MinIO keeps its connection-string shape, with platform values.
+        // The platform's MLflow is its URL with basic-auth credentials; the platform's MinIO keeps its connection-string
+        // shape, with platform values.
         Platform.Hosts(resource) && resource is MlflowResource
-            ? ClusterValue.FromText(Platform.Endpoint(resource).GetLeftPart(UriPartial.Authority))
+            ? Platform.MlflowConnectionString(resource)
             : await ResolveAsync(resource.ConnectionStringExpression, ct).ConfigureAwait(false);
 
     private ClusterValue Endpoint(EndpointReference reference, EndpointProperty property)
