@@ -206,8 +206,8 @@ public partial class PipelineSpecTests
         {
             spec["deploymentSpec"]!["executors"]![label].ShouldNotBeNull();
             var secret = executor!["secretAsEnv"]![0]!;
-            secret["secretName"]!.GetValue<string>().ShouldBe("mlpipeline-minio-artifact");
-            secret["secretNameParameter"]!["runtimeValue"]!["constant"]!.GetValue<string>().ShouldBe("mlpipeline-minio-artifact");
+            secret["secretName"]!.GetValue<string>().ShouldBe("drywet-minio-trainer");
+            secret["secretNameParameter"]!["runtimeValue"]!["constant"]!.GetValue<string>().ShouldBe("drywet-minio-trainer");
             secret["keyToEnv"]!.AsArray().Select(k => $"{k!["envVar"]}={k["secretKey"]}").ShouldBe(
                 ["Minio__AccessKey=accesskey", "Minio__SecretKey=secretkey"]);
             // MLflow's basic-auth credentials as MLflow's client variables, from the Secret setup.sh creates (optional:

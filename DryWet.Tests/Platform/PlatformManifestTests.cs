@@ -204,7 +204,7 @@ public class PlatformManifestTests
     [InlineData("serving", "ml-models mlflow", "ml-feedback")]
     [InlineData("web", "ml-feedback", "ml-data")]
     [InlineData("trainer", "ml-data", "ml-models mlflow")]
-    [InlineData("watcher", "ml-data", "")]
+    [InlineData("watcher", "ml-data", "ml-data/.drywet")] // its own state only (ml-data/.drywet/watch/…)
     [InlineData("mlflow", "", "mlflow")]
     public async Task A_workloads_bucket_policy_reads_and_writes_only_its_buckets(string workload, string reads, string writes)
     {

@@ -24,8 +24,11 @@ public sealed record TrainingPipelineSettings
     /// <summary>MLflow tracking server as seen from pipeline pods.</summary>
     public string MlflowTrackingUri { get; init; } = "http://mlflow-service.mlflow.svc.cluster.local:5000";
 
-    /// <summary>The Kubernetes Secret holding the MinIO keys (KFP's own, in the pipeline's namespace).</summary>
-    public string MinioSecretName { get; init; } = "mlpipeline-minio-artifact";
+    /// <summary>
+    /// The Kubernetes Secret holding the MinIO keys of the pipeline's steps, in the pipeline's namespace: the trainer's own
+    /// identity (platform/setup.sh; reads ml-data, writes ml-models and mlflow), never KFP's root keys.
+    /// </summary>
+    public string MinioSecretName { get; init; } = "drywet-minio-trainer";
     public string MinioSecretAccessKeyKey { get; init; } = "accesskey";
     public string MinioSecretSecretKeyKey { get; init; } = "secretkey";
 
@@ -94,7 +97,7 @@ public sealed record TrainingPipelineSettings
             throw new DryWet.Core.DryWetException($"--weights-base-url '{WeightsBaseUrl}' is not an http(s) URL; pass the folder that serves torchvision's weight files, e.g. http://mirror.internal/torchvision/models/.");
         }
 
-        Require(MinioSecretName, "--minio-secret-name", "the Secret with the MinIO keys, e.g. mlpipeline-minio-artifact");
+        Require(MinioSecretName, "--minio-secret-name", "the Secret with the MinIO keys, e.g. drywet-minio-trainer");
         if (TrainGpus is < 0 or > 16)
         {
             throw new DryWet.Core.DryWetException($"--gpus {TrainGpus} is out of range; pass 0 (CPU) to 16.");
