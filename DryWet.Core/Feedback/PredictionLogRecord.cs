@@ -17,7 +17,8 @@ public sealed record PredictionLogRecord(
     IReadOnlyDictionary<string, float> Probabilities,
     string ContentType,
     long Size,
-    string? TraceId)
+    string? TraceId,
+    ShadowAnswer? Shadow = null)
 {
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {

@@ -1,4 +1,4 @@
-namespace DryWet.Web.Review;
+namespace DryWet.Core.Feedback;
 
 /// <summary>
 /// One reviewed image: <c>ml-data/.manifest/&lt;id&gt;.json</c> (one object per entry, so two reviewers never overwrite each
