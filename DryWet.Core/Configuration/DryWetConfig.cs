@@ -126,6 +126,15 @@ public sealed class DryWetConfig
 
         /// <summary>Absolute floor: a challenger below it is never promoted, not even as the first model.</summary>
         public double MinAccuracy { get; set; }
+
+        /// <summary>The live gate's significance level: the paired test on reviewed requests must reach p below it (issue 18).</summary>
+        public double LiveAlpha { get; set; } = 0.05;
+
+        /// <summary>Reviewed requests that both champion and shadow answered before the live gate decides anything.</summary>
+        public int LiveMinReviews { get; set; } = 50;
+
+        /// <summary>Largest accuracy drop (fraction, 0.005 = 0.5 points) the INT8 graph may have against fp32 and still be served.</summary>
+        public double MaxQuantizationDrop { get; set; } = 0.005;
     }
 
     /// <summary>Serving's fallback when a package has no config.yaml: 224 px, ImageNet mean/std (as the original).</summary>
@@ -222,6 +231,9 @@ public sealed class DryWetConfig
         Require(EarlyStopping.MinDelta >= 0, "early_stopping.min_delta", EarlyStopping.MinDelta, "must be 0 or positive");
         Require(Evaluation.MinImprovement is >= -1 and <= 1, "evaluation.min_improvement", Evaluation.MinImprovement, "must be an accuracy difference in [-1, 1] (0: the challenger must be at least as good as the champion)");
         Require(Evaluation.MinAccuracy is >= 0 and <= 1, "evaluation.min_accuracy", Evaluation.MinAccuracy, "must be an accuracy in [0, 1]");
+        Require(Evaluation.LiveAlpha is > 0 and < 1, "evaluation.live_alpha", Evaluation.LiveAlpha, "must be a significance level between 0 and 1 (exclusive), e.g. 0.05");
+        Require(Evaluation.LiveMinReviews >= 1, "evaluation.live_min_reviews", Evaluation.LiveMinReviews, "must be at least 1");
+        Require(Evaluation.MaxQuantizationDrop is >= 0 and <= 1, "evaluation.max_quantization_drop", Evaluation.MaxQuantizationDrop, "must be an accuracy difference in [0, 1] (0.005 = 0.5 points)");
         Require(!string.IsNullOrWhiteSpace(Mlflow.ExperimentName), "mlflow.experiment_name", Mlflow.ExperimentName, "must not be empty");
         Require(!string.IsNullOrWhiteSpace(Mlflow.RegisteredModelName), "mlflow.registered_model_name", Mlflow.RegisteredModelName, "must not be empty");
         return errors;
