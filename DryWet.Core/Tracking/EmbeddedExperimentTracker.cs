@@ -11,7 +11,7 @@ namespace DryWet.Core.Tracking;
 /// Metric files hold one "timestamp value step" line per point.
 /// </summary>
 public sealed class EmbeddedExperimentTracker(string root, ILogger<EmbeddedExperimentTracker> logger, TrackingOptions? options = null)
-    : IExperimentTracker, ITrackedRunReader
+    : IExperimentTracker, ITrackedRunReader, IFinishedRunMetrics
 {
     private readonly string _root = Path.GetFullPath(root);
     private readonly TrackingOptions _options = (options ?? new TrackingOptions()).Validated();
@@ -76,15 +76,31 @@ public sealed class EmbeddedExperimentTracker(string root, ILogger<EmbeddedExper
         _repaired = true;
     }
 
-    public Task<TrackedRunSnapshot> GetRunAsync(string runId, CancellationToken cancellationToken = default)
+    public async Task LogMetricsAsync(string runId, IReadOnlyList<MetricPoint> metrics, CancellationToken cancellationToken = default)
     {
-        var runDir = Directory.Exists(_root)
+        var runDir = RunDirectory(runId);
+        foreach (var group in metrics.GroupBy(m => m.Key))
+        {
+            TrackingNames.ValidateKey("metric", group.Key);
+            var file = Path.Combine(runDir, "metrics", group.Key.Replace('/', Path.DirectorySeparatorChar));
+            Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+            // The run's own format: one "timestamp value step" line per point, appended in one call.
+            await File.AppendAllTextAsync(file, string.Concat(group.Select(m => string.Create(CultureInfo.InvariantCulture,
+                $"{m.Timestamp.ToUnixTimeMilliseconds()} {m.Value:R} {m.Step}\n"))), cancellationToken);
+        }
+    }
+
+    private string RunDirectory(string runId)
+    {
+        var runDir = Directory.Exists(_root) && runId.Length > 0 && !runId.Contains('/') && !runId.Contains("..") && !runId.Contains('\\')
             ? Directory.EnumerateDirectories(_root).Select(e => Path.Combine(e, runId)).FirstOrDefault(Directory.Exists)
             : null;
-        if (runDir is null || runId.Contains('/') || runId.Contains(".."))
-        {
-            throw new DryWetException($"Run '{runId}' was not found under {_root}.");
-        }
+        return runDir ?? throw new DryWetException($"Run '{runId}' was not found under {_root}.");
+    }
+
+    public Task<TrackedRunSnapshot> GetRunAsync(string runId, CancellationToken cancellationToken = default)
+    {
+        var runDir = RunDirectory(runId);
 
         var meta = ReadYaml(Path.Combine(runDir, "meta.yaml"));
         string Field(string key) => meta.Children.TryGetValue(new YamlScalarNode(key), out var v) && v is YamlScalarNode { Value: { } s } ? s : "";

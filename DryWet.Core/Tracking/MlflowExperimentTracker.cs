@@ -6,7 +6,7 @@ namespace DryWet.Core.Tracking;
 /// <summary>Experiment tracking on an MLflow tracking server (REST API 2.0), through <see cref="MlflowClient"/>.</summary>
 public sealed class MlflowExperimentTracker(MlflowClient client, MlflowArtifactLocation artifacts, ILogger<MlflowExperimentTracker> logger,
     TrackingOptions? options = null)
-    : IExperimentTracker, ITrackedRunReader
+    : IExperimentTracker, ITrackedRunReader, IFinishedRunMetrics
 {
     private readonly TrackingOptions _options = (options ?? new TrackingOptions()).Validated();
 
@@ -40,6 +40,16 @@ public sealed class MlflowExperimentTracker(MlflowClient client, MlflowArtifactL
         var tracked = new MlflowTrackedRun(client, artifacts, run.Info, logger);
         tracked.StartSystemMetrics(_options.SystemMetricsInterval);
         return tracked;
+    }
+
+    public Task LogMetricsAsync(string runId, IReadOnlyList<MetricPoint> metrics, CancellationToken cancellationToken = default)
+    {
+        var list = metrics.Select(m =>
+        {
+            TrackingNames.ValidateKey("metric", m.Key);
+            return new MlflowMetric(m.Key, m.Value, m.Timestamp.ToUnixTimeMilliseconds(), m.Step);
+        }).ToList();
+        return client.LogBatchAsync(runId, metrics: list, cancellationToken: cancellationToken);
     }
 
     public async Task<TrackedRunSnapshot> GetRunAsync(string runId, CancellationToken cancellationToken = default)

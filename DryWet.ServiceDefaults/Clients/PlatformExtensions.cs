@@ -71,6 +71,7 @@ public static class PlatformExtensions
         }
 
         builder.Services.AddSingleton(sp => (ITrackedRunReader)sp.GetRequiredService<IExperimentTracker>());
+        builder.Services.AddSingleton(sp => (IFinishedRunMetrics)sp.GetRequiredService<IExperimentTracker>());
         return builder;
     }
 

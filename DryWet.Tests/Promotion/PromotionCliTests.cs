@@ -63,6 +63,34 @@ public sealed class PromotionCliTests
     }
 
     [Fact]
+    public async Task Promote_live_promotes_the_shadow_that_wins_on_reviewed_requests_and_refuses_a_version_beside_it()
+    {
+        using var temp = new TempFolder();
+        using (var platform = PlatformHost.Build(temp.Path))
+        {
+            var registry = platform.Services.GetRequiredService<IModelRegistry>();
+            var champion = await RegistryTestModels.LogAndRegisterAsync(platform, Path.Combine(temp.Path, "work"), 4f);
+            var challenger = await RegistryTestModels.LogAndRegisterAsync(platform, Path.Combine(temp.Path, "work"), 4f);
+            await registry.PromoteAsync("dry_wet_model", champion.Version, cancellationToken: Ct);
+            await registry.SetAliasAsync("dry_wet_model", "challenger", challenger.Version, Ct);
+            await LiveEvaluation.ReviewedPredictions.WriteTableAsync(platform.Services.GetRequiredService<Core.Storage.IObjectStore>(),
+                champion.Version, challenger.Version, bothRight: 40, championOnly: 2, shadowOnly: 12, bothWrong: 6);
+        }
+
+        var both = await Trainer(temp.Path, "promote", "--live", "--version", "2");
+        var strict = await Trainer(temp.Path, "promote", "--live", "--config", WriteConfig(temp.Path, "evaluation:\n  live_alpha: 0.01\n"));
+        var live = await Trainer(temp.Path, "promote", "--live");
+
+        both.ExitCode.ShouldBe(2, both.Error);
+        both.Error.ShouldContain("--live decides by itself and records its own reason: leave out --version, --previous and --reason.");
+        strict.ExitCode.ShouldBe(0, strict.Error);
+        strict.Output.ShouldContain("Live gate: champion-behind-live: shadow v2 0.8667 vs champion v1 0.7000 on the same 60 reviewed requests");
+        live.ExitCode.ShouldBe(0, live.Error);
+        live.Output.ShouldContain("Live gate: promoted-live: ");
+        live.Output.ShouldContain("dry_wet_model v2 is production (promoted live).");
+    }
+
+    [Fact]
     public async Task Watch_once_on_an_empty_store_reports_no_data_and_exits_0()
     {
         using var temp = new TempFolder();
@@ -72,6 +100,7 @@ public sealed class PromotionCliTests
 
         exit.ShouldBe(0, error);
         output.ShouldContain("no_data: waiting for s3://ml-data/dry-wet-data.zip");
+        output.ShouldContain("live: no reviewed requests yet. Nothing to compare: no production version.");
     }
 
     private static string WriteConfig(string folder, string yaml)

@@ -40,8 +40,9 @@ internal static class WatchCommand
         var @namespace = new Option<string?>("--namespace") { Description = "Profile namespace (multi-user Kubeflow only)." };
         var trainingImage = new Option<string>("--training-image") { Description = "Trainer image the pipeline's steps run.", DefaultValueFactory = _ => new TrainingPipelineSettings().TrainingImage };
         var gpus = new Option<int>("--gpus") { Description = "GPUs for the pipeline's train step.", DefaultValueFactory = _ => new TrainingPipelineSettings().TrainGpus };
+        var liveGate = new Option<string>("--live-gate") { Description = "on (default): every interval, also run the live gate (promote --live); off: data only.", DefaultValueFactory = _ => "on" };
         var command = new Command("watch", "Train automatically when the training data in the object store changes (one run at a time; content already trained is skipped).");
-        foreach (var option in new Option[] { bucket, objectName, prefix, interval, debounce, once, config, output, force, promote, threads, submitKfp, kubeflowHost, @namespace, trainingImage, gpus })
+        foreach (var option in new Option[] { bucket, objectName, prefix, interval, debounce, once, config, output, force, promote, threads, submitKfp, kubeflowHost, @namespace, trainingImage, gpus, liveGate })
         {
             command.Options.Add(option);
         }
@@ -53,6 +54,12 @@ internal static class WatchCommand
             var settle = Durations.Parse("--debounce", parseResult.GetValue(debounce), TimeSpan.Zero, TimeSpan.FromHours(1));
             var policy = PromotionPolicies.Parse(parseResult.GetValue(promote));
             var settings = DryWetConfig.Load(parseResult.GetValue(config)!.FullName);
+            var live = parseResult.GetValue(liveGate) switch
+            {
+                "on" => true,
+                "off" => false,
+                var other => throw new DryWetException($"--live-gate '{other}' is not on or off."),
+            };
             var useKfp = parseResult.GetValue(submitKfp);
             if (!useKfp)
             {
@@ -84,14 +91,21 @@ internal static class WatchCommand
                     packageFolder, Register: true, Promotion: policy, ReplaceAnyOutput: parseResult.GetValue(force)));
             var watcher = new DataWatcher(services.GetRequiredService<IObjectStore>(), services.GetRequiredService<IModelRegistry>(),
                 settings.Mlflow.RegisteredModelName, launcher, data, settle, work, services.GetRequiredService<ILogger<DataWatcher>>());
+            var liveTick = live ? new LiveGateTick(LiveGates.Create(services), settings.Mlflow.RegisteredModelName, settings.Evaluation,
+                services.GetRequiredService<ILogger<LiveGateTick>>()) : null;
             if (parseResult.GetValue(once))
             {
                 var decision = await watcher.CheckOnceAsync(ct);
                 Console.WriteLine($"{decision.Name}: {decision.Message}");
+                if (liveTick is not null)
+                {
+                    Console.WriteLine($"live: {(await liveTick.CheckOnceAsync(ct)).Summary}");
+                }
+
                 return decision.Kind == WatchDecisionKind.Failed ? CommandErrors.Failed : CommandErrors.Ok;
             }
 
-            await watcher.RunAsync(every, ct);
+            await Task.WhenAll(watcher.RunAsync(every, ct), liveTick?.RunAsync(every, ct) ?? Task.CompletedTask);
             return CommandErrors.Ok;
         }));
         return command;

@@ -1,3 +1,5 @@
+using DryWet.Core.Storage;
+using DryWet.Core.LiveEvaluation;
 using DryWet.Web.Account;
 using DryWet.Web.Models;
 using DryWet.Web.Review;
@@ -35,6 +37,9 @@ public static class Extensions
 #pragma warning restore EXTEXP0001
 
         services.AddSingleton<PredictionLog>();
+        // One per process: it keeps each scored review until its label changes, so the model page reads only what is new.
+        services.AddSingleton(sp => new LiveReviewReader(sp.GetRequiredService<IObjectStore>(), Path.Combine(sp.GetRequiredService<WebCache>().Root, "tmp", "live"),
+            sp.GetRequiredService<ILogger<LiveReviewReader>>()));
         services.AddSingleton(new DecodeBudget(options));
         services.AddSingleton<ThumbnailDecoder>();
         services.AddSingleton<ThumbnailCache>();

@@ -1,3 +1,4 @@
+using DryWet.Core.LiveEvaluation;
 using DryWet.Web.Serving;
 
 namespace DryWet.Web.Models;
@@ -10,7 +11,22 @@ public sealed record ModelOverview(
     string? RegistryProblem,
     string RegistryDescription,
     LearningCurves? Curves,
-    IReadOnlyList<PackageReport> Reports);
+    IReadOnlyList<PackageReport> Reports,
+    LiveOverview Live);
+
+/// <summary>
+/// Live accuracy on reviewed requests, per version, and the live gate's verdict on production vs challenger now
+/// (<see cref="LiveVerdict"/>, with the thresholds of the serving package's config.yaml).
+/// </summary>
+public sealed record LiveOverview(
+    IReadOnlyList<LiveAccuracy> Versions,
+    string? ChampionVersion,
+    string? ChallengerVersion,
+    LiveVerdict? Verdict,
+    double Alpha,
+    int MinReviews,
+    int Unscored,
+    string? Problem);
 
 /// <summary>One registered version with what its training run recorded.</summary>
 public sealed record ModelVersionView(

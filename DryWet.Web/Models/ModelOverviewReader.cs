@@ -1,4 +1,7 @@
 using DryWet.Core;
+using DryWet.Core.Configuration;
+using DryWet.Core.LiveEvaluation;
+using DryWet.Core.Packaging;
 using DryWet.Core.Registry;
 using DryWet.Core.Tracking;
 using DryWet.Core.Tracking.Mlflow;
@@ -9,10 +12,11 @@ namespace DryWet.Web.Models;
 /// <summary>
 /// Assembles the model page: serving's <c>/model/info</c>, the registry's versions (the newest
 /// <see cref="MaxVersions"/>, with aliases and stage), each version's run (accuracy, <c>drywet.promotion*</c> tags,
-/// learning curves) and the serving version's package reports, downloaded once into the cache.
+/// learning curves), the serving version's package reports, downloaded once into the cache, and the live accuracy
+/// of each version on reviewed requests with the live gate's verdict (<see cref="LiveReviewReader"/>).
 /// </summary>
 public sealed class ModelOverviewReader(
-    ServingClient serving, IModelRegistry registry, ITrackedRunReader runs, WebOptions options, WebCache cache,
+    ServingClient serving, IModelRegistry registry, ITrackedRunReader runs, LiveReviewReader reviews, WebOptions options, WebCache cache,
     IConfiguration configuration, ILogger<ModelOverviewReader> logger)
 {
     /// <summary>How many versions the page shows (newest first): each one reads its run from the tracker.</summary>
@@ -34,7 +38,7 @@ public sealed class ModelOverviewReader(
             var run = await ReadRunAsync(version.RunId, cancellationToken);
             views.Add(new ModelVersionView(version.Version, version.CurrentStage, version.Aliases, version.Description,
                 DateTimeOffset.FromUnixTimeMilliseconds(version.CreationTimestamp), version.RunId, Accuracy(run),
-                run?.Tags.Where(t => t.Key.StartsWith(PromotionTagPrefix, StringComparison.Ordinal)).ToDictionary() ?? [],
+                PromotionTags(run, version),
                 RunLink(run), isServing));
             if (run is not null && (isServing || curves is null))
             {
@@ -44,7 +48,44 @@ public sealed class ModelOverviewReader(
 
         var shown = versions.FirstOrDefault(v => info is not null && v.Version == info.ModelVersion) ?? versions.FirstOrDefault();
         var reports = shown is null ? [] : await ReadReportsAsync(shown, cancellationToken);
-        return new ModelOverview(info, servingProblem, views, registryProblem, registry.Description, curves, reports);
+        var live = await ReadLiveAsync(versions, shown, cancellationToken);
+        return new ModelOverview(info, servingProblem, views, registryProblem, registry.Description, curves, reports, live);
+    }
+
+    private async Task<LiveOverview> ReadLiveAsync(IReadOnlyList<ModelVersion> versions, ModelVersion? shown, CancellationToken cancellationToken)
+    {
+        // The gate's thresholds as the trainer used them: the serving package's config.yaml (the watcher trains with its --config).
+        var thresholds = shown is null ? DryWetConfig.Default.Evaluation : LiveThresholds(cache.PackageDirectory(shown.Name, shown.Version));
+        var champion = versions.FirstOrDefault(v => v.Aliases.Contains("production")) ?? versions.FirstOrDefault(v => v.CurrentStage == "Production");
+        var challenger = versions.FirstOrDefault(v => v.Aliases.Contains("challenger") && v.Version != champion?.Version);
+        try
+        {
+            var reading = await reviews.ReadAsync(options.ModelName, cancellationToken);
+            var verdict = champion is null || challenger is null ? null
+                : LiveVerdict.Decide(reading.Board.Compare(champion.Version, challenger.Version), thresholds.LiveAlpha, thresholds.LiveMinReviews);
+            return new LiveOverview(reading.Board.Versions, champion?.Version, challenger?.Version, verdict, thresholds.LiveAlpha, thresholds.LiveMinReviews,
+                reading.Problems.Count, reading.Problems.Count > 0 ? $"{reading.Problems.Count} reviews could not be scored, first: {reading.Problems[0]}" : null);
+        }
+        catch (Exception ex) when (ex is DryWetException or HttpRequestException or IOException)
+        {
+            logger.LogWarning(ex, "Reviews could not be read for live accuracy");
+            return new LiveOverview([], champion?.Version, challenger?.Version, null, thresholds.LiveAlpha, thresholds.LiveMinReviews, 0,
+                $"The reviews could not be read: {ex.Message}");
+        }
+    }
+
+    private DryWetConfig.EvaluationSection LiveThresholds(string packageDirectory)
+    {
+        var path = Path.Combine(packageDirectory, ModelPackage.ConfigFile);
+        try
+        {
+            return File.Exists(path) ? DryWetConfig.Load(path).Evaluation : DryWetConfig.Default.Evaluation;
+        }
+        catch (DryWetException ex)
+        {
+            logger.LogInformation("{Path} could not be read for the live gate's thresholds ({Reason}); showing the defaults", path, ex.Message);
+            return DryWetConfig.Default.Evaluation;
+        }
     }
 
     /// <summary>The package folder of a version in the cache (downloaded on first use), for the report pictures.</summary>
@@ -74,6 +115,21 @@ public sealed class ModelOverviewReader(
             logger.LogWarning(ex, "Registry {Registry} could not be read", registry.Description);
             return ([], $"The registry ({registry.Description}) could not be read: {ex.Message}");
         }
+    }
+
+    /// <summary>The gate's tags on the run, overridden by the version's (the live gate records on the version, after the run ended).</summary>
+    private static Dictionary<string, string> PromotionTags(TrackedRunSnapshot? run, ModelVersion version)
+    {
+        var tags = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (key, value) in (run?.Tags ?? new Dictionary<string, string>()).Concat(version.Tags))
+        {
+            if (key.StartsWith(PromotionTagPrefix, StringComparison.Ordinal))
+            {
+                tags[key] = value;
+            }
+        }
+
+        return tags;
     }
 
     private async Task<TrackedRunSnapshot?> ReadRunAsync(string? runId, CancellationToken cancellationToken)
