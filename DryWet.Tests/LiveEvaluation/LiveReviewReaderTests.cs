@@ -81,12 +81,12 @@ public sealed class LiveReviewReaderTests : IDisposable
     [Fact]
     public async Task Thousands_of_reviews_are_all_scored()
     {
-        await ReviewedPredictions.WriteTableAsync(_store, "3", "4", bothRight: 2000, championOnly: 120, shadowOnly: 180, bothWrong: 200);
+        await ReviewedPredictions.WriteTableAsync(_store, "3", "4", bothRight: 1100, championOnly: 120, shadowOnly: 180, bothWrong: 100);
 
         var reading = await _reader.ReadAsync(Model, Ct);
 
         var pair = reading.Board.Compare("3", "4");
-        pair.ShouldBe(new PairedComparison("3", "4", 2000, 120, 180, 200));
+        pair.ShouldBe(new PairedComparison("3", "4", 1100, 120, 180, 100));
         pair.PValue.ShouldBe(ExactRational.McNemarPValue(120, 180), 1e-12);
         Directory.EnumerateFileSystemEntries(Path.Combine(_root, "work")).ShouldBeEmpty(); // no temp file left behind
     }

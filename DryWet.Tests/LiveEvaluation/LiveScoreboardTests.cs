@@ -87,7 +87,7 @@ public sealed class LiveScoreboardTests
         pair.ShouldBe(new PairedComparison("2", "3", BothRight: 16_000, ChampionOnlyRight: 0, ShadowOnlyRight: 2_000, BothWrong: 2_000));
         pair.ChampionAccuracy.ShouldBe(0.8, 1e-12);
         pair.ShadowAccuracy.ShouldBe(0.9, 1e-12);
-        pair.PValue.ShouldBe(0); // 2 · 2^-2000: below the smallest double
+        pair.PValue.ShouldBe(0.0); // 2 · 2^-2000: below the smallest double
         LiveVerdict.Decide(pair, 0.05, 50).Kind.ShouldBe(LiveVerdictKind.PromotedLive);
     }
 

@@ -33,7 +33,7 @@ public sealed class WilsonIntervalTests
         var interval = WilsonInterval.For(successes, trials);
         foreach (var bound in new[] { interval.Lower, interval.Upper })
         {
-            if (bound is 0 or 1 && (successes == 0 || successes == trials))
+            if (bound is 0.0 or 1.0 && (successes == 0 || successes == trials))
             {
                 continue; // the trivial bound at 0 of n (n of n) is exact by construction
             }

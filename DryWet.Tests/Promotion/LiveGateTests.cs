@@ -91,7 +91,8 @@ public sealed class LiveGateTests : IDisposable
         (await registry.ResolveAsync(Model, cancellationToken: Ct))!.Version.ShouldBe(champion.Version);
         var shadow = (await registry.ListVersionsAsync(Model, Ct)).Single(v => v.Version == challenger.Version);
         shadow.Tags[LiveTags.Verdict].ShouldBe("champion-behind-live");
-        shadow.Tags[LiveTags.VerdictReason].ShouldEndWith("(shadow alone right 7, champion alone right 3; exact McNemar p = 0.3438): the shadow is ahead but p ≥ evaluation.live_alpha 0.05");
+        shadow.Tags[LiveTags.VerdictReason].ShouldStartWith("shadow v2 0.8667 vs champion v1 0.8000 on the same 60 reviewed requests (shadow alone right 7, champion alone right 3; exact McNemar p = 0.34");
+        shadow.Tags[LiveTags.VerdictReason].ShouldEndWith("the shadow is ahead but p ≥ evaluation.live_alpha 0.05");
         shadow.Tags.ShouldNotContainKey(PromotionDecision.OutcomeTag); // the offline decision is not overwritten
         // Nothing new was reviewed: the second tick logged no second point.
         var run = await platform.Services.GetRequiredService<ITrackedRunReader>().GetRunAsync(challenger.RunId!, Ct);

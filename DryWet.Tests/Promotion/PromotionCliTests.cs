@@ -55,7 +55,7 @@ public sealed class PromotionCliTests
         var missing = await Trainer(temp.Path, "promote", "--version", "9", "--reason", "why");
 
         neither.ExitCode.ShouldBe(2, neither.Error);
-        neither.Error.ShouldContain("Pass exactly one of --version N or --previous.");
+        neither.Error.ShouldContain("Pass exactly one of --version N or --previous (or --live).");
         back.ExitCode.ShouldBe(0, back.Error);
         back.Output.ShouldContain("dry_wet_model v1 is production (stage Production, aliases production).");
         missing.ExitCode.ShouldBe(2);

@@ -40,14 +40,14 @@ public sealed class ModelPageLiveTests(WebPlatformFixture platform)
             await page.GotoAsync(new Uri(web.Address, "model").ToString());
 
             var table = page.Locator("table[data-live-accuracy]");
-            var champion = table.Locator("tr[data-version='1']");
-            var shadow = table.Locator("tr[data-version='2']");
-            await Expect(champion).ToContainTextAsync("champion (production)");
-            await Expect(champion.Locator("[data-reviewed]")).ToHaveTextAsync("45");
-            await Expect(champion.Locator("[data-accuracy]")).ToHaveTextAsync("0.6889");
-            await Expect(champion).ToContainTextAsync("0.5434 – 0.8047");
-            await Expect(shadow).ToContainTextAsync("shadow (challenger)");
-            await Expect(shadow.Locator("[data-accuracy]")).ToHaveTextAsync("0.8667");
+            var championRow = table.Locator("tr[data-version='1']");
+            var shadowRow = table.Locator("tr[data-version='2']");
+            await Expect(championRow).ToContainTextAsync("champion (production)");
+            await Expect(championRow.Locator("[data-reviewed]")).ToHaveTextAsync("45");
+            await Expect(championRow.Locator("[data-accuracy]")).ToHaveTextAsync("0.6889");
+            await Expect(championRow).ToContainTextAsync("0.5434 – 0.8047");
+            await Expect(shadowRow).ToContainTextAsync("shadow (challenger)");
+            await Expect(shadowRow.Locator("[data-accuracy]")).ToHaveTextAsync("0.8667");
             var verdict = page.Locator("[data-live-verdict='champion-behind-live']");
             await Expect(verdict.Locator("[data-paired]")).ToContainTextAsync("45 (both right 30, champion alone 1, shadow alone 9, both wrong 5)");
             await Expect(verdict.Locator("[data-p-value]")).ToContainTextAsync("0.02148");
