@@ -164,6 +164,27 @@ public abstract class RunRecordContractTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task Metrics_can_be_added_to_a_run_after_it_ended_and_an_unknown_run_is_an_error()
+    {
+        var host = await BuildHostAsync();
+        _hosts.Add(host);
+        var tracker = host.Services.GetRequiredService<IExperimentTracker>();
+        var later = host.Services.GetRequiredService<IFinishedRunMetrics>();
+        await using var run = await tracker.StartRunAsync("finished-run-metrics", cancellationToken: Ct);
+        await run.LogMetricsAsync([MetricPoint.Now("best_val_acc", 0.9, 3)], Ct);
+        await run.EndAsync(RunOutcome.Finished, Ct);
+
+        // What the live gate does days later: live accuracy at step = reviewed requests.
+        await later.LogMetricsAsync(run.RunId, [MetricPoint.Now("live_accuracy", 0.8, 50), MetricPoint.Now("live_accuracy", 0.85, 60)], Ct);
+
+        var snapshot = await host.Services.GetRequiredService<ITrackedRunReader>().GetRunAsync(run.RunId, Ct);
+        snapshot.Status.ShouldBe("FINISHED");
+        snapshot.Metrics["live_accuracy"].Select(m => (m.Step, m.Value)).ShouldBe([(50L, 0.8), (60L, 0.85)]);
+        snapshot.Metrics["best_val_acc"].ShouldHaveSingleItem().Value.ShouldBe(0.9);
+        await Should.ThrowAsync<DryWetException>(() => later.LogMetricsAsync("0123456789abcdef0123456789abcdef", [MetricPoint.Now("live_accuracy", 1, 1)], Ct));
+    }
+
+    [Fact]
     public async Task A_misspelt_tracking_setting_is_an_error_naming_it_and_the_right_key()
     {
         var error = await Should.ThrowAsync<DryWetException>(() =>

@@ -3,7 +3,7 @@ using DryWet.TrainingWorker.Training;
 
 namespace DryWet.TrainingWorker.Promotion;
 
-/// <summary>The gate's instruments, on the trainer's meter: one count per decision, by outcome (first, promoted, rejected).</summary>
+/// <summary>The gates' instruments, on the trainer's meter: one count per decision, by outcome (first, promoted, rejected; rollback, manual; promoted-live, champion-behind-live).</summary>
 internal static class PromotionTelemetry
 {
     public static readonly Counter<long> Decisions = TrainingTelemetry.Meter.CreateCounter<long>(
