@@ -44,7 +44,7 @@ public sealed class TrainingRun(IExperimentTracker tracker, IModelRegistry? regi
         try
         {
             var prepared = await DatasetPreparation.PrepareAsync(request.Data, request.DatasetVersion, objects, work, request.ZipLimits, progress.Message, cancellationToken);
-            var dataset = ImageFolderDataset.Open(prepared.Materialized.Directory, work, request.ZipLimits);
+            var dataset = ImageFolderDataset.Open(prepared.Materialized.Directory, work, request.ZipLimits, $"{prepared.Manifest.Source} (dataset version {prepared.Manifest.Version})");
             ReportSkipped(dataset);
             var config = request.Config;
             if (config.Model.NumClasses != dataset.Classes.Count)
