@@ -247,6 +247,16 @@ public sealed class MinioObjectStore(IMinioClient client, string endpoint, ILogg
             // NoSuchKey: an If-Match on an object that is gone (S3 answers 404 there).
             return false;
         }
+        catch (Exception ex) when (header == "If-Match" && ex is not (OperationCanceledException or DryWetException))
+        {
+            // The SDK 7.0.0 fails while parsing S3's 404 NoSuchKey answer to a PUT (ArgumentNullException): ask whether the object is gone.
+            if (!await ExistsAsync(bucket, key, cancellationToken))
+            {
+                return false;
+            }
+
+            throw;
+        }
 
         return condition.Applied
             ? true
@@ -296,6 +306,19 @@ public sealed class MinioObjectStore(IMinioClient client, string endpoint, ILogg
             {
                 logger.LogWarning("Could not remove the conditional-write probe {Bucket}/{Key}: {Reason}", bucket, key, ex.Message);
             }
+        }
+    }
+
+    private async Task<bool> ExistsAsync(string bucket, string key, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await client.StatObjectAsync(new StatObjectArgs().WithBucket(bucket).WithObject(key), cancellationToken);
+            return true;
+        }
+        catch (Exception ex) when (IsNotFound(ex))
+        {
+            return false;
         }
     }
 
