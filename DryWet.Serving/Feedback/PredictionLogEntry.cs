@@ -58,12 +58,12 @@ internal sealed class PredictionLogEntry : IDisposable
     public string RecordKey => PredictionLogLayout.RecordKey(Record.Time, Record.Id);
 
     /// <summary>
-    /// Off the response path, before writing: waits for the shadow's answer (until its deadline at most; without it the
-    /// record has no <c>shadow</c>) and encodes a tensor entry's PNG.
+    /// Off the response path, before writing: waits for the shadow's answer (until its deadline at most, or until the
+    /// server stops; without it the record has no <c>shadow</c>) and encodes a tensor entry's PNG.
     /// </summary>
-    public async Task CompleteAsync()
+    public async Task CompleteAsync(CancellationToken stopping)
     {
-        if (Shadow is { } shadow && await shadow.WaitAsync() is { } answer)
+        if (Shadow is { } shadow && await shadow.WaitAsync(stopping) is { } answer)
         {
             Record = Record with { Shadow = answer };
         }

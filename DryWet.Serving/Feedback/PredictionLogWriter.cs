@@ -55,7 +55,7 @@ internal sealed partial class PredictionLogWriter(PredictionLogQueue queue, ISer
                 }
 
                 // The shadow's answer (bounded by its deadline) and a tensor's PNG: here, off the response path.
-                await entry.CompleteAsync();
+                await entry.CompleteAsync(stoppingToken);
                 await WriteAsync(store, entry, drain.Token);
             }
             finally

@@ -22,8 +22,8 @@ internal sealed class ShadowRequest(long deadlineTimestamp)
 
     public void Complete(ShadowAnswer? answer) => _answer.TrySetResult(answer);
 
-    /// <summary>The answer, or null once the deadline passed without one.</summary>
-    public async Task<ShadowAnswer?> WaitAsync()
+    /// <summary>The answer, or null once the deadline passed (or <paramref name="cancellationToken"/> fired) without one.</summary>
+    public async Task<ShadowAnswer?> WaitAsync(CancellationToken cancellationToken)
     {
         var left = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), DeadlineTimestamp);
         if (Answer.IsCompleted || left <= TimeSpan.Zero)
@@ -31,7 +31,14 @@ internal sealed class ShadowRequest(long deadlineTimestamp)
             return Answer.IsCompletedSuccessfully ? Answer.Result : null;
         }
 
-        return await Task.WhenAny(Answer, Task.Delay(left)) == Answer ? Answer.Result : null;
+        try
+        {
+            return await Answer.WaitAsync(left, cancellationToken);
+        }
+        catch (Exception ex) when (ex is TimeoutException or OperationCanceledException)
+        {
+            return null;
+        }
     }
 
     private static ShadowRequest Completed()
