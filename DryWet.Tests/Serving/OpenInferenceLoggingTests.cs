@@ -10,8 +10,10 @@ namespace DryWet.Tests.Serving;
 /// One data plane: <c>/v2/models/{name}/infer</c> (JSON and binary, encoded and preprocessed, every image of a batch)
 /// is logged and measured like <c>/predict</c> — through the real HTTP API, read back from the embedded store.
 /// </summary>
+[Collection(PredictionLogTests.Collection)]
 public sealed class OpenInferenceLoggingTests
 {
+    private const string Version = "oip-logging";
     private const string Infer = "/v2/models/dry_wet_model/infer";
     private static readonly Dictionary<string, string?> LogEverything = new() { ["Serving:PredictionLog:SampleRate"] = "1" };
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
@@ -19,7 +21,7 @@ public sealed class OpenInferenceLoggingTests
     [Fact]
     public async Task Every_image_of_a_JSON_BYTES_batch_is_logged_with_its_own_answer_and_its_brightness_recorded()
     {
-        await using var server = await PredictionLogServer.StartAsync(LogEverything);
+        await using var server = await PredictionLogServer.StartAsync(LogEverything, version: Version);
         byte[][] images = [TestImages.Road(wet: true), TestImages.Road(wet: false), TestImages.Solid(new SKColor(250, 250, 250), size: 24)];
         var body = $$"""{"inputs":[{"name":"image","shape":[3],"datatype":"BYTES","data":[{{string.Join(",", images.Select(i => $"\"{Convert.ToBase64String(i)}\""))}}]}]}""";
 
@@ -34,20 +36,20 @@ public sealed class OpenInferenceLoggingTests
             var index = Array.FindIndex(images, i => i.AsSpan().SequenceEqual(image));
             index.ShouldBeGreaterThanOrEqualTo(0, "each logged image is one of the batch, byte for byte");
             record.Prediction.ShouldBe(labels[index]);
-            record.ModelVersion.ShouldBe("7");
+            record.ModelVersion.ShouldBe(Version);
             record.Size.ShouldBe(images[index].Length);
             record.Shadow.ShouldBeNull("a local package has no shadow");
         }
 
         logged.Select(l => Array.FindIndex(images, i => i.AsSpan().SequenceEqual(l.Image))).Order().ShouldBe([0, 1, 2]);
-        (await server.WaitForMetricAsync("drywet_input_brightness_count", "model_version=\"7\"", 3)).ShouldBe(3);
-        (await server.MetricAsync("drywet_input_brightness_bucket", "le=\"0.9\"")).ShouldBe(2, "the near-white image is above 0.9, the roads below");
+        (await server.WaitForMetricAsync("drywet_input_brightness_count", "model_version=\"oip-logging\"", 3)).ShouldBe(3);
+        (await server.MetricAsync("drywet_input_brightness_bucket", "model_version=\"oip-logging\",le=\"0.9\"")).ShouldBe(2, "the near-white image is above 0.9, the roads below");
     }
 
     [Fact]
     public async Task Binary_BYTES_images_are_logged_like_predict()
     {
-        await using var server = await PredictionLogServer.StartAsync(LogEverything);
+        await using var server = await PredictionLogServer.StartAsync(LogEverything, version: Version);
         var (dry, wet) = (TestImages.Road(wet: false), TestImages.Road(wet: true));
         var tensor = BytesTensor(dry, wet);
         var header = $$$"""{"inputs":[{"name":"image","shape":[2],"datatype":"BYTES","parameters":{"binary_data_size":{{{tensor.Length}}}}}]}""";
@@ -64,7 +66,7 @@ public sealed class OpenInferenceLoggingTests
     [Fact]
     public async Task Preprocessed_FP32_images_are_logged_as_the_PNG_of_what_the_model_saw()
     {
-        await using var server = await PredictionLogServer.StartAsync(LogEverything);
+        await using var server = await PredictionLogServer.StartAsync(LogEverything, version: Version);
         // The server's model: 32×32, mean 0.5, std 0.25 per channel. Normalized −1 = pixel 0.25 (64), +1 = 0.75 (191).
         const int size = 32;
         float[] Plane(float v) => [.. Enumerable.Repeat(v, size * size)];
@@ -89,13 +91,13 @@ public sealed class OpenInferenceLoggingTests
         }
 
         logged.Select(l => l.Record.Prediction).Order().ShouldBe(["dry", "wet"]);
-        (await server.WaitForMetricAsync("drywet_input_brightness_count", "model_version=\"7\"", 2)).ShouldBe(2);
+        (await server.WaitForMetricAsync("drywet_input_brightness_count", "model_version=\"oip-logging\"", 2)).ShouldBe(2);
     }
 
     [Fact]
     public async Task A_batch_refused_for_one_bad_image_logs_nothing()
     {
-        await using var server = await PredictionLogServer.StartAsync(LogEverything);
+        await using var server = await PredictionLogServer.StartAsync(LogEverything, version: Version);
         var good = TestImages.Road(wet: true);
         var body = $$"""{"inputs":[{"name":"image","shape":[2],"datatype":"BYTES","data":["{{Convert.ToBase64String(good)}}","{{Convert.ToBase64String(good[..(good.Length / 2)])}}"]}]}""";
 

@@ -17,6 +17,7 @@ namespace DryWet.Tests.Serving;
 /// record and in the agreement counter, and — a deliberately slow shadow — never on a response's path. Real packages
 /// in the embedded registry, the real serving app over HTTP.
 /// </summary>
+[Collection(PredictionLogTests.Collection)]
 public sealed class ShadowTests : IDisposable
 {
     private const string Model = "dry_wet_model";
@@ -70,7 +71,7 @@ public sealed class ShadowTests : IDisposable
         var registry = platform.Services.GetRequiredService<IModelRegistry>();
         await RegisterAsync(platform, k: 4f, alias: "production");
         var v2 = await RegisterAsync(platform, k: -4f, alias: "challenger");
-        var (app, client) = await StartServingAsync([]);
+        var (app, client) = await StartServingAsync(new());
         await using var _ = app;
         await WaitForShadowAsync(client, v2.Version);
 
