@@ -8,11 +8,16 @@ using Microsoft.Extensions.Options;
 
 namespace DryWet.Serving.Inference;
 
-/// <summary>Turns a fetched package into a <see cref="LoadedModel"/>: validate, create the session, choose the input size, smoke-test.</summary>
+/// <summary>
+/// Turns a fetched package into a <see cref="LoadedModel"/>: validate, create the session, choose the input size,
+/// smoke-test, tune the batcher (<see cref="BatchTuner"/>). Every run of a model being loaded goes through the
+/// <see cref="InferenceRunner"/>'s background lane, so a reload under traffic takes turns with the live batches.
+/// </summary>
 internal sealed class ModelLoader(IOptions<ModelOptions> modelOptions, IOptions<ServingOptions> servingOptions,
-    DecodeBudget decodeBudget, ServingTelemetry telemetry, ILogger<ModelLoader> logger)
+    DecodeBudget decodeBudget, InferenceRunner runner, BatchTuner tuner, ServingTelemetry telemetry, ILogger<ModelLoader> logger)
 {
-    public async Task<LoadedModel> LoadAsync(ModelCandidate candidate)
+    /// <param name="priority">The lane its batches will run in: live for the served model, background for one no client waits for (a shadow).</param>
+    public async Task<LoadedModel> LoadAsync(ModelCandidate candidate, InferencePriority priority = InferencePriority.Live)
     {
         var options = modelOptions.Value;
         var package = ModelPackage.Load(candidate.PackageDirectory);
@@ -47,16 +52,15 @@ internal sealed class ModelLoader(IOptions<ModelOptions> modelOptions, IOptions<
             });
 
             var classes = package.Labels.Count;
-            SmokeTest(classifier, height, width, classes, package.OnnxPath);
-            var maxBatch = classifier.EffectiveBatchSize(options.MaxBatchSize);
-            scheduler = new InferenceScheduler(classifier, height, width, classes, maxBatch, options, servingOptions.Value, telemetry);
-            var model = new LoadedModel(candidate.Descriptor, package.Labels, classifier, scheduler, preprocessor, maxBatch, decodeBudget, telemetry);
+            await runner.RunAsync(() => SmokeTest(classifier, height, width, classes, package.OnnxPath), InferencePriority.Background);
+            var tuning = await tuner.TuneAsync(classifier, package.OnnxPath, height, width, classes, candidate.Descriptor.Version);
+            scheduler = new InferenceScheduler(classifier, height, width, classes, tuning, runner, priority, servingOptions.Value, telemetry);
+            var model = new LoadedModel(candidate.Descriptor, package.Labels, classifier, scheduler, tuning, preprocessor, decodeBudget, telemetry);
             logger.LogInformation(
                 "Loaded model {Name} version {Version} from {Source}: input '{Input}' {Height}×{Width}, output '{Output}' [{Labels}] ({OutputKind}), {Provider}, batches up to {MaxBatch}.",
                 candidate.Descriptor.Name, candidate.Descriptor.Version, candidate.Descriptor.Source, classifier.InputName, height, width,
                 classifier.OutputName, string.Join(", ", package.Labels), package.Output?.ToString().ToLowerInvariant() ?? "logits or probabilities, judged per row",
-                classifier.ExecutionProvider, maxBatch);
-            await Task.CompletedTask;
+                classifier.ExecutionProvider, tuning.Plan.MaxBatchSize);
             return model;
         }
         catch
@@ -72,7 +76,7 @@ internal sealed class ModelLoader(IOptions<ModelOptions> modelOptions, IOptions<
     }
 
     /// <summary>One inference on a mid-grey image: the graph must run at this size and give finite probabilities.</summary>
-    private static void SmokeTest(OnnxClassifier classifier, int height, int width, int classes, string onnxPath)
+    private static bool SmokeTest(OnnxClassifier classifier, int height, int width, int classes, string onnxPath)
     {
         using var buffers = classifier.CreateBuffers(1, height, width, classes);
         buffers.Input.AsSpan().Fill(0.5f);
@@ -94,5 +98,7 @@ internal sealed class ModelLoader(IOptions<ModelOptions> modelOptions, IOptions<
                 throw new DryWetException($"{onnxPath}: smoke inference produced non-finite outputs [{string.Join(", ", probabilities.ToArray())}].");
             }
         }
+
+        return true;
     }
 }
