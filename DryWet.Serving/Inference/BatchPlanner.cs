@@ -50,7 +50,7 @@ public static class BatchPlanner
         {
             { FixedBatch: { } fixedBatch } => (fixedBatch, BatchPlanSources.FixedByModel),
             { MaxBatchSize: { } configured } => (Math.Clamp(configured, 1, MaxBatchLimit), BatchPlanSources.Configured),
-            _ => (BestSize(table, objective, settings.MaxBatchDelay ?? TimeSpan.Zero), BatchPlanSources.Tuned),
+            _ => (BestSize(table, objective), BatchPlanSources.Tuned),
         };
 
         var delay = settings.MaxBatchDelay ?? TunedDelay(table, size, objective);
@@ -59,10 +59,11 @@ public static class BatchPlanner
     }
 
     /// <summary>The smallest measured size within 97 % of the best throughput among those within the objective (1 if none is).</summary>
-    private static int BestSize(BatchLatencyTable table, TimeSpan objective, TimeSpan delay)
+    /// <remarks>A configured delay is the operator's own latency choice: it does not shrink the batch.</remarks>
+    private static int BestSize(BatchLatencyTable table, TimeSpan objective)
     {
         var within = table.BatchSizes
-            .Where(b => b <= MaxBatchLimit && delay.TotalSeconds + 2 * table.SecondsAt(b) <= objective.TotalSeconds)
+            .Where(b => b <= MaxBatchLimit && 2 * table.SecondsAt(b) <= objective.TotalSeconds)
             .ToList();
         if (within.Count == 0)
         {
@@ -90,6 +91,6 @@ public static class BatchPlanner
         var slack = objective.TotalSeconds - 2 * table.Estimate(size);
         var seconds = Math.Clamp(Math.Min(single / 2, slack), 0, single / 2);
         // Whole microseconds: the plan is compared and shown; sub-microsecond noise would only churn it.
-        return TimeSpan.FromMicroseconds(Math.Floor(seconds * 1_000_000));
+        return TimeSpan.FromMicroseconds(Math.Round(seconds * 1_000_000));
     }
 }

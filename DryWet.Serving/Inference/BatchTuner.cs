@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
 using Microsoft.Extensions.Options;
+using Microsoft.ML.OnnxRuntime;
 
 namespace DryWet.Serving.Inference;
 
@@ -82,7 +83,19 @@ internal sealed class BatchTuner(InferenceRunner runner, IOptions<ModelOptions> 
         var sizesWithoutGain = 0;
         foreach (var size in Candidates(settings, 3 * height * width))
         {
-            var seconds = await TimeAsync(classifier, height, width, classes, size, 1 + TimedRuns);
+            double seconds;
+            try
+            {
+                seconds = await TimeAsync(classifier, height, width, classes, size, 1 + TimedRuns);
+            }
+            catch (Exception ex) when (size > 1 && ex is OnnxRuntimeException)
+            {
+                // A graph that declares a dynamic batch but cannot run this one: serve the sizes that ran.
+                logger.LogWarning("A batch of {Size} failed in ONNX Runtime while tuning, so larger batches are not measured: {Reason}",
+                    size, ex.Message.Split('\n')[0]);
+                break;
+            }
+
             ran.Add(size);
             measured[size] = seconds;
             var table = new BatchLatencyTable(measured);
@@ -135,7 +148,17 @@ internal sealed class BatchTuner(InferenceRunner runner, IOptions<ModelOptions> 
         buffers.Input.AsSpan().Fill(0.5f);
         var shrink = ran.Any(size => size > chosen);
         var started = Stopwatch.GetTimestamp();
-        await runner.RunAsync(() => { classifier.Run(buffers, chosen, shrinkArena: shrink); return 0; }, InferencePriority.Background);
+        try
+        {
+            await runner.RunAsync(() => { classifier.Run(buffers, chosen, shrinkArena: shrink); return 0; }, InferencePriority.Background);
+        }
+        catch (OnnxRuntimeException ex) when (chosen > 1)
+        {
+            // Only a configured size can fail here (tuned ones ran): it stays (explicit settings win); its batches will fail alike.
+            logger.LogWarning("Warming up batches of {Size} failed in ONNX Runtime: {Reason}", chosen, ex.Message.Split('\n')[0]);
+            return;
+        }
+
         if (classifier.FixedBatch is not null)
         {
             return;
