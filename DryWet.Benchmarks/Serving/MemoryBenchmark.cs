@@ -77,8 +77,8 @@ internal static class MemoryBenchmark
             }
 
             Console.WriteLine(Invariant($"Worst RSS-after ratio {worst:F2} (target ≤ {Target}); load average at end: {ServingBenchmark.LoadAverage()}"));
-            Console.WriteLine(Invariant($"Kubernetes memory for these figures: request {RoundUpMi(highestRss)}Mi, limit {RoundUpMi(highestPeak * 1.25)}Mi " +
-                "(DryWet.AppHost's serving WithKubernetesResources; add what `serving --reloads` shows reloads need)."));
+            Console.WriteLine(Invariant($"Kubernetes memory for these figures: request {RoundUpMi(highestRss)}Mi, limit {RoundUpMi(highestPeak * 1.25)}Mi"));
+            Console.WriteLine("(DryWet.AppHost's serving WithKubernetesResources; add what `serving --reloads` shows reloads need).");
             return worst <= Target && failed == 0 ? 0 : 1;
         }
         finally
