@@ -65,7 +65,7 @@ internal static class MemoryBenchmark
             {
                 var peakReset = server.ResetPeak();
                 var (ok, other) = await LoadAsync(client, image, clients, seconds);
-                failed += other.Count(o => o.Key != HttpStatusCode.ServiceUnavailable);
+                failed += other.Where(o => o.Key != HttpStatusCode.ServiceUnavailable).Sum(o => o.Value);
                 await Task.Delay(1000);
                 var after = server.ResidentMegabytes();
                 var peak = server.PeakResidentMegabytes();

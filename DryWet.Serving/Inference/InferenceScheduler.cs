@@ -218,6 +218,12 @@ internal sealed class InferenceScheduler : IAsyncDisposable
             return;
         }
 
+        // The request the batch forms around waits for the delay, not for capacity: the queue timeout no longer sheds it.
+        if (_queue.TryPeek(out var head))
+        {
+            head.Request.TryOpenBatch();
+        }
+
         var deadline = Stopwatch.GetTimestamp() + (long)(plan.MaxBatchDelay.TotalSeconds * Stopwatch.Frequency);
         while (_queue.Count < plan.MaxBatchSize && !Volatile.Read(ref _disposing))
         {
@@ -316,6 +322,7 @@ internal sealed class InferenceScheduler : IAsyncDisposable
     /// <summary>
     /// One request's images in the queue: waiting (0) until a runner takes its first image (started, 1), or abandoned
     /// (2) by its caller after the queue timeout; the two transitions are exclusive, so abandoned memory is never read.
+    /// A waiting request that a runner holds a batch open for (3, still queued) can no longer be abandoned.
     /// </summary>
     private sealed class QueuedRequest(int images)
     {
@@ -324,7 +331,9 @@ internal sealed class InferenceScheduler : IAsyncDisposable
 
         public bool IsAbandoned => Volatile.Read(ref _state) == 2;
 
-        public bool TryStart() => Interlocked.CompareExchange(ref _state, 1, 0) == 0;
+        public bool TryStart() => Interlocked.CompareExchange(ref _state, 1, 0) == 0 || Interlocked.CompareExchange(ref _state, 1, 3) == 3;
+
+        public void TryOpenBatch() => Interlocked.CompareExchange(ref _state, 3, 0);
 
         public bool TryAbandon() => Interlocked.CompareExchange(ref _state, 2, 0) == 0;
 
