@@ -150,7 +150,7 @@ internal sealed class BatchTuner(InferenceRunner runner, IOptions<ModelOptions> 
         var started = Stopwatch.GetTimestamp();
         try
         {
-            await runner.RunAsync(() => { classifier.Run(buffers, chosen, shrinkArena: shrink); return 0; }, InferencePriority.Background);
+            await runner.RunAsync(() => classifier.Run(buffers, chosen, shrinkArena: shrink), InferencePriority.Background);
         }
         catch (OnnxRuntimeException ex) when (chosen > 1)
         {
@@ -176,7 +176,7 @@ internal sealed class BatchTuner(InferenceRunner runner, IOptions<ModelOptions> 
             }
 
             var count = size;
-            await runner.RunAsync(() => { classifier.Run(buffers, count); return 0; }, InferencePriority.Background);
+            await runner.RunAsync(() => classifier.Run(buffers, count), InferencePriority.Background);
         }
     }
 

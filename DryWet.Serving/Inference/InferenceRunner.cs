@@ -86,6 +86,13 @@ public sealed class InferenceRunner : IDisposable
         return result.Task;
     }
 
+    /// <summary>Runs <paramref name="work"/> on an inference thread in the given lane.</summary>
+    public Task RunAsync(Action work, InferencePriority priority) => RunAsync(() =>
+    {
+        work();
+        return true;
+    }, priority);
+
     private void Loop()
     {
         while (Next() is { } work)

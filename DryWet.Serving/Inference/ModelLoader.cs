@@ -76,7 +76,7 @@ internal sealed class ModelLoader(IOptions<ModelOptions> modelOptions, IOptions<
     }
 
     /// <summary>One inference on a mid-grey image: the graph must run at this size and give finite probabilities.</summary>
-    private static bool SmokeTest(OnnxClassifier classifier, int height, int width, int classes, string onnxPath)
+    private static void SmokeTest(OnnxClassifier classifier, int height, int width, int classes, string onnxPath)
     {
         using var buffers = classifier.CreateBuffers(1, height, width, classes);
         buffers.Input.AsSpan().Fill(0.5f);
@@ -98,7 +98,5 @@ internal sealed class ModelLoader(IOptions<ModelOptions> modelOptions, IOptions<
                 throw new DryWetException($"{onnxPath}: smoke inference produced non-finite outputs [{string.Join(", ", probabilities.ToArray())}].");
             }
         }
-
-        return true;
     }
 }

@@ -50,8 +50,8 @@ internal sealed class OnnxClassifier : IDisposable
     public ModelOutputKind? Output { get; }
 
     /// <summary>
-    /// The batch size buffers and the scheduler use: the graph's fixed batch, else Model:MaxBatchSize clamped to 1…256.
-    /// The one place this is decided.
+    /// The batch size buffers are made for: the graph's fixed batch, else the asked size clamped to 1…256 (the batch
+    /// size itself is the <see cref="BatchPlan"/>'s, chosen by <see cref="BatchPlanner"/>).
     /// </summary>
     public int EffectiveBatchSize(int configuredMaxBatch) => FixedBatch ?? Math.Clamp(configuredMaxBatch, 1, BatchPlanner.MaxBatchLimit);
 
