@@ -12,6 +12,8 @@ try
             return await AbuseBenchmark.RunAsync(args[1..]);
         case "serving":
             return await ServingBenchmark.RunAsync(args[1..]);
+        case "serving-memory":
+            return await MemoryBenchmark.RunAsync(args[1..]);
         case "training":
             return TrainingBenchmarks.Run(args[1..]);
         case "training-phases":
@@ -19,7 +21,7 @@ try
         case "review-page":
             return await ReviewPageBenchmark.RunAsync(args[1..]);
         default:
-            Console.WriteLine("usage: DryWet.Benchmarks abuse|review-page|serving|training|training-phases");
+            Console.WriteLine("usage: DryWet.Benchmarks abuse|review-page|serving|serving-memory|training|training-phases");
             return 1;
     }
 }

@@ -71,13 +71,29 @@ public sealed class ModelOptions
     /// </summary>
     public bool MemoryPattern { get; set; }
 
-    /// <summary>Requests queued together are run as one batch of up to this many images (models with a dynamic batch axis).</summary>
-    public int MaxBatchSize { get; set; } = 8;
+    /// <summary>
+    /// Largest batch the batcher runs (models with a dynamic batch axis; 1 to 256). Unset (default): chosen at load from
+    /// the model's measured run time per batch size, for the most throughput within <c>Serving:LatencyObjectiveMs</c>
+    /// (<see cref="Inference.BatchPlanner"/>). Set, it wins.
+    /// </summary>
+    public int? MaxBatchSize { get; set; }
 
-    /// <summary>How long the batcher waits for more requests once one is queued; 0 = run what is queued now.</summary>
-    public double MaxBatchDelayMilliseconds { get; set; }
+    /// <summary>
+    /// How long the batcher waits for a batch to fill once an image is queued (0 = run what is queued now; up to 10000).
+    /// Unset (default): chosen with the batch size (0 unless full batches are at least 10 % faster per image). Set, it wins.
+    /// </summary>
+    public double? MaxBatchDelayMilliseconds { get; set; }
 
-    /// <summary>Number of inference loops sharing the session; 1 keeps ONNX Runtime's threads from competing.</summary>
+    /// <summary>
+    /// Longest the batch tuning at load may measure (default 3 s; 0 = size 1 only). A model already tuned in this
+    /// process (a reload of the same ONNX file) reuses its measurements and only warms up.
+    /// </summary>
+    public TimeSpan BatchTuningBudget { get; set; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>
+    /// Dedicated inference threads (1 to 64, default 1), shared by every model of the process; 1 keeps ONNX Runtime's
+    /// intra-op threads from competing with each other.
+    /// </summary>
     public int ConcurrentRuns { get; set; } = 1;
 
     /// <summary>
@@ -103,4 +119,32 @@ public sealed class ModelOptions
         "off" => false,
         _ => throw new Core.DryWetException($"{SectionName}:{nameof(Shadow)} = '{Shadow}' is invalid: use auto (serve the registry's challenger as a shadow) or off."),
     };
+
+    /// <summary><see cref="MaxBatchDelayMilliseconds"/> as a time span; null when unset.</summary>
+    public TimeSpan? MaxBatchDelay => MaxBatchDelayMilliseconds is { } ms ? TimeSpan.FromMilliseconds(ms) : null;
+
+    /// <summary>Stops the start with one error listing every out-of-range value and what to use instead.</summary>
+    public void Validate()
+    {
+        var errors = new List<string>();
+        void Check(bool ok, string key, object? value, string expected)
+        {
+            if (!ok)
+            {
+                errors.Add($"{SectionName}:{key} = '{value}' is invalid: use {expected}.");
+            }
+        }
+
+        Check(MaxBatchSize is null or (>= 1 and <= Inference.BatchPlanner.MaxBatchLimit), nameof(MaxBatchSize), MaxBatchSize,
+            $"a whole number from 1 to {Inference.BatchPlanner.MaxBatchLimit}, or leave it unset to have it tuned");
+        Check(MaxBatchDelayMilliseconds is null or (>= 0 and <= 10_000), nameof(MaxBatchDelayMilliseconds), MaxBatchDelayMilliseconds,
+            "milliseconds from 0 to 10000, or leave it unset to have it tuned");
+        Check(BatchTuningBudget >= TimeSpan.Zero && BatchTuningBudget <= TimeSpan.FromMinutes(5), nameof(BatchTuningBudget), BatchTuningBudget,
+            "a time span from 0 to 00:05:00");
+        Check(ConcurrentRuns is >= 1 and <= 64, nameof(ConcurrentRuns), ConcurrentRuns, "a whole number from 1 to 64");
+        if (errors.Count > 0)
+        {
+            throw new DryWet.Core.DryWetException("Settings are invalid:" + Environment.NewLine + "  - " + string.Join(Environment.NewLine + "  - ", errors));
+        }
+    }
 }

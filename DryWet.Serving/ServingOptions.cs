@@ -48,6 +48,13 @@ public sealed class ServingOptions
     public TimeSpan QueueTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>
+    /// The batcher's latency objective in milliseconds: the batch size and delay chosen at load keep a request's
+    /// batching share (the batch before it, the delay, its own batch) within it at saturation. Unset (default): 4 × the
+    /// model's measured single-image run time, at least 10 ms.
+    /// </summary>
+    public double? LatencyObjectiveMs { get; set; }
+
+    /// <summary>
     /// Most tensor elements one OIP infer request may declare (N × 3 × H × W; default 5,000,000 = 20 MB of FP32,
     /// the default body limit); checked before any buffer is allocated.
     /// </summary>
@@ -68,6 +75,9 @@ public sealed class ServingOptions
     /// <summary>Reported as <c>image_version</c>; defaults to <c>version.txt</c> beside the app, else "unknown".</summary>
     public string? ImageVersion { get; set; }
 
+    /// <summary><see cref="LatencyObjectiveMs"/> as a time span; null when unset.</summary>
+    public TimeSpan? LatencyObjective => LatencyObjectiveMs is { } ms ? TimeSpan.FromMilliseconds(ms) : null;
+
     /// <summary>Bytes of <see cref="DecodeMemoryBudgetMB"/>.</summary>
     public long DecodeMemoryBudgetBytes => DecodeMemoryBudgetMB * 1024L * 1024L;
 
@@ -78,7 +88,7 @@ public sealed class ServingOptions
     public void Validate()
     {
         var errors = new List<string>();
-        void Check(bool ok, string key, object value, string expected)
+        void Check(bool ok, string key, object? value, string expected)
         {
             if (!ok)
             {
@@ -93,6 +103,8 @@ public sealed class ServingOptions
         Check(MaxConcurrentDecodes is >= 0 and <= 1024, nameof(MaxConcurrentDecodes), MaxConcurrentDecodes, "0 (one per processor) or a number up to 1024");
         Check(MaxQueuedRequests is >= 1 and <= 100_000, nameof(MaxQueuedRequests), MaxQueuedRequests, "a whole number from 1 to 100000");
         Check(QueueTimeout > TimeSpan.Zero && QueueTimeout <= TimeSpan.FromMinutes(10), nameof(QueueTimeout), QueueTimeout, "a time span above 0 and up to 00:10:00");
+        Check(LatencyObjectiveMs is null or (> 0 and <= 600_000), nameof(LatencyObjectiveMs), LatencyObjectiveMs,
+            "milliseconds above 0 and up to 600000, or leave it unset to have it chosen from the model's measured run time");
         Check(MaxTensorElements > 0, nameof(MaxTensorElements), MaxTensorElements, "a positive number of elements");
         Check(ShutdownTimeout >= TimeSpan.Zero && ShutdownTimeout <= TimeSpan.FromMinutes(10), nameof(ShutdownTimeout), ShutdownTimeout, "a time span from 0 to 00:10:00");
         if (errors.Count == 0)

@@ -11,7 +11,16 @@ public sealed record StatusResponse(string Status, bool ModelLoaded, string? Mod
 public sealed record ModelInfoResponse(
     string ModelName, string ModelVersion, string ModelStage, string ModelDescription, long CreationTimestamp, long LastUpdatedTimestamp,
     string ExecutionProvider, string InputName, string OutputName, int InputWidth, int InputHeight, IReadOnlyList<string> Labels,
-    int MaxBatchSize, string Source, DateTimeOffset LoadedAt, ShadowInfo? Shadow);
+    int MaxBatchSize, string Source, DateTimeOffset LoadedAt, BatchingInfo Batching, ShadowInfo? Shadow);
+
+/// <summary>
+/// <c>/model/info</c>'s <c>batching</c>: the batcher's plan in use, where each value came from (tuned, configured,
+/// fixed_by_model), and the run time per batch size it was chosen from (measured_at_load, reused_unchanged_model or
+/// refined_from_live_runs).
+/// </summary>
+public sealed record BatchingInfo(int MaxBatchSize, string MaxBatchSizeSource, double MaxBatchDelayMs, string MaxBatchDelaySource,
+    double LatencyObjectiveMs, string LatencyObjectiveSource, double ExpectedImagesPerSecond,
+    IReadOnlyDictionary<string, double> RunMsByBatchSize, string RunTimesSource);
 
 /// <summary>The shadow model of <c>GET /model/info</c> (the registry's challenger, classifying sampled traffic off the response path).</summary>
 public sealed record ShadowInfo(string ModelVersion, DateTimeOffset LoadedAt);

@@ -41,8 +41,18 @@ public static class ModelApi
         var d = model.Descriptor;
         return TypedResults.Ok(new ModelInfoResponse(d.Name, d.Version, d.Stage, d.Description, d.CreationTimestamp, d.LastUpdatedTimestamp,
             model.ExecutionProvider, model.InputName, model.OutputName, model.Preprocessor.Options.Width, model.Preprocessor.Options.Height,
-            model.Labels, model.MaxBatchSize, d.Source, model.LoadedAt,
+            model.Labels, model.MaxBatchSize, d.Source, model.LoadedAt, Batching(model),
             shadows.Current is { } shadow ? new ShadowInfo(shadow.Descriptor.Version, shadow.LoadedAt) : null));
+    }
+
+    private static BatchingInfo Batching(LoadedModel model)
+    {
+        var plan = model.BatchPlan;
+        var (table, source) = model.BatchLatencies;
+        return new BatchingInfo(plan.MaxBatchSize, plan.MaxBatchSizeSource, plan.MaxBatchDelay.TotalMilliseconds, plan.MaxBatchDelaySource,
+            plan.LatencyObjective.TotalMilliseconds, plan.LatencyObjectiveSource, Math.Round(plan.ExpectedImagesPerSecond, 1),
+            table.ToDictionary().ToDictionary(p => p.Key.ToString(System.Globalization.CultureInfo.InvariantCulture), p => Math.Round(p.Value * 1000, 3)),
+            source);
     }
 
     internal static async Task<Results<Ok<ReloadSucceededResponse>, JsonHttpResult<ReloadFailedResponse>, JsonHttpResult<ErrorResponse>>>

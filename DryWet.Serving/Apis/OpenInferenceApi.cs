@@ -66,6 +66,11 @@ public static class OpenInferenceApi
             return notFound;
         }
 
+        if (model.Saturated() is { } busy)
+        {
+            return ServerBusy.Result(context, busy, services.Telemetry); // before the body is read: shedding costs nothing
+        }
+
         var (batch, error) = await InferenceRequestReader.ReadAsync(context, model, services.Options.Value, cancellationToken);
         if (error is not null)
         {

@@ -30,6 +30,11 @@ public static class PredictionApi
     internal static async Task<Results<Ok<PredictionResponse>, JsonHttpResult<ErrorResponse>, JsonHttpResult<ModelUnavailableResponse>, JsonHttpResult<PredictionFailedResponse>>>
         PredictAsync(HttpContext context, [AsParameters] PredictionServices services, CancellationToken cancellationToken)
     {
+        if (services.Host.Current?.Saturated() is { } busy)
+        {
+            return ServerBusy.Result(context, busy, services.Telemetry); // before the body is read: shedding costs nothing
+        }
+
         var (upload, error) = await ImageUploadReader.ReadAsync(context, services.Options.Value.MaxRequestBodyBytes, cancellationToken);
         if (error is not null)
         {

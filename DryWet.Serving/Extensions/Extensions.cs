@@ -34,7 +34,10 @@ public static class Extensions
         // Out-of-range limits stop the start with one error naming each key.
         var serving = builder.Configuration.GetSection(ServingOptions.SectionName).Get<ServingOptions>() ?? new ServingOptions();
         serving.Validate();
-        _ = (builder.Configuration.GetSection(ModelOptions.SectionName).Get<ModelOptions>() ?? new ModelOptions()).ShadowEnabled;
+        var model = builder.Configuration.GetSection(ModelOptions.SectionName).Get<ModelOptions>() ?? new ModelOptions();
+        model.Validate();
+        _ = model.ShadowEnabled;
+        ReserveThreadPoolHeadroom(serving);
         // Stopping: Kestrel refuses new connections and lets in-flight requests finish for this long.
         services.Configure<HostOptions>(o => o.ShutdownTimeout = serving.ShutdownTimeout);
         // One decode budget for the process: every request's decode reserves from it, whichever model serves.
@@ -63,6 +66,9 @@ public static class Extensions
                 _ => throw new DryWetException($"Model:Source = '{options.Source}' is not supported; use 'auto', 'local' (with Model:Path) or 'registry'."),
             };
         });
+        // Inference runs on its own threads, never on the pool's; models being loaded (and a shadow) take turns with live work.
+        services.AddSingleton(sp => new InferenceRunner(model.ConcurrentRuns, sp.GetRequiredService<ILogger<InferenceRunner>>()));
+        services.AddSingleton<BatchTuner>();
         services.AddSingleton<ModelLoader>();
         services.AddSingleton<ModelHost>();
         services.AddHostedService<ModelStartupService>();
@@ -76,6 +82,22 @@ public static class Extensions
         services.AddOpenApi();
         services.AddProblemDetails();
         return builder;
+    }
+
+    /// <summary>
+    /// Decodes are the only CPU-bound work left on the thread pool (inference has its own threads) and at most
+    /// <c>Serving:MaxConcurrentDecodes</c> run at once; the pool's minimum leaves as many threads again per core beside
+    /// them, so a probe or a request's I/O never waits for the pool to inject a thread (about two a second once the
+    /// minimum is busy: the seconds-long <c>/alive</c> of issue 19).
+    /// </summary>
+    private static void ReserveThreadPoolHeadroom(ServingOptions serving)
+    {
+        ThreadPool.GetMinThreads(out var workers, out var completionPorts);
+        var wanted = serving.DecodeConcurrency + 2 * Environment.ProcessorCount;
+        if (workers < wanted)
+        {
+            ThreadPool.SetMinThreads(wanted, completionPorts);
+        }
     }
 
     /// <summary>Listens on <see cref="ServingOptions.DefaultPort"/> (5001, as the original) unless a URL or port is configured.</summary>
@@ -122,6 +144,7 @@ public static class Extensions
         var telemetry = app.Services.GetRequiredService<ServingTelemetry>();
         telemetry.ObserveModel(() => host.Current is { } m ? (m.Descriptor.Name, m.Descriptor.Version, m.ExecutionProvider) : null);
         telemetry.ObserveDecodeBudget(app.Services.GetRequiredService<DecodeBudget>());
+        telemetry.ObserveBatchPlan(() => host.Current is { } m ? (m.Descriptor.Version, m.BatchPlan) : null);
         if (string.IsNullOrEmpty(app.Services.GetRequiredService<IOptions<ServingOptions>>().Value.AdminApiKey))
         {
             app.Logger.LogWarning("Serving:AdminApiKey is not set: POST /model/reload is accepted from loopback only. " +

@@ -6,61 +6,78 @@ using DryWet.Serving.Telemetry;
 namespace DryWet.Serving.Inference;
 
 /// <summary>
-/// Dynamic batching in front of one shared session (the Triton/KServe idea) without a hand-off thread: a request
-/// queues its preprocessed tensor, and if a run slot is free it becomes the runner and executes everything queued, in
-/// batches of up to the limit, in preallocated buffers; otherwise it waits for the runner that holds the slot. At
-/// concurrency 1 the request thread runs ONNX Runtime itself (no thread hand-off: what latency costs on a busy CPU);
-/// under load, requests arriving during a run form the next batch. With one slot (the default) ONNX Runtime's intra-op
-/// threads never compete with each other, while other request threads decode the next images. A request thread runs
-/// batches only until its own images are done; then, if more are queued, a pool thread takes over, so no client waits
-/// for other clients' batches.
+/// Dynamic batching in front of one shared session (the Triton/KServe idea). A request queues its preprocessed images
+/// and waits without a thread; the batches run on the process's dedicated <see cref="InferenceRunner"/> threads in
+/// this model's lane (live for the served model, background for a model no client waits for), one batch per turn, so
+/// models being loaded or shadowed take turns with it instead of running beside it. A batch holds up to the
+/// <see cref="BatchPlan"/>'s size; when fewer images are queued the runner waits up to the plan's delay for more.
 /// <para>
 /// Admission (Triton's <c>max_queue_size</c> and queue timeout): at most <c>Serving:MaxQueuedRequests</c> requests wait
 /// for a run, each at most <c>Serving:QueueTimeout</c>; past either a <see cref="ServerBusyException"/> (503) sheds it.
 /// A request whose images a runner has started is never abandoned: it finishes.
 /// </para>
+/// <para>
+/// The plan is re-checked from live run times (<see cref="LiveBatchLatencies"/>) every <see cref="RecheckInterval"/>
+/// unless every value of it was set explicitly.
+/// </para>
 /// </summary>
 internal sealed class InferenceScheduler : IAsyncDisposable
 {
+    public static readonly TimeSpan RecheckInterval = TimeSpan.FromSeconds(30);
+
     private readonly OnnxClassifier _classifier;
+    private readonly InferenceRunner _runner;
+    private readonly InferencePriority _priority;
     private readonly ServingTelemetry _telemetry;
-    private readonly TimeSpan _maxDelay;
     private readonly ConcurrentQueue<PendingImage> _queue = new();
-    private readonly SemaphoreSlim _runSlots;
     private readonly ConcurrentBag<BatchBuffers> _buffers = [];
-    private readonly BatchBuffers[] _allBuffers;
+    private readonly ManualResetEventSlim _arrival = new(false);
+    private readonly int _height;
+    private readonly int _width;
+    private readonly int _classes;
     private readonly int _maxQueued;
     private readonly TimeSpan _queueTimeout;
+    private readonly BatchTuning _tuning;
+    private readonly LiveBatchLatencies _live = new();
+    private long _lastRecheck = Stopwatch.GetTimestamp();
+    private BatchPlan _plan;
     private int _queued;
+    private int _scheduled;
+    private bool _disposing;
 
-    /// <param name="maxBatch">The effective batch size (<see cref="OnnxClassifier.EffectiveBatchSize"/>).</param>
-    public InferenceScheduler(OnnxClassifier classifier, int height, int width, int classes, int maxBatch, ModelOptions options,
-        ServingOptions serving, ServingTelemetry telemetry)
+    public InferenceScheduler(OnnxClassifier classifier, int height, int width, int classes, BatchTuning tuning, InferenceRunner runner,
+        InferencePriority priority, ServingOptions serving, ServingTelemetry telemetry)
     {
         _classifier = classifier;
+        _runner = runner;
+        _priority = priority;
+        _height = height;
+        _width = width;
+        _classes = classes;
+        _tuning = tuning;
+        _plan = tuning.Plan;
         _maxQueued = serving.MaxQueuedRequests;
         _queueTimeout = serving.QueueTimeout;
         _telemetry = telemetry;
-        _maxDelay = TimeSpan.FromMilliseconds(Math.Max(0, options.MaxBatchDelayMilliseconds));
         ImageLength = 3 * height * width;
-        var slots = Math.Clamp(options.ConcurrentRuns, 1, 64);
-        _runSlots = new SemaphoreSlim(slots, slots);
-        _allBuffers = new BatchBuffers[slots];
-        for (var i = 0; i < slots; i++)
-        {
-            _allBuffers[i] = classifier.CreateBuffers(maxBatch, height, width, classes);
-            _buffers.Add(_allBuffers[i]);
-        }
     }
 
     public int ImageLength { get; }
 
+    /// <summary>The batch size and delay in use now (tuned at load, re-checked from live run times).</summary>
+    public BatchPlan Plan => Volatile.Read(ref _plan);
+
     /// <summary>Requests waiting for a run now (not yet started).</summary>
     public int Queued => Volatile.Read(ref _queued);
 
+    /// <summary><c>Serving:MaxQueuedRequests</c>.</summary>
+    public int MaxQueued => _maxQueued;
+
+    /// <summary>True when one more request would be refused: checked before a request's body is read.</summary>
+    public bool IsFull => Queued >= _maxQueued;
+
     /// <summary>
-    /// Queues one preprocessed image (3 × H × W floats; only read until this completes) and returns its class
-    /// probabilities. Runs the queued batches itself when a run slot is free.
+    /// Queues one preprocessed image (3 × H × W floats; only read until this completes) and returns its class probabilities.
     /// </summary>
     public async Task<float[]> ClassifyAsync(ReadOnlyMemory<float> tensor, CancellationToken cancellationToken)
     {
@@ -87,8 +104,7 @@ internal sealed class InferenceScheduler : IAsyncDisposable
         if (Interlocked.Increment(ref _queued) > _maxQueued)
         {
             Interlocked.Decrement(ref _queued);
-            throw new ServerBusyException(RejectionReasons.QueueFull,
-                $"The server is busy: {_maxQueued} requests already wait for inference (Serving:MaxQueuedRequests). Retry shortly.");
+            throw QueueFull();
         }
 
         var started = Stopwatch.GetTimestamp();
@@ -96,13 +112,15 @@ internal sealed class InferenceScheduler : IAsyncDisposable
         var results = new Task<float[]>[count];
         for (var i = 0; i < count; i++)
         {
-            // Completions run inline on the runner: finishing a response takes microseconds.
-            var pending = new PendingImage(request, images.Slice(i * ImageLength, ImageLength), new TaskCompletionSource<float[]>());
+            // Completions hop to the pool: the inference thread goes straight on to the next batch.
+            var pending = new PendingImage(request, images.Slice(i * ImageLength, ImageLength),
+                new TaskCompletionSource<float[]>(TaskCreationOptions.RunContinuationsAsynchronously));
             results[i] = pending.Result.Task;
             _queue.Enqueue(pending);
         }
 
-        await RunQueuedAsync(request);
+        _arrival.Set();
+        Schedule();
         var all = Task.WhenAll(results);
         try
         {
@@ -128,68 +146,100 @@ internal sealed class InferenceScheduler : IAsyncDisposable
         }
     }
 
-    /// <summary>
-    /// Runs queued batches while a run slot is free. A request thread (<paramref name="own"/> set) stops once its own
-    /// images are done and hands what is still queued to a pool thread.
-    /// </summary>
-    private async Task RunQueuedAsync(QueuedRequest? own)
+    /// <summary>The 503 of a full queue, also given before a request's body is read.</summary>
+    public ServerBusyException QueueFull() => new(RejectionReasons.QueueFull,
+        $"The server is busy: {_maxQueued} requests already wait for inference (Serving:MaxQueuedRequests). Retry shortly.");
+
+    /// <summary>Posts one batch turn to the runner unless as many turns as it has threads are already posted.</summary>
+    private void Schedule()
     {
-        // Re-check after releasing the slot: an image queued while we held it, by a request that found no free
-        // slot, must not be left behind.
-        while (!_queue.IsEmpty && _runSlots.Wait(0))
+        while (true)
         {
-            var handOff = false;
-            _buffers.TryTake(out var buffers);
-            try
+            var scheduled = Volatile.Read(ref _scheduled);
+            if (scheduled >= _runner.Threads || _queue.IsEmpty || Volatile.Read(ref _disposing))
             {
-                if (_maxDelay > TimeSpan.Zero && _queue.Count < buffers!.MaxBatch)
-                {
-                    await Task.Delay(_maxDelay);
-                }
-
-                var batch = new List<PendingImage>(buffers!.MaxBatch);
-                while (true)
-                {
-                    if (own is { IsDone: true })
-                    {
-                        handOff = !_queue.IsEmpty;
-                        break;
-                    }
-
-                    batch.Clear();
-                    while (batch.Count < buffers.MaxBatch && _queue.TryDequeue(out var item))
-                    {
-                        if (item.Request.TryStart())
-                        {
-                            Interlocked.Decrement(ref _queued);
-                        }
-
-                        // An abandoned request's memory may already be reused: never read it.
-                        if (!item.Request.IsAbandoned)
-                        {
-                            batch.Add(item);
-                        }
-                    }
-
-                    if (batch.Count == 0)
-                    {
-                        break;
-                    }
-
-                    RunBatch(buffers, batch);
-                }
-            }
-            finally
-            {
-                _buffers.Add(buffers!);
-                _runSlots.Release();
-            }
-
-            if (handOff)
-            {
-                _ = Task.Run(() => RunQueuedAsync(null));
                 return;
             }
+
+            if (Interlocked.CompareExchange(ref _scheduled, scheduled + 1, scheduled) == scheduled)
+            {
+                _runner.Post(RunOneBatch, _priority);
+                return;
+            }
+        }
+    }
+
+    /// <summary>One turn on an inference thread: wait for the batch to fill (up to the delay), run it, queue the next turn.</summary>
+    private void RunOneBatch()
+    {
+        var plan = Plan;
+        if (!_buffers.TryTake(out var buffers) || buffers.MaxBatch < plan.MaxBatchSize)
+        {
+            buffers?.Dispose();
+            buffers = _classifier.CreateBuffers(plan.MaxBatchSize, _height, _width, _classes);
+        }
+
+        try
+        {
+            WaitForCompany(plan);
+            var batch = new List<PendingImage>(plan.MaxBatchSize);
+            while (batch.Count < plan.MaxBatchSize && _queue.TryDequeue(out var item))
+            {
+                if (item.Request.TryStart())
+                {
+                    Interlocked.Decrement(ref _queued);
+                }
+
+                // An abandoned request's memory may already be reused: never read it.
+                if (!item.Request.IsAbandoned)
+                {
+                    batch.Add(item);
+                }
+            }
+
+            if (batch.Count > 0)
+            {
+                RunBatch(buffers, batch);
+                Recheck();
+            }
+        }
+        finally
+        {
+            _buffers.Add(buffers);
+            Interlocked.Decrement(ref _scheduled);
+            Schedule();
+        }
+    }
+
+    private void WaitForCompany(BatchPlan plan)
+    {
+        if (plan.MaxBatchDelay <= TimeSpan.Zero)
+        {
+            return;
+        }
+
+        // The request the batch forms around waits for the delay, not for capacity: the queue timeout no longer sheds it.
+        if (_queue.TryPeek(out var head))
+        {
+            head.Request.TryOpenBatch();
+        }
+
+        var deadline = Stopwatch.GetTimestamp() + (long)(plan.MaxBatchDelay.TotalSeconds * Stopwatch.Frequency);
+        while (_queue.Count < plan.MaxBatchSize && !Volatile.Read(ref _disposing))
+        {
+            var left = TimeSpan.FromSeconds((double)(deadline - Stopwatch.GetTimestamp()) / Stopwatch.Frequency);
+            if (left <= TimeSpan.Zero)
+            {
+                return;
+            }
+
+            _arrival.Reset();
+            if (_queue.Count >= plan.MaxBatchSize)
+            {
+                return;
+            }
+
+            _arrival.Wait(left);
         }
     }
 
@@ -207,18 +257,14 @@ internal sealed class InferenceScheduler : IAsyncDisposable
                 activity?.SetTag("drywet.batch_size", batch.Count);
                 var started = Stopwatch.GetTimestamp();
                 _classifier.Run(buffers, batch.Count);
-                _telemetry.RecordInference(Stopwatch.GetElapsedTime(started).TotalSeconds, batch.Count);
-            }
-
-            var results = new float[batch.Count][];
-            for (var i = 0; i < batch.Count; i++)
-            {
-                results[i] = buffers.ProbabilitiesOf(i).ToArray();
+                var seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
+                _telemetry.RecordInference(seconds, batch.Count);
+                _live.Record(batch.Count, seconds);
             }
 
             for (var i = 0; i < batch.Count; i++)
             {
-                batch[i].Result.TrySetResult(results[i]);
+                batch[i].Result.TrySetResult(buffers.ProbabilitiesOf(i).ToArray());
                 batch[i].Request.ImageDone();
             }
         }
@@ -234,21 +280,41 @@ internal sealed class InferenceScheduler : IAsyncDisposable
         }
     }
 
+    /// <summary>Every <see cref="RecheckInterval"/>: the plan chosen again from the load-time table refined by live medians.</summary>
+    private void Recheck()
+    {
+        var last = Interlocked.Read(ref _lastRecheck);
+        if (Stopwatch.GetElapsedTime(last) < RecheckInterval || Interlocked.CompareExchange(ref _lastRecheck, Stopwatch.GetTimestamp(), last) != last)
+        {
+            return;
+        }
+
+        var live = _live.Medians();
+        if (live.Count > 0 && _tuning.Recheck(live) is { } changed)
+        {
+            Volatile.Write(ref _plan, changed);
+        }
+    }
+
     /// <summary>
-    /// Called when the last request using the model is done. A pool-thread runner may still be finishing its last batch
-    /// (it holds no request of its own), so wait until every run slot is free, and keep them: no runner starts again.
+    /// Called when the last request using the model is done: no turn is posted any more; waits for the turns already
+    /// posted (they find nothing or abandoned images) and frees the buffers.
     /// </summary>
     public async ValueTask DisposeAsync()
     {
-        for (var i = 0; i < _allBuffers.Length; i++)
+        Volatile.Write(ref _disposing, true);
+        _arrival.Set();
+        while (Volatile.Read(ref _scheduled) > 0)
         {
-            await _runSlots.WaitAsync();
+            await Task.Delay(5);
         }
 
-        foreach (var buffers in _allBuffers)
+        while (_buffers.TryTake(out var buffers))
         {
             buffers.Dispose();
         }
+
+        _arrival.Dispose();
     }
 
     private sealed record PendingImage(QueuedRequest Request, ReadOnlyMemory<float> Tensor, TaskCompletionSource<float[]> Result);
@@ -256,6 +322,7 @@ internal sealed class InferenceScheduler : IAsyncDisposable
     /// <summary>
     /// One request's images in the queue: waiting (0) until a runner takes its first image (started, 1), or abandoned
     /// (2) by its caller after the queue timeout; the two transitions are exclusive, so abandoned memory is never read.
+    /// A waiting request that a runner holds a batch open for (3, still queued) can no longer be abandoned.
     /// </summary>
     private sealed class QueuedRequest(int images)
     {
@@ -264,11 +331,9 @@ internal sealed class InferenceScheduler : IAsyncDisposable
 
         public bool IsAbandoned => Volatile.Read(ref _state) == 2;
 
-        /// <summary>All its images have their result (the request thread may stop running batches).</summary>
-        public bool IsDone => Volatile.Read(ref _remaining) == 0;
+        public bool TryStart() => Interlocked.CompareExchange(ref _state, 1, 0) == 0 || Interlocked.CompareExchange(ref _state, 1, 3) == 3;
 
-        /// <summary>True the first time: the request leaves the waiting count.</summary>
-        public bool TryStart() => Interlocked.CompareExchange(ref _state, 1, 0) == 0;
+        public void TryOpenBatch() => Interlocked.CompareExchange(ref _state, 3, 0);
 
         public bool TryAbandon() => Interlocked.CompareExchange(ref _state, 2, 0) == 0;
 

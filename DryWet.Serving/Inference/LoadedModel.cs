@@ -16,14 +16,16 @@ internal sealed class LoadedModel
 {
     private readonly OnnxClassifier _classifier;
     private readonly InferenceScheduler _scheduler;
+    private readonly BatchTuning _tuning;
     private readonly ServingTelemetry _telemetry;
     private readonly DecodeBudget _decodeBudget;
     private int _references = 1;
     private BatchBuffers? _directBuffers;
 
     public LoadedModel(ModelDescriptor descriptor, IReadOnlyList<string> labels, OnnxClassifier classifier,
-        InferenceScheduler scheduler, ImagePreprocessor preprocessor, int maxBatchSize, DecodeBudget decodeBudget, ServingTelemetry telemetry)
+        InferenceScheduler scheduler, BatchTuning tuning, ImagePreprocessor preprocessor, DecodeBudget decodeBudget, ServingTelemetry telemetry)
     {
+        _tuning = tuning;
         _telemetry = telemetry;
         _decodeBudget = decodeBudget;
         Descriptor = descriptor;
@@ -31,7 +33,6 @@ internal sealed class LoadedModel
         _classifier = classifier;
         _scheduler = scheduler;
         Preprocessor = preprocessor;
-        MaxBatchSize = maxBatchSize;
         LoadedAt = DateTimeOffset.UtcNow;
     }
 
@@ -41,11 +42,35 @@ internal sealed class LoadedModel
     public string ExecutionProvider => _classifier.ExecutionProvider;
     public string InputName => _classifier.InputName;
     public string OutputName => _classifier.OutputName;
-    public int MaxBatchSize { get; }
     public DateTimeOffset LoadedAt { get; }
+
+    /// <summary>The batcher's plan in use now: tuned at load, re-checked from live run times, or as configured.</summary>
+    public BatchPlan BatchPlan => _scheduler.Plan;
+
+    public int MaxBatchSize => BatchPlan.MaxBatchSize;
+
+    /// <summary>The run time per batch size the plan was chosen from, and where it came from (<see cref="TableSources"/>).</summary>
+    public (BatchLatencyTable Table, string Source) BatchLatencies => (_tuning.Table, _tuning.TableSource);
 
     /// <summary>Requests waiting for an inference run now (at most <c>Serving:MaxQueuedRequests</c>).</summary>
     public int QueuedRequests => _scheduler.Queued;
+
+    /// <summary>
+    /// The 503 a request would get anyway when the inference queue or the decode queue is full, else null: asked before
+    /// a request's body is read, so a saturated server spends nothing on it.
+    /// </summary>
+    public ServerBusyException? Saturated()
+    {
+        if (_scheduler.IsFull)
+        {
+            return _scheduler.QueueFull();
+        }
+
+        return _decodeBudget.Waiting >= _scheduler.MaxQueued
+            ? new ServerBusyException(RejectionReasons.DecodeQueueFull,
+                $"The server is busy: {_scheduler.MaxQueued} requests already wait to decode their images (Serving:MaxQueuedRequests). Retry shortly.")
+            : null;
+    }
 
     /// <summary>Floats in one preprocessed image: 3 × H × W.</summary>
     public int ImageLength => Preprocessor.TensorLength;

@@ -8,15 +8,19 @@ using Microsoft.Extensions.Options;
 
 namespace DryWet.Serving.Inference;
 
-/// <summary>Turns a fetched package into a <see cref="LoadedModel"/>: validate, create the session, choose the input size, smoke-test.</summary>
+/// <summary>
+/// Turns a fetched package into a <see cref="LoadedModel"/>: validate, create the session, choose the input size,
+/// smoke-test, tune the batcher (<see cref="BatchTuner"/>). Every run of a model being loaded goes through the
+/// <see cref="InferenceRunner"/>'s background lane, so a reload under traffic takes turns with the live batches.
+/// </summary>
 internal sealed class ModelLoader(IOptions<ModelOptions> modelOptions, IOptions<ServingOptions> servingOptions,
-    DecodeBudget decodeBudget, ServingTelemetry telemetry, ILogger<ModelLoader> logger)
+    DecodeBudget decodeBudget, InferenceRunner runner, BatchTuner tuner, ServingTelemetry telemetry, ILogger<ModelLoader> logger)
 {
-    public Task<LoadedModel> LoadAsync(ModelCandidate candidate) => LoadAsync(candidate, modelOptions.Value);
-
-    /// <summary>Loads with other settings than <c>Model:*</c> (the shadow's, <see cref="ModelOptions.ForShadow"/>).</summary>
-    public async Task<LoadedModel> LoadAsync(ModelCandidate candidate, ModelOptions options)
+    /// <param name="options">The settings to load with: <c>Model:*</c> when null, the shadow's own (<see cref="ModelOptions.ForShadow"/>) otherwise.</param>
+    /// <param name="priority">The lane its batches will run in: live for the served model, background for one no client waits for (a shadow).</param>
+    public async Task<LoadedModel> LoadAsync(ModelCandidate candidate, ModelOptions? options = null, InferencePriority priority = InferencePriority.Live)
     {
+        options ??= modelOptions.Value;
         var package = ModelPackage.Load(candidate.PackageDirectory);
         var classifier = OnnxClassifier.Load(package.OnnxPath, package.Output, options, logger);
         InferenceScheduler? scheduler = null;
@@ -49,16 +53,15 @@ internal sealed class ModelLoader(IOptions<ModelOptions> modelOptions, IOptions<
             });
 
             var classes = package.Labels.Count;
-            SmokeTest(classifier, height, width, classes, package.OnnxPath);
-            var maxBatch = classifier.EffectiveBatchSize(options.MaxBatchSize);
-            scheduler = new InferenceScheduler(classifier, height, width, classes, maxBatch, options, servingOptions.Value, telemetry);
-            var model = new LoadedModel(candidate.Descriptor, package.Labels, classifier, scheduler, preprocessor, maxBatch, decodeBudget, telemetry);
+            await runner.RunAsync(() => SmokeTest(classifier, height, width, classes, package.OnnxPath), InferencePriority.Background);
+            var tuning = await tuner.TuneAsync(classifier, options, package.OnnxPath, height, width, classes, candidate.Descriptor.Version);
+            scheduler = new InferenceScheduler(classifier, height, width, classes, tuning, runner, priority, servingOptions.Value, telemetry);
+            var model = new LoadedModel(candidate.Descriptor, package.Labels, classifier, scheduler, tuning, preprocessor, decodeBudget, telemetry);
             logger.LogInformation(
                 "Loaded model {Name} version {Version} from {Source}: input '{Input}' {Height}×{Width}, output '{Output}' [{Labels}] ({OutputKind}), {Provider}, batches up to {MaxBatch}.",
                 candidate.Descriptor.Name, candidate.Descriptor.Version, candidate.Descriptor.Source, classifier.InputName, height, width,
                 classifier.OutputName, string.Join(", ", package.Labels), package.Output?.ToString().ToLowerInvariant() ?? "logits or probabilities, judged per row",
-                classifier.ExecutionProvider, maxBatch);
-            await Task.CompletedTask;
+                classifier.ExecutionProvider, tuning.Plan.MaxBatchSize);
             return model;
         }
         catch

@@ -16,8 +16,13 @@ internal sealed class OnnxClassifier : IDisposable
     private static int s_cudaFallbackLogged;
     private readonly InferenceSession _session;
     private readonly RunOptions _runOptions = new();
-
-    private const int MaxBatchLimit = 256;
+    private readonly Lazy<RunOptions> _shrinkingRunOptions = new(() =>
+    {
+        var options = new RunOptions();
+        // After this run, ONNX Runtime frees the arena's wholly unused regions (blocks grown by larger batches).
+        options.AddRunConfigEntry("memory.enable_memory_arena_shrinkage", "cpu:0");
+        return options;
+    });
 
     private OnnxClassifier(InferenceSession session, string provider, string inputName, string outputName,
         int? fixedBatch, int? fixedHeight, int? fixedWidth, int classes, ModelOutputKind? output)
@@ -45,10 +50,10 @@ internal sealed class OnnxClassifier : IDisposable
     public ModelOutputKind? Output { get; }
 
     /// <summary>
-    /// The batch size buffers and the scheduler use: the graph's fixed batch, else Model:MaxBatchSize clamped to 1…256.
-    /// The one place this is decided.
+    /// The batch size buffers are made for: the graph's fixed batch, else the asked size clamped to 1…256 (the batch
+    /// size itself is the <see cref="BatchPlan"/>'s, chosen by <see cref="BatchPlanner"/>).
     /// </summary>
-    public int EffectiveBatchSize(int configuredMaxBatch) => FixedBatch ?? Math.Clamp(configuredMaxBatch, 1, MaxBatchLimit);
+    public int EffectiveBatchSize(int configuredMaxBatch) => FixedBatch ?? Math.Clamp(configuredMaxBatch, 1, BatchPlanner.MaxBatchLimit);
 
     internal InferenceSession Session => _session;
 
@@ -150,9 +155,11 @@ internal sealed class OnnxClassifier : IDisposable
     private static readonly Lazy<bool> SharedCpuArena = new(() =>
     {
         // One arena for every session of the process: during a reload the new session reuses the blocks the old one
-        // frees instead of growing its own arena next to it (two sessions' arenas were the reload peak).
+        // frees instead of growing its own arena next to it (two sessions' arenas were the reload peak). It grows by
+        // what a run asks for (kSameAsRequested), not to the next power of two: the warm-up at load
+        // (BatchTuner) sizes it for the chosen batch, and traffic of that batch size does not grow it further.
         using var memoryInfo = new OrtMemoryInfo(OrtMemoryInfo.allocatorCPU, OrtAllocatorType.ArenaAllocator, 0, OrtMemType.Default);
-        using var arena = new OrtArenaCfg(0, -1, -1, -1); // ONNX Runtime's defaults for size, growth and fragmentation
+        using var arena = new OrtArenaCfg(0, 1, -1, -1); // no cap, kSameAsRequested, default first chunk and fragmentation
         OrtEnv.Instance().CreateAndRegisterAllocator(memoryInfo, arena);
         return true;
     });
@@ -201,10 +208,10 @@ internal sealed class OnnxClassifier : IDisposable
     /// into its output: softmax of logits, probabilities as they are; a package that does not say is judged per row
     /// (non-negative and summing to 1 ± 1e-3 = probabilities).
     /// </summary>
-    public void Run(BatchBuffers buffers, int count)
+    public void Run(BatchBuffers buffers, int count, bool shrinkArena = false)
     {
         var (input, output) = buffers.ValuesFor(FixedBatch ?? count);
-        _session.Run(_runOptions, [InputName], [input], [OutputName], [output]);
+        _session.Run(shrinkArena ? _shrinkingRunOptions.Value : _runOptions, [InputName], [input], [OutputName], [output]);
         if (Output != ModelOutputKind.Probabilities)
         {
             ToProbabilities(buffers.Output.AsSpan(0, count * buffers.Classes), buffers.Classes, guess: Output is null);
@@ -260,6 +267,11 @@ internal sealed class OnnxClassifier : IDisposable
     public void Dispose()
     {
         _runOptions.Dispose();
+        if (_shrinkingRunOptions.IsValueCreated)
+        {
+            _shrinkingRunOptions.Value.Dispose();
+        }
+
         _session.Dispose();
     }
 }

@@ -72,7 +72,7 @@ internal sealed class ShadowHost(IModelSource source, ModelHost served, ModelLoa
             }
 
             var shadowOptions = options.Value.ForShadow();
-            var loaded = await Task.Run(() => loader.LoadAsync(candidate, shadowOptions), cancellationToken);
+            var loaded = await Task.Run(() => loader.LoadAsync(candidate, shadowOptions, InferencePriority.Background), cancellationToken);
             _failedVersion = null;
             Swap(loaded, null);
         }

@@ -157,5 +157,28 @@ public sealed class ServingTelemetry : IDisposable
             description: "Requests waiting for decode memory or a decode slot.");
     }
 
+    /// <summary>
+    /// The served model's batch plan: <c>drywet_batch_max_size</c>, <c>drywet_batch_max_delay_seconds</c> and
+    /// <c>drywet_batch_latency_objective_seconds</c>, each labelled with the model version and where the value came from.
+    /// </summary>
+    internal void ObserveBatchPlan(Func<(string Version, Inference.BatchPlan Plan)?> plan)
+    {
+        IEnumerable<Measurement<double>> Observe(Func<Inference.BatchPlan, (double Value, string Source)> pick)
+        {
+            if (plan() is { } current)
+            {
+                var (value, source) = pick(current.Plan);
+                yield return new Measurement<double>(value, new("model_version", current.Version), new("source", source));
+            }
+        }
+
+        _meter.CreateObservableGauge("drywet_batch_max_size", () => Observe(p => (p.MaxBatchSize, p.MaxBatchSizeSource)),
+            description: "Largest batch the batcher runs (source: tuned, configured or fixed_by_model).");
+        _meter.CreateObservableGauge("drywet_batch_max_delay_seconds", () => Observe(p => (p.MaxBatchDelay.TotalSeconds, p.MaxBatchDelaySource)), unit: "s",
+            description: "Longest the batcher waits for a batch to fill (source: tuned or configured).");
+        _meter.CreateObservableGauge("drywet_batch_latency_objective_seconds", () => Observe(p => (p.LatencyObjective.TotalSeconds, p.LatencyObjectiveSource)), unit: "s",
+            description: "The latency objective the batch plan was chosen under (source: tuned = default from measurements, or configured).");
+    }
+
     public void Dispose() => _meter.Dispose();
 }

@@ -24,6 +24,7 @@ public sealed class InferenceQueueTests
         {
             ["Model:Path"] = package,
             ["Model:MaxBatchDelayMilliseconds"] = "8000",
+            ["Model:MaxBatchSize"] = "8", // a batch of one queued image is not full: the runner waits
             ["Serving:MaxQueuedRequests"] = maxQueued.ToString(),
             ["Serving:QueueTimeout"] = queueTimeout,
         });
@@ -78,6 +79,37 @@ public sealed class InferenceQueueTests
         await WaitForQueuedAsync(app, 0);
         await DecodeLimitsApiTests.MetricsShouldCountAsync(client, "drywet_rejected_requests_total{", "reason=\"queue_full\"");
         await DecodeLimitsApiTests.MetricsShouldCountAsync(client, "drywet_rejected_requests_total{", "reason=\"queue_timeout\"");
+    }
+
+    [Fact]
+    public async Task With_the_queue_full_a_request_is_refused_503_before_its_body_is_read()
+    {
+        var (app, client, folder) = await StartHeldServerAsync(maxQueued: 1, queueTimeout: "00:00:30");
+        await using var _ = app;
+        using var __ = folder;
+
+        var first = PredictAsync(client);
+        await WaitForQueuedAsync(app, 1);
+
+        // Headers announcing a 10 MB upload, and no body at all: the answer must not wait for it.
+        using var tcp = new System.Net.Sockets.TcpClient();
+        await tcp.ConnectAsync(client.BaseAddress!.Host, client.BaseAddress.Port, Ct);
+        var stream = tcp.GetStream();
+        var head = $"POST /predict HTTP/1.1\r\nHost: {client.BaseAddress.Authority}\r\nContent-Type: multipart/form-data; boundary=x\r\nContent-Length: 10000000\r\n\r\n";
+        await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes(head), Ct);
+        using var reader = new StreamReader(stream, System.Text.Encoding.ASCII);
+        var status = await reader.ReadLineAsync(Ct).AsTask().WaitAsync(TimeSpan.FromSeconds(10), Ct);
+        var headers = new List<string>();
+        while (await reader.ReadLineAsync(Ct) is { Length: > 0 } line)
+        {
+            headers.Add(line);
+        }
+
+        status.ShouldStartWith("HTTP/1.1 503");
+        headers.ShouldContain(h => h.Equals("Retry-After: 1", StringComparison.OrdinalIgnoreCase));
+
+        using var served = await first;
+        served.StatusCode.ShouldBe(HttpStatusCode.OK);
     }
 
     [Fact]

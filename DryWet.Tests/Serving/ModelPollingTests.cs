@@ -23,8 +23,10 @@ public sealed class ModelPollingTests
         var servingOptions = new ServingOptions();
         using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
         using var telemetry = new ServingTelemetry(services.GetRequiredService<IMeterFactory>());
+        using var runner = new InferenceRunner(1, NullLogger<InferenceRunner>.Instance);
+        var tuner = new BatchTuner(runner, Options.Create(servingOptions), NullLogger<BatchTuner>.Instance);
         var loader = new ModelLoader(modelOptions, Options.Create(servingOptions),
-            new DecodeBudget(servingOptions.DecodeMemoryBudgetBytes, 1, 4, TimeSpan.FromSeconds(5)), telemetry, NullLogger<ModelLoader>.Instance);
+            new DecodeBudget(servingOptions.DecodeMemoryBudgetBytes, 1, 4, TimeSpan.FromSeconds(5)), runner, tuner, telemetry, NullLogger<ModelLoader>.Instance);
         using var host = new ModelHost(source, loader, telemetry, NullLogger<ModelHost>.Instance);
         using var service = new ModelStartupService(host, source, modelOptions, NullLogger<ModelStartupService>.Instance);
 

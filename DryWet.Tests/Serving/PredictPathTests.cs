@@ -75,6 +75,7 @@ public sealed class PredictPathTests : IDisposable
         {
             ["Model:Path"] = package,
             ["Model:MaxBatchDelayMilliseconds"] = "300", // the four requests below form one batch
+            ["Model:MaxBatchSize"] = "8",
         });
         await using var _ = app;
 

@@ -45,7 +45,9 @@ public sealed class ShadowRunnerTests : IDisposable
         var source = new RegistryModelSource(registry, modelOptions, configuration, NullLogger<RegistryModelSource>.Instance);
         // One decode slot: a live request holding it makes the next one wait.
         var budget = new DecodeBudget(64L << 20, slots: 1, maxWaiters: 4, TimeSpan.FromSeconds(30));
-        var loader = new ModelLoader(modelOptions, Options.Create(new ServingOptions()), budget, telemetry, NullLogger<ModelLoader>.Instance);
+        using var runner = new InferenceRunner(1, NullLogger<InferenceRunner>.Instance);
+        var tuner = new BatchTuner(runner, Options.Create(new ServingOptions()), NullLogger<BatchTuner>.Instance);
+        var loader = new ModelLoader(modelOptions, Options.Create(new ServingOptions()), budget, runner, tuner, telemetry, NullLogger<ModelLoader>.Instance);
         using var served = new ModelHost(source, loader, telemetry, NullLogger<ModelHost>.Instance);
         (await served.ReloadAsync(Ct)).Succeeded.ShouldBeTrue();
         using var shadows = new ShadowHost(source, served, loader, modelOptions, NullLogger<ShadowHost>.Instance);
@@ -54,7 +56,7 @@ public sealed class ShadowRunnerTests : IDisposable
         using var answers = new TaggedCounter(meters, "drywet_shadow_agreement_total", "agree");
         using var drops = new TaggedCounter(meters, "drywet_shadow_dropped_total", "reason");
         // A minute's wait: this machine's load must not expire the image before the runner's (lowest-priority) turn.
-        using var runner = new ShadowRunner(new ShadowOptions { MaxWait = TimeSpan.FromMinutes(1) }, shadows, served, budget, telemetry, NullLogger<ShadowRunner>.Instance);
+        using var shadowRunner = new ShadowRunner(new ShadowOptions { MaxWait = TimeSpan.FromMinutes(1) }, shadows, served, budget, telemetry, NullLogger<ShadowRunner>.Instance);
 
         var model = served.Current!;
         var tensor = new float[model.ImageLength];
@@ -64,14 +66,14 @@ public sealed class ShadowRunnerTests : IDisposable
         var held = await budget.ReserveAsync(1024, Ct);
         var waiting = budget.ReserveAsync(1024, Ct).AsTask();
         await Eventually.TrueAsync(() => budget.Waiting == 1, "a second live request waits for decode memory");
-        (await runner.Offer(model, answer, tensor, ReadOnlyMemory<byte>.Empty).WaitAsync(Ct)).ShouldBeNull();
+        (await shadowRunner.Offer(model, answer, tensor, ReadOnlyMemory<byte>.Empty).WaitAsync(Ct)).ShouldBeNull();
         drops["live_busy"].ShouldBe(1);
         answers.Total.ShouldBe(0);
 
         held.Dispose();
         (await waiting).Dispose();
         budget.Waiting.ShouldBe(0);
-        var shadowAnswer = await runner.Offer(model, answer, tensor, ReadOnlyMemory<byte>.Empty).WaitAsync(Ct);
+        var shadowAnswer = await shadowRunner.Offer(model, answer, tensor, ReadOnlyMemory<byte>.Empty).WaitAsync(Ct);
         shadowAnswer.ShouldNotBeNull();
         shadowAnswer.ModelVersion.ShouldBe(v2.Version);
         shadowAnswer.Prediction.ShouldBe("dry");
