@@ -113,20 +113,11 @@ internal sealed class LoadedModel
     private void Preprocess(ReadOnlySpan<byte> encoded, Span<float> tensor)
     {
         using var activity = ServingTelemetry.ActivitySource.StartActivity("preprocess");
-        var started = Stopwatch.GetTimestamp();
-        SkiaSharp.SKBitmap bitmap;
-        using (ServingTelemetry.ActivitySource.StartActivity("decode"))
-        {
-            bitmap = Preprocessor.DecodeBitmap(encoded);
-            _telemetry.RecordDecode(Stopwatch.GetElapsedTime(started).TotalSeconds);
-        }
-
-        using (bitmap)
-        {
-            Preprocessor.ToTensor(bitmap, tensor);
-        }
-
-        _telemetry.RecordPreprocess(Stopwatch.GetElapsedTime(started).TotalSeconds);
+        var timings = Preprocessor.Preprocess(encoded, tensor);
+        activity?.SetTag("drywet.decode_ms", timings.Decode.TotalMilliseconds);
+        activity?.SetTag("drywet.resize_ms", timings.Resize.TotalMilliseconds);
+        _telemetry.RecordDecode((timings.Header + timings.Decode).TotalSeconds);
+        _telemetry.RecordPreprocess(timings.Total.TotalSeconds);
     }
 
     /// <summary>Adds a reference unless the model is already being disposed.</summary>

@@ -35,7 +35,7 @@ public static class Extensions
 #pragma warning restore EXTEXP0001
 
         services.AddSingleton<PredictionLog>();
-        services.AddSingleton(new DecodeBudget(options));
+        services.AddSingleton(ThumbnailDecoder.CreateBudget(options));
         services.AddSingleton<ThumbnailDecoder>();
         services.AddSingleton<ThumbnailCache>();
         services.AddSingleton<TrainingLabelWriter>();
