@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using DryWet.Core.Imaging;
 using DryWet.Core.Packaging;
+using DryWet.Serving;
 using DryWet.Serving.Inference;
 using Microsoft.Extensions.Logging.Abstractions;
 
