@@ -87,16 +87,18 @@ internal static class PixelResampler
     {
         ref var pixels = ref row[0];
         var taps = horizontal.Taps;
-        var weights = horizontal.Weights;
+        ref var weight = ref horizontal.Weights[0];
+        var starts = horizontal.Start;
         var max = Vector128.Create(255f);
         var index = rowBase;
-        for (var x = 0; x < horizontal.Start.Length; x++, index += step)
+        for (var x = 0; x < starts.Length; x++, index += step)
         {
-            var at = (nuint)(horizontal.Start[x] * 4);
+            var at = (nuint)(starts[x] * 4);
             var sum = Vector128<float>.Zero;
             for (var t = 0; t < taps; t++, at += 4)
             {
-                sum += Vector128.LoadUnsafe(ref pixels, at) * Vector128.Create(weights[x * taps + t]);
+                // Weights are [x × taps, (x + 1) × taps): the arrays were sized together in ResampleWeights.Create.
+                sum += Vector128.LoadUnsafe(ref pixels, at) * Vector128.Create(Unsafe.Add(ref weight, x * taps + t));
             }
 
             var rounded = Vector128.ConvertToInt32(Vector128.Round(Vector128.Min(Vector128.Max(sum, Vector128<float>.Zero), max)));

@@ -113,9 +113,14 @@ internal sealed class LoadedModel
     private void Preprocess(ReadOnlySpan<byte> encoded, Span<float> tensor)
     {
         using var activity = ServingTelemetry.ActivitySource.StartActivity("preprocess");
+        var started = DateTime.UtcNow;
         var timings = Preprocessor.Preprocess(encoded, tensor);
-        activity?.SetTag("drywet.decode_ms", timings.Decode.TotalMilliseconds);
-        activity?.SetTag("drywet.resize_ms", timings.Resize.TotalMilliseconds);
+        // The decode stage (header + decode) as its own child span, from the stage timings; resize + normalize follows it.
+        using (var decode = ServingTelemetry.ActivitySource.StartActivity("decode", ActivityKind.Internal, default(ActivityContext), startTime: started))
+        {
+            decode?.SetEndTime(started + timings.Header + timings.Decode);
+        }
+
         _telemetry.RecordDecode((timings.Header + timings.Decode).TotalSeconds);
         _telemetry.RecordPreprocess(timings.Total.TotalSeconds);
     }
