@@ -135,7 +135,7 @@ internal static class ServingBenchmark
                 var pre720 = MedianMilliseconds(() => preprocessor.Preprocess(road720, buffers.ImageSlot(0)), 30);
                 var (pre1080, stages1080) = MedianStages(preprocessor, road1080, buffers.ImageSlot(0), 20);
                 var (preNoise, stagesNoise) = MedianStages(preprocessor, noise1080, buffers.ImageSlot(0), 20);
-                var (p50, p99, count) = await MeasureLatencyAsync(client, road720, seconds);
+                var (p50, p99, count, singleSeconds) = await MeasureLatencyAsync(client, road720, seconds);
                 var serverCpuBefore = CpuTime(server.Process);
                 var (throughput, roundFailed, served) = await MeasureLoadAsync(wrk, client, server.Address, road720, concurrency, seconds);
                 var serverCpuPerImage = (CpuTime(server.Process) - serverCpuBefore) / Math.Max(1, served);
@@ -145,12 +145,12 @@ internal static class ServingBenchmark
                 if (peer is not null)
                 {
                     peerHttp = (await MeasureLoadAsync(wrk, peerClient!, peer.Address, road720, concurrency, seconds)).ImagesPerSecond;
-                    var (_, _, peerCount) = await MeasureLatencyAsync(peerClient!, road720, seconds);
-                    peerSingle = peerCount / (double)seconds;
+                    var (_, _, peerCount, peerSeconds) = await MeasureLatencyAsync(peerClient!, road720, seconds);
+                    peerSingle = peerCount / peerSeconds;
                 }
 
                 var r = new Round(batch1.ImagesPerSecond, batch8.ImagesPerSecond, batch1.MillisecondsPerRun, pre720, pre1080, preNoise, p50, p99, count, throughput,
-                    rawCpu, serverCpuPerImage, count / (double)seconds, peerHttp, peerSingle, busy);
+                    rawCpu, serverCpuPerImage, count / singleSeconds, peerHttp, peerSingle, busy);
                 rounds.Add(r);
                 var loadAfter = LoadAverage();
                 Console.WriteLine($"round {round}: raw b1 {r.Batch1:F1} img/s ({r.InferenceMs:F1} ms), b8 {r.Batch8:F1} img/s | HTTP c={concurrency} {r.Http:F1} img/s, ratio {r.Ratio:F2} | " +
@@ -218,7 +218,8 @@ internal static class ServingBenchmark
         public double LatencyRatio => P50 / (Pre720 + InferenceMs);
     }
 
-    private static async Task<(double P50, double P99, int Count)> MeasureLatencyAsync(HttpClient client, byte[] image, int seconds)
+    /// <summary>Sequential requests for <paramref name="seconds"/> (at least 20): p50, p99, count and the seconds they took.</summary>
+    private static async Task<(double P50, double P99, int Count, double Seconds)> MeasureLatencyAsync(HttpClient client, byte[] image, int seconds)
     {
         var latencies = new List<double>();
         var watch = Stopwatch.StartNew();
@@ -229,8 +230,9 @@ internal static class ServingBenchmark
             latencies.Add(Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         }
 
+        var elapsed = watch.Elapsed.TotalSeconds;
         latencies.Sort();
-        return (Percentile(latencies, 0.50), Percentile(latencies, 0.99), latencies.Count);
+        return (Percentile(latencies, 0.50), Percentile(latencies, 0.99), latencies.Count, elapsed);
     }
 
     private static async Task<(double ImagesPerSecond, int Failed, int Served)> MeasureThroughputAsync(HttpClient client, byte[] image, int concurrency, int seconds)
