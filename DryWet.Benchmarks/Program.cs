@@ -10,6 +10,8 @@ try
     {
         case "abuse":
             return await AbuseBenchmark.RunAsync(args[1..]);
+        case "decode":
+            return DecodeScaleBenchmark.Run(args[1..]);
         case "serving":
             return await ServingBenchmark.RunAsync(args[1..]);
         case "serving-memory":
@@ -21,7 +23,7 @@ try
         case "review-page":
             return await ReviewPageBenchmark.RunAsync(args[1..]);
         default:
-            Console.WriteLine("usage: DryWet.Benchmarks abuse|review-page|serving|serving-memory|training|training-phases");
+            Console.WriteLine("usage: DryWet.Benchmarks abuse|decode|review-page|serving|serving-memory|training|training-phases");
             return 1;
     }
 }

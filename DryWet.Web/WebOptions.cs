@@ -1,4 +1,5 @@
 using DryWet.Core;
+using DryWet.Core.Imaging;
 using Microsoft.Extensions.Configuration;
 
 namespace DryWet.Web;
@@ -36,8 +37,9 @@ public sealed class WebOptions
     public long MaxImagePixels { get; set; } = 40_000_000;
 
     /// <summary>
-    /// Memory all thumbnail decodes together may hold (MiB): each reserves width × height × 4 bytes of the size it
-    /// decodes at before decoding; when the budget stays full for <see cref="Review.DecodeBudget.Wait"/>, 503 + Retry-After.
+    /// Memory all thumbnail decodes together may hold (MiB): each reserves its working bytes (about 4 bytes a pixel of
+    /// the size it decodes at, plus the file) before decoding; when the budget stays full for
+    /// <see cref="Review.ThumbnailDecoder.BudgetWait"/>, 503 + Retry-After.
     /// </summary>
     public int DecodeMemoryBudgetMB { get; set; } = 192;
 
@@ -98,11 +100,12 @@ public sealed class WebOptions
             throw new DryWetException($"{SectionName}:MaxImagePixels = {options.MaxImagePixels} must be positive, e.g. 40000000 (40 MP).");
         }
 
-        if (options.DecodeMemoryBudgetMB <= 0 || options.DecodeMemoryBudgetBytes < options.MaxImagePixels * 4)
+        var largest = ImageHeader.WorkingBytesFor(options.MaxImagePixels, Review.ThumbnailDecoder.MaxSide * Review.ThumbnailDecoder.MaxSide * 5, options.MaxUploadBytes);
+        if (options.DecodeMemoryBudgetMB <= 0 || options.DecodeMemoryBudgetBytes < largest)
         {
             throw new DryWetException(
-                $"{SectionName}:DecodeMemoryBudgetMB = {options.DecodeMemoryBudgetMB} must hold one image of {SectionName}:MaxImagePixels = {options.MaxImagePixels} "
-                + $"at 4 bytes per pixel (at least {(options.MaxImagePixels * 4 + (1024 * 1024) - 1) / (1024 * 1024)} MiB).");
+                $"{SectionName}:DecodeMemoryBudgetMB = {options.DecodeMemoryBudgetMB} must hold the decode of one image of {SectionName}:MaxImagePixels = {options.MaxImagePixels} "
+                + $"sent as {SectionName}:MaxUploadBytes = {options.MaxUploadBytes} (at least {(largest + (1024 * 1024) - 1) / (1024 * 1024)} MiB).");
         }
 
         if (options.SignInPermitsPerMinute <= 0)

@@ -107,7 +107,7 @@ internal static class ShadowBenchmark
     {
         // Shadow work left from the previous phase is answered or expired (Serving:Shadow:MaxWait, 2 s) by now.
         await Task.Delay(TimeSpan.FromSeconds(2.5));
-        var (p50, _, _) = await ServingBenchmark.MeasureLatencyAsync(client, image, seconds);
+        var (p50, _, _, _) = await ServingBenchmark.MeasureLatencyAsync(client, image, seconds);
         var (throughput, failed, _) = await ServingBenchmark.MeasureLoadAsync(wrk, null!, server.Address, image, concurrency, seconds);
         return (p50, throughput, failed);
     }

@@ -17,9 +17,11 @@ public sealed record ImageHeader(string Format, int Width, int Height, int Decod
     public long WorkingBytes => WorkingBytesFor((long)DecodeWidth * DecodeHeight, (long)TargetWidth * TargetHeight, EncodedBytes);
 
     /// <summary>
-    /// Peak bytes held while one image is preprocessed: the RGBA decode (4 bytes a pixel) together with its first
-    /// 2×2 box-halving (a quarter of that) or the resize target, and the decoder's copy of the encoded bytes.
+    /// Peak bytes held while one image is preprocessed: the pooled RGBA decode buffer (4 bytes a pixel, rounded up to
+    /// the pool's power-of-two size while pooled), the resizer's one float row (16 bytes a decoded pixel of a row; a row
+    /// is at most 16,384 pixels), the RGB result of a <see cref="ImagePreprocessor.Decode(ReadOnlySpan{byte})"/> (3 bytes a
+    /// target pixel; a tensor is the caller's) and the codec's copy of the encoded bytes.
     /// </summary>
     public static long WorkingBytesFor(long decodePixels, long targetPixels, long encodedBytes) =>
-        decodePixels * 4 + decodePixels + targetPixels * 4 + encodedBytes;
+        ImagePreprocessor.PixelBufferBytes(decodePixels * 4) + Math.Min(decodePixels, 16_384) * 16 + targetPixels * 3 + encodedBytes;
 }

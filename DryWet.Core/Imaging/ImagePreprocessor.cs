@@ -1,25 +1,38 @@
+using System.Buffers;
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Numerics;
+using System.Runtime.InteropServices;
 using SkiaSharp;
 
 namespace DryWet.Core.Imaging;
 
 /// <summary>
-/// The one preprocessing implementation of DryWet, shared by serving and by the trainer's evaluation (and as the first
+/// The one preprocessing implementation of DryWet, shared by serving and by the trainer (evaluation, and the first
 /// stage of its augmentation), so a given image yields the same tensor in both:
 /// decode (JPEG, PNG, WebP, BMP, GIF first frame) → EXIF orientation → drop alpha (raw RGB kept, as PIL's
-/// <c>convert("RGB")</c>) → resize to exactly Width × Height, no crop (the original's <c>Resize((s, s))</c>) →
-/// scale to [0, 1] → normalize with mean/std → CHW float32.
+/// <c>convert("RGB")</c>) → resize to exactly Width × Height, no crop (the original's <c>Resize((s, s))</c>) → 8-bit
+/// → scale to [0, 1] → normalize with mean/std → CHW float32.
 /// <para>
-/// Resize: JPEGs are decoded at the smallest libjpeg-turbo scale (k/8) that is still at least the target size;
-/// then the image is box-halved (2×2 average) while it is at least twice the target, and the final step uses
-/// <see cref="PreprocessorOptions.Resampler"/> (Mitchell cubic by default) with edge clamping.
+/// Decode: SkiaSharp's codecs (libjpeg-turbo for JPEG) into a pooled RGBA_8888 buffer; JPEGs at a reduced DCT scale
+/// (<see cref="PreprocessorOptions.JpegScales"/>) that is still at least the target size, so the IDCT and colour
+/// conversion run on a fraction of the pixels. Resize: <see cref="PixelResampler"/>, one streaming pass with
+/// <see cref="PreprocessorOptions.Resampler"/> (Mitchell cubic by default) stretched over the whole reduction
+/// (antialiased, as PIL's resize), orientation and normalization folded into the writes; results are rounded to 8 bits
+/// before normalization, so <see cref="Decode(ReadOnlySpan{byte})"/> + <see cref="ToTensor"/> (the trainer) and
+/// <see cref="Preprocess(ReadOnlySpan{byte}, Span{float})"/> (serving) give identical tensors.
 /// </para>
-/// Pixels are requested as RGBA_8888 explicitly, so Skia's platform order (BGRA on Linux) never leaks in.
 /// Thread-safe: one instance serves concurrent requests.
 /// </summary>
 public sealed class ImagePreprocessor
 {
+    /// <summary>Decode buffers up to this size are pooled (a 2048×2048 RGBA image); larger ones are allocated per image.</summary>
+    internal const int MaxPooledBufferBytes = 16 * 1024 * 1024;
+
+    private static readonly ArrayPool<byte> PixelBuffers = ArrayPool<byte>.Create(MaxPooledBufferBytes, 2 * Environment.ProcessorCount);
+
     private readonly float[] _lookup; // [channel * 256 + byte] = (byte / 255 - mean) / std
-    private readonly SKSamplingOptions _sampling;
+    private readonly ConcurrentDictionary<(int From, int To), ResampleWeights> _weights = new();
 
     public ImagePreprocessor(PreprocessorOptions options)
     {
@@ -35,13 +48,6 @@ public sealed class ImagePreprocessor
                 _lookup[c * 256 + v] = (v / 255f - options.Mean[c]) / options.Std[c];
             }
         }
-
-        _sampling = options.Resampler switch
-        {
-            Resampler.Bilinear => new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.None),
-            Resampler.CatmullRom => new SKSamplingOptions(SKCubicResampler.CatmullRom),
-            _ => new SKSamplingOptions(SKCubicResampler.Mitchell),
-        };
     }
 
     public PreprocessorOptions Options { get; }
@@ -56,17 +62,15 @@ public sealed class ImagePreprocessor
     /// <exception cref="InvalidImageException">empty, not an image, unsupported, truncated/corrupt, or too large.</exception>
     public DecodedImage Decode(ReadOnlySpan<byte> encoded, int targetWidth, int targetHeight)
     {
-        using var bitmap = DecodeBitmap(encoded, targetWidth, targetHeight, out var sourceWidth, out var sourceHeight);
-        var rgba = bitmap.GetPixelSpan();
-        var rgb = new byte[targetWidth * targetHeight * 3];
-        for (int i = 0, j = 0; j < rgb.Length; i += 4, j += 3)
+        if (targetWidth < 1 || targetHeight < 1 || targetWidth > 8192 || targetHeight > 8192)
         {
-            rgb[j] = rgba[i];
-            rgb[j + 1] = rgba[i + 1];
-            rgb[j + 2] = rgba[i + 2];
+            throw new ArgumentOutOfRangeException(nameof(targetWidth), $"Target size {targetWidth}×{targetHeight} must be between 1 and 8192 per side.");
         }
 
-        return new DecodedImage(targetWidth, targetHeight, rgb, sourceWidth, sourceHeight);
+        var rgb = new byte[targetWidth * targetHeight * 3];
+        var writer = new RgbWriter(rgb);
+        Run(encoded, targetWidth, targetHeight, ref writer, out var header);
+        return new DecodedImage(targetWidth, targetHeight, rgb, header.Width, header.Height);
     }
 
     /// <summary>Reads the stream to its end, then as <see cref="Decode(ReadOnlySpan{byte}, int, int)"/>.</summary>
@@ -85,7 +89,14 @@ public sealed class ImagePreprocessor
     public void ToTensor(DecodedImage image, Span<float> destinationChw)
     {
         ArgumentNullException.ThrowIfNull(image);
-        WriteTensor(image.Rgb, 3, image.Width * image.Height, destinationChw);
+        var planeSize = image.Width * image.Height;
+        CheckDestination(destinationChw, planeSize);
+        var writer = new TensorWriter(_lookup, destinationChw, planeSize);
+        var rgb = image.Rgb;
+        for (int p = 0, i = 0; p < planeSize; p++, i += 3)
+        {
+            writer.Write(p, rgb[i], rgb[i + 1], rgb[i + 2]);
+        }
     }
 
     /// <summary>Decode + resize to the configured size + normalize, into a new array of <see cref="TensorLength"/> floats.</summary>
@@ -98,49 +109,16 @@ public sealed class ImagePreprocessor
 
     /// <summary>
     /// Decode + resize to the configured size + normalize into <paramref name="destination"/> (e.g. one slot of a
-    /// pooled batch buffer). Same values as <see cref="Decode(ReadOnlySpan{byte})"/> followed by <see cref="ToTensor"/>.
+    /// pooled batch buffer), with no image-sized buffer but the pooled decode. Exactly the values of
+    /// <see cref="Decode(ReadOnlySpan{byte})"/> followed by <see cref="ToTensor"/>. Returns the time of each stage.
     /// </summary>
-    public void Preprocess(ReadOnlySpan<byte> encoded, Span<float> destination)
+    /// <exception cref="InvalidImageException">empty, not an image, unsupported, truncated/corrupt, or too large.</exception>
+    public PreprocessTimings Preprocess(ReadOnlySpan<byte> encoded, Span<float> destination)
     {
-        using var bitmap = DecodeBitmap(encoded, Options.Width, Options.Height, out _, out _);
-        WriteTensor(bitmap.GetPixelSpan(), 4, Options.Width * Options.Height, destination);
-    }
-
-    /// <summary>
-    /// Decodes, orients, drops alpha and resizes to the configured size, as an opaque RGBA_8888 bitmap (no managed copy).
-    /// The caller disposes it. Same pixels as <see cref="Decode(ReadOnlySpan{byte})"/>.
-    /// </summary>
-    public SKBitmap DecodeBitmap(ReadOnlySpan<byte> encoded) => DecodeBitmap(encoded, Options.Width, Options.Height, out _, out _);
-
-    /// <summary>CHW tensor of an RGBA_8888 bitmap from <see cref="DecodeBitmap(ReadOnlySpan{byte})"/> (alpha ignored).</summary>
-    public void ToTensor(SKBitmap bitmap, Span<float> destinationChw)
-    {
-        ArgumentNullException.ThrowIfNull(bitmap);
-        if (bitmap.ColorType != SKColorType.Rgba8888)
-        {
-            throw new ArgumentException($"Bitmap must be RGBA_8888; it is {bitmap.ColorType}.", nameof(bitmap));
-        }
-
-        WriteTensor(bitmap.GetPixelSpan(), 4, bitmap.Width * bitmap.Height, destinationChw);
-    }
-
-    private void WriteTensor(ReadOnlySpan<byte> pixels, int stride, int planeSize, Span<float> destination)
-    {
-        if (destination.Length < 3 * planeSize)
-        {
-            throw new ArgumentException($"Destination holds {destination.Length} floats; 3 × {planeSize} = {3 * planeSize} needed.", nameof(destination));
-        }
-
-        var lookup = _lookup.AsSpan();
-        var red = destination[..planeSize];
-        var green = destination.Slice(planeSize, planeSize);
-        var blue = destination.Slice(2 * planeSize, planeSize);
-        for (int p = 0, i = 0; p < planeSize; p++, i += stride)
-        {
-            red[p] = lookup[pixels[i]];
-            green[p] = lookup[256 + pixels[i + 1]];
-            blue[p] = lookup[512 + pixels[i + 2]];
-        }
+        var planeSize = Options.Width * Options.Height;
+        CheckDestination(destination, planeSize);
+        var writer = new TensorWriter(_lookup, destination, planeSize);
+        return Run(encoded, Options.Width, Options.Height, ref writer, out _);
     }
 
     /// <summary>
@@ -148,60 +126,72 @@ public sealed class ImagePreprocessor
     /// size will hold (<see cref="ImageHeader.WorkingBytes"/>), so a caller can reserve that much before decoding.
     /// </summary>
     /// <exception cref="InvalidImageException">empty, not an image, header unreadable, or more pixels than allowed.</exception>
-    public ImageHeader ReadHeader(ReadOnlySpan<byte> encoded)
+    public ImageHeader ReadHeader(ReadOnlySpan<byte> encoded) => ReadHeader(encoded, Options.Width, Options.Height);
+
+    /// <summary>As <see cref="ReadHeader(ReadOnlySpan{byte})"/>, planned for a decode to <paramref name="targetWidth"/> × <paramref name="targetHeight"/>.</summary>
+    public ImageHeader ReadHeader(ReadOnlySpan<byte> encoded, int targetWidth, int targetHeight)
     {
         using var data = CopyData(encoded);
         using var codec = OpenCodec(encoded, data);
-        return Plan(codec, Options.Width, Options.Height, encoded.Length);
+        return Plan(codec, targetWidth, targetHeight, encoded.Length);
     }
 
-    /// <summary>The decode/orient/resize core: an opaque RGBA_8888 bitmap of exactly the target size.</summary>
-    private SKBitmap DecodeBitmap(ReadOnlySpan<byte> encoded, int targetWidth, int targetHeight, out int sourceWidth, out int sourceHeight)
-    {
-        if (targetWidth < 1 || targetHeight < 1)
-        {
-            throw new ArgumentOutOfRangeException(nameof(targetWidth), $"Target size {targetWidth}×{targetHeight} must be positive.");
-        }
+    /// <summary>Bytes a decode buffer of <paramref name="bytes"/> really occupies: pooled buffers come in powers of two.</summary>
+    internal static long PixelBufferBytes(long bytes) =>
+        bytes <= MaxPooledBufferBytes ? (long)BitOperations.RoundUpToPowerOf2((ulong)Math.Max(16, bytes)) : bytes;
 
+    private static void CheckDestination(Span<float> destination, int planeSize)
+    {
+        if (destination.Length < 3 * planeSize)
+        {
+            throw new ArgumentException($"Destination holds {destination.Length} floats; 3 × {planeSize} = {3 * planeSize} needed.", nameof(destination));
+        }
+    }
+
+    /// <summary>Header → planned decode into a pooled buffer → one resize pass into <paramref name="writer"/>.</summary>
+    private PreprocessTimings Run<TWriter>(ReadOnlySpan<byte> encoded, int targetWidth, int targetHeight, ref TWriter writer, out ImageHeader header)
+        where TWriter : IPixelWriter, allows ref struct
+    {
+        var started = Stopwatch.GetTimestamp();
         using var data = CopyData(encoded);
         using var codec = OpenCodec(encoded, data);
-        var header = Plan(codec, targetWidth, targetHeight, encoded.Length);
-        sourceWidth = header.Width;
-        sourceHeight = header.Height;
+        header = Plan(codec, targetWidth, targetHeight, encoded.Length);
+        var opened = Stopwatch.GetTimestamp();
         var origin = codec.EncodedOrigin;
-        var swapsAxes = SwapsAxes(origin);
-        // The target size in the encoded (unrotated) frame.
-        var encodedTargetWidth = swapsAxes ? targetHeight : targetWidth;
-        var encodedTargetHeight = swapsAxes ? targetWidth : targetHeight;
-
-        var decoded = DecodePixels(codec, new SKSizeI(header.DecodeWidth, header.DecodeHeight), header.Format, encoded.Length);
+        var swapsAxes = OrientationMap.SwapsAxes(origin);
+        var (width, height, buffer) = DecodePixels(codec, new SKSizeI(header.DecodeWidth, header.DecodeHeight), header.Format, encoded.Length);
         try
         {
-            if (codec.Info.AlphaType != SKAlphaType.Opaque)
-            {
-                DropAlpha(decoded.GetPixelSpan());
-            }
-
-            // Box-halve large reductions so the final filter never skips source pixels (no aliasing).
-            while (decoded.Width >= 2 * encodedTargetWidth && decoded.Height >= 2 * encodedTargetHeight)
-            {
-                var half = new SKBitmap(new SKImageInfo(decoded.Width / 2, decoded.Height / 2, SKColorType.Rgba8888, SKAlphaType.Opaque));
-                using (var from = decoded.PeekPixels())
-                using (var to = half.PeekPixels())
-                {
-                    from.ScalePixels(to, new SKSamplingOptions(SKFilterMode.Linear, SKMipmapMode.None));
-                }
-
-                decoded.Dispose();
-                decoded = half;
-            }
-
-            return Resize(decoded, origin, targetWidth, targetHeight);
+            var decoded = Stopwatch.GetTimestamp();
+            // The filters run in the encoded (stored) frame; the writer puts each pixel at its upright place.
+            var horizontal = Weights(width, swapsAxes ? targetHeight : targetWidth);
+            var vertical = Weights(height, swapsAxes ? targetWidth : targetHeight);
+            PixelResampler.Resample(buffer.AsSpan(0, width * height * 4), width, height, horizontal, vertical,
+                new OrientationMap(origin, targetWidth, targetHeight), ref writer);
+            return PreprocessTimings.From(started, opened, decoded, Stopwatch.GetTimestamp());
         }
         finally
         {
-            decoded.Dispose();
+            ReturnBuffer(buffer);
         }
+    }
+
+    /// <summary>The taps of one axis, cached per (source, target) length: a camera's frames all share them.</summary>
+    private ResampleWeights Weights(int from, int to)
+    {
+        if (_weights.TryGetValue((from, to), out var cached))
+        {
+            return cached;
+        }
+
+        var weights = ResampleWeights.Create(from, to, Options.Resampler);
+        if (_weights.Count >= 256)
+        {
+            _weights.Clear(); // bounded: many distinct sizes only cost recomputation
+        }
+
+        _weights.TryAdd((from, to), weights);
+        return weights;
     }
 
     private static SKData CopyData(ReadOnlySpan<byte> encoded)
@@ -242,13 +232,13 @@ public sealed class ImagePreprocessor
     private ImageHeader Plan(SKCodec codec, int targetWidth, int targetHeight, long encodedBytes)
     {
         var info = codec.Info;
-        var swapsAxes = SwapsAxes(codec.EncodedOrigin);
+        var swapsAxes = OrientationMap.SwapsAxes(codec.EncodedOrigin);
         var encodedTargetWidth = swapsAxes ? targetHeight : targetWidth;
         var encodedTargetHeight = swapsAxes ? targetWidth : targetHeight;
         var decodeSize = new SKSizeI(info.Width, info.Height);
         if (Options.ScaledJpegDecoding && codec.EncodedFormat == SKEncodedImageFormat.Jpeg)
         {
-            for (var eighths = 1; eighths < 8; eighths++)
+            foreach (var eighths in Options.JpegScales == JpegScales.PowersOfTwo ? PowerOfTwoEighths : AllEighths)
             {
                 var scaled = codec.GetScaledDimensions(eighths / 8f);
                 if (scaled.Width >= encodedTargetWidth && scaled.Height >= encodedTargetHeight)
@@ -264,88 +254,54 @@ public sealed class ImagePreprocessor
             decodeSize.Width, decodeSize.Height, targetWidth, targetHeight, encodedBytes);
     }
 
-    private static bool SwapsAxes(SKEncodedOrigin origin) =>
-        origin is SKEncodedOrigin.LeftTop or SKEncodedOrigin.RightTop or SKEncodedOrigin.RightBottom or SKEncodedOrigin.LeftBottom;
+    private static readonly int[] AllEighths = [1, 2, 3, 4, 5, 6, 7];
+    private static readonly int[] PowerOfTwoEighths = [1, 2, 4];
 
-    private static SKBitmap DecodePixels(SKCodec codec, SKSizeI size, string formatName, int byteCount)
+    /// <summary>Decodes into a pooled buffer (the caller returns it): RGBA_8888, alpha unpremultiplied (then ignored).</summary>
+    private static (int Width, int Height, byte[] Buffer) DecodePixels(SKCodec codec, SKSizeI size, string formatName, int byteCount)
     {
         // Unpremul keeps the stored RGB of translucent pixels, which is what dropping alpha must expose.
         var info = new SKImageInfo(size.Width, size.Height, SKColorType.Rgba8888,
             codec.Info.AlphaType == SKAlphaType.Opaque ? SKAlphaType.Opaque : SKAlphaType.Unpremul);
-        var bitmap = new SKBitmap(info);
-        var result = codec.GetPixels(info, bitmap.GetPixels());
+        var bytes = size.Width * size.Height * 4;
+        var buffer = bytes <= MaxPooledBufferBytes ? PixelBuffers.Rent(bytes) : GC.AllocateUninitializedArray<byte>(bytes);
+        SKCodecResult result;
+        var pin = GCHandle.Alloc(buffer, GCHandleType.Pinned);
+        try
+        {
+            result = codec.GetPixels(info, pin.AddrOfPinnedObject());
+        }
+        finally
+        {
+            pin.Free();
+        }
+
+        if (result == SKCodecResult.Success)
+        {
+            return (size.Width, size.Height, buffer);
+        }
+
+        ReturnBuffer(buffer);
         if (result == SKCodecResult.InvalidScale && (size.Width != codec.Info.Width || size.Height != codec.Info.Height))
         {
-            bitmap.Dispose();
             return DecodePixels(codec, new SKSizeI(codec.Info.Width, codec.Info.Height), formatName, byteCount);
         }
 
-        if (result != SKCodecResult.Success)
+        var why = result switch
         {
-            bitmap.Dispose();
-            var why = result switch
-            {
-                SKCodecResult.IncompleteInput => "is truncated (the data ends before the last pixel row)",
-                SKCodecResult.ErrorInInput => "is corrupt (invalid compressed data)",
-                _ => $"cannot be decoded ({result})",
-            };
-            throw new CorruptImageException(
-                $"The {formatName} image ({codec.Info.Width}×{codec.Info.Height}, {byteCount} bytes) {why}. Send the complete file.");
-        }
-
-        return bitmap;
-    }
-
-    private static void DropAlpha(Span<byte> rgba)
-    {
-        for (var i = 3; i < rgba.Length; i += 4)
-        {
-            rgba[i] = 255;
-        }
-    }
-
-    private SKBitmap Resize(SKBitmap source, SKEncodedOrigin origin, int targetWidth, int targetHeight)
-    {
-        float w = source.Width, h = source.Height;
-
-        // Maps encoded pixel coordinates to the displayed (oriented) frame; EXIF orientations 1-8.
-        var orient = origin switch
-        {
-            SKEncodedOrigin.TopRight => new SKMatrix(-1, 0, w, 0, 1, 0, 0, 0, 1),
-            SKEncodedOrigin.BottomRight => new SKMatrix(-1, 0, w, 0, -1, h, 0, 0, 1),
-            SKEncodedOrigin.BottomLeft => new SKMatrix(1, 0, 0, 0, -1, h, 0, 0, 1),
-            SKEncodedOrigin.LeftTop => new SKMatrix(0, 1, 0, 1, 0, 0, 0, 0, 1),
-            SKEncodedOrigin.RightTop => new SKMatrix(0, -1, h, 1, 0, 0, 0, 0, 1),
-            SKEncodedOrigin.RightBottom => new SKMatrix(0, -1, h, -1, 0, w, 0, 0, 1),
-            SKEncodedOrigin.LeftBottom => new SKMatrix(0, 1, 0, -1, 0, w, 0, 0, 1),
-            _ => SKMatrix.Identity,
+            SKCodecResult.IncompleteInput => "is truncated (the data ends before the last pixel row)",
+            SKCodecResult.ErrorInInput => "is corrupt (invalid compressed data)",
+            _ => $"cannot be decoded ({result})",
         };
-        var swapsAxes = SwapsAxes(origin);
-        var orientedWidth = swapsAxes ? h : w;
-        var orientedHeight = swapsAxes ? w : h;
-        var matrix = SKMatrix.CreateScale(targetWidth / orientedWidth, targetHeight / orientedHeight).PreConcat(orient);
+        throw new CorruptImageException(
+            $"The {formatName} image ({codec.Info.Width}×{codec.Info.Height}, {byteCount} bytes) {why}. Send the complete file.");
+    }
 
-        var target = new SKBitmap(new SKImageInfo(targetWidth, targetHeight, SKColorType.Rgba8888, SKAlphaType.Opaque));
-        try
+    private static void ReturnBuffer(byte[] buffer)
+    {
+        if (buffer.Length <= MaxPooledBufferBytes)
         {
-            using var pixmap = source.PeekPixels();
-            using var image = SKImage.FromPixels(pixmap);
-            // Clamp: edge pixels repeat instead of fading to transparent black.
-            // Same size (only reoriented): copy pixels as they are; a cubic filter would soften them.
-            var sampling = orientedWidth == targetWidth && orientedHeight == targetHeight
-                ? new SKSamplingOptions(SKFilterMode.Nearest, SKMipmapMode.None)
-                : _sampling;
-            using var shader = image.ToShader(SKShaderTileMode.Clamp, SKShaderTileMode.Clamp, sampling, matrix);
-            using var paint = new SKPaint { Shader = shader, BlendMode = SKBlendMode.Src };
-            using var canvas = new SKCanvas(target);
-            canvas.DrawRect(0, 0, targetWidth, targetHeight, paint);
-            canvas.Flush();
-            return target;
-        }
-        catch
-        {
-            target.Dispose();
-            throw;
+            PixelBuffers.Return(buffer);
         }
     }
 }

@@ -32,6 +32,9 @@ public sealed class PreprocessorOptions
     /// </summary>
     public bool ScaledJpegDecoding { get; init; } = true;
 
+    /// <summary>Which libjpeg-turbo DCT scales the decoder may choose from (see <see cref="Imaging.JpegScales"/>).</summary>
+    public JpegScales JpegScales { get; init; } = JpegScales.Eighths;
+
     /// <summary>Options from a package's config.yaml; a model with a fixed input size overrides <c>training.img_size</c>.</summary>
     public static PreprocessorOptions FromConfig(DryWetConfig config, int? modelHeight = null, int? modelWidth = null)
     {

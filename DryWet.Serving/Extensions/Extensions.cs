@@ -1,6 +1,7 @@
 using System.Text.Json;
 using DryWet.Core;
 using DryWet.Core.Configuration;
+using DryWet.Core.Imaging;
 using DryWet.Serving.Admission;
 using DryWet.Serving.Apis;
 using DryWet.Serving.Feedback;
@@ -41,7 +42,8 @@ public static class Extensions
         // Stopping: Kestrel refuses new connections and lets in-flight requests finish for this long.
         services.Configure<HostOptions>(o => o.ShutdownTimeout = serving.ShutdownTimeout);
         // One decode budget for the process: every request's decode reserves from it, whichever model serves.
-        services.AddSingleton(new DecodeBudget(serving.DecodeMemoryBudgetBytes, serving.DecodeConcurrency, serving.MaxQueuedRequests, serving.QueueTimeout));
+        services.AddSingleton(new DecodeBudget(serving.DecodeMemoryBudgetBytes, serving.DecodeConcurrency, serving.MaxQueuedRequests, serving.QueueTimeout,
+            DecodeRefusals.ServerBusy));
         services.AddSingleton<PredictionLogQueue>();
         services.AddHostedService<PredictionLogWriter>();
         // The store is only resolved when the log is on; its reachability never counts towards /health: a store

@@ -110,20 +110,16 @@ internal sealed class LoadedModel
     public void Preprocess(ReadOnlySpan<byte> encoded, Span<float> tensor)
     {
         using var activity = ServingTelemetry.ActivitySource.StartActivity("preprocess");
-        var started = Stopwatch.GetTimestamp();
-        SkiaSharp.SKBitmap bitmap;
-        using (ServingTelemetry.ActivitySource.StartActivity("decode"))
+        var started = DateTime.UtcNow;
+        var timings = Preprocessor.Preprocess(encoded, tensor);
+        // The decode stage (header + decode) as its own child span, from the stage timings; resize + normalize follows it.
+        using (var decode = ServingTelemetry.ActivitySource.StartActivity("decode", ActivityKind.Internal, default(ActivityContext), startTime: started))
         {
-            bitmap = Preprocessor.DecodeBitmap(encoded);
-            _telemetry.RecordDecode(Stopwatch.GetElapsedTime(started).TotalSeconds);
+            decode?.SetEndTime(started + timings.Header + timings.Decode);
         }
 
-        using (bitmap)
-        {
-            Preprocessor.ToTensor(bitmap, tensor);
-        }
-
-        _telemetry.RecordPreprocess(Stopwatch.GetElapsedTime(started).TotalSeconds);
+        _telemetry.RecordDecode((timings.Header + timings.Decode).TotalSeconds);
+        _telemetry.RecordPreprocess(timings.Total.TotalSeconds);
     }
 
     /// <summary>

@@ -148,8 +148,8 @@ public sealed class ServingTelemetry : IDisposable
 
     public void RecordRejectedRequest(string reason) => _rejectedRequests.Add(1, new KeyValuePair<string, object?>("reason", reason));
 
-    /// <summary>Decode memory reserved now and requests waiting for it (<see cref="Admission.DecodeBudget"/>).</summary>
-    internal void ObserveDecodeBudget(Admission.DecodeBudget budget)
+    /// <summary>Decode memory reserved now and requests waiting for it (<see cref="DryWet.Core.Imaging.DecodeBudget"/>).</summary>
+    internal void ObserveDecodeBudget(DryWet.Core.Imaging.DecodeBudget budget)
     {
         _meter.CreateObservableGauge("drywet_decode_memory_reserved_bytes", () => budget.ReservedBytes, unit: "By",
             description: "Decode memory reserved by images being decoded (of Serving:DecodeMemoryBudgetMB).");

@@ -1,9 +1,10 @@
+using DryWet.Core.Imaging;
 using DryWet.Serving.Admission;
 
 namespace DryWet.Tests.Serving;
 
 /// <summary>
-/// The process-wide decode budget: reservations are granted while memory and a slot are free, waiters are served first
+/// The process-wide decode budget (Core, shared with the web; serving refuses with <see cref="DecodeRefusals.ServerBusy"/>): reservations are granted while memory and a slot are free, waiters are served first
 /// come first served, a wait past the timeout or past the waiter bound is a 503-worthy <see cref="ServerBusyException"/>,
 /// and every reservation is given back exactly once however the request ends.
 /// </summary>
@@ -14,7 +15,7 @@ public sealed class DecodeBudgetTests
     [Fact]
     public async Task A_reservation_within_the_budget_is_granted_at_once_and_given_back_once_on_dispose()
     {
-        var budget = new DecodeBudget(1000, slots: 4, maxWaiters: 4, TimeSpan.FromSeconds(30));
+        var budget = new DecodeBudget(1000, slots: 4, maxWaiters: 4, TimeSpan.FromSeconds(30), DecodeRefusals.ServerBusy);
 
         var reservation = await budget.ReserveAsync(600, Ct);
         budget.ReservedBytes.ShouldBe(600);
@@ -29,7 +30,7 @@ public sealed class DecodeBudgetTests
     [Fact]
     public async Task A_waiter_gets_the_memory_when_it_is_given_back()
     {
-        var budget = new DecodeBudget(1000, slots: 4, maxWaiters: 4, TimeSpan.FromSeconds(30));
+        var budget = new DecodeBudget(1000, slots: 4, maxWaiters: 4, TimeSpan.FromSeconds(30), DecodeRefusals.ServerBusy);
         var first = await budget.ReserveAsync(800, Ct);
 
         var second = budget.ReserveAsync(500, Ct).AsTask();
@@ -45,7 +46,7 @@ public sealed class DecodeBudgetTests
     [Fact]
     public async Task Waiters_are_served_in_arrival_order_so_a_large_image_is_not_starved_by_small_ones()
     {
-        var budget = new DecodeBudget(1000, slots: 4, maxWaiters: 4, TimeSpan.FromSeconds(30));
+        var budget = new DecodeBudget(1000, slots: 4, maxWaiters: 4, TimeSpan.FromSeconds(30), DecodeRefusals.ServerBusy);
         var held = await budget.ReserveAsync(600, Ct);
 
         var large = budget.ReserveAsync(900, Ct).AsTask();
@@ -66,7 +67,7 @@ public sealed class DecodeBudgetTests
     [Fact]
     public async Task The_slot_count_bounds_concurrent_decodes_even_when_memory_is_free()
     {
-        var budget = new DecodeBudget(1000, slots: 1, maxWaiters: 4, TimeSpan.FromSeconds(30));
+        var budget = new DecodeBudget(1000, slots: 1, maxWaiters: 4, TimeSpan.FromSeconds(30), DecodeRefusals.ServerBusy);
         var first = await budget.ReserveAsync(10, Ct);
 
         var second = budget.ReserveAsync(10, Ct).AsTask();
@@ -80,7 +81,7 @@ public sealed class DecodeBudgetTests
     [Fact]
     public async Task A_wait_past_the_timeout_is_shed_as_busy_and_leaves_nothing_reserved_or_queued()
     {
-        var budget = new DecodeBudget(1000, slots: 4, maxWaiters: 4, TimeSpan.FromMilliseconds(50));
+        var budget = new DecodeBudget(1000, slots: 4, maxWaiters: 4, TimeSpan.FromMilliseconds(50), DecodeRefusals.ServerBusy);
         var held = await budget.ReserveAsync(1000, Ct);
 
         var error = await Should.ThrowAsync<ServerBusyException>(() => budget.ReserveAsync(1, Ct).AsTask());
@@ -95,7 +96,7 @@ public sealed class DecodeBudgetTests
     [Fact]
     public async Task More_waiters_than_allowed_are_shed_at_once()
     {
-        var budget = new DecodeBudget(1000, slots: 4, maxWaiters: 2, TimeSpan.FromSeconds(30));
+        var budget = new DecodeBudget(1000, slots: 4, maxWaiters: 2, TimeSpan.FromSeconds(30), DecodeRefusals.ServerBusy);
         var held = await budget.ReserveAsync(1000, Ct);
         var waiting = new[] { budget.ReserveAsync(1, Ct).AsTask(), budget.ReserveAsync(1, Ct).AsTask() };
 
@@ -115,7 +116,7 @@ public sealed class DecodeBudgetTests
     [Fact]
     public async Task A_cancelled_waiter_leaves_the_queue_and_the_next_one_is_served()
     {
-        var budget = new DecodeBudget(1000, slots: 4, maxWaiters: 4, TimeSpan.FromSeconds(30));
+        var budget = new DecodeBudget(1000, slots: 4, maxWaiters: 4, TimeSpan.FromSeconds(30), DecodeRefusals.ServerBusy);
         var held = await budget.ReserveAsync(700, Ct);
         using var cancel = new CancellationTokenSource();
         var cancelled = budget.ReserveAsync(900, cancel.Token).AsTask();

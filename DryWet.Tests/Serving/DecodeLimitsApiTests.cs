@@ -1,3 +1,4 @@
+using DryWet.Core.Imaging;
 using System.Net;
 using System.Text.Json;
 using DryWet.Serving.Admission;

@@ -20,18 +20,19 @@ public sealed class ImageHeaderTests
         (header.Format, header.Width, header.Height).ShouldBe(("JPEG", 1920, 1080));
         // 3/8 would be 720×405, 2/8 = 480×270 is the smallest with both sides ≥ 224.
         (header.DecodeWidth, header.DecodeHeight).ShouldBe((480, 270));
-        header.WorkingBytes.ShouldBe(480L * 270 * 5 + 224L * 224 * 4 + header.EncodedBytes);
+        // Pooled RGBA buffer (480 × 270 × 4 = 518,400 bytes → the pool's 512 KiB array), one float row, RGB target, the data.
+        header.WorkingBytes.ShouldBe(512L * 1024 + 16_384 * 16 + 224L * 224 * 3 + header.EncodedBytes);
     }
 
     [Fact]
-    public void A_PNG_is_planned_at_full_size_and_its_working_memory_is_five_bytes_a_pixel_plus_target_and_data()
+    public void A_PNG_is_planned_at_full_size_and_its_working_memory_is_the_pooled_decode_plus_a_row_the_target_and_data()
     {
         var png = TestImages.Solid(SKColors.Gray, size: 500);
 
         var header = Preprocessor().ReadHeader(png);
 
         (header.Format, header.DecodeWidth, header.DecodeHeight).ShouldBe(("PNG", 500, 500));
-        header.WorkingBytes.ShouldBe(500L * 500 * 5 + 224L * 224 * 4 + png.Length);
+        header.WorkingBytes.ShouldBe(1024L * 1024 + 16_384 * 16 + 224L * 224 * 3 + png.Length); // 1,000,000 RGBA bytes → 1 MiB pooled
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using DryWet.Core.Imaging;
 using DryWet.Serving;
 using DryWet.Serving.Admission;
 using DryWet.Serving.Inference;

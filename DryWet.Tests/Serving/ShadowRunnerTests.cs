@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using DryWet.Core.Imaging;
 using DryWet.Core.Registry;
 using DryWet.Serving;
 using DryWet.Serving.Admission;

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using DryWet.Core.Feedback;
+using DryWet.Core.Imaging;
 using DryWet.Core.Storage;
 using DryWet.Tests.Serving;
 using DryWet.Tests.Storage;
@@ -33,7 +34,7 @@ public sealed class ThumbnailTests : IDisposable
     {
         _store = new CountingObjectStore(new EmbeddedObjectStore(Path.Combine(_home, "objects")));
         var cache = new WebCache(Path.Combine(_home, "cache"));
-        _budget = new DecodeBudget(_options);
+        _budget = ThumbnailDecoder.CreateBudget(_options);
         _decoder = new ThumbnailDecoder(_options, _budget);
         _log = new PredictionLog(_store, cache, NullLogger<PredictionLog>.Instance);
         _thumbnails = new ThumbnailCache(_store, cache, _decoder);
@@ -93,7 +94,7 @@ public sealed class ThumbnailTests : IDisposable
         status.ShouldBe(422);
         body.ShouldContain("8000×8000 pixels (64,000,000)");
         body.ShouldContain("Web:MaxImagePixels");
-        _budget.AvailableBytes.ShouldBe(_budget.CapacityBytes);
+        _budget.ReservedBytes.ShouldBe(0);
         CachedFiles().ShouldBeEmpty("no thumbnail and no temp file is left in the web cache");
     }
 
@@ -108,7 +109,7 @@ public sealed class ThumbnailTests : IDisposable
 
         status.ShouldBe(422);
         body.ShouldContain("8000×8000");
-        _budget.AvailableBytes.ShouldBe(_budget.CapacityBytes);
+        _budget.ReservedBytes.ShouldBe(0);
     }
 
     [Fact]
@@ -126,15 +127,14 @@ public sealed class ThumbnailTests : IDisposable
         using var codec = SKCodec.Create(new SKMemoryStream(thumbnail.ToArray()));
         codec.EncodedFormat.ShouldBe(SKEncodedImageFormat.Jpeg);
         (codec.Info.Width, codec.Info.Height).ShouldBe((120, 160));
-        _budget.AvailableBytes.ShouldBe(_budget.CapacityBytes);
+        _budget.ReservedBytes.ShouldBe(0);
     }
 
     [Fact]
     public async Task When_the_decode_budget_stays_full_a_thumbnail_gets_503_with_retry_after_and_is_made_once_there_is_room()
     {
         await LogAsync("busy", TestImages.Road(wet: false), Ct);
-        var everything = await _budget.TryReserveAsync(_budget.CapacityBytes, TimeSpan.Zero, Ct);
-        everything.ShouldNotBeNull();
+        var everything = await _budget.ReserveAsync(_budget.CapacityBytes, Ct);
 
         var context = new DefaultHttpContext();
         var refused = await ReviewApi.ThumbnailAsync(Today, "busy", context, _log, _thumbnails, Ct);
@@ -147,7 +147,7 @@ public sealed class ThumbnailTests : IDisposable
 
         everything.Dispose();
         (await ThumbnailAsync(Today, "busy")).Status.ShouldBe(200);
-        _budget.AvailableBytes.ShouldBe(_budget.CapacityBytes);
+        _budget.ReservedBytes.ShouldBe(0);
     }
 
     [Fact]
@@ -159,25 +159,20 @@ public sealed class ThumbnailTests : IDisposable
         var (status, body, _) = await ThumbnailAsync(Today, "damaged");
 
         status.ShouldBe(422);
-        body.ShouldContain("could not be decoded");
-        _budget.AvailableBytes.ShouldBe(_budget.CapacityBytes);
+        body.ShouldContain("truncated");
+        _budget.ReservedBytes.ShouldBe(0);
     }
 
     [Fact]
-    public async Task The_budget_lets_a_waiting_decode_in_when_another_gives_its_bytes_back_and_refuses_more_than_it_holds()
+    public async Task The_web_budget_refuses_with_a_503_message_naming_its_setting_after_its_wait()
     {
-        var budget = new DecodeBudget(1000, maxDecoders: 4);
-        var first = await budget.TryReserveAsync(800, TimeSpan.Zero, Ct);
-        first.ShouldNotBeNull();
-        (await budget.TryReserveAsync(300, TimeSpan.Zero, Ct)).ShouldBeNull();
+        var budget = ThumbnailDecoder.CreateBudget(_options);
+        using var everything = await budget.ReserveAsync(budget.CapacityBytes, Ct);
 
-        var waiting = budget.TryReserveAsync(300, TimeSpan.FromSeconds(30), Ct);
-        waiting.IsCompleted.ShouldBeFalse();
-        first.Dispose();
-        first.Dispose(); // twice gives back once
-        using var second = (await waiting).ShouldNotBeNull();
-        budget.AvailableBytes.ShouldBe(700);
-        await Should.ThrowAsync<ArgumentOutOfRangeException>(() => budget.TryReserveAsync(1001, TimeSpan.Zero, Ct));
+        var error = await Should.ThrowAsync<DecodeBusyException>(() => budget.ReserveAsync(1000, Ct).AsTask());
+
+        error.Message.ShouldContain("Web:DecodeMemoryBudgetMB");
+        budget.Timeout.ShouldBe(ThumbnailDecoder.BudgetWait);
     }
 
     public void Dispose() => TestFolders.DeleteQuietly(_home);

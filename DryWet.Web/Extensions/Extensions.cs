@@ -40,7 +40,7 @@ public static class Extensions
         // One per process: it keeps each scored review until its label changes, so the model page reads only what is new.
         services.AddSingleton(sp => new LiveReviewReader(sp.GetRequiredService<IObjectStore>(), Path.Combine(sp.GetRequiredService<WebCache>().Root, "tmp", "live"),
             sp.GetRequiredService<ILogger<LiveReviewReader>>()));
-        services.AddSingleton(new DecodeBudget(options));
+        services.AddSingleton(ThumbnailDecoder.CreateBudget(options));
         services.AddSingleton<ThumbnailDecoder>();
         services.AddSingleton<ThumbnailCache>();
         services.AddSingleton<TrainingLabelWriter>();

@@ -1,4 +1,4 @@
-namespace DryWet.Serving.Admission;
+namespace DryWet.Core.Imaging;
 
 /// <summary>Memory and a decode slot held from the <see cref="DecodeBudget"/>; disposing gives both back (once).</summary>
 public sealed class DecodeReservation : IDisposable

@@ -1,11 +1,12 @@
-namespace DryWet.Serving.Admission;
+namespace DryWet.Core.Imaging;
 
 /// <summary>
-/// The one process-wide budget for image decoding (<c>Serving:DecodeMemoryBudgetMB</c>, <c>Serving:MaxConcurrentDecodes</c>):
-/// a decode reserves its worst-case bytes, read from the image header, and a slot before any pixel exists, and gives
-/// them back when it is done. Waiters are served first come, first served (a large image is not starved by small ones),
-/// hold no thread while they wait, wait at most <c>Serving:QueueTimeout</c> and are at most
-/// <c>Serving:MaxQueuedRequests</c>; past either bound a <see cref="ServerBusyException"/> (503) sheds the request.
+/// The one process-wide budget for image decoding, used by serving (<c>Serving:DecodeMemoryBudgetMB</c>,
+/// <c>Serving:MaxConcurrentDecodes</c>) and by the web's thumbnails (<c>Web:DecodeMemoryBudgetMB</c>): a decode reserves
+/// its worst-case bytes, read from the image header (<see cref="ImageHeader.WorkingBytes"/>), and a slot before any
+/// pixel exists, and gives them back when it is done. Waiters are served first come, first served (a large image is
+/// not starved by small ones), hold no thread while they wait, wait at most the timeout and are at most
+/// <c>maxWaiters</c>; past either bound the owner's refusal (503 + Retry-After in both hosts) sheds the request.
 /// </summary>
 public sealed class DecodeBudget
 {
@@ -13,10 +14,14 @@ public sealed class DecodeBudget
     private readonly LinkedList<Waiter> _waiters = new();
     private readonly TimeSpan _timeout;
     private readonly int _maxWaiters;
+    private readonly Func<DecodeRefusal, Exception> _refuse;
     private long _availableBytes;
     private int _availableSlots;
 
-    public DecodeBudget(long capacityBytes, int slots, int maxWaiters, TimeSpan timeout)
+    /// <param name="refuse">
+    /// The exception a refused reservation throws (the host's 503); by default a <see cref="DecodeBudgetFullException"/>.
+    /// </param>
+    public DecodeBudget(long capacityBytes, int slots, int maxWaiters, TimeSpan timeout, Func<DecodeRefusal, Exception>? refuse = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(capacityBytes, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(slots, 1);
@@ -27,10 +32,14 @@ public sealed class DecodeBudget
         _availableSlots = slots;
         _maxWaiters = maxWaiters;
         _timeout = timeout;
+        _refuse = refuse ?? (refusal => new DecodeBudgetFullException(refusal));
     }
 
     public long CapacityBytes { get; }
     public int Slots { get; }
+
+    /// <summary>The longest a reservation waits.</summary>
+    public TimeSpan Timeout => _timeout;
 
     /// <summary>Bytes reserved now (0 when no decode is running).</summary>
     public long ReservedBytes
@@ -57,8 +66,8 @@ public sealed class DecodeBudget
     }
 
     /// <summary>
-    /// Reserves <paramref name="bytes"/> and a decode slot, waiting first come, first served. Throws
-    /// <see cref="ServerBusyException"/> when too many wait already or the wait passes the timeout.
+    /// Reserves <paramref name="bytes"/> and a decode slot, waiting first come, first served. Throws the refusal
+    /// exception when too many wait already or the wait passes the timeout.
     /// </summary>
     public async ValueTask<DecodeReservation> ReserveAsync(long bytes, CancellationToken cancellationToken)
     {
@@ -79,8 +88,7 @@ public sealed class DecodeBudget
 
             if (_waiters.Count >= _maxWaiters)
             {
-                throw new ServerBusyException(RejectionReasons.DecodeQueueFull,
-                    $"The server is busy: {_waiters.Count} requests already wait to decode their images (Serving:MaxQueuedRequests). Retry shortly.");
+                throw _refuse(new DecodeRefusal(DecodeRefusalReason.QueueFull, bytes, _waiters.Count, _timeout));
             }
 
             waiter = new Waiter(bytes);
@@ -114,8 +122,7 @@ public sealed class DecodeBudget
 
             if (ex is TimeoutException)
             {
-                throw new ServerBusyException(RejectionReasons.DecodeMemoryTimeout,
-                    $"The server is busy: no decode memory became free within {_timeout.TotalSeconds:0.#} s (Serving:DecodeMemoryBudgetMB, Serving:QueueTimeout). Retry shortly.");
+                throw _refuse(new DecodeRefusal(DecodeRefusalReason.Timeout, bytes, Waiting, _timeout));
             }
 
             throw;
