@@ -5,7 +5,7 @@ namespace DryWet.AppHost.Publishing;
 
 /// <summary>
 /// How the trainer's <c>watch</c> loop runs in the cluster: one small CPU pod of the trainer image that follows the
-/// dataset object in MinIO and, on new content, submits the Kubeflow training pipeline (whose train step has the GPU
+/// whole dataset in MinIO's <c>ml-data</c> and, on a new dataset version, submits the Kubeflow training pipeline (whose train step has the GPU
 /// and runs the promotion gate) and waits for it. Its own MinIO identity (read-only on ml-data) reaches it by
 /// secretKeyRef; its NetworkPolicy lets it reach Kubeflow's API server.
 /// </summary>
@@ -17,7 +17,7 @@ public static class KubeflowWatcherPublishing
     /// <summary>The trainer image's own config; the pipeline's train step reads the same file.</summary>
     public const string ImageConfig = "/app/config.yaml";
 
-    /// <summary>DryWet:Home of the pod (the watcher's scratch: the downloaded zip it hashes) on its work volume.</summary>
+    /// <summary>DryWet:Home of the pod (the watcher's scratch: the objects it hashes) on its work volume.</summary>
     public const string Home = "/work/home";
 
     /// <summary>

@@ -64,9 +64,9 @@ public sealed class DatasetSnapshotBuilder(DatasetSource source, TimeProvider? t
             }
 
             var keep = keepFolder is null ? null : Path.Combine(keepFolder, $"{objects.Count:D6}{Path.GetExtension(item.Key).ToLowerInvariant()}");
-            var sha = keep is null && _hashes.TryGetValue(item, out var known) ? known : await HashAsync(item, scratch, keep, cancellationToken);
+            var (sha, size) = keep is null && _hashes.TryGetValue(item, out var known) ? (known, item.Size) : await HashAsync(item, scratch, keep, cancellationToken);
             hashes[item] = sha;
-            objects.Add(snapshotObject with { Sha256 = sha });
+            objects.Add(snapshotObject with { Sha256 = sha, Size = size });
             if (keep is not null)
             {
                 localFiles[item.Key] = keep;
@@ -87,20 +87,23 @@ public sealed class DatasetSnapshotBuilder(DatasetSource source, TimeProvider? t
     /// <summary>Fetches every object of a stored manifest and checks it is byte for byte what the snapshot recorded.</summary>
     public async Task<DatasetSnapshot> FetchExactlyAsync(DatasetManifest manifest, string scratch, string keepFolder, CancellationToken cancellationToken)
     {
-        var listed = (await source.ListAsync(cancellationToken)).ToDictionary(o => o.Key, StringComparer.Ordinal);
         var localFiles = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var (o, index) in manifest.Objects.Select((o, i) => (o, i)))
         {
-            if (!listed.TryGetValue(o.Key, out var now))
+            var keep = Path.Combine(keepFolder, $"{index:D6}{Path.GetExtension(o.Key).ToLowerInvariant()}");
+            (string Sha256, long Size) now;
+            try
+            {
+                now = await HashAsync(new SourceObject(o.Key, o.Size, DateTimeOffset.MinValue), scratch, keep, cancellationToken);
+            }
+            catch (Exception ex) when (ex is Core.Storage.ObjectNotFoundException or FileNotFoundException or DirectoryNotFoundException)
             {
                 throw Changed(manifest, $"object '{o.Key}' was deleted");
             }
 
-            var keep = Path.Combine(keepFolder, $"{index:D6}{Path.GetExtension(o.Key).ToLowerInvariant()}");
-            var sha = await HashAsync(now, scratch, keep, cancellationToken);
-            if (sha != o.Sha256 || now.Size != o.Size)
+            if (now.Sha256 != o.Sha256 || now.Size != o.Size)
             {
-                throw Changed(manifest, $"object '{o.Key}' changed (SHA-256 {o.Sha256[..12]}…, {o.Size:N0} bytes in the snapshot; now {sha[..12]}…, {now.Size:N0} bytes)");
+                throw Changed(manifest, $"object '{o.Key}' changed (SHA-256 {o.Sha256[..12]}…, {o.Size:N0} bytes in the snapshot; now {now.Sha256[..12]}…, {now.Size:N0} bytes)");
             }
 
             localFiles[o.Key] = keep;
@@ -143,17 +146,18 @@ public sealed class DatasetSnapshotBuilder(DatasetSource source, TimeProvider? t
         return entry;
     }
 
-    private async Task<string> HashAsync(SourceObject item, string scratch, string? keep, CancellationToken cancellationToken)
+    /// <summary>SHA-256 and size of the object's bytes as fetched (streamed).</summary>
+    private async Task<(string Sha256, long Size)> HashAsync(SourceObject item, string scratch, string? keep, CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(scratch);
         var local = Path.Combine(scratch, $"object-{Guid.NewGuid():N}");
         try
         {
             await source.FetchAsync(item.Key, local, cancellationToken);
-            string sha;
+            (string, long) hashed;
             await using (var stream = File.OpenRead(local))
             {
-                sha = Convert.ToHexStringLower(await SHA256.HashDataAsync(stream, cancellationToken));
+                hashed = (Convert.ToHexStringLower(await SHA256.HashDataAsync(stream, cancellationToken)), stream.Length);
             }
 
             if (keep is not null)
@@ -162,7 +166,7 @@ public sealed class DatasetSnapshotBuilder(DatasetSource source, TimeProvider? t
                 File.Move(local, keep);
             }
 
-            return sha;
+            return hashed;
         }
         finally
         {

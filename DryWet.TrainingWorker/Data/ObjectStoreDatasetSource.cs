@@ -21,13 +21,13 @@ public sealed class ObjectStoreDatasetSource(IObjectStore store, string bucket, 
             throw new BucketNotFoundException(bucket, store.Description);
         }
 
-        var listed = await store.ListAsync(bucket, onlyKey ?? _folder, cancellationToken);
         if (onlyKey is not null)
         {
-            var one = listed.FirstOrDefault(o => o.Key == onlyKey) ?? throw new ObjectNotFoundException(bucket, onlyKey, store.Description);
-            return [new SourceObject(onlyKey[_folder.Length..], one.Size, one.LastModified)];
+            // One archive needs no listing: fetching it says whether it exists, and its size is what was hashed.
+            return [new SourceObject(onlyKey[_folder.Length..], SourceObject.UnknownSize, DateTimeOffset.MinValue)];
         }
 
+        var listed = await store.ListAsync(bucket, _folder, cancellationToken);
         return listed.Where(o => o.Key.StartsWith(_folder, StringComparison.Ordinal) && o.Key.Length > _folder.Length)
             .Select(o => new SourceObject(o.Key[_folder.Length..], o.Size, o.LastModified))
             .ToList();
