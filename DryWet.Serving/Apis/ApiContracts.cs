@@ -11,7 +11,7 @@ public sealed record StatusResponse(string Status, bool ModelLoaded, string? Mod
 public sealed record ModelInfoResponse(
     string ModelName, string ModelVersion, string ModelStage, string ModelDescription, long CreationTimestamp, long LastUpdatedTimestamp,
     string ExecutionProvider, string InputName, string OutputName, int InputWidth, int InputHeight, IReadOnlyList<string> Labels,
-    int MaxBatchSize, string Source, DateTimeOffset LoadedAt);
+    int MaxBatchSize, string Source, DateTimeOffset LoadedAt, string Precision, string PrecisionReason);
 
 /// <summary><c>POST /model/reload</c> success (200).</summary>
 public sealed record ReloadSucceededResponse(string Message, string ModelVersion, string Status, string ModelName, string? PreviousVersion);

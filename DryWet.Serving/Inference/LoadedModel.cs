@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Diagnostics;
 using DryWet.Core.Imaging;
+using DryWet.Core.Packaging;
 using DryWet.Serving.Admission;
 using DryWet.Serving.Models;
 using DryWet.Serving.Telemetry;
@@ -42,6 +43,9 @@ internal sealed class LoadedModel
     public string InputName => _classifier.InputName;
     public string OutputName => _classifier.OutputName;
     public int MaxBatchSize { get; }
+    /// <summary>Which graph of the package runs (Model:Precision) and why.</summary>
+    public ModelPrecision Precision { get; init; }
+    public string PrecisionReason { get; init; } = "";
     public DateTimeOffset LoadedAt { get; }
 
     /// <summary>Requests waiting for an inference run now (at most <c>Serving:MaxQueuedRequests</c>).</summary>
