@@ -45,11 +45,18 @@ public static class TestModels
     }
 
     /// <summary>Writes a DryWet package (MLmodel, model.onnx, config.yaml, labels.json) with the given image size.</summary>
+    /// <param name="int8">A graph to ship as the package's model.int8.onnx (named in MLmodel), or null for none.</param>
     public static string WritePackage(string directory, byte[] onnx, int imgSize = 32, float[]? mean = null, float[]? std = null,
-        ModelOutputKind output = ModelOutputKind.Logits)
+        ModelOutputKind output = ModelOutputKind.Logits, byte[]? int8 = null)
     {
         var onnxPath = Path.Combine(Path.GetTempPath(), $"drywet-test-{Guid.NewGuid():N}.onnx");
         File.WriteAllBytes(onnxPath, onnx);
+        var int8Path = int8 is null ? null : onnxPath + ".int8";
+        if (int8Path is not null)
+        {
+            File.WriteAllBytes(int8Path, int8!);
+        }
+
         try
         {
             var config = DryWetConfig.Default;
@@ -58,12 +65,16 @@ public static class TestModels
             config.Normalization.Std = std ?? [0.25f, 0.25f, 0.25f];
             ModelPackage.Write(directory, new ModelPackageContents(onnxPath, config, ["dry", "wet"],
                 new Dictionary<string, double> { ["best_val_acc"] = 1.0 }, new Dictionary<string, string>(),
-                RunId: "test-run", InputName: InputName, OutputName: OutputName, Output: output));
+                RunId: "test-run", InputName: InputName, OutputName: OutputName, Output: output, Int8OnnxModelPath: int8Path));
             return directory;
         }
         finally
         {
             File.Delete(onnxPath);
+            if (int8Path is not null)
+            {
+                File.Delete(int8Path);
+            }
         }
     }
 
