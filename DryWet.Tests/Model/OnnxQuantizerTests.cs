@@ -75,7 +75,7 @@ public sealed class OnnxQuantizerTests(ITestOutputHelper output) : IDisposable
             var perChannel = reference.Length / scales.Length;
             for (var j = 0; j < reference.Length; j++)
             {
-                Math.Abs(values[j] * scales[j / perChannel] - reference[j]).ShouldBeLessThanOrEqualTo(scales[j / perChannel] / 2 + 1e-7, $"{node.Name} weight {j}");
+                Math.Abs((double)values[j] * scales[j / perChannel] - reference[j]).ShouldBeLessThanOrEqualTo(scales[j / perChannel] / 2 + 1e-7, $"{node.Name} weight {j}");
             }
 
             var b = producers[node.Input[2]];
@@ -138,7 +138,7 @@ public sealed class OnnxQuantizerTests(ITestOutputHelper output) : IDisposable
     {
         var fp32 = ModelProto.Parser.ParseFrom(TestModels.BlueVersusRed(k: 4f, size: 16));
         var images = Enumerable.Range(0, 16).Select(i => RandomImage(16, seed: 10 + i)).ToList();
-        var ranges = ActivationCalibrator.Calibrate(fp32, OnnxQuantizer.ActivationsToCalibrate(fp32), images, 16, 16);
+        var ranges = ActivationCalibrator.Calibrate(fp32, OnnxQuantizer.ActivationsToCalibrate(fp32), images, 16, 16, TestContext.Current.CancellationToken);
         var int8 = OnnxQuantizer.Quantize(fp32, ranges);
 
         int8.Graph.Node.Single(n => n.OpType == "DequantizeLinear" && n.Output[0].StartsWith("dense/kernel", StringComparison.Ordinal))
@@ -187,7 +187,7 @@ public sealed class OnnxQuantizerTests(ITestOutputHelper output) : IDisposable
         TorchTestSupport.TrainBriefly(net, Size, steps: 40, batch: 16, lr: 3e-3);
         var fp32 = OnnxExporter.Build(net, Size);
         calibration = Images(32, seed: 1);
-        var ranges = ActivationCalibrator.Calibrate(fp32, OnnxQuantizer.ActivationsToCalibrate(fp32), calibration, Size, Size);
+        var ranges = ActivationCalibrator.Calibrate(fp32, OnnxQuantizer.ActivationsToCalibrate(fp32), calibration, Size, Size, TestContext.Current.CancellationToken);
         return (fp32, OnnxQuantizer.Quantize(fp32, ranges));
     }
 

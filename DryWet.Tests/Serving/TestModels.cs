@@ -1,3 +1,4 @@
+using DryWet.Benchmarks.Serving;
 using DryWet.Core.Configuration;
 using DryWet.Core.Packaging;
 using Onnx;
@@ -34,7 +35,7 @@ public static class TestModels
         }
 
         graph.Output.Add(Tensor(OutputName, Dim(fixedBatch, "batch"), Dim(2, null)));
-        return Model(graph);
+        return OnnxNodes.Model(graph);
     }
 
     /// <summary>The expected wet probability for an image whose normalized channel means are given.</summary>
