@@ -112,11 +112,12 @@ public sealed class OnnxQuantizerTests(ITestOutputHelper output) : IDisposable
 
         using var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_BASIC };
         using var session = new InferenceSession(probe.ToByteArray(), options);
-        var image = calibration[0]; // inside the calibrated ranges by construction
+        var image = calibration[0]; // one of the calibration images: its fp32 values lie inside the ranges
         using var results = session.Run([NamedOnnxValue.CreateFromTensor(OnnxExporter.InputName, new DenseTensor<float>(image, [1, 3, Size, Size]))], watched);
         var values = results.ToDictionary(r => r.Name, r => r.AsTensor<float>().ToArray());
         values[OnnxExporter.InputName] = image;
 
+        var worstOvershoot = 0f;
         foreach (var q in pairs)
         {
             var scale = MemoryMarshal.Cast<byte, float>(initializers[q.Input[1]].RawData.Span)[0];
@@ -124,13 +125,18 @@ public sealed class OnnxQuantizerTests(ITestOutputHelper output) : IDisposable
             var (low, high) = ((0 - zero) * scale, (255 - zero) * scale);
             var x = values[q.Input[0]];
             var dq = values[dequantizers[q.Output[0]].Output[0]];
-            // Inside the calibrated grid: rounding only. Upstream quantization can push a few values past the grid's
-            // ends (clipped), which the calibration image itself never did in fp32.
-            var inside = x.Select((v, i) => (v, i)).Where(p => p.v >= low && p.v <= high).ToList();
-            (x.Length - inside.Count).ShouldBeLessThanOrEqualTo(x.Length / 100, $"activation '{q.Input[0]}': values beyond [{low}, {high}]");
-            var worst = inside.Max(p => Math.Abs(p.v - dq[p.i]));
-            worst.ShouldBeLessThanOrEqualTo(scale / 2 + 1e-5f * Math.Max(1, high - low), $"activation '{q.Input[0]}' (scale {scale})");
+            // Inside the calibrated grid: rounding only, at most half a step. Outside it (upstream quantization can push
+            // a value a little past what the fp32 graph reached on this image, e.g. SiLU's minimum): clipped to the
+            // grid's end, so the error is that distance, which must stay small against the range.
+            var overshoot = x.Max(v => Math.Max(0, Math.Max(low - v, v - high)));
+            overshoot.ShouldBeLessThanOrEqualTo(0.1f * (high - low), $"activation '{q.Input[0]}': a value far beyond [{low}, {high}]");
+            var worstRounding = x.Select((v, i) => Math.Abs(v - dq[i]) - Math.Max(0, Math.Max(low - v, v - high))).Max();
+            worstRounding.ShouldBeLessThanOrEqualTo(scale / 2 + 1e-5f * Math.Max(1, high - low), $"activation '{q.Input[0]}' (scale {scale})");
+
+            worstOvershoot = Math.Max(worstOvershoot, overshoot / (high - low));
         }
+
+        output.WriteLine($"{pairs.Count} quantized activations; largest overshoot past a calibrated range: {worstOvershoot:P2} of that range");
     }
 
     [Fact]
