@@ -40,6 +40,13 @@ public sealed class ModelOptions
     /// <summary>Reported version of a local package; default: the first 12 hex digits of model.onnx's SHA-256.</summary>
     public string? Version { get; set; }
 
+    /// <summary>
+    /// Which graph of the package runs: "auto" (default: the INT8 graph <c>model.int8.onnx</c> when the promotion gate
+    /// vouched for it, else fp32), "fp32" or "int8" (the INT8 graph even when the gate did not vouch for it; fails
+    /// when the package has none). The choice and its reason are logged and shown in /model/info and drywet_model_info.
+    /// </summary>
+    public string Precision { get; set; } = "auto";
+
     /// <summary>"auto" (CUDA when available, else CPU, logged), "cuda" (fail when unavailable) or "cpu".</summary>
     public string ExecutionProvider { get; set; } = "auto";
 

@@ -3,7 +3,10 @@ using Onnx;
 
 namespace DryWet.Benchmarks.Serving;
 
-/// <summary>Building blocks of the benchmarks' generated ONNX graphs (OnnxSharp's protobuf types), opset 13.</summary>
+/// <summary>
+/// Building blocks of generated ONNX graphs (OnnxSharp's protobuf types), opset 13: the benchmarks' synthetic models and
+/// the tests' tiny classifiers (DryWet.Tests sees them through InternalsVisibleTo) share this one copy.
+/// </summary>
 internal static class OnnxNodes
 {
     internal static byte[] Model(GraphProto graph)
@@ -35,11 +38,23 @@ internal static class OnnxNodes
         return tensor;
     }
 
-    internal static NodeProto Node(string op, string[] inputs, string[] outputs)
+    /// <param name="attributes">Attribute values: int, long[] or float.</param>
+    internal static NodeProto Node(string op, string[] inputs, string[] outputs, params (string Name, object Value)[] attributes)
     {
         var node = new NodeProto { OpType = op, Name = $"{op}_{outputs[0]}" };
         node.Input.AddRange(inputs);
         node.Output.AddRange(outputs);
+        foreach (var (name, value) in attributes)
+        {
+            node.Attribute.Add(value switch
+            {
+                int i => new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = i },
+                long[] ints => Ints(name, ints),
+                float f => new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Float, F = f },
+                _ => throw new ArgumentException($"Unsupported attribute {name}: {value}"),
+            });
+        }
+
         return node;
     }
 

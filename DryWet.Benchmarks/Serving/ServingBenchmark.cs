@@ -6,13 +6,14 @@ using DryWet.Core.Imaging;
 using DryWet.Core.Packaging;
 using DryWet.Serving;
 using DryWet.Serving.Inference;
+using DryWet.TrainingWorker.Export;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace DryWet.Benchmarks.Serving;
 
 /// <summary>
 /// <c>dotnet run -c Release --project DryWet.Benchmarks -- serving [--seconds 6] [--rounds 3] [--concurrency 16] [--model &lt;package dir&gt;] [--load wrk|dotnet] [--reloads 5]
-/// [--peer "&lt;command running seed_serving.py&gt;"] [--max-load 1.5] [--cooldown 120s] [--allow-busy] [--prediction-log] [--shadow]</c>
+/// [--peer "&lt;command running seed_serving.py&gt;"] [--max-load 1.5] [--cooldown 120s] [--allow-busy] [--prediction-log] [--shadow] [--precision fp32|int8|auto]</c>
 /// In one run: (1) raw ONNX Runtime throughput at batch 1 and 8; (2) HTTP throughput of the real server (separate
 /// process) at saturation and its ratio to (1), the load coming from <c>wrk</c> (outside the process; the default when
 /// installed) or from an in-process .NET client (<c>--load dotnet</c>); (3) p50/p99 latency at concurrency 1 next to
@@ -23,7 +24,10 @@ namespace DryWet.Benchmarks.Serving;
 /// idle machine and prints the load average before and after (<see cref="LoadGuard"/>: a busy round is refused, or with
 /// <c>--allow-busy</c> marked BUSY); figures are medians over the rounds. <c>--prediction-log</c> instead compares throughput with the prediction log at
 /// sample rate 1 and 0 (<see cref="PredictionLogBenchmark"/>); <c>--shadow</c> compares p50 and throughput with a shadow model
-/// on and off (<see cref="ShadowBenchmark"/>).
+/// on and off (<see cref="ShadowBenchmark"/>). <c>--precision</c> (default fp32) picks the package's
+/// graph for both the raw runs and the server (<c>Model:Precision</c>): run it once with fp32 and once with int8 to
+/// compare; without <c>--model</c>, int8 quantizes the stand-in graph (calibrated on benchmark images: speed only, its
+/// accuracy means nothing).
 /// </summary>
 internal static class ServingBenchmark
 {
@@ -38,6 +42,12 @@ internal static class ServingBenchmark
         var loadArg = arguments.String("--load", "wrk");
         var peerCommand = arguments.String("--peer");
         var guard = LoadGuard.From(arguments);
+        var precisionArg = arguments.String("--precision", "fp32").Trim().ToLowerInvariant();
+        if (precisionArg is not ("fp32" or "int8" or "auto"))
+        {
+            throw new BenchmarkArgumentException($"--precision '{precisionArg}' is not valid: use {PrecisionChoice.Names}.");
+        }
+
         if (arguments.Flag("--prediction-log"))
         {
             return await PredictionLogBenchmark.RunAsync(seconds, roundCount, concurrency, modelArg, arguments.String("--log-rate") ?? "1");
@@ -67,7 +77,7 @@ internal static class ServingBenchmark
         Console.WriteLine($"DryWet serving benchmark · {Environment.ProcessorCount} cores · {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC · load average at start: {LoadAverage()} · busy above {guard.MaxLoad:F2}");
         try
         {
-            return await MeasureAsync(guard, seconds, concurrency, roundCount, reloadCount, modelArg, loadArg, peerCommand);
+            return await MeasureAsync(guard, seconds, concurrency, roundCount, reloadCount, modelArg, loadArg, peerCommand, precisionArg);
         }
         catch (MachineBusyException ex)
         {
@@ -77,21 +87,23 @@ internal static class ServingBenchmark
     }
 
     private static async Task<int> MeasureAsync(LoadGuard guard, int seconds, int concurrency, int roundCount, int reloadCount, string? modelArg,
-        string loadArg, string? peerCommand)
+        string loadArg, string? peerCommand, string precisionArg)
     {
 
         var work = Path.Combine(Path.GetTempPath(), $"drywet-bench-{Guid.NewGuid():N}");
         Directory.CreateDirectory(work);
         try
         {
-            var packageDir = modelArg ?? CreateB3LikePackage(work);
+            var packageDir = modelArg ?? await CreateB3LikePackageAsync(work, withInt8: precisionArg != "fp32");
             var package = ModelPackage.Load(packageDir);
+            var precision = PrecisionChoice.Resolve(precisionArg, package, null);
+            Console.WriteLine($"Precision: {precision.Name} ({precision.Reason}), graph {precision.OnnxPath}");
             var modelName = modelArg is null ? "EfficientNet-B3-shaped random graph (1.83 GMAC at 300 px, OnnxSharp-generated)" : packageDir;
             Console.WriteLine($"Model: {modelName}");
 
             // The limit: ONNX Runtime's own defaults (spinning threads, memory pattern), not the server's settings.
             var options = new ModelOptions { AllowSpinning = true, MemoryPattern = true };
-            using var classifier = OnnxClassifier.Load(package.OnnxPath, package.Output, options, NullLogger.Instance);
+            using var classifier = OnnxClassifier.Load(precision.OnnxPath, package.Output, options, NullLogger.Instance);
             var height = classifier.FixedHeight ?? package.Config.Training.ImgSize;
             var width = classifier.FixedWidth ?? package.Config.Training.ImgSize;
             var preprocessor = new ImagePreprocessor(PreprocessorOptions.FromConfig(package.Config, height, width));
@@ -118,7 +130,8 @@ internal static class ServingBenchmark
                 await MeasureLoadAsync(wrk, peerClient!, peer.Address, road720, concurrency, Math.Max(3, seconds / 2)); // warm-up
             }
 
-            await using var server = await ServiceProcess.StartServingAsync(packageDir, inheritSettings: true);
+            await using var server = await ServiceProcess.StartServingAsync(packageDir,
+                new Dictionary<string, string> { ["Model__Precision"] = precision.Name }, inheritSettings: true);
             using var client = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 256 }) { BaseAddress = server.Address, Timeout = TimeSpan.FromSeconds(120) };
             await Task.Delay(2000);
             var idleRss = server.ResidentMegabytes();
@@ -284,14 +297,34 @@ internal static class ServingBenchmark
         return WritePackage(onnx, Path.Combine(work, "package"));
     }
 
-    private static string WritePackage(string onnx, string directory)
+    /// <summary>The stand-in package, with its QDQ INT8 twin (calibrated on 8 benchmark images) when asked.</summary>
+    private static async Task<string> CreateB3LikePackageAsync(string work, bool withInt8)
+    {
+        var onnx = Path.Combine(work, "b3-like.onnx");
+        await File.WriteAllBytesAsync(onnx, EfficientNetB3LikeGraph.Build(300));
+        string? int8 = null;
+        if (withInt8)
+        {
+            var preprocessor = new ImagePreprocessor(PreprocessorOptions.FromConfig(StandInConfig(), 300, 300));
+            var images = Enumerable.Range(0, 8).Select(i => preprocessor.Preprocess(i % 2 == 0 ? BenchmarkImages.Road(1280, 720) : BenchmarkImages.Noise(640, 480)));
+            int8 = Path.Combine(work, "b3-like.int8.onnx");
+            await QuantizedExport.WriteAsync(onnx, int8, images, 300, 300);
+        }
+
+        return WritePackage(onnx, Path.Combine(work, "package"), int8);
+    }
+
+    private static DryWetConfig StandInConfig()
     {
         var config = DryWetConfig.Default;
         config.Training.ImgSize = 300;
-        return ModelPackage.Write(directory, new ModelPackageContents(onnx, config, ["dry", "wet"],
-            new Dictionary<string, double>(), new Dictionary<string, string>(),
-            InputName: EfficientNetB3LikeGraph.InputName, OutputName: EfficientNetB3LikeGraph.OutputName)).Directory;
+        return config;
     }
+
+    private static string WritePackage(string onnx, string directory, string? int8 = null) =>
+        ModelPackage.Write(directory, new ModelPackageContents(onnx, StandInConfig(), ["dry", "wet"],
+            new Dictionary<string, double>(), new Dictionary<string, string>(),
+            InputName: EfficientNetB3LikeGraph.InputName, OutputName: EfficientNetB3LikeGraph.OutputName, Int8OnnxModelPath: int8)).Directory;
 
     private static (double ImagesPerSecond, double MillisecondsPerRun, double CpuMsPerImage) MeasureRuns(OnnxClassifier classifier, BatchBuffers buffers, int batch, int seconds)
     {

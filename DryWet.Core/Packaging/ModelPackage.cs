@@ -10,9 +10,11 @@ namespace DryWet.Core.Packaging;
 /// The model package both sides share: an MLflow-style model directory that MLflow's own tools accept
 /// (<c>MLmodel</c> with onnx + python_function flavors) and that DryWet.Serving loads unchanged.
 /// <code>
-/// MLmodel  model.onnx  config.yaml  labels.json  metrics.json  classification_report.txt  confusion_matrix.txt
+/// MLmodel  model.onnx  [model.int8.onnx]  config.yaml  labels.json  metrics.json  classification_report.txt  confusion_matrix.txt
 /// conda.yaml  python_env.yaml  requirements.txt  input_example.json  serving_input_example.json
 /// </code>
+/// The INT8 graph is named in MLmodel <c>metadata.int8</c>; whether the promotion gate vouched for it, in
+/// <c>metadata.int8_gate</c> (<see cref="Int8Verdict"/>, written after the gate's evaluation).
 /// Only <c>MLmodel</c> and the ONNX file it names are required; a foreign package without config.yaml is served with
 /// the original's fallback (224 px, ImageNet mean/std) and without labels.json with ["dry", "wet"].
 /// </summary>
@@ -20,6 +22,7 @@ public sealed class ModelPackage
 {
     public const string MLmodelFile = "MLmodel";
     public const string DefaultOnnxFile = "model.onnx";
+    public const string Int8OnnxFile = "model.int8.onnx";
     public const string ConfigFile = "config.yaml";
     public const string LabelsFile = "labels.json";
     public const string MetricsFile = "metrics.json";
@@ -31,8 +34,10 @@ public sealed class ModelPackage
     public const string TargetMlflowVersion = "3.9.0";
 
     private ModelPackage(string directory, string onnxPath, DryWetConfig config, bool hasConfig,
-        IReadOnlyList<string> labels, ModelOutputKind? output, string? runId, string? createdUtc)
+        IReadOnlyList<string> labels, ModelOutputKind? output, string? runId, string? createdUtc, string? int8OnnxPath, string? int8Gate)
     {
+        Int8OnnxPath = int8OnnxPath;
+        Int8Gate = int8Gate;
         Output = output;
         Directory = directory;
         OnnxPath = onnxPath;
@@ -45,6 +50,10 @@ public sealed class ModelPackage
 
     public string Directory { get; }
     public string OnnxPath { get; }
+    /// <summary>The statically quantized (QDQ) graph, MLmodel <c>metadata.int8</c>; null when the package has none.</summary>
+    public string? Int8OnnxPath { get; }
+    /// <summary>The gate's <see cref="Int8Verdict"/> on the INT8 graph (MLmodel <c>metadata.int8_gate</c>); null when no gate judged it.</summary>
+    public string? Int8Gate { get; }
     /// <summary>The preprocessing and training config; <see cref="DryWetConfig.Default"/> when the package has none.</summary>
     public DryWetConfig Config { get; }
     public bool HasConfig { get; }
@@ -72,16 +81,10 @@ public sealed class ModelPackage
         var mlmodel = ReadYaml(mlmodelPath);
         var onnxData = Scalar(mlmodel, "flavors", "onnx", "data")
             ?? throw new DryWetException($"{mlmodelPath} has no onnx flavor (flavors.onnx.data); DryWet serves ONNX models only.");
-        var onnxPath = Path.GetFullPath(Path.Combine(directory, onnxData));
-        if (!AtomicDirectory.Contains(directory, onnxPath))
-        {
-            throw new DryWetException($"{mlmodelPath}: flavors.onnx.data = '{onnxData}' points outside the package.");
-        }
-
-        if (!File.Exists(onnxPath))
-        {
-            throw new DryWetException($"{mlmodelPath} names '{onnxData}' (flavors.onnx.data) but that file is missing.");
-        }
+        var onnxPath = PackageFile(directory, mlmodelPath, onnxData, "flavors.onnx.data");
+        var int8Data = Scalar(mlmodel, "metadata", "int8");
+        var int8Path = int8Data is null ? null : PackageFile(directory, mlmodelPath, int8Data, "metadata.int8");
+        var int8Gate = Int8Verdict.Parse(Scalar(mlmodel, "metadata", "int8_gate"), $"{mlmodelPath}: metadata.int8_gate");
 
         var configPath = Path.Combine(directory, ConfigFile);
         var hasConfig = File.Exists(configPath);
@@ -116,7 +119,19 @@ public sealed class ModelPackage
         };
 
         return new ModelPackage(directory, onnxPath, config, hasConfig, labels, output,
-            Scalar(mlmodel, "run_id"), Scalar(mlmodel, "utc_time_created"));
+            Scalar(mlmodel, "run_id"), Scalar(mlmodel, "utc_time_created"), int8Path, int8Gate);
+    }
+
+    /// <summary>A file MLmodel names at <paramref name="key"/>: inside the package and present.</summary>
+    private static string PackageFile(string directory, string mlmodelPath, string name, string key)
+    {
+        var path = Path.GetFullPath(Path.Combine(directory, name));
+        if (!AtomicDirectory.Contains(directory, path))
+        {
+            throw new DryWetException($"{mlmodelPath}: {key} = '{name}' points outside the package.");
+        }
+
+        return File.Exists(path) ? path : throw new DryWetException($"{mlmodelPath} names '{name}' ({key}) but that file is missing.");
     }
 
     /// <summary>
@@ -168,6 +183,10 @@ public sealed class ModelPackage
     private static void WriteFiles(string temp, ModelPackageContents contents)
     {
         File.Copy(contents.OnnxModelPath, Path.Combine(temp, DefaultOnnxFile));
+        if (contents.Int8OnnxModelPath is { } int8)
+        {
+            File.Copy(int8, Path.Combine(temp, Int8OnnxFile));
+        }
         File.WriteAllText(Path.Combine(temp, ConfigFile), contents.Config.ToYaml());
         File.WriteAllText(Path.Combine(temp, LabelsFile), JsonSerializer.Serialize(contents.Labels));
         File.WriteAllText(Path.Combine(temp, MetricsFile),
@@ -205,14 +224,32 @@ public sealed class ModelPackage
         await Storage.AtomicFile.WriteAllTextAsync(path, string.Join('\n', lines) + "\n", cancellationToken);
     }
 
+    /// <summary>
+    /// Records the gate's verdict on the package's INT8 graph as MLmodel <c>metadata.int8_gate</c> (replacing one already
+    /// there), written atomically. The package must have an INT8 graph.
+    /// </summary>
+    public static async Task SetInt8VerdictAsync(string directory, bool vouched, CancellationToken cancellationToken = default)
+    {
+        var path = Path.Combine(directory, MLmodelFile);
+        var lines = (await File.ReadAllLinesAsync(path, cancellationToken)).Where(l => !l.StartsWith("  int8_gate:", StringComparison.Ordinal)).ToList();
+        var at = lines.FindIndex(l => l.StartsWith("  int8:", StringComparison.Ordinal));
+        if (at < 0)
+        {
+            throw new DryWetException($"{path} names no INT8 graph (metadata.int8), so there is nothing to vouch for.");
+        }
+
+        lines.Insert(at + 1, $"  int8_gate: {Int8Verdict.Of(vouched)}");
+        await Storage.AtomicFile.WriteAllTextAsync(path, string.Join('\n', lines) + "\n", cancellationToken);
+    }
+
     private static string MLmodelText(ModelPackageContents c, long onnxSize)
     {
         var size = c.Config.Training.ImgSize;
         var inputs = $"[{{\"type\": \"tensor\", \"tensor-spec\": {{\"dtype\": \"float32\", \"shape\": [-1, 3, {size}, {size}]}}, \"name\": \"{c.InputName}\"}}]";
         var outputs = $"[{{\"type\": \"tensor\", \"tensor-spec\": {{\"dtype\": \"float32\", \"shape\": [-1, {c.Labels.Count}]}}, \"name\": \"{c.OutputName}\"}}]";
         var created = (c.CreatedUtc ?? DateTimeOffset.UtcNow).UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss.ffffff", CultureInfo.InvariantCulture);
-        var lines = new List<string>
-        {
+        List<string> lines =
+        [
             "artifact_path: model",
             "flavors:",
             "  onnx:",
@@ -234,10 +271,11 @@ public sealed class ModelPackage
             $"  labels: [{string.Join(", ", c.Labels)}]",
             $"  architecture: {c.Config.Model.Architecture}",
             $"  output: {(c.Output == ModelOutputKind.Logits ? "logits" : "probabilities")}",
+            .. c.Int8OnnxModelPath is null ? Array.Empty<string>() : [$"  int8: {Int8OnnxFile}"],
             $"mlflow_version: {TargetMlflowVersion}",
             $"model_size_bytes: {onnxSize}",
             $"model_uuid: {Guid.NewGuid():N}",
-        };
+        ];
         if (c.RunId is not null)
         {
             lines.Add($"run_id: {c.RunId}");
@@ -315,4 +353,6 @@ public sealed record ModelPackageContents(
     string OutputName = "logits",
     DateTimeOffset? CreatedUtc = null,
     // The trainer's export ends in the classifier's Linear layer: logits.
-    ModelOutputKind Output = ModelOutputKind.Logits);
+    ModelOutputKind Output = ModelOutputKind.Logits,
+    // The statically quantized graph written beside the fp32 one (model.int8.onnx), if any.
+    string? Int8OnnxModelPath = null);

@@ -11,7 +11,7 @@ public sealed record StatusResponse(string Status, bool ModelLoaded, string? Mod
 public sealed record ModelInfoResponse(
     string ModelName, string ModelVersion, string ModelStage, string ModelDescription, long CreationTimestamp, long LastUpdatedTimestamp,
     string ExecutionProvider, string InputName, string OutputName, int InputWidth, int InputHeight, IReadOnlyList<string> Labels,
-    int MaxBatchSize, string Source, DateTimeOffset LoadedAt, BatchingInfo Batching, ShadowInfo? Shadow);
+    int MaxBatchSize, string Source, DateTimeOffset LoadedAt, string Precision, string PrecisionReason, BatchingInfo Batching, ShadowInfo? Shadow);
 
 /// <summary>
 /// <c>/model/info</c>'s <c>batching</c>: the batcher's plan in use, where each value came from (tuned, configured,

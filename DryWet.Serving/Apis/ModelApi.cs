@@ -41,7 +41,8 @@ public static class ModelApi
         var d = model.Descriptor;
         return TypedResults.Ok(new ModelInfoResponse(d.Name, d.Version, d.Stage, d.Description, d.CreationTimestamp, d.LastUpdatedTimestamp,
             model.ExecutionProvider, model.InputName, model.OutputName, model.Preprocessor.Options.Width, model.Preprocessor.Options.Height,
-            model.Labels, model.MaxBatchSize, d.Source, model.LoadedAt, Batching(model),
+            model.Labels, model.MaxBatchSize, d.Source, model.LoadedAt,
+            model.Precision.ToString().ToLowerInvariant(), model.PrecisionReason, Batching(model),
             shadows.Current is { } shadow ? new ShadowInfo(shadow.Descriptor.Version, shadow.LoadedAt) : null));
     }
 

@@ -144,7 +144,7 @@ public static class Extensions
 
         var host = app.Services.GetRequiredService<ModelHost>();
         var telemetry = app.Services.GetRequiredService<ServingTelemetry>();
-        telemetry.ObserveModel(() => host.Current is { } m ? (m.Descriptor.Name, m.Descriptor.Version, m.ExecutionProvider) : null);
+        telemetry.ObserveModel(() => host.Current is { } m ? (m.Descriptor.Name, m.Descriptor.Version, m.ExecutionProvider, m.Precision.ToString().ToLowerInvariant()) : null);
         telemetry.ObserveDecodeBudget(app.Services.GetRequiredService<DecodeBudget>());
         telemetry.ObserveBatchPlan(() => host.Current is { } m ? (m.Descriptor.Version, m.BatchPlan) : null);
         if (string.IsNullOrEmpty(app.Services.GetRequiredService<IOptions<ServingOptions>>().Value.AdminApiKey))

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using DryWet.Core.Imaging;
+using DryWet.Core.Packaging;
 using DryWet.Serving.Admission;
 using DryWet.Serving.Models;
 using DryWet.Serving.Telemetry;
@@ -42,6 +43,9 @@ internal sealed class LoadedModel
     public string ExecutionProvider => _classifier.ExecutionProvider;
     public string InputName => _classifier.InputName;
     public string OutputName => _classifier.OutputName;
+    /// <summary>Which graph of the package runs (Model:Precision) and why.</summary>
+    public ModelPrecision Precision { get; init; }
+    public string PrecisionReason { get; init; } = "";
     public DateTimeOffset LoadedAt { get; }
 
     /// <summary>The batcher's plan in use now: tuned at load, re-checked from live run times, or as configured.</summary>

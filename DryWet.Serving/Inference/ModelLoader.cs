@@ -22,14 +22,15 @@ internal sealed class ModelLoader(IOptions<ModelOptions> modelOptions, IOptions<
     {
         options ??= modelOptions.Value;
         var package = ModelPackage.Load(candidate.PackageDirectory);
-        var classifier = OnnxClassifier.Load(package.OnnxPath, package.Output, options, logger);
+        var precision = PrecisionChoice.Resolve(options.Precision, package, candidate.Int8Gate);
+        var classifier = OnnxClassifier.Load(precision.OnnxPath, package.Output, options, logger);
         InferenceScheduler? scheduler = null;
         try
         {
             if (classifier.Classes > 0 && classifier.Classes != package.Labels.Count)
             {
                 throw new DryWetException(
-                    $"{package.OnnxPath}: output '{classifier.OutputName}' has {classifier.Classes} classes but the package labels are [{string.Join(", ", package.Labels)}].");
+                    $"{precision.OnnxPath}: output '{classifier.OutputName}' has {classifier.Classes} classes but the package labels are [{string.Join(", ", package.Labels)}].");
             }
 
             var configSize = package.Config.Training.ImgSize;
@@ -53,15 +54,19 @@ internal sealed class ModelLoader(IOptions<ModelOptions> modelOptions, IOptions<
             });
 
             var classes = package.Labels.Count;
-            await runner.RunAsync(() => SmokeTest(classifier, height, width, classes, package.OnnxPath), InferencePriority.Background);
-            var tuning = await tuner.TuneAsync(classifier, options, package.OnnxPath, height, width, classes, candidate.Descriptor.Version);
+            await runner.RunAsync(() => SmokeTest(classifier, height, width, classes, precision.OnnxPath), InferencePriority.Background);
+            var tuning = await tuner.TuneAsync(classifier, options, precision.OnnxPath, height, width, classes, candidate.Descriptor.Version);
             scheduler = new InferenceScheduler(classifier, height, width, classes, tuning, runner, priority, servingOptions.Value, telemetry);
-            var model = new LoadedModel(candidate.Descriptor, package.Labels, classifier, scheduler, tuning, preprocessor, decodeBudget, telemetry);
+            var model = new LoadedModel(candidate.Descriptor, package.Labels, classifier, scheduler, tuning, preprocessor, decodeBudget, telemetry)
+            {
+                Precision = precision.Precision,
+                PrecisionReason = precision.Reason,
+            };
             logger.LogInformation(
-                "Loaded model {Name} version {Version} from {Source}: input '{Input}' {Height}×{Width}, output '{Output}' [{Labels}] ({OutputKind}), {Provider}, batches up to {MaxBatch}.",
+                "Loaded model {Name} version {Version} from {Source}: input '{Input}' {Height}×{Width}, output '{Output}' [{Labels}] ({OutputKind}), {Provider}, {Precision} ({PrecisionReason}), batches up to {MaxBatch}.",
                 candidate.Descriptor.Name, candidate.Descriptor.Version, candidate.Descriptor.Source, classifier.InputName, height, width,
                 classifier.OutputName, string.Join(", ", package.Labels), package.Output?.ToString().ToLowerInvariant() ?? "logits or probabilities, judged per row",
-                classifier.ExecutionProvider, tuning.Plan.MaxBatchSize);
+                classifier.ExecutionProvider, precision.Name, precision.Reason, tuning.Plan.MaxBatchSize);
             return model;
         }
         catch

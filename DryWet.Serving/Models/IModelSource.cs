@@ -17,8 +17,11 @@ public interface IModelSource
     Task<ModelCandidate> FetchAsync(CancellationToken cancellationToken);
 }
 
-/// <summary>A model package on local disk plus the registry metadata the API reports.</summary>
-public sealed record ModelCandidate(string PackageDirectory, ModelDescriptor Descriptor);
+/// <summary>
+/// A model package on local disk plus the registry metadata the API reports. <paramref name="Int8Gate"/>: the registry
+/// version's INT8 verdict (tag <c>drywet.int8</c>); null for a local package, whose MLmodel says it.
+/// </summary>
+public sealed record ModelCandidate(string PackageDirectory, ModelDescriptor Descriptor, string? Int8Gate = null);
 
 /// <summary>What <c>/model/info</c> reports about a model (the original's MLflow fields; timestamps in ms since the epoch).</summary>
 public sealed record ModelDescriptor(

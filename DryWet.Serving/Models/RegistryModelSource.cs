@@ -1,4 +1,5 @@
 using DryWet.Core;
+using DryWet.Core.Packaging;
 using DryWet.Core.Registry;
 using Microsoft.Extensions.Options;
 
@@ -52,6 +53,6 @@ public sealed class RegistryModelSource(IModelRegistry registry, IOptions<ModelO
         }
 
         return new ModelCandidate(directory, new ModelDescriptor(version.Name, version.Version, version.CurrentStage, version.Description,
-            version.CreationTimestamp, version.LastUpdatedTimestamp, version.Source));
+            version.CreationTimestamp, version.LastUpdatedTimestamp, version.Source), version.Tags.GetValueOrDefault(Int8Verdict.Tag));
     }
 }

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
+using DryWet.Benchmarks.Serving;
 using DryWet.Serving.Inference;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -226,13 +227,13 @@ public class ModelApiTests
         using var folder = new TempFolder();
         // Output [N, 3] but the package says two labels (dry, wet).
         var graph = new Onnx.GraphProto { Name = "three_classes" };
-        graph.Input.Add(TestModels.Tensor("x", TestModels.Dim(null, "n"), TestModels.Dim(3, null), TestModels.Dim(16, null), TestModels.Dim(16, null)));
-        graph.Initializer.Add(TestModels.Floats("w", [3, 3], [1, 0, 0, 0, 1, 0, 0, 0, 1]));
-        graph.Node.Add(TestModels.Node("GlobalAveragePool", ["x"], ["p"]));
-        graph.Node.Add(TestModels.Node("Flatten", ["p"], ["f"], ("axis", 1)));
-        graph.Node.Add(TestModels.Node("MatMul", ["f", "w"], ["y"]));
-        graph.Output.Add(TestModels.Tensor("y", TestModels.Dim(null, "n"), TestModels.Dim(3, null)));
-        var package = TestModels.WritePackage(folder.Sub("pkg"), TestModels.Model(graph), imgSize: 16);
+        graph.Input.Add(OnnxNodes.Tensor("x", OnnxNodes.Dim(null, "n"), OnnxNodes.Dim(3, null), OnnxNodes.Dim(16, null), OnnxNodes.Dim(16, null)));
+        graph.Initializer.Add(OnnxNodes.Floats("w", [3, 3], [1, 0, 0, 0, 1, 0, 0, 0, 1]));
+        graph.Node.Add(OnnxNodes.Node("GlobalAveragePool", ["x"], ["p"]));
+        graph.Node.Add(OnnxNodes.Node("Flatten", ["p"], ["f"], ("axis", 1)));
+        graph.Node.Add(OnnxNodes.Node("MatMul", ["f", "w"], ["y"]));
+        graph.Output.Add(OnnxNodes.Tensor("y", OnnxNodes.Dim(null, "n"), OnnxNodes.Dim(3, null)));
+        var package = TestModels.WritePackage(folder.Sub("pkg"), OnnxNodes.Model(graph), imgSize: 16);
         var (app, client) = await ServingApp.StartAsync(new Dictionary<string, string?> { ["Model:Path"] = package }, waitForModel: false);
         await using var _ = app;
 

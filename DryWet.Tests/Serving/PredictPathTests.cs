@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using DryWet.Benchmarks.Serving;
 using DryWet.Core.Packaging;
 using Onnx;
 using SkiaSharp;
@@ -111,17 +112,17 @@ public sealed class PredictPathTests : IDisposable
     private static byte[] BatchOfOneOnly()
     {
         var graph = new GraphProto { Name = "batch_of_one" };
-        graph.Input.Add(TestModels.Tensor(TestModels.InputName, TestModels.Dim(null, "n"), TestModels.Dim(3, null), TestModels.Dim(16, null), TestModels.Dim(16, null)));
+        graph.Input.Add(OnnxNodes.Tensor(TestModels.InputName, OnnxNodes.Dim(null, "n"), OnnxNodes.Dim(3, null), OnnxNodes.Dim(16, null), OnnxNodes.Dim(16, null)));
         var shape = new TensorProto { Name = "shape", DataType = (int)TensorProto.Types.DataType.Int64 };
         shape.Dims.Add(2);
         shape.Int64Data.AddRange([1, 3]);
         graph.Initializer.Add(shape);
-        graph.Initializer.Add(TestModels.Floats("w", [3, 2], [1, -1, 0, 0, -1, 1]));
-        graph.Node.Add(TestModels.Node("GlobalAveragePool", [TestModels.InputName], ["pooled"]));
-        graph.Node.Add(TestModels.Node("Reshape", ["pooled", "shape"], ["features"]));
-        graph.Node.Add(TestModels.Node("MatMul", ["features", "w"], [TestModels.OutputName]));
-        graph.Output.Add(TestModels.Tensor(TestModels.OutputName, TestModels.Dim(null, "n"), TestModels.Dim(2, null)));
-        return TestModels.Model(graph);
+        graph.Initializer.Add(OnnxNodes.Floats("w", [3, 2], [1, -1, 0, 0, -1, 1]));
+        graph.Node.Add(OnnxNodes.Node("GlobalAveragePool", [TestModels.InputName], ["pooled"]));
+        graph.Node.Add(OnnxNodes.Node("Reshape", ["pooled", "shape"], ["features"]));
+        graph.Node.Add(OnnxNodes.Node("MatMul", ["features", "w"], [TestModels.OutputName]));
+        graph.Output.Add(OnnxNodes.Tensor(TestModels.OutputName, OnnxNodes.Dim(null, "n"), OnnxNodes.Dim(2, null)));
+        return OnnxNodes.Model(graph);
     }
 
     private static async Task<JsonElement> Json(HttpResponseMessage response) =>

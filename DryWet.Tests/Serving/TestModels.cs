@@ -1,7 +1,8 @@
+using DryWet.Benchmarks.Serving;
 using DryWet.Core.Configuration;
 using DryWet.Core.Packaging;
-using Google.Protobuf;
 using Onnx;
+using static DryWet.Benchmarks.Serving.OnnxNodes;
 
 namespace DryWet.Tests.Serving;
 
@@ -34,7 +35,7 @@ public static class TestModels
         }
 
         graph.Output.Add(Tensor(OutputName, Dim(fixedBatch, "batch"), Dim(2, null)));
-        return Model(graph);
+        return OnnxNodes.Model(graph);
     }
 
     /// <summary>
@@ -71,7 +72,7 @@ public static class TestModels
         graph.Node.Add(Node("Mul", ["slow/mean", "slow/zero"], ["slow/nothing"]));
         graph.Node.Add(Node("Add", ["logits", "slow/nothing"], [OutputName]));
         graph.Output.Add(Tensor(OutputName, Dim(null, "batch"), Dim(2, null)));
-        return Model(graph);
+        return OnnxNodes.Model(graph);
     }
 
     /// <summary>The expected wet probability for an image whose normalized channel means are given.</summary>
@@ -81,67 +82,19 @@ public static class TestModels
         return 1 / (1 + Math.Exp(-diff));
     }
 
-    internal static byte[] Model(GraphProto graph)
-    {
-        var model = new ModelProto { IrVersion = 8, ProducerName = "drywet-tests", Graph = graph };
-        model.OpsetImport.Add(new OperatorSetIdProto { Domain = "", Version = 13 });
-        return model.ToByteArray();
-    }
-
-    internal static TensorShapeProto.Types.Dimension Dim(int? value, string? symbol) =>
-        value is { } v ? new TensorShapeProto.Types.Dimension { DimValue = v } : new TensorShapeProto.Types.Dimension { DimParam = symbol };
-
-    internal static ValueInfoProto Tensor(string name, params TensorShapeProto.Types.Dimension[] dims)
-    {
-        var shape = new TensorShapeProto();
-        shape.Dim.AddRange(dims);
-        return new ValueInfoProto
-        {
-            Name = name,
-            Type = new TypeProto { TensorType = new TypeProto.Types.Tensor { ElemType = (int)TensorProto.Types.DataType.Float, Shape = shape } },
-        };
-    }
-
-    internal static TensorProto Floats(string name, long[] dims, float[] values)
-    {
-        var tensor = new TensorProto { Name = name, DataType = (int)TensorProto.Types.DataType.Float };
-        tensor.Dims.AddRange(dims);
-        tensor.FloatData.AddRange(values);
-        return tensor;
-    }
-
-    internal static NodeProto Node(string op, string[] inputs, string[] outputs, params (string Name, object Value)[] attributes)
-    {
-        var node = new NodeProto { OpType = op, Name = $"{op}_{outputs[0]}" };
-        node.Input.AddRange(inputs);
-        node.Output.AddRange(outputs);
-        foreach (var (name, value) in attributes)
-        {
-            node.Attribute.Add(value switch
-            {
-                int i => new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Int, I = i },
-                long[] ints => IntsAttribute(name, ints),
-                float f => new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Float, F = f },
-                _ => throw new ArgumentException($"Unsupported attribute {name}: {value}"),
-            });
-        }
-
-        return node;
-    }
-
-    private static AttributeProto IntsAttribute(string name, long[] values)
-    {
-        var attribute = new AttributeProto { Name = name, Type = AttributeProto.Types.AttributeType.Ints };
-        attribute.Ints.AddRange(values);
-        return attribute;
-    }
-
     /// <summary>Writes a DryWet package (MLmodel, model.onnx, config.yaml, labels.json) with the given image size.</summary>
+    /// <param name="int8">A graph to ship as the package's model.int8.onnx (named in MLmodel), or null for none.</param>
     public static string WritePackage(string directory, byte[] onnx, int imgSize = 32, float[]? mean = null, float[]? std = null,
-        ModelOutputKind output = ModelOutputKind.Logits)
+        ModelOutputKind output = ModelOutputKind.Logits, byte[]? int8 = null)
     {
         var onnxPath = Path.Combine(Path.GetTempPath(), $"drywet-test-{Guid.NewGuid():N}.onnx");
         File.WriteAllBytes(onnxPath, onnx);
+        var int8Path = int8 is null ? null : onnxPath + ".int8";
+        if (int8Path is not null)
+        {
+            File.WriteAllBytes(int8Path, int8!);
+        }
+
         try
         {
             var config = DryWetConfig.Default;
@@ -150,12 +103,16 @@ public static class TestModels
             config.Normalization.Std = std ?? [0.25f, 0.25f, 0.25f];
             ModelPackage.Write(directory, new ModelPackageContents(onnxPath, config, ["dry", "wet"],
                 new Dictionary<string, double> { ["best_val_acc"] = 1.0 }, new Dictionary<string, string>(),
-                RunId: "test-run", InputName: InputName, OutputName: OutputName, Output: output));
+                RunId: "test-run", InputName: InputName, OutputName: OutputName, Output: output, Int8OnnxModelPath: int8Path));
             return directory;
         }
         finally
         {
             File.Delete(onnxPath);
+            if (int8Path is not null)
+            {
+                File.Delete(int8Path);
+            }
         }
     }
 

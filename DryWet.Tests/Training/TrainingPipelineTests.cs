@@ -72,6 +72,11 @@ public sealed class TrainingPipelineTests
 
         var preprocessor = new ImagePreprocessor(PreprocessorOptions.FromConfig(package.Config));
         using var session = new InferenceSession(package.OnnxPath);
+        // The INT8 twin, calibrated on training images, run as served (QDQ fused); no gate ran (nothing registered).
+        package.Int8OnnxPath.ShouldBe(Path.Combine(output, ModelPackage.Int8OnnxFile));
+        package.Int8Gate.ShouldBeNull();
+        using var int8Session = new InferenceSession(package.Int8OnnxPath);
+        var (int8Correct, agree) = (0, 0);
         var correct = 0;
         const int perClass = 30;
         for (var c = 0; c < 2; c++)
@@ -83,12 +88,19 @@ public sealed class TrainingPipelineTests
                 using var outputs = session.Run([NamedOnnxValue.CreateFromTensor("input", input)]);
                 var logits = outputs[0].AsEnumerable<float>().ToArray();
                 correct += (logits[1] > logits[0] ? 1 : 0) == c ? 1 : 0;
+                using var int8Outputs = int8Session.Run([NamedOnnxValue.CreateFromTensor("input", input)]);
+                var int8Logits = int8Outputs[0].AsEnumerable<float>().ToArray();
+                int8Correct += (int8Logits[1] > int8Logits[0] ? 1 : 0) == c ? 1 : 0;
+                agree += (int8Logits[1] > int8Logits[0]) == (logits[1] > logits[0]) ? 1 : 0;
             }
         }
 
         var freshAccuracy = correct / (2.0 * perClass);
         TestContext.Current.SendDiagnosticMessage($"ONNX accuracy on fresh images: {freshAccuracy:F3}");
         freshAccuracy.ShouldBeGreaterThanOrEqualTo(0.9);
+        TestContext.Current.SendDiagnosticMessage($"INT8 accuracy on fresh images: {int8Correct / (2.0 * perClass):F3}, same class as fp32 on {agree}/{2 * perClass}");
+        agree.ShouldBeGreaterThanOrEqualTo(57, "INT8 answers as fp32 on at least 95 % of fresh images");
+        (int8Correct / (2.0 * perClass)).ShouldBeGreaterThanOrEqualTo(0.85);
 
         // What the tracker saw: the original's params, tag, per-epoch metrics with step = epoch, reports and the model.
         var run = tracker.Runs.ShouldHaveSingleItem();
@@ -113,6 +125,7 @@ public sealed class TrainingPipelineTests
         run.Artifacts.ShouldContain(RunCharts.ConfusionMatrixFile);
         run.Models.ShouldHaveSingleItem().ArtifactPath.ShouldBe("model");
         run.Models[0].Files.ShouldContain("input_example.json");
+        run.Models[0].Files.ShouldContain(ModelPackage.Int8OnnxFile);
         // The data as an MLflow dataset input: digest = the dataset version, counts per class and per origin in the profile.
         var dataInput = run.Datasets.ShouldHaveSingleItem();
         dataInput.Name.ShouldBe("data");

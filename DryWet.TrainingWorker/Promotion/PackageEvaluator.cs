@@ -11,15 +11,21 @@ namespace DryWet.TrainingWorker.Promotion;
 /// Evaluates a model package as serving runs it: its ONNX graph on ONNX Runtime (CPU), its labels, and serving's
 /// <see cref="ImagePreprocessor"/> with the package's config (a fixed model input size wins over img_size, as in
 /// serving). Classes are matched by name, so a champion with another class order is judged fairly; an image whose
-/// class the package does not know counts as wrong.
+/// class the package does not know counts as wrong. <see cref="ModelPrecision.Int8"/> evaluates the package's INT8
+/// graph the same way, with serving's graph optimisations (ONNX Runtime fuses the QDQ pairs into QLinearConv/QGemm
+/// exactly as it does when serving).
 /// </summary>
 public static class PackageEvaluator
 {
     public static PackageAccuracy Evaluate(string packageDirectory, EvaluationSet evaluation, ITrainingProgress progress,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, ModelPrecision precision = ModelPrecision.Fp32)
     {
         var package = ModelPackage.Load(packageDirectory);
-        using var session = new InferenceSession(package.OnnxPath);
+        var onnxPath = precision == ModelPrecision.Int8
+            ? package.Int8OnnxPath ?? throw new DryWetException($"{packageDirectory} has no INT8 graph (MLmodel metadata.int8).")
+            : package.OnnxPath;
+        using var options = new SessionOptions { GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL };
+        using var session = new InferenceSession(onnxPath, options);
         var (inputName, input) = session.InputMetadata.First();
         var height = FixedDimension(input, 2) ?? package.Config.Training.ImgSize;
         var width = FixedDimension(input, 3) ?? package.Config.Training.ImgSize;
@@ -35,7 +41,7 @@ public static class PackageEvaluator
             correct[image.Class] = (right + (predicted == image.Class ? 1 : 0), total + 1);
             if (++done % 200 == 0)
             {
-                progress.Message($"Evaluating {packageDirectory}: {done}/{evaluation.Images.Count} images.");
+                progress.Message($"Evaluating {packageDirectory} ({precision.ToString().ToLowerInvariant()}): {done}/{evaluation.Images.Count} images.");
             }
         }
 

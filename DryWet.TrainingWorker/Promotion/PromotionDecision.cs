@@ -1,4 +1,5 @@
 using System.Globalization;
+using DryWet.Core.Packaging;
 
 namespace DryWet.TrainingWorker.Promotion;
 
@@ -13,7 +14,8 @@ public sealed record PromotionDecision(
     PackageAccuracy Challenger,
     PackageAccuracy? Champion,
     string? ChampionVersion,
-    string EvaluationDescription)
+    string EvaluationDescription,
+    QuantizationCheck? Int8 = null)
 {
     public const string OutcomeTag = "drywet.promotion";
     public const string ReasonTag = "drywet.promotion.reason";
@@ -38,10 +40,19 @@ public sealed record PromotionDecision(
             tags[ChampionVersionTag] = ChampionVersion;
         }
 
+        if (Int8 is not null)
+        {
+            tags[Int8Verdict.Tag] = Int8.Verdict;
+            tags[Int8Verdict.ReasonTag] = Int8.Reason;
+        }
+
         return tags;
     }
 
-    /// <summary><c>challenger_accuracy</c>, <c>champion_accuracy</c> and the same per class (<c>challenger_accuracy_wet</c>).</summary>
+    /// <summary>
+    /// <c>challenger_accuracy</c>, <c>champion_accuracy</c> and the same per class (<c>challenger_accuracy_wet</c>); with an
+    /// INT8 graph also <c>challenger_int8_accuracy</c> (and per class) and <c>challenger_int8_drop</c>.
+    /// </summary>
     public IReadOnlyDictionary<string, double> Metrics()
     {
         var metrics = new Dictionary<string, double>(StringComparer.Ordinal);
@@ -60,9 +71,15 @@ public sealed record PromotionDecision(
             Add("champion", Champion);
         }
 
+        if (Int8 is not null)
+        {
+            Add("challenger_int8", Int8.Int8);
+            metrics["challenger_int8_drop"] = Int8.Drop;
+        }
+
         return metrics;
     }
 
     public string Summary => string.Create(CultureInfo.InvariantCulture,
-        $"{OutcomeName}: {Reason}");
+        $"{OutcomeName}: {Reason}{(Int8 is null ? "" : $"; INT8 {Int8.Verdict}: {Int8.Reason}")}");
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using DryWet.Core;
 using DryWet.Core.Configuration;
+using DryWet.Core.Packaging;
 using DryWet.Core.Registry;
 using DryWet.TrainingWorker.Training;
 
@@ -13,6 +14,9 @@ namespace DryWet.TrainingWorker.Promotion;
 /// <c>evaluation.min_accuracy</c>, beats always answering the majority class, and is at least
 /// <c>champion + evaluation.min_improvement</c>. <see cref="ApplyAsync"/> then moves alias <c>production</c> and stage
 /// Production (promoted, first) or alias <c>challenger</c> (rejected) and tags the version with the decision.
+/// A challenger with an INT8 graph has it evaluated as served on the same images too (<see cref="QuantizationCheck"/>):
+/// the verdict goes into the package's MLmodel (<c>metadata.int8_gate</c>) and onto the version (tag <c>drywet.int8</c>);
+/// it does not change the promotion outcome, only which graph serving may pick by itself.
 /// </summary>
 public sealed class PromotionGate(IModelRegistry registry, ITrainingProgress progress)
 {
@@ -22,6 +26,7 @@ public sealed class PromotionGate(IModelRegistry registry, ITrainingProgress pro
         progress.Message($"Promotion gate ({policy.ToOptionValue()}): evaluating on {evaluation.Description} …");
         var challenger = await Task.Run(() => PackageEvaluator.Evaluate(challengerPackageDirectory, evaluation, progress, cancellationToken), cancellationToken);
         progress.Message($"Challenger: accuracy {challenger}.");
+        var int8 = await CheckInt8Async(challengerPackageDirectory, evaluation, challenger, thresholds, cancellationToken);
 
         var championVersion = await registry.ResolveAsync(modelName, ModelRegistration.ProductionAlias, ModelRegistration.ProductionStage, cancellationToken);
         PackageAccuracy? champion = null;
@@ -32,7 +37,7 @@ public sealed class PromotionGate(IModelRegistry registry, ITrainingProgress pro
         }
 
         var (outcome, reason) = Rule(policy, thresholds, evaluation, challenger, champion, championVersion?.Version);
-        var decision = new PromotionDecision(outcome, reason, policy, challenger, champion, championVersion?.Version, evaluation.Description);
+        var decision = new PromotionDecision(outcome, reason, policy, challenger, champion, championVersion?.Version, evaluation.Description, int8);
         progress.Message($"Promotion decision: {decision.Summary}");
         return decision;
     }
@@ -94,6 +99,23 @@ public sealed class PromotionGate(IModelRegistry registry, ITrainingProgress pro
         return challenger.Overall >= needed - 1e-9
             ? (PromotionOutcome.Promoted, $"{numbers}: reaches champion + evaluation.min_improvement ({F(needed)})")
             : (PromotionOutcome.Rejected, $"{numbers}: below champion + evaluation.min_improvement ({F(needed)})");
+    }
+
+    /// <summary>The challenger's INT8 graph (when it has one) against its fp32 accuracy; the verdict is written into its MLmodel.</summary>
+    private async Task<QuantizationCheck?> CheckInt8Async(string packageDirectory, EvaluationSet evaluation, PackageAccuracy fp32,
+        DryWetConfig.EvaluationSection thresholds, CancellationToken cancellationToken)
+    {
+        if (ModelPackage.Load(packageDirectory).Int8OnnxPath is null)
+        {
+            progress.Message("Challenger has no INT8 graph: it serves fp32.");
+            return null;
+        }
+
+        var int8 = await Task.Run(() => PackageEvaluator.Evaluate(packageDirectory, evaluation, progress, cancellationToken, ModelPrecision.Int8), cancellationToken);
+        var check = new QuantizationCheck(fp32, int8, thresholds.MaxQuantizationDrop);
+        await ModelPackage.SetInt8VerdictAsync(packageDirectory, check.Vouched, cancellationToken);
+        progress.Message($"Challenger INT8: accuracy {int8}; {check.Verdict} ({check.Reason}).");
+        return check;
     }
 
     private async Task<PackageAccuracy> EvaluateChampionAsync(ModelVersion champion, EvaluationSet evaluation, string workDirectory,

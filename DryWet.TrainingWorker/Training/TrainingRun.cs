@@ -1,11 +1,13 @@
 using System.Globalization;
 using DryWet.Core;
 using DryWet.Core.Configuration;
+using DryWet.Core.Imaging;
 using DryWet.Core.Packaging;
 using DryWet.Core.Registry;
 using DryWet.Core.Storage;
 using DryWet.Core.Tracking;
 using DryWet.TrainingWorker.Data;
+using DryWet.TrainingWorker.Export;
 using DryWet.TrainingWorker.Model;
 using DryWet.TrainingWorker.Promotion;
 using TorchSharp;
@@ -16,7 +18,7 @@ namespace DryWet.TrainingWorker.Training;
 /// <summary>
 /// The one owner of a training run's lifecycle: output folder checked → data (a dataset snapshot: listed, hashed,
 /// its manifest stored, laid out as class folders; see <see cref="DatasetPreparation"/>) → stratified split → starting weights → tracked run started → train (<see cref="Trainer"/>) → reports →
-/// ONNX → model package (in the scratch folder) → model logged → champion/challenger gate → package published to the
+/// ONNX (fp32, and its INT8 twin calibrated on training images) → model package (in the scratch folder) → model logged → champion/challenger gate → package published to the
 /// output folder (atomic) → registered, promoted only when the gate says so → the run ended exactly once: FINISHED only
 /// when every step succeeded, FAILED with the reason as tag <c>drywet.failure</c>, or KILLED when cancelled. One scratch
 /// folder per run, always removed.
@@ -146,6 +148,7 @@ public sealed class TrainingRun(IExperimentTracker tracker, IModelRegistry? regi
         model.to(CPU);
         var onnx = Path.Combine(work, "model.onnx");
         backend.ExportOnnx(model, config, onnx);
+        var int8 = await ExportInt8Async(onnx, config, train, work, cancellationToken);
         var package = ModelPackage.Write(Path.Combine(work, "package"), new ModelPackageContents(
             onnx, config, dataset.Classes, FinalMetrics(outcome, baseline),
             new Dictionary<string, string>
@@ -154,7 +157,8 @@ public sealed class TrainingRun(IExperimentTracker tracker, IModelRegistry? regi
                 ["confusion_matrix.txt"] = matrixText,
                 [ConfusionMatrixPicture.FileName] = matrixPicture,
             },
-            run.RunId));
+            run.RunId,
+            Int8OnnxModelPath: int8));
         var logged = await run.LogModelAsync(package.Directory, "model", cancellationToken);
         progress.Message($"best_val_acc {outcome.BestValAcc:F4} (epoch {outcome.BestEpoch}); model logged to run {run.RunId}.");
         return new TrainingResult(package.Directory, outcome.BestValAcc, run.RunId, run.ArtifactUri, "model",
@@ -163,6 +167,31 @@ public sealed class TrainingRun(IExperimentTracker tracker, IModelRegistry? regi
             ModelId = logged.ModelId,
             ModelArtifactUri = logged.ModelArtifactUri,
         };
+    }
+
+    /// <summary>
+    /// The INT8 twin of the exported graph (QDQ, calibrated on up to <see cref="QuantizedExport.CalibrationImages"/> training
+    /// images preprocessed as serving does). A graph the quantizer cannot handle is reported and left out: the package
+    /// then serves fp32 only.
+    /// </summary>
+    private async Task<string?> ExportInt8Async(string onnx, DryWetConfig config, IReadOnlyList<LabeledImage> train, string work,
+        CancellationToken cancellationToken)
+    {
+        var size = config.Training.ImgSize;
+        var preprocessor = new ImagePreprocessor(PreprocessorOptions.FromConfig(config, size, size));
+        var calibration = QuantizedExport.Spread(train);
+        var path = Path.Combine(work, ModelPackage.Int8OnnxFile);
+        try
+        {
+            await QuantizedExport.WriteAsync(onnx, path, calibration.Select(i => preprocessor.Preprocess(File.ReadAllBytes(i.Path))), size, size, cancellationToken);
+            progress.Message($"INT8 graph written (QDQ, calibrated on {calibration.Count} training images); the promotion gate decides whether it may serve.");
+            return path;
+        }
+        catch (Exception ex) when (ex is NotSupportedException or DryWetException or Microsoft.ML.OnnxRuntime.OnnxRuntimeException)
+        {
+            progress.Message($"WARNING: no INT8 graph for this model ({ex.Message.Split('\n')[0]}); it serves fp32 only.");
+            return null;
+        }
     }
 
     /// <summary>
