@@ -5,14 +5,14 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Minio;
 using Minio.DataModel.Args;
-using OpenTelemetry.Trace;
 
 namespace Microsoft.Extensions.Hosting;
 
 /// <summary>
 /// Aspire-style MinIO client registration (Aspire.Minio.Client is not obtainable here): reads
 /// <c>ConnectionStrings:&lt;name&gt;</c> (<c>Endpoint=http://host:9000;AccessKey=...;SecretKey=...</c>), registers
-/// <see cref="IMinioClient"/>, a readiness health check and tracing (store spans + the SDK's HTTP calls).
+/// <see cref="IMinioClient"/> and a readiness health check. The store's spans (<see cref="MinioObjectStore.ActivitySourceName"/>,
+/// "DryWet.*") and the SDK's HTTP calls are exported by the service defaults' tracing.
 /// </summary>
 public static class MinioClientExtensions
 {
@@ -50,7 +50,6 @@ public static class MinioClientExtensions
                 sp => new MinioHealthCheck(sp.GetRequiredService<IMinioClient>(), settings), HealthStatus.Unhealthy, ["ready"], TimeSpan.FromSeconds(5)));
         }
 
-        builder.Services.AddOpenTelemetry().WithTracing(tracing => tracing.AddSource(MinioObjectStore.ActivitySourceName));
         return builder;
     }
 
