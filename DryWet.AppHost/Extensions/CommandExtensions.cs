@@ -1,3 +1,4 @@
+using DryWet.Core.Platform;
 using System.Net.Http.Headers;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -86,7 +87,7 @@ public static class CommandExtensions
             "Roll back model",
             LoggingFailures("Rolling back", async context =>
             {
-                await TrainerCli.RunAsync(host, platform, ["promote", "--previous", "--reason", "Roll back model (dashboard)"], context.Logger, context.CancellationToken).ConfigureAwait(false);
+                await TrainerCli.RunAsync(host, platform, TrainerArguments.RollBack("Roll back model (dashboard)"), context.Logger, context.CancellationToken).ConfigureAwait(false);
                 var commands = context.Services.GetRequiredService<ResourceCommandService>();
                 var reloaded = await commands.ExecuteCommandAsync(serving.Resource, ReloadModelCommand, context.CancellationToken).ConfigureAwait(false);
                 return reloaded.Success
@@ -158,7 +159,7 @@ internal static class SampleData
         try
         {
             string[] evalArgs = newEvaluationSet ? ["--eval-folder", evalTemp] : [];
-            await TrainerCli.RunAsync(host, platform, ["sample-data", "--output", temp, .. platform.SampleDataArguments, .. extra ?? [], .. evalArgs], logger, ct).ConfigureAwait(false);
+            await TrainerCli.RunAsync(host, platform, TrainerArguments.SampleData(temp, [.. platform.SampleDataArguments, .. extra ?? [], .. evalArgs]), logger, ct).ConfigureAwait(false);
             if (newEvaluationSet)
             {
                 Directory.Move(evalTemp, platform.EvaluationSetPath);

@@ -1,3 +1,4 @@
+using DryWet.Core.Platform;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -20,6 +21,11 @@ public static class TrainerExtensions
 
     public const string DefaultConfig = "config/tiny.yaml";
 
+    /// <summary>The published Job's work folders: the download step extracts the dataset into the first, train writes the model package into the second, upload reads it.</summary>
+    public const string JobDataFolder = "/work/data";
+
+    public const string JobModelFolder = "/work/model";
+
     public static IResourceBuilder<IResourceWithEnvironment> AddTrainer(
         this IDistributedApplicationBuilder builder, string name, DryWetPlatform platform, int gpus = 1)
     {
@@ -30,7 +36,7 @@ public static class TrainerExtensions
             // In a cluster the trainer image trains on the dataset a download step extracted into the pod's work folder.
             // DryWet:Home (the ImageNet weights cache, scratch) on the Job's writable work volume.
             var published = builder.AddProject<Projects.DryWet_TrainingWorker>(name)
-                .WithArgs("train", "--config", "config.yaml", "--data", "/work/data", "--output", "/work/model")
+                .WithArgs(TrainerArguments.Train("config.yaml", JobDataFolder, JobModelFolder))
                 .WithEnvironment("DryWet__Home", "/work/home")
                 .WithWeightsMirror(builder)
                 .UsePlatform(platform)
@@ -47,9 +53,8 @@ public static class TrainerExtensions
             var container = builder.AddContainer(name, image)
                 .WithBindMount(Path.GetDirectoryName(config)!, "/config", isReadOnly: true)
                 .WithBindMount(platform.Home, "/drywet")
-                .WithArgs("train", "--config", $"/config/{Path.GetFileName(config)}",
-                    "--data", $"/drywet/objects/{DryWetPlatform.DataBucket}/{DryWetPlatform.SampleDataObject}",
-                    "--output", "/drywet/models/latest")
+                .WithArgs(TrainerArguments.Train($"/config/{Path.GetFileName(config)}",
+                    $"/drywet/objects/{DryWetPlatform.DataBucket}/{DryWetPlatform.SampleDataObject}", "/drywet/models/latest"))
                 .UsePlatform(platform)
                 .WithGpus(gpus)
                 .WithExplicitStart()
@@ -59,7 +64,7 @@ public static class TrainerExtensions
         }
 
         var executable = builder.AddExecutable(name, "dotnet", host.ProjectDirectory,
-                "exec", host.AssemblyPath, "train", "--config", config, "--data", platform.SampleDataPath, "--output", output)
+                ["exec", host.AssemblyPath, .. TrainerArguments.Train(config, platform.SampleDataPath, output)])
             .WithOtlpExporter()
             .WithEnvironment("DOTNET_ENVIRONMENT", "Development")
             .WithWeightsMirror(builder)

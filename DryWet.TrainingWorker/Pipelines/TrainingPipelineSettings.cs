@@ -1,3 +1,5 @@
+using DryWet.Core.Platform;
+
 namespace DryWet.TrainingWorker.Pipelines;
 
 /// <summary>
@@ -10,7 +12,7 @@ public sealed record TrainingPipelineSettings
     public const string PipelineDescription = "A pipeline that downloads data, trains a model, and uploads the artifacts.";
 
     /// <summary>The trainer image; its own commands (download, train, upload) are the steps.</summary>
-    public string TrainingImage { get; init; } = "dry_wet_train:v1.0.0";
+    public string TrainingImage { get; init; } = PlatformImages.Training;
 
     /// <summary>The trainer's entry point inside the image (the .NET SDK container puts the app host in /app).</summary>
     public string TrainerExecutable { get; init; } = "/app/DryWet.TrainingWorker";
