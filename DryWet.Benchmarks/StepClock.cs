@@ -1,6 +1,7 @@
 using System.Diagnostics;
+using DryWet.TrainingWorker.Training;
 
-namespace DryWet.TrainingWorker.Training;
+namespace DryWet.Benchmarks;
 
 /// <summary>The time from the end of the first step to the end of the last one.</summary>
 internal sealed class StepClock : ITrainingProgress

@@ -2,9 +2,10 @@ using System.Globalization;
 using DryWet.Core.Configuration;
 using DryWet.TrainingWorker.Data;
 using DryWet.TrainingWorker.Model;
+using DryWet.TrainingWorker.Training;
 using static TorchSharp.torch;
 
-namespace DryWet.TrainingWorker.Training;
+namespace DryWet.Benchmarks;
 
 /// <summary>
 /// Training throughput (images/s) and the data-wait share of step time for a variant and input size, measured
@@ -13,7 +14,7 @@ namespace DryWet.TrainingWorker.Training;
 /// (<c>seed_train_bench.py</c>), the first step of the epoch is a warm-up: the clock runs from its end to the end of
 /// the last step, so <c>steps</c> steps are timed (the prefetcher's start and the first allocations are not).
 /// </summary>
-public static class TrainingBenchmark
+internal static class TrainingBenchmark
 {
     /// <param name="EpochImagesPerSecond">The whole epoch's rate, warm-up step and prefetcher start included.</param>
     public sealed record Result(string Architecture, int ImageSize, int BatchSize, int Images, double ImagesPerSecond, double DataWaitShare, TimeSpan Duration, double EpochImagesPerSecond)
