@@ -1,4 +1,5 @@
 using DryWet.Core;
+using DryWet.Core.Configuration;
 using DryWet.Core.Tracking.Mlflow;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -7,6 +8,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Polly;
 using Polly.Timeout;
+using DryWet.Core.Platform;
 
 namespace Microsoft.Extensions.Hosting;
 
@@ -20,7 +22,7 @@ namespace Microsoft.Extensions.Hosting;
 /// </summary>
 public static class MlflowClientExtensions
 {
-    public const string DefaultConnectionName = "mlflow";
+    public const string DefaultConnectionName = PlatformNames.Mlflow;
 
     public static IHostApplicationBuilder AddMlflowClient(this IHostApplicationBuilder builder, string connectionName = DefaultConnectionName)
     {
@@ -38,7 +40,7 @@ public static class MlflowClientExtensions
 
         var baseAddress = connection.Endpoint;
 
-        builder.Services.Configure<MlflowClientOptions>(builder.Configuration.GetSection(MlflowClientOptions.SectionName));
+        builder.Services.AddBoundOptions<MlflowClientOptions>(builder.Configuration, MlflowClientOptions.SectionName);
 #pragma warning disable EXTEXP0001 // Replace the default standard handler: it would retry non-idempotent POSTs and time out artifact uploads at 10 s.
         builder.Services.AddHttpClient<MlflowClient>(client =>
             {
