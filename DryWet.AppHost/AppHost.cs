@@ -6,7 +6,7 @@ var builder = DistributedApplication.CreateBuilder(args);
 
 // Backing services: MinIO (ml-data, ml-models, mlflow buckets) + MLflow containers,
 // or, in embedded mode (no container engine), one local folder shared by trainer and serving.
-var platform = builder.AddDryWetPlatform();
+var platform = builder.AddBackingServices();
 
 // Training: starts only when asked ("Train now"), runs to completion, needs a GPU where one exists.
 // In the cluster: one Job running the Kubeflow pipeline's steps (download → train → upload) in the trainer image.
@@ -43,7 +43,7 @@ var serving = builder.AddProject<Projects.DryWet_Serving>("serving")
     .WithHttpProbe(ProbeType.Readiness, "/health", endpointName: "http")
     .WithHttpProbe(ProbeType.Liveness, "/alive", endpointName: "http")
     .WithReloadModelCommand(adminKey)
-    .WithRollbackModelCommand(platform, TrainerHost.For(builder))
+    .WithRollbackModelCommand(platform, LocalTrainer.For(builder))
     .PublishAsKubernetesName("dry-wet-model")
     .PublishAsKubernetesImage(PlatformImages.Serving)
     .PublishBehindGateway()

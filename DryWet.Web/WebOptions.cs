@@ -37,7 +37,7 @@ public sealed class WebOptions
 
     /// <summary>
     /// Memory all thumbnail decodes together may hold (MiB): each reserves width × height × 4 bytes of the size it
-    /// decodes at before decoding; when the budget stays full for <see cref="Review.DecodeBudget.Wait"/>, 503 + Retry-After.
+    /// decodes at before decoding; when the budget stays full for <see cref="Review.ThumbnailDecodeBudget.Wait"/>, 503 + Retry-After.
     /// </summary>
     public int DecodeMemoryBudgetMB { get; set; } = 192;
 

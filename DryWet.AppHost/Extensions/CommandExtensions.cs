@@ -40,7 +40,7 @@ public static class CommandExtensions
     /// Generates the sample dataset with the trainer's <c>sample-data</c> command into the local ml-data bucket
     /// (<c>&lt;home&gt;/objects/ml-data/dry-wet-data.zip</c>) and, in container mode, uploads it to MinIO's ml-data.
     /// </summary>
-    public static IResourceBuilder<T> WithLoadSampleDataCommand<T>(this IResourceBuilder<T> trainer, DryWetPlatform platform, TrainerHost host)
+    public static IResourceBuilder<T> WithLoadSampleDataCommand<T>(this IResourceBuilder<T> trainer, DryWetPlatform platform, LocalTrainer host)
         where T : IResource =>
         trainer.WithCommand(
             LoadSampleDataCommand,
@@ -60,7 +60,7 @@ public static class CommandExtensions
     /// "Load noisy sample data": the same sample data with half the labels at random — a deliberately worse dataset.
     /// The watcher trains on it and the promotion gate should reject the model while the champion keeps serving.
     /// </summary>
-    public static IResourceBuilder<T> WithLoadNoisySampleDataCommand<T>(this IResourceBuilder<T> trainer, DryWetPlatform platform, TrainerHost host)
+    public static IResourceBuilder<T> WithLoadNoisySampleDataCommand<T>(this IResourceBuilder<T> trainer, DryWetPlatform platform, LocalTrainer host)
         where T : IResource =>
         trainer.WithCommand(
             LoadNoisySampleDataCommand,
@@ -81,7 +81,7 @@ public static class CommandExtensions
     /// served before, then serving reloads at once (it would also notice by polling).
     /// </summary>
     public static IResourceBuilder<ProjectResource> WithRollbackModelCommand(this IResourceBuilder<ProjectResource> serving, DryWetPlatform platform,
-        TrainerHost host) =>
+        LocalTrainer host) =>
         serving.WithCommand(
             RollbackModelCommand,
             "Roll back model",
@@ -146,7 +146,7 @@ internal static class SampleData
     /// <summary>What "Load noisy sample data" passes: half the labels at random, so its model should lose to the champion.</summary>
     public static readonly string[] NoisyArguments = ["--label-noise", "0.5"];
 
-    public static async Task LoadAsync(DryWetPlatform platform, TrainerHost host, ILogger logger, CancellationToken ct, IReadOnlyList<string>? extra = null)
+    public static async Task LoadAsync(DryWetPlatform platform, LocalTrainer host, ILogger logger, CancellationToken ct, IReadOnlyList<string>? extra = null)
     {
         var target = platform.SampleDataPath;
         Directory.CreateDirectory(Path.GetDirectoryName(target)!);
@@ -183,7 +183,7 @@ internal static class SampleData
                 ?? throw new InvalidOperationException("MinIO is not running yet: start it, then load the sample data again."));
             foreach (var file in Directory.EnumerateFiles(platform.EvaluationSetPath, "*", SearchOption.AllDirectories))
             {
-                var key = "eval/" + Path.GetRelativePath(platform.EvaluationSetPath, file).Replace(Path.DirectorySeparatorChar, '/');
+                var key = PlatformNames.EvaluationPrefix + Path.GetRelativePath(platform.EvaluationSetPath, file).Replace(Path.DirectorySeparatorChar, '/');
                 await MinioBuckets.UploadAsync(connection, DryWetPlatform.DataBucket, key, file, ct, "image/jpeg").ConfigureAwait(false);
             }
 

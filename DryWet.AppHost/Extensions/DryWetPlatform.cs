@@ -1,3 +1,6 @@
+using DryWet.Core;
+using DryWet.Core.Platform;
+
 namespace DryWet.AppHost.Extensions;
 
 /// <summary>
@@ -6,12 +9,12 @@ namespace DryWet.AppHost.Extensions;
 /// </summary>
 public sealed class DryWetPlatform
 {
-    public const string DataBucket = "ml-data";
-    public const string ModelsBucket = "ml-models";
-    public const string SampleDataObject = "dry-wet-data.zip";
+    public const string DataBucket = PlatformNames.DataBucket;
+    public const string ModelsBucket = PlatformNames.ModelsBucket;
+    public const string SampleDataObject = PlatformNames.DatasetObject;
 
     /// <summary>Configuration key of the embedded platform's folder (env <c>DryWet__Home</c>), shared with the services.</summary>
-    public const string HomeConfigurationKey = "DryWet:Home";
+    public const string HomeConfigurationKey = DryWetHome.ConfigurationKey;
 
     public required PlatformModeDecision Decision { get; init; }
 
@@ -34,7 +37,7 @@ public sealed class DryWetPlatform
     public string TrainerOutputPath => Path.Combine(Home, "models", "latest");
 
     /// <summary>The fixed evaluation set the promotion gate judges every model on (<c>ml-data/eval/</c>), written once by "Load sample data".</summary>
-    public string EvaluationSetPath => Path.Combine(Home, "objects", DataBucket, "eval");
+    public string EvaluationSetPath => Path.Combine(Home, "objects", DataBucket, PlatformNames.EvaluationPrefix.TrimEnd('/'));
 
     /// <summary>Where the sample dataset lands locally: the embedded store's <c>ml-data</c> bucket.</summary>
     public string SampleDataPath => Path.Combine(Home, "objects", DataBucket, SampleDataObject);

@@ -1,3 +1,5 @@
+using DryWet.Core.Platform;
+
 namespace DryWet.AppHost.Extensions;
 
 /// <summary>
@@ -11,7 +13,7 @@ public static class MlflowExtensions
     public const string Image = "mlflow/mlflow";
     public const string Tag = "v3.9.0-full";
     public const string Registry = "ghcr.io";
-    public const string ArtifactsBucket = "mlflow";
+    public const string ArtifactsBucket = PlatformNames.MlflowArtifactsBucket;
 
     /// <summary>
     /// Hosts MLflow (≥ 3.5) accepts in the Host header; any other gets 403 "Invalid Host header". The list replaces

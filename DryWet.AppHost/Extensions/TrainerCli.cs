@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Logging;
+using DryWet.Core.Platform;
 
 namespace DryWet.AppHost.Extensions;
 
@@ -9,7 +10,7 @@ namespace DryWet.AppHost.Extensions;
 /// </summary>
 internal static class TrainerCli
 {
-    public static async Task RunAsync(TrainerHost host, DryWetPlatform platform, IReadOnlyList<string> args, ILogger logger, CancellationToken ct)
+    public static async Task RunAsync(LocalTrainer host, DryWetPlatform platform, IReadOnlyList<string> args, ILogger logger, CancellationToken ct)
     {
         host.EnsureBuilt();
         var dotnet = await host.ResolveAsync().ConfigureAwait(false);
@@ -20,7 +21,7 @@ internal static class TrainerCli
             RedirectStandardError = true,
         };
         start.Environment["DryWet__Home"] = platform.Home;
-        foreach (var (name, resource) in new (string, IResourceWithConnectionString?)[] { ("minio", platform.Minio?.Resource), ("mlflow", platform.Mlflow?.Resource) })
+        foreach (var (name, resource) in new (string, IResourceWithConnectionString?)[] { (PlatformNames.Minio, platform.Minio?.Resource), (PlatformNames.Mlflow, platform.Mlflow?.Resource) })
         {
             if (resource is not null)
             {

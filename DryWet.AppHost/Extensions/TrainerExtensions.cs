@@ -29,7 +29,7 @@ public static class TrainerExtensions
     public static IResourceBuilder<IResourceWithEnvironment> AddTrainer(
         this IDistributedApplicationBuilder builder, string name, DryWetPlatform platform, int gpus = 1)
     {
-        var host = TrainerHost.For(builder);
+        var host = LocalTrainer.For(builder);
 
         if (builder.ExecutionContext.IsPublishMode)
         {
@@ -94,7 +94,7 @@ public static class TrainerExtensions
     /// caches its work). A failure must not take the dashboard down: serving still runs, the log says what to fix.
     /// </summary>
     internal static IResourceBuilder<ExecutableResource> RunsUnderTorchSharpHost(this IResourceBuilder<ExecutableResource> executable,
-        TrainerHost host, string what)
+        LocalTrainer host, string what)
     {
         executable.ApplicationBuilder.Eventing.Subscribe<BeforeStartEvent>(async (e, _) =>
         {

@@ -12,7 +12,7 @@ public static class WatcherExtensions
 
     public static IResourceBuilder<ExecutableResource> AddTrainerWatcher(this IDistributedApplicationBuilder builder, string name, DryWetPlatform platform)
     {
-        var host = TrainerHost.For(builder);
+        var host = LocalTrainer.For(builder);
         var config = Path.GetFullPath(builder.Configuration[TrainerExtensions.ConfigKey] ?? TrainerExtensions.DefaultConfig, builder.AppHostDirectory);
         var interval = builder.Configuration[IntervalKey] is { Length: > 0 } configured ? configured : "5s";
         var watcher = builder.AddExecutable(name, "dotnet", host.ProjectDirectory,

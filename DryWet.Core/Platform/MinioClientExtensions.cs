@@ -5,6 +5,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Minio;
 using Minio.DataModel.Args;
+using DryWet.Core.Platform;
 
 namespace Microsoft.Extensions.Hosting;
 
@@ -16,7 +17,7 @@ namespace Microsoft.Extensions.Hosting;
 /// </summary>
 public static class MinioClientExtensions
 {
-    public const string DefaultConnectionName = "minio";
+    public const string DefaultConnectionName = PlatformNames.Minio;
 
     /// <param name="healthCheck">
     /// Register the readiness check "minio". Off where MinIO is only a secondary dependency (serving reads MLflow's
@@ -60,7 +61,7 @@ public static class MinioClientExtensions
             try
             {
                 // Any authenticated request proves reachability and credentials; a bucket that may not exist is enough.
-                await client.BucketExistsAsync(new BucketExistsArgs().WithBucket("ml-data"), cancellationToken);
+                await client.BucketExistsAsync(new BucketExistsArgs().WithBucket(PlatformNames.DataBucket), cancellationToken);
                 return HealthCheckResult.Healthy($"MinIO at {settings.Endpoint} answers.");
             }
             catch (Exception ex) when (ex is not OperationCanceledException)

@@ -24,7 +24,7 @@ public sealed class ThumbnailTests : IDisposable
     private readonly string _home = TestFolders.NewTempDirectory("drywet-thumbnails");
     private readonly CountingObjectStore _store;
     private readonly WebOptions _options = new();
-    private readonly DecodeBudget _budget;
+    private readonly ThumbnailDecodeBudget _budget;
     private readonly PredictionLog _log;
     private readonly ThumbnailCache _thumbnails;
     private readonly ThumbnailDecoder _decoder;
@@ -33,7 +33,7 @@ public sealed class ThumbnailTests : IDisposable
     {
         _store = new CountingObjectStore(new EmbeddedObjectStore(Path.Combine(_home, "objects")));
         var cache = new WebCache(Path.Combine(_home, "cache"));
-        _budget = new DecodeBudget(_options);
+        _budget = new ThumbnailDecodeBudget(_options);
         _decoder = new ThumbnailDecoder(_options, _budget);
         _log = new PredictionLog(_store, cache, NullLogger<PredictionLog>.Instance);
         _thumbnails = new ThumbnailCache(_store, cache, _decoder);
@@ -166,7 +166,7 @@ public sealed class ThumbnailTests : IDisposable
     [Fact]
     public async Task The_budget_lets_a_waiting_decode_in_when_another_gives_its_bytes_back_and_refuses_more_than_it_holds()
     {
-        var budget = new DecodeBudget(1000, maxDecoders: 4);
+        var budget = new ThumbnailDecodeBudget(1000, maxDecoders: 4);
         var first = await budget.TryReserveAsync(800, TimeSpan.Zero, Ct);
         first.ShouldNotBeNull();
         (await budget.TryReserveAsync(300, TimeSpan.Zero, Ct)).ShouldBeNull();

@@ -13,6 +13,7 @@ using DryWet.TrainingWorker.Watching;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using DryWet.Core.Platform;
 
 namespace DryWet.TrainingWorker.Commands;
 
@@ -24,8 +25,8 @@ internal static class WatchCommand
 {
     public static Command Create()
     {
-        var bucket = new Option<string>("--bucket") { Description = "Bucket holding the training data.", DefaultValueFactory = _ => "ml-data" };
-        var objectName = new Option<string>("--object") { Description = "The dataset zip to follow.", DefaultValueFactory = _ => "dry-wet-data.zip" };
+        var bucket = new Option<string>("--bucket") { Description = "Bucket holding the training data.", DefaultValueFactory = _ => PlatformNames.DataBucket };
+        var objectName = new Option<string>("--object") { Description = "The dataset zip to follow.", DefaultValueFactory = _ => PlatformNames.DatasetObject };
         var prefix = new Option<string?>("--prefix") { Description = "Folder of the object inside the bucket." };
         var interval = new Option<string>("--interval") { Description = "Time between checks (30s, 5m, 00:01:00).", DefaultValueFactory = _ => "60s" };
         var debounce = new Option<string>("--debounce") { Description = "How long a change must hold still before training (an upload in progress is not trained on).", DefaultValueFactory = _ => "10s" };

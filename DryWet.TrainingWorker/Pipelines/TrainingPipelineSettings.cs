@@ -47,9 +47,9 @@ public sealed record TrainingPipelineSettings
     /// <summary>GPUs requested by the train step; 0 leaves the step on CPU.</summary>
     public int TrainGpus { get; init; } = 1;
 
-    public string SourceDataBucket { get; init; } = "ml-data";
-    public string SourceDataObject { get; init; } = "dry-wet-data.zip";
-    public string DestinationModelBucket { get; init; } = "ml-models";
+    public string SourceDataBucket { get; init; } = PlatformNames.DataBucket;
+    public string SourceDataObject { get; init; } = PlatformNames.DatasetObject;
+    public string DestinationModelBucket { get; init; } = PlatformNames.ModelsBucket;
     public string DestinationModelName { get; init; } = "dry-wet-road-classifier";
 
     /// <summary>A hyper-parameter sweep (<c>--sweep</c>): the pipeline fans out one train step per combination and registers the best. Null: one train step.</summary>

@@ -50,7 +50,7 @@ public static class ReviewApi
         }
         catch (DecodeBusyException ex)
         {
-            context.Response.Headers.RetryAfter = ((int)Math.Ceiling(DecodeBudget.Wait.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+            context.Response.Headers.RetryAfter = ((int)Math.Ceiling(ThumbnailDecodeBudget.Wait.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
             return TypedResults.Text(ex.Message, "text/plain; charset=utf-8", statusCode: StatusCodes.Status503ServiceUnavailable);
         }
     }

@@ -6,9 +6,9 @@ namespace DryWet.Web.Review;
 /// <summary>
 /// Makes a small JPEG of a logged image within the web's memory: reads the header first (SKCodec), refuses images over
 /// <c>Web:MaxImagePixels</c>, decodes at the smallest size the format offers (JPEG's 1/2–1/8 scaling, WebP's any
-/// scale; PNG, BMP and GIF decode at full size) after reserving those bytes from the <see cref="DecodeBudget"/>.
+/// scale; PNG, BMP and GIF decode at full size) after reserving those bytes from the <see cref="ThumbnailDecodeBudget"/>.
 /// </summary>
-public sealed class ThumbnailDecoder(WebOptions options, DecodeBudget budget)
+public sealed class ThumbnailDecoder(WebOptions options, ThumbnailDecodeBudget budget)
 {
     /// <summary>The thumbnail's longer side.</summary>
     public const int MaxSide = 160;
@@ -18,7 +18,7 @@ public sealed class ThumbnailDecoder(WebOptions options, DecodeBudget budget)
 
     /// <summary>Writes the thumbnail of the image file <paramref name="source"/> to <paramref name="target"/>; returns the size it decoded at.</summary>
     /// <exception cref="InvalidImageException">Not an image, damaged, or over the pixel limit.</exception>
-    /// <exception cref="DecodeBusyException">No room in the budget within <see cref="DecodeBudget.Wait"/>.</exception>
+    /// <exception cref="DecodeBusyException">No room in the budget within <see cref="ThumbnailDecodeBudget.Wait"/>.</exception>
     public async Task<SKSizeI> WriteAsync(string source, Stream target, CancellationToken cancellationToken)
     {
         using var codec = SKCodec.Create(source)
@@ -31,7 +31,7 @@ public sealed class ThumbnailDecoder(WebOptions options, DecodeBudget budget)
 
         var decoded = codec.GetScaledDimensions(Math.Min(1f, (float)DecodeSide / Math.Max(width, height)));
         var needed = (long)decoded.Width * decoded.Height * 4 + MaxSide * MaxSide * 4 * 2;
-        using var lease = await budget.TryReserveAsync(needed, DecodeBudget.Wait, cancellationToken) ?? throw new DecodeBusyException(needed);
+        using var lease = await budget.TryReserveAsync(needed, ThumbnailDecodeBudget.Wait, cancellationToken) ?? throw new DecodeBusyException(needed);
         using var pixels = Decode(codec, decoded);
         using var thumbnail = Shrink(pixels, codec.EncodedOrigin);
         using var data = thumbnail.Encode(SKEncodedImageFormat.Jpeg, 80);

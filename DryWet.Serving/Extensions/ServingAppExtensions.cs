@@ -14,7 +14,7 @@ using Scalar.AspNetCore;
 
 namespace DryWet.Serving.Extensions;
 
-public static class Extensions
+public static class ServingAppExtensions
 {
     /// <summary>Options, the model source, the model host with background startup load, readiness, telemetry, JSON, OpenAPI.</summary>
     public static IHostApplicationBuilder AddApplicationServices(this IHostApplicationBuilder builder)

@@ -1,9 +1,11 @@
+using DryWet.Core.Platform;
+
 namespace DryWet.AppHost.Extensions;
 
-public static class DryWetPlatformExtensions
+public static class BackingServicesExtensions
 {
     /// <summary>Adds MinIO (with its buckets) and MLflow in container mode; nothing but a shared folder in embedded mode.</summary>
-    public static DryWetPlatform AddDryWetPlatform(this IDistributedApplicationBuilder builder, ContainerRuntimeProbe? probe = null)
+    public static DryWetPlatform AddBackingServices(this IDistributedApplicationBuilder builder, ContainerRuntimeProbe? probe = null)
     {
         DryWetSettings.Validate(builder.Configuration);
         var decision = builder.ResolvePlatformMode(probe);
@@ -14,9 +16,9 @@ public static class DryWetPlatformExtensions
             return new DryWetPlatform { Decision = decision, Home = home, SampleDataArguments = sampleData };
         }
 
-        var minio = builder.AddMinio("minio")
+        var minio = builder.AddMinio(PlatformNames.Minio)
             .WithBuckets(DryWetPlatform.DataBucket, DryWetPlatform.ModelsBucket, MlflowExtensions.ArtifactsBucket);
-        var mlflow = builder.AddMlflow("mlflow", minio);
+        var mlflow = builder.AddMlflow(PlatformNames.Mlflow, minio);
         return new DryWetPlatform { Decision = decision, Home = home, SampleDataArguments = sampleData, Minio = minio, Mlflow = mlflow };
     }
 

@@ -8,14 +8,14 @@ namespace DryWet.AppHost.Extensions;
 /// runs as <c>&lt;host&gt; exec DryWet.TrainingWorker.dll</c> where the host is what <c>eng/torchsharp-compat.sh</c>
 /// prints: a patched dotnet on old distros (built once, cached), the plain dotnet elsewhere.
 /// </summary>
-public sealed class TrainerHost(string repositoryRoot, string trainerProjectDirectory)
+public sealed class LocalTrainer(string repositoryRoot, string trainerProjectDirectory)
 {
     private readonly Lazy<Task<string>> _host = new(() => RunCompatScriptAsync(repositoryRoot));
 
     public string RepositoryRoot { get; } = repositoryRoot;
 
     /// <summary>The trainer of this repository (the AppHost's sibling project).</summary>
-    public static TrainerHost For(IDistributedApplicationBuilder builder) => new(
+    public static LocalTrainer For(IDistributedApplicationBuilder builder) => new(
         Path.GetFullPath(Path.Combine(builder.AppHostDirectory, "..")),
         Path.GetDirectoryName(new Projects.DryWet_TrainingWorker().ProjectPath)!);
 
@@ -27,7 +27,7 @@ public sealed class TrainerHost(string repositoryRoot, string trainerProjectDire
     public string CompatScript => Path.Combine(RepositoryRoot, "eng", "torchsharp-compat.sh");
 
     private static string BuildConfiguration =>
-        typeof(TrainerHost).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
+        typeof(LocalTrainer).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
 
     /// <summary>The dotnet host able to load TorchSharp here (runs the compat script once per AppHost process).</summary>
     public Task<string> ResolveAsync() => _host.Value;

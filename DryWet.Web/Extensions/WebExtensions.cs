@@ -11,7 +11,7 @@ using Microsoft.AspNetCore.HttpOverrides;
 
 namespace DryWet.Web.Extensions;
 
-public static class Extensions
+public static class WebExtensions
 {
     public const string ReviewerCookie = "drywet-reviewer";
 
@@ -35,7 +35,7 @@ public static class Extensions
 #pragma warning restore EXTEXP0001
 
         services.AddSingleton<PredictionLog>();
-        services.AddSingleton(new DecodeBudget(options));
+        services.AddSingleton(new ThumbnailDecodeBudget(options));
         services.AddSingleton<ThumbnailDecoder>();
         services.AddSingleton<ThumbnailCache>();
         services.AddSingleton<TrainingLabelWriter>();

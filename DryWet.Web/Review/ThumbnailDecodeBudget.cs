@@ -5,7 +5,7 @@ namespace DryWet.Web.Review;
 /// decode × 4) before it allocates anything, waits at most <see cref="Wait"/> for room, and gives it back when done;
 /// a caller that gets no room answers 503 with Retry-After instead of queueing without end.
 /// </summary>
-public sealed class DecodeBudget(long capacityBytes, int maxDecoders)
+public sealed class ThumbnailDecodeBudget(long capacityBytes, int maxDecoders)
 {
     /// <summary>How long a thumbnail request waits for room before it is refused.</summary>
     public static readonly TimeSpan Wait = TimeSpan.FromSeconds(2);
@@ -15,7 +15,7 @@ public sealed class DecodeBudget(long capacityBytes, int maxDecoders)
     private int _decoders = maxDecoders;
     private TaskCompletionSource _released = NewSignal();
 
-    public DecodeBudget(WebOptions options)
+    public ThumbnailDecodeBudget(WebOptions options)
         : this(options.DecodeMemoryBudgetBytes, Math.Max(1, Environment.ProcessorCount))
     {
     }
@@ -82,7 +82,7 @@ public sealed class DecodeBudget(long capacityBytes, int maxDecoders)
 
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private sealed class Lease(DecodeBudget budget, long bytes) : IDisposable
+    private sealed class Lease(ThumbnailDecodeBudget budget, long bytes) : IDisposable
     {
         private int _disposed;
 
