@@ -1,6 +1,10 @@
-using DryWet.Core.Platform;
-using DryWet.AppHost.Extensions;
+using DryWet.AppHost.Minio;
+using DryWet.AppHost.Mlflow;
+using DryWet.AppHost.Platform;
 using DryWet.AppHost.Publishing;
+using DryWet.AppHost.Serving;
+using DryWet.AppHost.Trainer;
+using DryWet.Core.Platform;
 
 var builder = DistributedApplication.CreateBuilder(args);
 

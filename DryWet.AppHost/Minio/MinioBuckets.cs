@@ -1,8 +1,12 @@
+using DryWet.AppHost.Mlflow;
+using DryWet.AppHost.Platform;
+using DryWet.AppHost.Serving;
+using DryWet.AppHost.Trainer;
 using Microsoft.Extensions.Logging;
 using Minio;
 using Minio.DataModel.Args;
 
-namespace DryWet.AppHost.Extensions;
+namespace DryWet.AppHost.Minio;
 
 /// <summary>Bucket creation and uploads through the MinIO SDK (any S3 server).</summary>
 public static class MinioBuckets

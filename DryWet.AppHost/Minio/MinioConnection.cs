@@ -1,6 +1,10 @@
 using System.Data.Common;
+using DryWet.AppHost.Mlflow;
+using DryWet.AppHost.Platform;
+using DryWet.AppHost.Serving;
+using DryWet.AppHost.Trainer;
 
-namespace DryWet.AppHost.Extensions;
+namespace DryWet.AppHost.Minio;
 
 /// <summary>The parts of a <c>minio</c> connection string (<c>Endpoint=...;AccessKey=...;SecretKey=...</c>).</summary>
 public sealed record MinioConnection(Uri Endpoint, string AccessKey, string SecretKey)

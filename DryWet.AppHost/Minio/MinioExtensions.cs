@@ -1,7 +1,11 @@
+using DryWet.AppHost.Mlflow;
+using DryWet.AppHost.Platform;
+using DryWet.AppHost.Serving;
+using DryWet.AppHost.Trainer;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace DryWet.AppHost.Extensions;
+namespace DryWet.AppHost.Minio;
 
 /// <summary>MinIO as a container with secret root credentials, a data volume, a health check and its buckets.</summary>
 public static class MinioExtensions

@@ -1,4 +1,9 @@
-namespace DryWet.AppHost.Extensions;
+using DryWet.AppHost.Mlflow;
+using DryWet.AppHost.Platform;
+using DryWet.AppHost.Serving;
+using DryWet.AppHost.Trainer;
+
+namespace DryWet.AppHost.Minio;
 
 /// <summary>
 /// MinIO object storage. Its connection string (<c>ConnectionStrings__minio</c>) has the shape the DryWet S3 adapter

@@ -1,6 +1,10 @@
+using DryWet.AppHost.Minio;
+using DryWet.AppHost.Platform;
+using DryWet.AppHost.Serving;
+using DryWet.AppHost.Trainer;
 using DryWet.Core.Platform;
 
-namespace DryWet.AppHost.Extensions;
+namespace DryWet.AppHost.Mlflow;
 
 /// <summary>
 /// MLflow tracking server: sqlite backend store on a volume (runs survive restarts, unlike the original's pod),

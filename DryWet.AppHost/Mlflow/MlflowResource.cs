@@ -1,4 +1,9 @@
-namespace DryWet.AppHost.Extensions;
+using DryWet.AppHost.Minio;
+using DryWet.AppHost.Platform;
+using DryWet.AppHost.Serving;
+using DryWet.AppHost.Trainer;
+
+namespace DryWet.AppHost.Mlflow;
 
 /// <summary>MLflow tracking server and model registry. Connection string: the server's base URL.</summary>
 public sealed class MlflowResource(string name) : ContainerResource(name), IResourceWithConnectionString

@@ -1,6 +1,10 @@
+using DryWet.AppHost.Minio;
+using DryWet.AppHost.Mlflow;
+using DryWet.AppHost.Serving;
+using DryWet.AppHost.Trainer;
 using DryWet.Core.Platform;
 
-namespace DryWet.AppHost.Extensions;
+namespace DryWet.AppHost.Platform;
 
 public static class BackingServicesExtensions
 {

@@ -1,6 +1,10 @@
 using System.Diagnostics;
+using DryWet.AppHost.Minio;
+using DryWet.AppHost.Mlflow;
+using DryWet.AppHost.Serving;
+using DryWet.AppHost.Trainer;
 
-namespace DryWet.AppHost.Extensions;
+namespace DryWet.AppHost.Platform;
 
 /// <summary>
 /// Finds a usable container engine: the CLI named by <c>ASPIRE_CONTAINER_RUNTIME</c>, else docker, else podman,

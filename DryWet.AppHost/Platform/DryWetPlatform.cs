@@ -1,7 +1,11 @@
+using DryWet.AppHost.Minio;
+using DryWet.AppHost.Mlflow;
+using DryWet.AppHost.Serving;
+using DryWet.AppHost.Trainer;
 using DryWet.Core;
 using DryWet.Core.Platform;
 
-namespace DryWet.AppHost.Extensions;
+namespace DryWet.AppHost.Platform;
 
 /// <summary>
 /// The backing services trainer and serving use: MinIO + MLflow containers, or (embedded mode) one local folder

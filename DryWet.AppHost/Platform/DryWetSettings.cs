@@ -1,6 +1,10 @@
+using DryWet.AppHost.Minio;
+using DryWet.AppHost.Mlflow;
+using DryWet.AppHost.Serving;
+using DryWet.AppHost.Trainer;
 using Microsoft.Extensions.Configuration;
 
-namespace DryWet.AppHost.Extensions;
+namespace DryWet.AppHost.Platform;
 
 /// <summary>
 /// The AppHost's own settings under <c>DryWet:</c>. A misspelt key (<c>DryWet:SampleData:Cuont</c>) would otherwise be

@@ -1,4 +1,9 @@
-namespace DryWet.AppHost.Extensions;
+using DryWet.AppHost.Minio;
+using DryWet.AppHost.Mlflow;
+using DryWet.AppHost.Serving;
+using DryWet.AppHost.Trainer;
+
+namespace DryWet.AppHost.Platform;
 
 /// <summary>How the AppHost brings up the platform's backing services.</summary>
 public enum PlatformMode

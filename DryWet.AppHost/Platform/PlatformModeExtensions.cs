@@ -1,8 +1,12 @@
+using DryWet.AppHost.Minio;
+using DryWet.AppHost.Mlflow;
+using DryWet.AppHost.Serving;
+using DryWet.AppHost.Trainer;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace DryWet.AppHost.Extensions;
+namespace DryWet.AppHost.Platform;
 
 /// <summary>Chooses between embedded and container mode: explicit configuration first, then detection.</summary>
 public static class PlatformModeExtensions

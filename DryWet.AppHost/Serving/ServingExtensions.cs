@@ -1,4 +1,9 @@
-namespace DryWet.AppHost.Extensions;
+using DryWet.AppHost.Minio;
+using DryWet.AppHost.Mlflow;
+using DryWet.AppHost.Platform;
+using DryWet.AppHost.Trainer;
+
+namespace DryWet.AppHost.Serving;
 
 public static class ServingExtensions
 {

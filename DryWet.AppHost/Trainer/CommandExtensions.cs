@@ -1,9 +1,13 @@
-using DryWet.Core.Platform;
 using System.Net.Http.Headers;
+using DryWet.AppHost.Minio;
+using DryWet.AppHost.Mlflow;
+using DryWet.AppHost.Platform;
+using DryWet.AppHost.Serving;
+using DryWet.Core.Platform;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace DryWet.AppHost.Extensions;
+namespace DryWet.AppHost.Trainer;
 
 /// <summary>Dashboard commands: "Train now", "Load sample data", "Load noisy sample data", "Reload model", "Roll back model".</summary>
 public static class CommandExtensions

@@ -1,4 +1,9 @@
-namespace DryWet.AppHost.Extensions;
+using DryWet.AppHost.Minio;
+using DryWet.AppHost.Mlflow;
+using DryWet.AppHost.Platform;
+using DryWet.AppHost.Serving;
+
+namespace DryWet.AppHost.Trainer;
 
 /// <summary>
 /// The resource needs <paramref name="Count"/> NVIDIA GPUs. Container runtime args never reach a publisher, so the

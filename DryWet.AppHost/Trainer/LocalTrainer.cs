@@ -1,7 +1,11 @@
 using System.Diagnostics;
 using System.Reflection;
+using DryWet.AppHost.Minio;
+using DryWet.AppHost.Mlflow;
+using DryWet.AppHost.Platform;
+using DryWet.AppHost.Serving;
 
-namespace DryWet.AppHost.Extensions;
+namespace DryWet.AppHost.Trainer;
 
 /// <summary>
 /// How the trainer is launched locally. TorchSharp 0.107 does not load under Debian 12's libstdc++, so the trainer

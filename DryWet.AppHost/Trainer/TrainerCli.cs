@@ -1,8 +1,12 @@
 using System.Diagnostics;
-using Microsoft.Extensions.Logging;
+using DryWet.AppHost.Minio;
+using DryWet.AppHost.Mlflow;
+using DryWet.AppHost.Platform;
+using DryWet.AppHost.Serving;
 using DryWet.Core.Platform;
+using Microsoft.Extensions.Logging;
 
-namespace DryWet.AppHost.Extensions;
+namespace DryWet.AppHost.Trainer;
 
 /// <summary>
 /// Runs one trainer CLI command (<c>sample-data</c>, <c>promote</c>) for a dashboard command, under the

@@ -1,8 +1,12 @@
+using DryWet.AppHost.Minio;
+using DryWet.AppHost.Mlflow;
+using DryWet.AppHost.Platform;
+using DryWet.AppHost.Serving;
 using DryWet.Core.Platform;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace DryWet.AppHost.Extensions;
+namespace DryWet.AppHost.Trainer;
 
 /// <summary>
 /// The trainer (DryWet.TrainingWorker): runs one training to completion when started from the dashboard.

@@ -1,4 +1,9 @@
-namespace DryWet.AppHost.Extensions;
+using DryWet.AppHost.Minio;
+using DryWet.AppHost.Mlflow;
+using DryWet.AppHost.Platform;
+using DryWet.AppHost.Serving;
+
+namespace DryWet.AppHost.Trainer;
 
 /// <summary>
 /// The trainer's <c>watch</c> command as a long-running resource: it follows <c>ml-data/dry-wet-data.zip</c> and trains
