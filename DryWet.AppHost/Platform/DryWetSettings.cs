@@ -2,6 +2,7 @@ using DryWet.AppHost.Minio;
 using DryWet.AppHost.Mlflow;
 using DryWet.AppHost.Serving;
 using DryWet.AppHost.Trainer;
+using DryWet.Core.Configuration;
 using Microsoft.Extensions.Configuration;
 
 namespace DryWet.AppHost.Platform;
@@ -48,8 +49,7 @@ public static class DryWetSettings
             var match = keys.FirstOrDefault(k => string.Equals(k, child.Key, StringComparison.OrdinalIgnoreCase));
             if (match is null)
             {
-                var nearest = keys.OrderBy(k => EditDistance(k.ToLowerInvariant(), child.Key.ToLowerInvariant())).First();
-                errors.Add(EditDistance(nearest.ToLowerInvariant(), child.Key.ToLowerInvariant()) <= Math.Max(2, nearest.Length / 3)
+                errors.Add(KeySuggestion.Nearest(child.Key, keys) is { } nearest
                     ? $"{child.Path}: unknown setting (did you mean '{section.Path}:{nearest}'?)"
                     : $"{child.Path}: unknown setting (valid here: {string.Join(", ", keys)})");
                 continue;
@@ -57,21 +57,5 @@ public static class DryWetSettings
 
             Check(child, errors);
         }
-    }
-
-    private static int EditDistance(string a, string b)
-    {
-        var d = new int[a.Length + 1, b.Length + 1];
-        for (var i = 0; i <= a.Length; i++) d[i, 0] = i;
-        for (var j = 0; j <= b.Length; j++) d[0, j] = j;
-        for (var i = 1; i <= a.Length; i++)
-        {
-            for (var j = 1; j <= b.Length; j++)
-            {
-                d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1));
-            }
-        }
-
-        return d[a.Length, b.Length];
     }
 }
