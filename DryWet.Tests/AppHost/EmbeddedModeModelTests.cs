@@ -1,3 +1,5 @@
+using DryWet.Tests.Platform;
+
 #pragma warning disable ASPIREPROBES001 // probes are what Kubernetes readiness/liveness come from
 using Aspire.Hosting.ApplicationModel;
 using DryWet.AppHost.Minio;

@@ -2,9 +2,10 @@ using System.Diagnostics;
 using DryWet.AppHost.Publishing;
 using DryWet.Core;
 using DryWet.Tests.AppHost;
+using DryWet.Tests.Platform;
+using Microsoft.Extensions.Configuration;
 using k8s;
 using k8s.Models;
-using Microsoft.Extensions.Configuration;
 
 namespace DryWet.Tests.Publishing;
 

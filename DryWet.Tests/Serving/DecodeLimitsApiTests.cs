@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using DryWet.Serving.Admission;
+using DryWet.Tests.Training;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace DryWet.Tests.Serving;

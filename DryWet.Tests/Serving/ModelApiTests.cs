@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using DryWet.Serving.Inference;
+using DryWet.Tests.Training;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace DryWet.Tests.Serving;

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using DryWet.Core.Packaging;
+using DryWet.Tests.Training;
 using Onnx;
 using SkiaSharp;
 

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using DryWet.Tests.AppHost;
+using DryWet.Tests.Platform;
 using DryWet.Tests.Serving;
 using DryWet.Tests.Storage;
 using DryWet.Web.Review;

@@ -2,6 +2,7 @@ using DryWet.Core.Registry;
 using DryWet.Core.Storage;
 using DryWet.Core.Tracking;
 using DryWet.Tests.AppHost;
+using DryWet.Tests.Platform;
 using DryWet.Tests.Serving;
 using DryWet.Tests.Storage;
 using DryWet.Tests.Tracking;
