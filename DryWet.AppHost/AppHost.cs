@@ -1,21 +1,26 @@
-using DryWet.AppHost.Extensions;
+using DryWet.AppHost.Minio;
+using DryWet.AppHost.Mlflow;
+using DryWet.AppHost.Platform;
 using DryWet.AppHost.Publishing;
+using DryWet.AppHost.Serving;
+using DryWet.AppHost.Trainer;
+using DryWet.Core.Platform;
 
 var builder = DistributedApplication.CreateBuilder(args);
 
 // Backing services: MinIO (ml-data, ml-models, mlflow buckets) + MLflow containers,
 // or, in embedded mode (no container engine), one local folder shared by trainer and serving.
-var platform = builder.AddDryWetPlatform();
+var platform = builder.AddBackingServices();
 
 // Training: starts only when asked ("Train now"), runs to completion, needs a GPU where one exists.
 // In the cluster: one Job running the Kubeflow pipeline's steps (download → train → upload) in the trainer image.
 builder.AddTrainer("trainer", platform, gpus: 1)
     .PublishAsKubernetesJob(
         mainStep: "train",
-        before: [new("download", ["download", "--output", "/work/data"])],
-        after: [new("upload", ["upload", "--model", "/work/model"])])
+        before: [new("download", TrainerArguments.Download(TrainerExtensions.JobDataFolder))],
+        after: [new("upload", TrainerArguments.Upload(TrainerExtensions.JobModelFolder))])
     .PublishAsKubernetesName("dry-wet-model-training")
-    .PublishAsKubernetesImage("dry_wet_train:v1.0.0")
+    .PublishAsKubernetesImage(PlatformImages.Training)
     // torchvision's ImageNet weights come from its public host (its NetworkPolicy allows HTTPS to public addresses only).
     .PublishWithEgressTo(PlatformPeer.InternetHttps)
     .WithKubernetesResources(cpu: "2", memory: "4Gi", cpuLimit: "4", memoryLimit: "8Gi");
@@ -29,7 +34,7 @@ if (!builder.ExecutionContext.IsPublishMode)
 }
 else
 {
-    builder.AddKubeflowWatcher("trainer-watcher", platform, trainingImage: "dry_wet_train:v1.0.0", gpus: 1);
+    builder.AddKubeflowWatcher("trainer-watcher", platform, trainingImage: PlatformImages.Training, gpus: 1);
 }
 
 // Serving: the model API on port 5001, ready once a model is loaded.
@@ -42,9 +47,9 @@ var serving = builder.AddProject<Projects.DryWet_Serving>("serving")
     .WithHttpProbe(ProbeType.Readiness, "/health", endpointName: "http")
     .WithHttpProbe(ProbeType.Liveness, "/alive", endpointName: "http")
     .WithReloadModelCommand(adminKey)
-    .WithRollbackModelCommand(platform, TrainerHost.For(builder))
+    .WithRollbackModelCommand(platform, LocalTrainer.For(builder))
     .PublishAsKubernetesName("dry-wet-model")
-    .PublishAsKubernetesImage("dry_wet_serving:v1.0.0")
+    .PublishAsKubernetesImage(PlatformImages.Serving)
     .PublishBehindGateway()
     // Memory from docs/serving.md (2026-12-01, B3 at 300 px under wrk load with reloads): 609 MB warmed up, 932 MB peak.
     .WithKubernetesResources(cpu: "500m", memory: "768Mi", cpuLimit: "2", memoryLimit: "1536Mi")
@@ -74,7 +79,7 @@ builder.AddProject<Projects.DryWet_Web>("web")
     .WithHttpProbe(ProbeType.Readiness, "/health", endpointName: "http")
     .WithHttpProbe(ProbeType.Liveness, "/alive", endpointName: "http")
     .PublishAsKubernetesName("dry-wet-ui")
-    .PublishAsKubernetesImage("dry_wet_ui:v1.0.0")
+    .PublishAsKubernetesImage(PlatformImages.Web)
     .PublishBehindGateway(prefix: "/dry-wet-ui", keepPrefix: true)
     .WithKubernetesResources(cpu: "100m", memory: "256Mi", cpuLimit: "1", memoryLimit: "512Mi");
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Builds dry_wet_serving:<version> and dry_wet_train:<version> into minikube's Docker daemon
 # (the original's dry_wet/setup.sh image half). Usage: platform/build-images.sh [--version v1.0.0] [--gpu] [--force]
+# The version defaults to v<Version> of Directory.Build.props, the tag the AppHost publishes and the pipelines run.
 # shellcheck source-path=SCRIPTDIR
 set -Eeuo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -11,7 +12,7 @@ source "${here}/lib/config.sh"
 # shellcheck source=lib/images.sh
 source "${here}/lib/images.sh"
 
-version="v1.0.0"
+version="$(default_image_tag)"
 gpu=0
 force=0
 while [[ $# -gt 0 ]]; do

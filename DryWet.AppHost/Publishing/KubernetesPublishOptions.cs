@@ -1,3 +1,4 @@
+using DryWet.Core.Configuration;
 using Microsoft.Extensions.Configuration;
 
 namespace DryWet.AppHost.Publishing;
@@ -11,21 +12,8 @@ public sealed class KubernetesPublishOptions
 {
     public const string SectionName = "DryWet:Kubernetes";
 
-    /// <summary>Binds the section; a key that is not a setting (a typo) is an error, not silently ignored.</summary>
-    public static KubernetesPublishOptions From(IConfiguration configuration)
-    {
-        var options = new KubernetesPublishOptions();
-        try
-        {
-            configuration.GetSection(SectionName).Bind(options, binder => binder.ErrorOnUnknownConfiguration = true);
-        }
-        catch (InvalidOperationException ex)
-        {
-            throw new InvalidOperationException($"{SectionName} has a setting the publish step does not know: {ex.Message}", ex);
-        }
-
-        return options;
-    }
+    /// <summary>Binds the section (<see cref="OptionsBinding"/>): a key that is not a setting (a typo) is an error naming it, not silently ignored.</summary>
+    public static KubernetesPublishOptions From(IConfiguration configuration) => OptionsBinding.Bind<KubernetesPublishOptions>(configuration, SectionName);
 
     /// <summary>Namespace of every object (the original deploys serving into kubeflow).</summary>
     public string Namespace { get; set; } = "kubeflow";

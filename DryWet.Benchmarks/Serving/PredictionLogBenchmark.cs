@@ -1,4 +1,5 @@
 using System.Globalization;
+using DryWet.Core.Feedback;
 
 namespace DryWet.Benchmarks.Serving;
 
@@ -54,8 +55,8 @@ internal static class PredictionLogBenchmark
                     $"| throughput ratio {onPhase.ImagesPerSecond / offPhase.ImagesPerSecond:F3}, CPU ratio {offPhase.CpuMsPerImage / onPhase.CpuMsPerImage:F3} | load {ServingBenchmark.LoadAverage()}"));
             }
 
-            var logged = Directory.Exists(Path.Combine(work, "home", "objects", "ml-feedback"))
-                ? Directory.EnumerateFiles(Path.Combine(work, "home", "objects", "ml-feedback"), "*.json", SearchOption.AllDirectories).Count()
+            var logged = Directory.Exists(Path.Combine(work, "home", "objects", PredictionLogLayout.Bucket))
+                ? Directory.EnumerateFiles(Path.Combine(work, "home", "objects", PredictionLogLayout.Bucket), "*.json", SearchOption.AllDirectories).Count()
                 : 0;
             double Median(Func<(double Off, double On, double CpuOff, double CpuOn), double> f) => results.Select(f).Order().ElementAt(results.Count / 2);
             Console.WriteLine();

@@ -10,7 +10,7 @@ namespace DryWet.Benchmarks.Serving;
 /// </summary>
 internal static class ReloadUnderLoad
 {
-    public static async Task<ReloadResult> MeasureAsync(WrkLoad wrk, HttpClient client, Uri server, Func<double> residentMegabytes,
+    public static async Task<ReloadBenchmarkResult> MeasureAsync(WrkLoad wrk, HttpClient client, Uri server, Func<double> residentMegabytes,
         int concurrency, int seconds, int reloads)
     {
         var baseline = await wrk.RunAsync(server, concurrency, seconds);
@@ -42,12 +42,12 @@ internal static class ReloadUnderLoad
         var during = await load;
         await sampling.CancelAsync();
         await sampler;
-        return new ReloadResult(baseline, during, steadyRss, peak, reloads, failedReloads, reloadSeconds.Order().ElementAt(reloadSeconds.Count / 2));
+        return new ReloadBenchmarkResult(baseline, during, steadyRss, peak, reloads, failedReloads, reloadSeconds.Order().ElementAt(reloadSeconds.Count / 2));
     }
 }
 
 /// <summary>The load without and with reloads, steady and peak RSS (MB), and the median reload time.</summary>
-internal sealed record ReloadResult(WrkResult Baseline, WrkResult During, double SteadyRssMb, double PeakRssMb, int Reloads, int FailedReloads,
+internal sealed record ReloadBenchmarkResult(WrkResult Baseline, WrkResult During, double SteadyRssMb, double PeakRssMb, int Reloads, int FailedReloads,
     double MedianReloadSeconds)
 {
     public override string ToString() =>

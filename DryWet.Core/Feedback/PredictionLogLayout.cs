@@ -11,7 +11,7 @@ namespace DryWet.Core.Feedback;
 /// </summary>
 public static partial class PredictionLogLayout
 {
-    public const string Bucket = "ml-feedback";
+    public const string Bucket = Platform.PlatformNames.FeedbackBucket;
     public const string Prefix = "predictions/";
     public const string DateFormat = "yyyy-MM-dd";
 

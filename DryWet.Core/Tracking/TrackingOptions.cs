@@ -1,11 +1,10 @@
-using System.Globalization;
 using DryWet.Core.Configuration;
 using Microsoft.Extensions.Configuration;
 
 namespace DryWet.Core.Tracking;
 
 /// <summary>Settings of both tracking adapters (configuration section <c>DryWet:Tracking</c>).</summary>
-public sealed class TrackingOptions
+public sealed class TrackingOptions : IValidatedOptions
 {
     public const string SectionName = "DryWet:Tracking";
 
@@ -15,30 +14,17 @@ public sealed class TrackingOptions
     /// </summary>
     public TimeSpan SystemMetricsInterval { get; set; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>Reads <c>DryWet:Tracking</c>; a misspelt key or a value that is not a time span is an error naming it.</summary>
-    public static TrackingOptions FromConfiguration(IConfiguration configuration)
-    {
-        OptionsKeyChecker.ThrowOnUnknownKeys(configuration, (SectionName, typeof(TrackingOptions)));
-        var options = new TrackingOptions();
-        var interval = configuration.GetSection(SectionName)[nameof(SystemMetricsInterval)];
-        if (interval is not null)
-        {
-            options.SystemMetricsInterval = TimeSpan.TryParse(interval, CultureInfo.InvariantCulture, out var parsed)
-                ? parsed
-                : throw new DryWetException($"{SectionName}:{nameof(SystemMetricsInterval)} = '{interval}' is not a time span: use e.g. 00:00:10 (the default) or 00:00:00 (off).");
-        }
+    /// <summary>Reads <c>DryWet:Tracking</c> (<see cref="OptionsBinding"/>): a misspelt key or a bad value is an error naming it.</summary>
+    public static TrackingOptions FromConfiguration(IConfiguration configuration) => OptionsBinding.Bind<TrackingOptions>(configuration, SectionName);
 
-        return options.Validated();
-    }
-
-    /// <summary>Throws naming the bad value; called when the adapters are built.</summary>
-    public TrackingOptions Validated()
+    public IEnumerable<string> Validate(string section)
     {
         if (SystemMetricsInterval < TimeSpan.Zero || (SystemMetricsInterval > TimeSpan.Zero && SystemMetricsInterval < TimeSpan.FromMilliseconds(50)))
         {
-            throw new DryWetException($"{SectionName}:SystemMetricsInterval = {SystemMetricsInterval} is invalid: use 00:00:00 (off) or at least 00:00:00.050 (default 00:00:10).");
+            yield return $"{section}:{nameof(SystemMetricsInterval)} = {SystemMetricsInterval} is invalid: use 00:00:00 (off) or at least 00:00:00.050 (default 00:00:10).";
         }
-
-        return this;
     }
+
+    /// <summary>Throws naming the bad value; called when the adapters are built from options made in code.</summary>
+    public TrackingOptions Validated() => Validate(SectionName).FirstOrDefault() is { } error ? throw new DryWetException(error) : this;
 }

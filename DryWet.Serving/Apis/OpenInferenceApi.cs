@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using DryWet.Core.Imaging;
+using DryWet.Core.Platform;
 using DryWet.Serving.Admission;
 using DryWet.Serving.Apis.OpenInference;
 using DryWet.Serving.Inference;
@@ -18,7 +20,7 @@ public static class OpenInferenceApi
     public static IEndpointRouteBuilder MapOpenInferenceApi(this IEndpointRouteBuilder app)
     {
         var v2 = app.MapGroup("/v2").WithTags("Open Inference Protocol v2");
-        v2.MapGet("/", () => TypedResults.Ok(new ServerMetadata("drywet-serving", "1.0.0", ["binary_tensor_data"])));
+        v2.MapGet("/", () => TypedResults.Ok(new ServerMetadata("drywet-serving", DryWetVersion.Current, ["binary_tensor_data"])));
         v2.MapGet("/health/live", () => TypedResults.Ok());
         // OIP: 200 = true, 4xx = false.
         v2.MapGet("/health/ready", (ModelHost host) => host.Current is null ? Results.StatusCode(StatusCodes.Status400BadRequest) : Results.Ok());

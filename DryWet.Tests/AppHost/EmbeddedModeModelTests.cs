@@ -1,6 +1,12 @@
+using DryWet.Tests.Platform;
+
 #pragma warning disable ASPIREPROBES001 // probes are what Kubernetes readiness/liveness come from
 using Aspire.Hosting.ApplicationModel;
-using DryWet.AppHost.Extensions;
+using DryWet.AppHost.Minio;
+using DryWet.AppHost.Mlflow;
+using DryWet.AppHost.Platform;
+using DryWet.AppHost.Serving;
+using DryWet.AppHost.Trainer;
 
 namespace DryWet.Tests.AppHost;
 

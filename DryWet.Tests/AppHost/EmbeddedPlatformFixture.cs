@@ -1,7 +1,6 @@
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
-using DryWet.Tests.Training;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace DryWet.Tests.AppHost;
@@ -9,9 +8,10 @@ namespace DryWet.Tests.AppHost;
 /// <summary>
 /// The real AppHost started in embedded mode (no Docker needed) on a fresh home folder, with exactly the settings a new
 /// user gets: the default sample data and the default training config (DryWet.AppHost/config/tiny.yaml). The training
-/// watcher runs under libtorch's own CPU kernels unless a derived fixture names another set (<see cref="CpuKernels"/>).
+/// watcher runs under libtorch's own CPU kernels; the learning on pinned AVX2 kernels is TrainerCliTests' (same sample
+/// data, same config), so no second AppHost trains for it.
 /// </summary>
-public class EmbeddedPlatformFixture : IAsyncLifetime
+public sealed class EmbeddedPlatformFixture : IAsyncLifetime
 {
     public const string AdminKey = "e2e-admin-key";
 
@@ -19,21 +19,12 @@ public class EmbeddedPlatformFixture : IAsyncLifetime
 
     public DistributedApplication App { get; private set; } = null!;
 
-    /// <summary>The CPU kernel set the training watcher's process runs under.</summary>
-    protected virtual string Kernels => CpuKernels.Default;
-
     public async ValueTask InitializeAsync()
     {
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.DryWet_AppHost>(
             ["--DryWet:Mode=embedded", $"--DryWet:Home={Home}", $"--Parameters:serving-admin-key={AdminKey}"],
             timeout.Token);
-        var watcher = builder.CreateResourceBuilder(builder.Resources.OfType<ExecutableResource>().Single(r => r.Name == "trainer-watcher"));
-        foreach (var (variable, value) in CpuKernels.Environment(Kernels))
-        {
-            watcher.WithEnvironment(variable, value);
-        }
-
         App = await builder.BuildAsync(timeout.Token);
         await App.StartAsync(timeout.Token);
         await App.ResourceNotifications.WaitForResourceAsync("serving", KnownResourceStates.Running, timeout.Token);

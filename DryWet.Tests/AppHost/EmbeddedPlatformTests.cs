@@ -1,6 +1,10 @@
 using System.IO.Compression;
 using Aspire.Hosting.Testing;
-using DryWet.AppHost.Extensions;
+using DryWet.AppHost.Minio;
+using DryWet.AppHost.Mlflow;
+using DryWet.AppHost.Platform;
+using DryWet.AppHost.Serving;
+using DryWet.AppHost.Trainer;
 
 namespace DryWet.Tests.AppHost;
 

@@ -1,7 +1,11 @@
 using System.Net.Http.Headers;
 using System.Text.Json;
 using Aspire.Hosting.Testing;
-using DryWet.AppHost.Extensions;
+using DryWet.AppHost.Minio;
+using DryWet.AppHost.Mlflow;
+using DryWet.AppHost.Platform;
+using DryWet.AppHost.Serving;
+using DryWet.AppHost.Trainer;
 using DryWet.Core.Feedback;
 using DryWet.Core.Registry;
 using DryWet.Core.Storage;

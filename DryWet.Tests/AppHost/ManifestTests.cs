@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Aspire.Hosting;
 using Aspire.Hosting.Testing;
+using DryWet.Tests.Platform;
 using Json.Schema;
 
 namespace DryWet.Tests.AppHost;

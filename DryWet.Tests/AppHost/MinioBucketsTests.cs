@@ -1,4 +1,8 @@
-using DryWet.AppHost.Extensions;
+using DryWet.AppHost.Minio;
+using DryWet.AppHost.Mlflow;
+using DryWet.AppHost.Platform;
+using DryWet.AppHost.Serving;
+using DryWet.AppHost.Trainer;
 using DryWet.Tests.Storage;
 using Microsoft.Extensions.Logging.Abstractions;
 using Minio.DataModel.Args;

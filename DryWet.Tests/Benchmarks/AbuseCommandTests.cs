@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using DryWet.Benchmarks.Abuse;
 using DryWet.Tests.AppHost;
+using DryWet.Tests.Platform;
 using DryWet.Tests.Storage;
 
 namespace DryWet.Tests.Benchmarks;

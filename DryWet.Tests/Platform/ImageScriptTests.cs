@@ -86,6 +86,17 @@ public sealed class ImageScriptTests : IDisposable
     }
 
     [Fact]
+    public async Task Build_images_tags_with_the_projects_version_by_default()
+    {
+        var result = await sandbox.RunAsync("platform/build-images.sh");
+        result.ExitCode.ShouldBe(0, result.All);
+        var publishes = sandbox.Calls().Where(c => c.StartsWith("dotnet publish", StringComparison.Ordinal)).ToList();
+        publishes.Count.ShouldBe(2);
+        var tag = $"-p:ContainerImageTag={DryWet.Core.Platform.DryWetVersion.ImageTag}";
+        publishes.ShouldAllBe(p => p.Contains(tag + " ") || p.EndsWith(tag));
+    }
+
+    [Fact]
     public async Task Both_images_get_the_container_settings_targets_and_an_optional_registry()
     {
         sandbox.Environment["DRYWET_CONTAINER_REGISTRY"] = "127.0.0.1:5055";

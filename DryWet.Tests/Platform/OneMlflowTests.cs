@@ -1,6 +1,10 @@
 using System.Text.RegularExpressions;
-using DryWet.AppHost.Extensions;
+using DryWet.AppHost.Minio;
+using DryWet.AppHost.Mlflow;
+using DryWet.AppHost.Platform;
 using DryWet.AppHost.Publishing;
+using DryWet.AppHost.Serving;
+using DryWet.AppHost.Trainer;
 using DryWet.Tests.Pipelines;
 using DryWet.TrainingWorker.Pipelines;
 using k8s;

@@ -18,5 +18,7 @@ internal static class RepositoryPaths
 
     public static string Root => RootPath.Value;
 
+    public static string AppHostDirectory => Combine("DryWet.AppHost");
+
     public static string Combine(params string[] parts) => Path.Combine([Root, .. parts]);
 }

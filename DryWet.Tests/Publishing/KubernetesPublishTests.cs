@@ -1,9 +1,11 @@
 using System.Diagnostics;
 using DryWet.AppHost.Publishing;
+using DryWet.Core;
 using DryWet.Tests.AppHost;
+using DryWet.Tests.Platform;
+using Microsoft.Extensions.Configuration;
 using k8s;
 using k8s.Models;
-using Microsoft.Extensions.Configuration;
 
 namespace DryWet.Tests.Publishing;
 
@@ -310,10 +312,10 @@ public class KubernetesPublishTests
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection([new("DryWet:Kubernetes:Namespase", "ml")]).Build();
 
-        var error = Should.Throw<InvalidOperationException>(() => KubernetesPublishOptions.From(configuration));
+        var error = Should.Throw<DryWetException>(() => KubernetesPublishOptions.From(configuration));
 
-        error.Message.ShouldContain("DryWet:Kubernetes has a setting the publish step does not know");
-        error.Message.ShouldContain("Namespase");
+        error.Message.ShouldContain("DryWet:Kubernetes:Namespase");
+        error.Message.ShouldContain("did you mean 'Namespace'");
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using DryWet.Tests.Training;
 using System.Net;
 using System.Text.Json;
 using DryWet.Core;

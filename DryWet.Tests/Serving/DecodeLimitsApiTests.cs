@@ -2,6 +2,7 @@ using DryWet.Core.Imaging;
 using System.Net;
 using System.Text.Json;
 using DryWet.Serving.Admission;
+using DryWet.Tests.Training;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace DryWet.Tests.Serving;

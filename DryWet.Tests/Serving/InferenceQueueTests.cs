@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using DryWet.Serving.Inference;
+using DryWet.Tests.Training;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 

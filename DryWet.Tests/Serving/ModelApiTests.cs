@@ -4,6 +4,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using DryWet.Benchmarks.Serving;
 using DryWet.Serving.Inference;
+using DryWet.Tests.Training;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace DryWet.Tests.Serving;

@@ -1,11 +1,12 @@
+using System.Diagnostics.Metrics;
 using DryWet.Core.Imaging;
 using DryWet.Serving;
 using DryWet.Serving.Admission;
 using DryWet.Serving.Inference;
 using DryWet.Serving.Models;
 using DryWet.Serving.Telemetry;
+using DryWet.Tests.Training;
 using Microsoft.Extensions.DependencyInjection;
-using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 

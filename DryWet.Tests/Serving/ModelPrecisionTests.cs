@@ -2,6 +2,7 @@ using System.Text.Json;
 using DryWet.Core;
 using DryWet.Core.Packaging;
 using DryWet.Serving.Inference;
+using DryWet.Tests.Training;
 
 namespace DryWet.Tests.Serving;
 

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using DryWet.Serving.Apis.OpenInference;
+using DryWet.Tests.Training;
 using static DryWet.Tests.Serving.OpenInferenceServer;
 
 namespace DryWet.Tests.Serving;

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Net.Http.Headers;
 using System.Text;
+using DryWet.Tests.Training;
 
 namespace DryWet.Tests.Serving;
 

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using DryWet.Benchmarks.Serving;
 using DryWet.Core.Packaging;
+using DryWet.Tests.Training;
 using Onnx;
 using SkiaSharp;
 

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using DryWet.Tests.Training;
 using SkiaSharp;
 
 namespace DryWet.Tests.Serving;

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
+using DryWet.Tests.Training;
 
 namespace DryWet.Tests.Serving;
 

@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
@@ -5,10 +6,10 @@ using DryWet.Core.Feedback;
 using DryWet.Core.Storage;
 using DryWet.Serving.Feedback;
 using DryWet.Tests.Storage;
+using DryWet.Tests.Training;
 using DryWet.Web;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
-using System.Diagnostics.Metrics;
 using SkiaSharp;
 
 namespace DryWet.Tests.Serving;

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using DryWet.Serving.Apis;
+using DryWet.Tests.Training;
 using Microsoft.AspNetCore.Http;
 
 namespace DryWet.Tests.Serving;

@@ -90,25 +90,3 @@ public sealed class ServingApp : WebApplicationFactory<DryWet.Serving.ServingOpt
         return new MultipartFormDataContent { { content, field, fileName } };
     }
 }
-
-/// <summary>A temp folder deleted at the end of a test.</summary>
-public sealed class TempFolder : IDisposable
-{
-    public string Path { get; } = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"drywet-serving-{Guid.NewGuid():N}");
-
-    public TempFolder() => Directory.CreateDirectory(Path);
-
-    public string Sub(string name) => System.IO.Path.Combine(Path, name);
-
-    public void Dispose()
-    {
-        try
-        {
-            Directory.Delete(Path, recursive: true);
-        }
-        catch (IOException)
-        {
-            // Best effort: a file still mapped by a disposing session is removed with the OS temp folder later.
-        }
-    }
-}

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using DryWet.Tests.AppHost;
+using DryWet.Tests.Platform;
 using DryWet.TrainingWorker.Data;
 
 namespace DryWet.Tests.Training;

@@ -4,6 +4,7 @@ using DryWet.Core.Registry;
 using DryWet.Core.Storage;
 using DryWet.Core.Tracking;
 using DryWet.Tests.AppHost;
+using DryWet.Tests.Platform;
 using DryWet.Tests.Storage;
 using DryWet.Tests.Tracking;
 using DryWet.TrainingWorker.Data;

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using DryWet.Core.Feedback;
 using DryWet.Tests.AppHost;
+using DryWet.Tests.Platform;
 using DryWet.Tests.Serving;
 using DryWet.Tests.Storage;
 using DryWet.Web.Review;

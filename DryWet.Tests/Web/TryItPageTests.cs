@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using DryWet.Tests.AppHost;
+using DryWet.Tests.Platform;
 using DryWet.Tests.Serving;
 using Microsoft.Playwright;
 using static Microsoft.Playwright.Assertions;

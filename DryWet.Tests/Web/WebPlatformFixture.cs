@@ -2,6 +2,7 @@ using DryWet.Core.Registry;
 using DryWet.Core.Storage;
 using DryWet.Core.Tracking;
 using DryWet.Tests.AppHost;
+using DryWet.Tests.Platform;
 using DryWet.Tests.Serving;
 using DryWet.Tests.Storage;
 using DryWet.Tests.Tracking;
@@ -89,7 +90,7 @@ public sealed class WebPlatformFixture : IAsyncLifetime
             if (_reviewer is null)
             {
                 var page = await SignedInPageAsync("Quality check");
-                _reviewer = (await page.Context.CookiesAsync()).Single(c => c.Name == DryWet.Web.Extensions.Extensions.ReviewerCookie) is var c
+                _reviewer = (await page.Context.CookiesAsync()).Single(c => c.Name == DryWet.Web.Extensions.WebExtensions.ReviewerCookie) is var c
                     ? new Cookie { Name = c.Name, Value = c.Value, Domain = c.Domain, Path = c.Path, HttpOnly = c.HttpOnly, SameSite = c.SameSite }
                     : null;
                 await page.Context.CloseAsync();

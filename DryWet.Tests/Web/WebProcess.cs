@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text;
 using System.Text.RegularExpressions;
 using DryWet.Tests.AppHost;
+using DryWet.Tests.Platform;
 
 namespace DryWet.Tests.Web;
 

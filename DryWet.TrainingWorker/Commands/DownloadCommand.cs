@@ -3,6 +3,7 @@ using DryWet.Core.Storage;
 using DryWet.TrainingWorker.Data;
 using DryWet.TrainingWorker.Platform;
 using Microsoft.Extensions.DependencyInjection;
+using DryWet.Core.Platform;
 
 namespace DryWet.TrainingWorker.Commands;
 
@@ -15,8 +16,8 @@ internal static class DownloadCommand
 {
     public static Command Create()
     {
-        var bucket = new Option<string>("--bucket") { Description = "Bucket holding the dataset.", DefaultValueFactory = _ => "ml-data" };
-        var objectName = new Option<string>("--object") { Description = "Dataset zip (one folder per class), or a dataset manifest [prefix/].datasets/<version>.json: that snapshot, laid out like the data prefix for train --data.", DefaultValueFactory = _ => "dry-wet-data.zip" };
+        var bucket = new Option<string>("--bucket") { Description = "Bucket holding the dataset.", DefaultValueFactory = _ => PlatformNames.DataBucket };
+        var objectName = new Option<string>("--object") { Description = "Dataset zip (one folder per class), or a dataset manifest [prefix/].datasets/<version>.json: that snapshot, laid out like the data prefix for train --data.", DefaultValueFactory = _ => PlatformNames.DatasetObject };
         var output = new Option<DirectoryInfo>("--output") { Description = "Folder to extract into (replaced atomically).", Required = true };
         var command = new Command("download", "Download the dataset zip from the object store (MinIO, or the embedded store under DryWet:Home) and extract it as class folders.");
         command.Options.Add(bucket);

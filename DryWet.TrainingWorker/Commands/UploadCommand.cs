@@ -3,6 +3,7 @@ using DryWet.Core.Storage;
 using DryWet.TrainingWorker.Data;
 using DryWet.TrainingWorker.Platform;
 using Microsoft.Extensions.DependencyInjection;
+using DryWet.Core.Platform;
 
 namespace DryWet.TrainingWorker.Commands;
 
@@ -12,7 +13,7 @@ internal static class UploadCommand
     public static Command Create()
     {
         var model = new Option<DirectoryInfo>("--model") { Description = "Model package folder (MLmodel, model.onnx, ...), as written by train.", Required = true };
-        var bucket = new Option<string>("--bucket") { Description = "Bucket for models (created when missing).", DefaultValueFactory = _ => "ml-models" };
+        var bucket = new Option<string>("--bucket") { Description = "Bucket for models (created when missing).", DefaultValueFactory = _ => PlatformNames.ModelsBucket };
         var name = new Option<string>("--name") { Description = "Folder name prefix.", DefaultValueFactory = _ => "dry-wet-road-classifier" };
         var runId = new Option<string?>("--run-id") { Description = "Run id for the folder name; default: the package's MLmodel run_id." };
         var command = new Command("upload", "Upload a model package to the object store under <name>-<yyyy-MM-dd>-<run id>/.");

@@ -13,6 +13,7 @@ using DryWet.TrainingWorker.Watching;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using DryWet.Core.Platform;
 
 namespace DryWet.TrainingWorker.Commands;
 
@@ -25,7 +26,7 @@ internal static class WatchCommand
 {
     public static Command Create()
     {
-        var bucket = new Option<string>("--bucket") { Description = "Bucket holding the training data.", DefaultValueFactory = _ => "ml-data" };
+        var bucket = new Option<string>("--bucket") { Description = "Bucket holding the training data.", DefaultValueFactory = _ => PlatformNames.DataBucket };
         var objectName = new Option<string?>("--object") { Description = "Follow only this dataset zip (e.g. dry-wet-data.zip). Without it, the whole dataset under --prefix is followed: zips at its root and reviewed class folders; reviewed labels start a run once DryWet:Watcher:MinNewLabels (default 20) arrived." };
         var prefix = new Option<string?>("--prefix") { Description = "The data prefix inside the bucket (default: the bucket's root); the folder of --object." };
         var interval = new Option<string>("--interval") { Description = "Time between checks (30s, 5m, 00:01:00).", DefaultValueFactory = _ => "60s" };

@@ -41,10 +41,10 @@ public sealed record KubeflowExperimentList
 }
 
 /// <summary>POST /apis/v2beta1/experiments body (the Experiment itself).</summary>
-public sealed record CreateExperimentRequest(string DisplayName, string? Description, string? Namespace);
+public sealed record KubeflowCreateExperimentRequest(string DisplayName, string? Description, string? Namespace);
 
 /// <summary>POST /apis/v2beta1/runs body (the Run itself), the input fields only.</summary>
-public sealed record CreateRunRequest(
+public sealed record KubeflowCreateRunRequest(
     string DisplayName,
     string ExperimentId,
     JsonObject PipelineSpec,

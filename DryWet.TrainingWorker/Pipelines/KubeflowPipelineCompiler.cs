@@ -1,3 +1,4 @@
+using DryWet.Core.Platform;
 using System.Text.Json.Nodes;
 using static DryWet.TrainingWorker.Pipelines.PipelineDocument;
 
@@ -36,10 +37,7 @@ public static class KubeflowPipelineCompiler
             Parameters: [],
             InputArtifacts: [("data", "system.Dataset")],
             OutputArtifacts: [("model", "system.Model")],
-            Args: ["train",
-                "--config", settings.TrainingConfigPath,
-                "--data", InputArtifactPath("data"),
-                "--output", OutputArtifactPath("model")],
+            Args: TrainerArguments.Train(settings.TrainingConfigPath, InputArtifactPath("data"), OutputArtifactPath("model")),
             Env: [.. StepEnv(settings), .. TrainEnv(settings)],
             Gpus: settings.TrainGpus,
             HomeVolume: true);
@@ -48,10 +46,7 @@ public static class KubeflowPipelineCompiler
             Parameters: [new("bucket"), new("name")],
             InputArtifacts: [("model", "system.Model")],
             OutputArtifacts: [],
-            Args: ["upload",
-                "--model", InputArtifactPath("model"),
-                "--bucket", InputParameter("bucket"),
-                "--name", InputParameter("name")],
+            Args: TrainerArguments.Upload(InputArtifactPath("model"), InputParameter("bucket"), InputParameter("name")),
             Env: StepEnv(settings),
             Gpus: 0);
 
@@ -95,10 +90,7 @@ public static class KubeflowPipelineCompiler
         Parameters: [new("bucket"), new("object")],
         InputArtifacts: [],
         OutputArtifacts: [("data", "system.Dataset")],
-        Args: ["download",
-            "--bucket", InputParameter("bucket"),
-            "--object", InputParameter("object"),
-            "--output", OutputArtifactPath("data")],
+        Args: TrainerArguments.Download(OutputArtifactPath("data"), InputParameter("bucket"), InputParameter("object")),
         Env: StepEnv(settings),
         Gpus: 0);
 

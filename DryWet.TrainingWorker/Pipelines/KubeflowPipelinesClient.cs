@@ -57,10 +57,10 @@ public sealed class KubeflowPipelinesClient(HttpClient http)
         return list.Experiments?.FirstOrDefault(e => e.DisplayName == displayName);
     }
 
-    public Task<KubeflowExperiment> CreateExperimentAsync(CreateExperimentRequest request, CancellationToken ct) =>
+    public Task<KubeflowExperiment> CreateExperimentAsync(KubeflowCreateExperimentRequest request, CancellationToken ct) =>
         SendAsync<KubeflowExperiment>(HttpMethod.Post, "experiments", request, $"creating experiment '{request.DisplayName}'", ct);
 
-    public Task<KubeflowRun> CreateRunAsync(CreateRunRequest request, CancellationToken ct) =>
+    public Task<KubeflowRun> CreateRunAsync(KubeflowCreateRunRequest request, CancellationToken ct) =>
         SendAsync<KubeflowRun>(HttpMethod.Post, "runs", request, $"creating run '{request.DisplayName}'", ct);
 
     public Task<KubeflowRun> GetRunAsync(string runId, CancellationToken ct) =>

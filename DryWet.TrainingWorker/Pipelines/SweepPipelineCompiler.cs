@@ -1,3 +1,4 @@
+using DryWet.Core.Platform;
 using System.Text.Json.Nodes;
 using static DryWet.TrainingWorker.Pipelines.KubeflowPipelineCompiler;
 using static DryWet.TrainingWorker.Pipelines.PipelineDocument;
@@ -40,13 +41,10 @@ public static class SweepPipelineCompiler
             Parameters: [.. sweep.Axes.Select(a => new StepParameter(a.ParameterName))],
             InputArtifacts: [("data", "system.Dataset")],
             OutputArtifacts: [],
-            Args: ["train",
-                "--config", settings.TrainingConfigPath,
-                "--data", InputArtifactPath("data"),
-                "--output", CandidateOutput,
-                "--no-register",
-                .. sweep.Axes.SelectMany(a => new[] { "--set", $"{a.Key.Path}={InputParameter(a.ParameterName)}" }),
-                "--result-file", OutputParameterFile(ResultOutput)],
+            Args: TrainerArguments.Train(settings.TrainingConfigPath, InputArtifactPath("data"), CandidateOutput,
+                ["--no-register",
+                    .. sweep.Axes.SelectMany(a => new[] { "--set", $"{a.Key.Path}={InputParameter(a.ParameterName)}" }),
+                    "--result-file", OutputParameterFile(ResultOutput)]),
             Env: [.. StepEnv(settings), .. TrainEnv(settings)],
             Gpus: settings.TrainGpus,
             HomeVolume: true,
@@ -55,11 +53,7 @@ public static class SweepPipelineCompiler
             Parameters: [new("candidates", StepParameter.List)],
             InputArtifacts: [("data", "system.Dataset")],
             OutputArtifacts: [],
-            Args: ["register-best",
-                "--config", settings.TrainingConfigPath,
-                "--data", InputArtifactPath("data"),
-                "--candidates", InputParameter("candidates"),
-                "--promote", "auto"],
+            Args: TrainerArguments.RegisterBest(settings.TrainingConfigPath, InputArtifactPath("data"), InputParameter("candidates"), "auto"),
             Env: [.. StepEnv(settings), .. TrainEnv(settings)],
             Gpus: 0,
             HomeVolume: true);

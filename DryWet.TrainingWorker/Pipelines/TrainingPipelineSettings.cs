@@ -1,3 +1,5 @@
+using DryWet.Core.Platform;
+
 namespace DryWet.TrainingWorker.Pipelines;
 
 /// <summary>
@@ -10,7 +12,7 @@ public sealed record TrainingPipelineSettings
     public const string PipelineDescription = "A pipeline that downloads data, trains a model, and uploads the artifacts.";
 
     /// <summary>The trainer image; its own commands (download, train, upload) are the steps.</summary>
-    public string TrainingImage { get; init; } = "dry_wet_train:v1.0.0";
+    public string TrainingImage { get; init; } = PlatformImages.Training;
 
     /// <summary>The trainer's entry point inside the image (the .NET SDK container puts the app host in /app).</summary>
     public string TrainerExecutable { get; init; } = "/app/DryWet.TrainingWorker";
@@ -45,9 +47,9 @@ public sealed record TrainingPipelineSettings
     /// <summary>GPUs requested by the train step; 0 leaves the step on CPU.</summary>
     public int TrainGpus { get; init; } = 1;
 
-    public string SourceDataBucket { get; init; } = "ml-data";
-    public string SourceDataObject { get; init; } = "dry-wet-data.zip";
-    public string DestinationModelBucket { get; init; } = "ml-models";
+    public string SourceDataBucket { get; init; } = PlatformNames.DataBucket;
+    public string SourceDataObject { get; init; } = PlatformNames.DatasetObject;
+    public string DestinationModelBucket { get; init; } = PlatformNames.ModelsBucket;
     public string DestinationModelName { get; init; } = "dry-wet-road-classifier";
 
     /// <summary>A hyper-parameter sweep (<c>--sweep</c>): the pipeline fans out one train step per combination and registers the best. Null: one train step.</summary>

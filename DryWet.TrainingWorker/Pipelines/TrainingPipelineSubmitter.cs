@@ -43,7 +43,7 @@ public sealed class TrainingPipelineSubmitter(KubeflowPipelinesClient client, Te
         if (experiment is null)
         {
             experiment = await client.CreateExperimentAsync(
-                new CreateExperimentRequest(ExperimentName, "Training runs of the dry/wet road classifier.", NullIfEmpty(options.Namespace)), ct);
+                new KubeflowCreateExperimentRequest(ExperimentName, "Training runs of the dry/wet road classifier.", NullIfEmpty(options.Namespace)), ct);
             output.WriteLine($"Created experiment '{ExperimentName}' ({experiment.ExperimentId}).");
         }
         else
@@ -63,7 +63,7 @@ public sealed class TrainingPipelineSubmitter(KubeflowPipelinesClient client, Te
         }
 
         var runName = $"dry-wet-training {clock.GetLocalNow().ToString("yyyy-MM-dd HH-mm-ss", CultureInfo.InvariantCulture)}";
-        var run = await client.CreateRunAsync(new CreateRunRequest(
+        var run = await client.CreateRunAsync(new KubeflowCreateRunRequest(
             runName, experiment.ExperimentId, pipeline.ToRunPipelineSpec(), new RuntimeConfig(parameters)), ct);
         if (string.IsNullOrEmpty(run.RunId))
         {

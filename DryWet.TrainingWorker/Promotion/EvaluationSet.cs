@@ -1,6 +1,7 @@
 using DryWet.Core.Storage;
 using DryWet.TrainingWorker.Data;
 using DryWet.TrainingWorker.Training;
+using DryWet.Core.Platform;
 
 namespace DryWet.TrainingWorker.Promotion;
 
@@ -11,8 +12,8 @@ namespace DryWet.TrainingWorker.Promotion;
 /// </summary>
 public sealed class EvaluationSet
 {
-    public const string Bucket = "ml-data";
-    public const string Prefix = "eval/";
+    public const string Bucket = PlatformNames.DataBucket;
+    public const string Prefix = PlatformNames.EvaluationPrefix;
 
     private EvaluationSet(IReadOnlyList<EvaluatedImage> images, string description)
     {

@@ -6,6 +6,7 @@ using DryWet.Core.Registry;
 using DryWet.Core.Tracking;
 using DryWet.Core.Tracking.Mlflow;
 using DryWet.Web.Serving;
+using DryWet.Core.Platform;
 
 namespace DryWet.Web.Models;
 
@@ -185,7 +186,7 @@ public sealed class ModelOverviewReader(
     /// <summary>MLflow's UI link for the run in platform mode (the tracking server's own address; its UI is the same host).</summary>
     private Uri? RunLink(TrackedRunSnapshot? run)
     {
-        var connection = configuration.GetConnectionString("mlflow");
+        var connection = configuration.GetConnectionString(PlatformNames.Mlflow);
         if (run is null || string.IsNullOrWhiteSpace(connection))
         {
             return null;

@@ -4,6 +4,7 @@ using System.Text.RegularExpressions;
 using DryWet.Core;
 using DryWet.Core.Feedback;
 using DryWet.Core.Storage;
+using DryWet.Core.Platform;
 
 namespace DryWet.Web.Review;
 
@@ -15,9 +16,9 @@ namespace DryWet.Web.Review;
 public sealed partial class PredictionLog(IObjectStore store, WebCache cache, ILogger<PredictionLog> logger)
 {
     public const string FeedbackBucket = PredictionLogLayout.Bucket;
-    public const string DataBucket = "ml-data";
+    public const string DataBucket = PlatformNames.DataBucket;
     public const string RecordsPrefix = PredictionLogLayout.Prefix;
-    public const string ManifestPrefix = ".manifest/";
+    public const string ManifestPrefix = PlatformNames.LabelManifestPrefix;
 
     private readonly ConcurrentDictionary<string, (DateTimeOffset Modified, PredictionLogRecord Record)> _records = new();
     // By time and size: a changed label grows its entry (history), also within a listing's one-second time resolution.

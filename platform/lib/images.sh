@@ -5,6 +5,14 @@
 
 REPO_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 
+# v<Version> from Directory.Build.props: DryWet's one version, the tag the AppHost's manifests and the pipelines use.
+default_image_tag() {
+  local version
+  version="$(sed -n 's:.*<Version>\([^<]*\)</Version>.*:\1:p' "${REPO_ROOT}/Directory.Build.props" | head -n1)"
+  [[ -n "$version" ]] || die "no <Version> in ${REPO_ROOT}/Directory.Build.props"
+  printf 'v%s\n' "$version"
+}
+
 # Settings every image build shares: the item-shaped container settings (port, env, labels) from a targets file,
 # and, when DRYWET_CONTAINER_REGISTRY is set, a registry to push to instead of the local Docker daemon
 # (platform/ci/check-images.sh pushes to one on loopback).

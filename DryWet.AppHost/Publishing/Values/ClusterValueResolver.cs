@@ -1,5 +1,9 @@
 using System.Globalization;
-using DryWet.AppHost.Extensions;
+using DryWet.AppHost.Minio;
+using DryWet.AppHost.Mlflow;
+using DryWet.AppHost.Platform;
+using DryWet.AppHost.Serving;
+using DryWet.AppHost.Trainer;
 using Microsoft.Extensions.Configuration;
 
 namespace DryWet.AppHost.Publishing;

@@ -31,22 +31,6 @@ public sealed partial class MlflowClient
     public async Task<MlflowLoggedModel> GetLoggedModelAsync(string modelId, CancellationToken cancellationToken = default) =>
         (await GetAsync<LoggedModelResponse>($"logged-models/{Q(modelId)}", "logged-models get", cancellationToken)).Model;
 
-    /// <summary>Every LoggedModel of the experiments, following next_page_token.</summary>
-    public async Task<IReadOnlyList<MlflowLoggedModel>> SearchLoggedModelsAsync(IReadOnlyList<string> experimentIds, CancellationToken cancellationToken = default)
-    {
-        var models = new List<MlflowLoggedModel>();
-        string? pageToken = null;
-        do
-        {
-            var page = await PostAsync<SearchLoggedModelsResponse>("logged-models/search",
-                new SearchLoggedModelsRequest(experimentIds, 100, pageToken), retrySafe: true, cancellationToken);
-            models.AddRange(page.Models ?? []);
-            pageToken = string.IsNullOrEmpty(page.NextPageToken) ? null : page.NextPageToken;
-        }
-        while (pageToken is not null);
-        return models;
-    }
-
     /// <summary>Links LoggedModels to the run as its outputs (the run page's "Logged models" box). Retry-safe.</summary>
     public Task LogOutputsAsync(string runId, IReadOnlyList<MlflowModelOutput> models, CancellationToken cancellationToken = default) =>
         PostAsync<JsonElement>("runs/outputs", new LogOutputsRequest(runId, models), retrySafe: true, cancellationToken);

@@ -190,22 +190,6 @@ public sealed partial class MlflowClient
         // Not retry-safe: each call appends to the run's mlflow.log-model.history tag.
         PostAsync<JsonElement>("runs/log-model", new LogModelRequest(runId, modelJson), retrySafe: false, cancellationToken);
 
-    /// <summary>Lists a run's artifacts (one level, paths relative to the run's artifact root).</summary>
-    public async Task<IReadOnlyList<MlflowFileInfo>> ListRunArtifactsAsync(string runId, string? path = null, CancellationToken cancellationToken = default)
-    {
-        var files = new List<MlflowFileInfo>();
-        string? pageToken = null;
-        do
-        {
-            var query = $"artifacts/list?run_id={Q(runId)}" + (path is null ? "" : $"&path={Q(path)}") + (pageToken is null ? "" : $"&page_token={Q(pageToken)}");
-            var response = await GetAsync<ListArtifactsResponse>(query, "artifacts/list", cancellationToken);
-            files.AddRange(response.Files ?? []);
-            pageToken = string.IsNullOrEmpty(response.NextPageToken) ? null : response.NextPageToken;
-        }
-        while (pageToken is not null);
-        return files;
-    }
-
     // ---- Transport ----------------------------------------------------------------------------------------------
 
     private static string Q(string value) => Uri.EscapeDataString(value);

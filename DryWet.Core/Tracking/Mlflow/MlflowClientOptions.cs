@@ -1,7 +1,9 @@
+using DryWet.Core.Configuration;
+
 namespace DryWet.Core.Tracking.Mlflow;
 
 /// <summary>Tuning for <see cref="MlflowClient"/> (configuration section <c>DryWet:Mlflow</c>).</summary>
-public sealed class MlflowClientOptions
+public sealed class MlflowClientOptions : IValidatedOptions
 {
     public const string SectionName = "DryWet:Mlflow";
 
@@ -17,4 +19,24 @@ public sealed class MlflowClientOptions
     public TimeSpan ReadyTimeout { get; set; } = TimeSpan.FromMinutes(5);
 
     public TimeSpan ReadyPollInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    public IEnumerable<string> Validate(string section)
+    {
+        if (MaxRetryAttempts is < 0 or > 20)
+        {
+            yield return $"{section}:{nameof(MaxRetryAttempts)} = {MaxRetryAttempts} is invalid: use 0 (no retries) to 20 (default 4).";
+        }
+
+        foreach (var (name, value, zeroAllowed) in new[]
+                 {
+                     (nameof(RetryDelay), RetryDelay, true), (nameof(AttemptTimeout), AttemptTimeout, false),
+                     (nameof(ReadyTimeout), ReadyTimeout, false), (nameof(ReadyPollInterval), ReadyPollInterval, false),
+                 })
+        {
+            if (value < TimeSpan.Zero || (value == TimeSpan.Zero && !zeroAllowed))
+            {
+                yield return $"{section}:{name} = {value} is invalid: use a {(zeroAllowed ? "non-negative" : "positive")} time span.";
+            }
+        }
+    }
 }

@@ -97,7 +97,6 @@ internal sealed record LogBatchRequest(string RunId, IReadOnlyList<MlflowMetric>
 internal sealed record SetTagRequest(string RunId, string Key, string Value);
 internal sealed record LogModelRequest(string RunId, string ModelJson);
 internal sealed record MetricHistoryResponse(IReadOnlyList<MlflowMetric>? Metrics, string? NextPageToken);
-internal sealed record ListArtifactsResponse(string? RootUri, IReadOnlyList<MlflowFileInfo>? Files, string? NextPageToken);
 internal sealed record ProxyListResponse(IReadOnlyList<MlflowFileInfo>? Files);
 internal sealed record RegisteredModelRequest(string Name, string? Description);
 internal sealed record RegisteredModelResponse(MlflowRegisteredModel RegisteredModel);

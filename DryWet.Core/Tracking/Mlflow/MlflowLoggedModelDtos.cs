@@ -45,5 +45,3 @@ internal sealed record CreateLoggedModelRequest(string ExperimentId, string Name
 internal sealed record FinalizeLoggedModelRequest(string ModelId, string Status);
 internal sealed record LoggedModelResponse(MlflowLoggedModel Model);
 internal sealed record LogOutputsRequest(string RunId, IReadOnlyList<MlflowModelOutput> Models);
-internal sealed record SearchLoggedModelsRequest(IReadOnlyList<string> ExperimentIds, int? MaxResults, string? PageToken);
-internal sealed record SearchLoggedModelsResponse(IReadOnlyList<MlflowLoggedModel>? Models, string? NextPageToken);

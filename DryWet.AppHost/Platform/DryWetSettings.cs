@@ -1,0 +1,61 @@
+using DryWet.AppHost.Minio;
+using DryWet.AppHost.Mlflow;
+using DryWet.AppHost.Serving;
+using DryWet.AppHost.Trainer;
+using DryWet.Core.Configuration;
+using Microsoft.Extensions.Configuration;
+
+namespace DryWet.AppHost.Platform;
+
+/// <summary>
+/// The AppHost's own settings under <c>DryWet:</c>. A misspelt key (<c>DryWet:SampleData:Cuont</c>) would otherwise be
+/// ignored and the default used without a word; here it stops the AppHost with the key and the nearest valid one.
+/// <c>DryWet:Kubernetes</c> is checked by its own binder (publishing); <c>DryWet:Weights:Files</c> takes architectures.
+/// </summary>
+public static class DryWetSettings
+{
+    /// <summary>Known keys per section; null = a section whose children are free-form or validated elsewhere.</summary>
+    private static readonly Dictionary<string, string[]?> Known = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["DryWet"] = ["Mode", "Home", "Trainer", "Watcher", "SampleData", "Weights", "Kubernetes"],
+        ["DryWet:Watcher"] = ["Interval", "MinNewLabels"],
+        ["DryWet:Trainer"] = ["Config", "Image"],
+        ["DryWet:SampleData"] = ["Count", "Size"],
+        ["DryWet:Weights"] = ["BaseUrl", "Files"],
+        ["DryWet:Weights:Files"] = null,
+        ["DryWet:Kubernetes"] = null,
+    };
+
+    /// <exception cref="InvalidOperationException">An unknown key, naming it and the nearest valid key.</exception>
+    public static void Validate(IConfiguration configuration)
+    {
+        var errors = new List<string>();
+        Check(configuration.GetSection("DryWet"), errors);
+        if (errors.Count > 0)
+        {
+            throw new InvalidOperationException("DryWet settings are invalid:" + Environment.NewLine + "  - " + string.Join(Environment.NewLine + "  - ", errors));
+        }
+    }
+
+    private static void Check(IConfigurationSection section, List<string> errors)
+    {
+        if (!Known.TryGetValue(section.Path, out var keys) || keys is null)
+        {
+            return;
+        }
+
+        foreach (var child in section.GetChildren())
+        {
+            var match = keys.FirstOrDefault(k => string.Equals(k, child.Key, StringComparison.OrdinalIgnoreCase));
+            if (match is null)
+            {
+                errors.Add(KeySuggestion.Nearest(child.Key, keys) is { } nearest
+                    ? $"{child.Path}: unknown setting (did you mean '{section.Path}:{nearest}'?)"
+                    : $"{child.Path}: unknown setting (valid here: {string.Join(", ", keys)})");
+                continue;
+            }
+
+            Check(child, errors);
+        }
+    }
+}
