@@ -91,7 +91,7 @@ public sealed class PromotionCliTests
     }
 
     [Fact]
-    public async Task Watch_once_on_an_empty_store_reports_no_data_and_exits_0()
+    public async Task Watch_once_on_an_empty_store_follows_the_whole_dataset_reports_no_data_and_exits_0()
     {
         using var temp = new TempFolder();
         var config = WriteConfig(temp.Path, "model:\n  architecture: efficientnet_tiny\n");
@@ -99,7 +99,7 @@ public sealed class PromotionCliTests
         var (exit, output, error) = await Trainer(temp.Path, "watch", "--config", config, "--once");
 
         exit.ShouldBe(0, error);
-        output.ShouldContain("no_data: waiting for s3://ml-data/dry-wet-data.zip");
+        output.ShouldContain("no_data: waiting for bucket ml-data");
         output.ShouldContain("live: no reviewed requests yet. Nothing to compare: no production version.");
     }
 
