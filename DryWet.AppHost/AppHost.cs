@@ -52,9 +52,12 @@ var serving = builder.AddProject<Projects.DryWet_Serving>("serving")
     .PublishWithAutoscaling(minReplicas: 2, maxReplicas: 4, cpuUtilizationPercent: 70);
 // Serving follows the production alias by itself, so a promotion reaches it without a reload call (and in the cluster
 // POST /model/reload would reach one pod only). The prediction log feeds the next training run (Review page): every
-// prediction on a laptop; a tenth in the cluster, where real traffic would otherwise fill MinIO (30 days kept).
+// prediction on a laptop; a tenth in the cluster, where real traffic would otherwise fill MinIO (30 days kept). The
+// challenger, served as a shadow off the response path, sees the same sample (one draw decides both): its answers are
+// in every logged record, and the cluster's replicas spend CPU on a tenth of the traffic only.
 serving.WithEnvironment("Model__PollInterval", "00:00:30")
-    .WithEnvironment("Serving__PredictionLog__SampleRate", builder.ExecutionContext.IsPublishMode ? "0.1" : "1");
+    .WithEnvironment("Serving__PredictionLog__SampleRate", builder.ExecutionContext.IsPublishMode ? "0.1" : "1")
+    .WithEnvironment("Serving__Shadow__SampleRate", builder.ExecutionContext.IsPublishMode ? "0.1" : "1");
 
 // The page for people (docs/web.md): try the model, see its versions, review logged predictions and relabel them
 // into ml-data. Finds serving by service discovery, the object store and registry through the platform; labelling

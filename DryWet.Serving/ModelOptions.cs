@@ -24,6 +24,13 @@ public sealed class ModelOptions
     /// <summary>Registry alias to serve (falls back to <see cref="Stage"/> when the alias is not set).</summary>
     public string Alias { get; set; } = "production";
 
+    /// <summary>
+    /// "auto" (default): when the registry's <c>challenger</c> alias names another version than the one served, load it
+    /// as a shadow that also classifies a sample of traffic off the response path (<c>Serving:Shadow</c>), following the
+    /// alias like the served model follows <see cref="Alias"/>; "off": never. A local package has no shadow.
+    /// </summary>
+    public string Shadow { get; set; } = "auto";
+
     /// <summary>How often to ask the registry whether the alias moved and reload when it did; zero (default) = never.</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.Zero;
 
@@ -72,4 +79,28 @@ public sealed class ModelOptions
 
     /// <summary>Number of inference loops sharing the session; 1 keeps ONNX Runtime's threads from competing.</summary>
     public int ConcurrentRuns { get; set; } = 1;
+
+    /// <summary>
+    /// These settings for the shadow model: one intra-op thread (ONNX Runtime then runs on the caller, the shadow
+    /// runner's low-priority thread), batch 1, one run at a time, no spinning; the rest as the served model.
+    /// </summary>
+    public ModelOptions ForShadow()
+    {
+        var shadow = (ModelOptions)MemberwiseClone();
+        shadow.IntraOpThreads = 1;
+        shadow.InterOpThreads = 1;
+        shadow.AllowSpinning = false;
+        shadow.MaxBatchSize = 1;
+        shadow.MaxBatchDelayMilliseconds = 0;
+        shadow.ConcurrentRuns = 1;
+        return shadow;
+    }
+
+    /// <summary>Whether a shadow is wanted; throws naming the key when <see cref="Shadow"/> is neither auto nor off.</summary>
+    public bool ShadowEnabled => Shadow.Trim().ToLowerInvariant() switch
+    {
+        "auto" => true,
+        "off" => false,
+        _ => throw new Core.DryWetException($"{SectionName}:{nameof(Shadow)} = '{Shadow}' is invalid: use auto (serve the registry's challenger as a shadow) or off."),
+    };
 }

@@ -62,6 +62,9 @@ public sealed class ServingOptions
     /// <summary>Section <c>Serving:PredictionLog</c>: bound and validated at start by <see cref="Feedback.PredictionLogOptions.Bind"/>.</summary>
     public Feedback.PredictionLogOptions PredictionLog { get; set; } = new();
 
+    /// <summary>Section <c>Serving:Shadow</c>: bound and validated at start by <see cref="Shadow.ShadowOptions.Bind"/>.</summary>
+    public Shadow.ShadowOptions Shadow { get; set; } = new();
+
     /// <summary>Reported as <c>image_version</c>; defaults to <c>version.txt</c> beside the app, else "unknown".</summary>
     public string? ImageVersion { get; set; }
 

@@ -11,14 +11,15 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace DryWet.Benchmarks.Serving;
 
 /// <summary>
-/// <c>dotnet run -c Release --project DryWet.Benchmarks -- serving [--seconds 6] [--rounds 3] [--concurrency 16] [--model &lt;package dir&gt;] [--load wrk|dotnet] [--reloads 5] [--prediction-log]</c>
+/// <c>dotnet run -c Release --project DryWet.Benchmarks -- serving [--seconds 6] [--rounds 3] [--concurrency 16] [--model &lt;package dir&gt;] [--load wrk|dotnet] [--reloads 5] [--prediction-log] [--shadow]</c>
 /// In one run: (1) raw ONNX Runtime throughput at batch 1 and 8; (2) HTTP throughput of the real server (separate
 /// process) at saturation and its ratio to (1), the load coming from <c>wrk</c> (outside the process; the default when
 /// installed) or from an in-process .NET client (<c>--load dotnet</c>); (3) p50/p99 latency at concurrency 1 next to
 /// decode+preprocess + raw inference; (4) decode+preprocess of 1920×1080 JPEGs relative to inference; the server's
 /// resident memory idle, warmed up and at its peak under load; (5) p99, failures and peak memory while the model
 /// is reloaded under load (wrk only). <c>--prediction-log</c> instead compares throughput with the prediction log at
-/// sample rate 1 and 0 (<see cref="PredictionLogBenchmark"/>).
+/// sample rate 1 and 0 (<see cref="PredictionLogBenchmark"/>); <c>--shadow</c> compares p50 and throughput with a shadow model
+/// on and off (<see cref="ShadowBenchmark"/>).
 /// </summary>
 internal static class ServingBenchmark
 {
@@ -34,6 +35,11 @@ internal static class ServingBenchmark
         if (arguments.Flag("--prediction-log"))
         {
             return await PredictionLogBenchmark.RunAsync(seconds, roundCount, concurrency, modelArg, arguments.String("--log-rate") ?? "1");
+        }
+
+        if (arguments.Flag("--shadow"))
+        {
+            return await ShadowBenchmark.RunAsync(seconds, roundCount, concurrency, modelArg, arguments.String("--shadow-rate") ?? "1");
         }
 
         if (loadArg is not ("wrk" or "dotnet"))
@@ -162,7 +168,7 @@ internal static class ServingBenchmark
         public double LatencyRatio => P50 / (Pre720 + InferenceMs);
     }
 
-    private static async Task<(double P50, double P99, int Count)> MeasureLatencyAsync(HttpClient client, byte[] image, int seconds)
+    internal static async Task<(double P50, double P99, int Count)> MeasureLatencyAsync(HttpClient client, byte[] image, int seconds)
     {
         var latencies = new List<double>();
         var watch = Stopwatch.StartNew();

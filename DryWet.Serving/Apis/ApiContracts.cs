@@ -11,7 +11,10 @@ public sealed record StatusResponse(string Status, bool ModelLoaded, string? Mod
 public sealed record ModelInfoResponse(
     string ModelName, string ModelVersion, string ModelStage, string ModelDescription, long CreationTimestamp, long LastUpdatedTimestamp,
     string ExecutionProvider, string InputName, string OutputName, int InputWidth, int InputHeight, IReadOnlyList<string> Labels,
-    int MaxBatchSize, string Source, DateTimeOffset LoadedAt);
+    int MaxBatchSize, string Source, DateTimeOffset LoadedAt, ShadowInfo? Shadow);
+
+/// <summary>The shadow model of <c>GET /model/info</c> (the registry's challenger, classifying sampled traffic off the response path).</summary>
+public sealed record ShadowInfo(string ModelVersion, DateTimeOffset LoadedAt);
 
 /// <summary><c>POST /model/reload</c> success (200).</summary>
 public sealed record ReloadSucceededResponse(string Message, string ModelVersion, string Status, string ModelName, string? PreviousVersion);

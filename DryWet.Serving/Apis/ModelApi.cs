@@ -2,6 +2,7 @@ using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text;
 using DryWet.Serving.Inference;
+using DryWet.Serving.Shadow;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 
@@ -30,7 +31,7 @@ public static class ModelApi
             model is null ? host.UnavailableReason : null));
     }
 
-    internal static Results<Ok<ModelInfoResponse>, NotFound<ErrorResponse>> GetInfo(ModelHost host)
+    internal static Results<Ok<ModelInfoResponse>, NotFound<ErrorResponse>> GetInfo(ModelHost host, ShadowHost shadows)
     {
         if (host.Current is not { } model)
         {
@@ -40,11 +41,12 @@ public static class ModelApi
         var d = model.Descriptor;
         return TypedResults.Ok(new ModelInfoResponse(d.Name, d.Version, d.Stage, d.Description, d.CreationTimestamp, d.LastUpdatedTimestamp,
             model.ExecutionProvider, model.InputName, model.OutputName, model.Preprocessor.Options.Width, model.Preprocessor.Options.Height,
-            model.Labels, model.MaxBatchSize, d.Source, model.LoadedAt));
+            model.Labels, model.MaxBatchSize, d.Source, model.LoadedAt,
+            shadows.Current is { } shadow ? new ShadowInfo(shadow.Descriptor.Version, shadow.LoadedAt) : null));
     }
 
     internal static async Task<Results<Ok<ReloadSucceededResponse>, JsonHttpResult<ReloadFailedResponse>, JsonHttpResult<ErrorResponse>>>
-        ReloadAsync(HttpContext context, ModelHost host, IOptions<ServingOptions> options, IHostApplicationLifetime lifetime)
+        ReloadAsync(HttpContext context, ModelHost host, ShadowHost shadows, IOptions<ServingOptions> options, IHostApplicationLifetime lifetime)
     {
         var adminKey = options.Value.AdminApiKey;
         if (string.IsNullOrEmpty(adminKey))
@@ -65,6 +67,8 @@ public static class ModelApi
 
         // Not the request's token: a client that gives up must not abort a reload half-way.
         var result = await host.ReloadAsync(lifetime.ApplicationStopping);
+        // The shadow follows the challenger alias on the same call (it never changes the answer below).
+        await shadows.RefreshAsync(lifetime.ApplicationStopping);
         if (result.Succeeded && result.Serving is { } model)
         {
             return TypedResults.Ok(new ReloadSucceededResponse("Model reloaded successfully", model.Descriptor.Version, "success",

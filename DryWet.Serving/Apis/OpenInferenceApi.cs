@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using DryWet.Core.Imaging;
 using DryWet.Serving.Admission;
 using DryWet.Serving.Apis.OpenInference;
 using DryWet.Serving.Inference;
@@ -11,8 +10,8 @@ namespace DryWet.Serving.Apis;
 
 /// <summary>
 /// The Open Inference Protocol v2 (KServe/Triton) REST API: health, server and model metadata, and inference —
-/// JSON or with Triton's binary tensor data extension — through the same model, batching, limits and metrics as
-/// <c>POST /predict</c>. Errors are <c>{"error": "..."}</c>: 400 for a bad tensor, 404 for an unknown model or version.
+/// JSON or with Triton's binary tensor data extension — through the same data plane as <c>POST /predict</c>
+/// (<see cref="PredictionPipeline"/>: decode limits, metrics, prediction log, shadow). Errors are <c>{"error": "..."}</c>: 400 for a bad tensor, 404 for an unknown model or version.
 /// </summary>
 public static class OpenInferenceApi
 {
@@ -48,7 +47,8 @@ public static class OpenInferenceApi
         .Produces<ErrorResponse>(StatusCodes.Status503ServiceUnavailable)
         .DisableAntiforgery();
 
-    internal sealed record InferenceServices(ModelHost Host, ServingTelemetry Telemetry, IOptions<ServingOptions> Options, ILogger<InferenceServices> Logger);
+    internal sealed record InferenceServices(ModelHost Host, PredictionPipeline Pipeline, ServingTelemetry Telemetry, IOptions<ServingOptions> Options,
+        ILogger<InferenceServices> Logger);
 
     internal static async Task<IResult> InferAsync(string name, string? version, HttpContext context, [AsParameters] InferenceServices services,
         CancellationToken cancellationToken)
@@ -74,14 +74,14 @@ public static class OpenInferenceApi
 
         try
         {
-            var (tensor, imageError) = await PreprocessAsync(batch!, model, cancellationToken);
-            if (imageError is not null)
-            {
-                return imageError.ToResult(services.Telemetry);
-            }
-
-            var predictions = await model.ClassifyTensorsAsync(tensor!, batch!.Count, cancellationToken);
+            var predictions = batch!.Tensor is { } tensor
+                ? await services.Pipeline.ClassifyTensorsAsync(model, tensor, batch.Count, cancellationToken)
+                : await services.Pipeline.ClassifyImagesAsync(model, batch.Images!, cancellationToken);
             return InferenceResponseWriter.Write(batch, predictions, model);
+        }
+        catch (InvalidBatchImageException ex)
+        {
+            return ClientError.FromImage(ex.Image, $"Image {ex.Index} of {ex.Count}").ToResult(services.Telemetry);
         }
         catch (ServerBusyException ex)
         {
@@ -93,30 +93,6 @@ public static class OpenInferenceApi
             return TypedResults.Json(new ErrorResponse($"An error occurred during inference; see the server log for trace id {Activity.Current?.TraceId.ToString() ?? context.TraceIdentifier}."),
                 statusCode: StatusCodes.Status500InternalServerError);
         }
-    }
-
-    /// <summary>Encoded images are decoded and preprocessed one after another into one [N, 3, H, W] tensor.</summary>
-    private static async Task<(float[]? Tensor, ClientError? Error)> PreprocessAsync(InferenceBatch batch, LoadedModel model, CancellationToken cancellationToken)
-    {
-        if (batch.Tensor is { } preprocessed)
-        {
-            return (preprocessed, null);
-        }
-
-        var tensor = new float[batch.Count * model.ImageLength];
-        for (var i = 0; i < batch.Count; i++)
-        {
-            try
-            {
-                await model.PreprocessAsync(batch.Images![i], tensor.AsMemory(i * model.ImageLength, model.ImageLength), cancellationToken);
-            }
-            catch (InvalidImageException ex)
-            {
-                return (null, ClientError.FromImage(ex, $"Image {i} of {batch.Count}"));
-            }
-        }
-
-        return (tensor, null);
     }
 
     internal static Results<Ok<ModelMetadata>, NotFound<ErrorResponse>> GetModelMetadata(string name, string? version, ModelHost host)

@@ -1,7 +1,5 @@
 using System.Diagnostics;
-using DryWet.Core.Imaging;
 using DryWet.Serving.Admission;
-using DryWet.Serving.Feedback;
 using DryWet.Serving.Inference;
 using DryWet.Serving.Telemetry;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -26,7 +24,7 @@ public static class PredictionApi
         return app;
     }
 
-    internal sealed record PredictionServices(ModelHost Host, ServingTelemetry Telemetry, IOptions<ServingOptions> Options, PredictionLogQueue PredictionLog,
+    internal sealed record PredictionServices(ModelHost Host, PredictionPipeline Pipeline, ServingTelemetry Telemetry, IOptions<ServingOptions> Options,
         ILogger<PredictionServices> Logger);
 
     internal static async Task<Results<Ok<PredictionResponse>, JsonHttpResult<ErrorResponse>, JsonHttpResult<ModelUnavailableResponse>, JsonHttpResult<PredictionFailedResponse>>>
@@ -47,14 +45,12 @@ public static class PredictionApi
 
         try
         {
-            var prediction = await lease.Model.ClassifyAsync(image.Memory, cancellationToken);
-            // Only here, after a successful prediction: refused or failed input is never logged.
-            services.PredictionLog.Offer(image.Memory.Span, lease.Model.Descriptor, prediction);
+            var prediction = (await services.Pipeline.ClassifyImagesAsync(lease.Model, [image.Memory], cancellationToken))[0];
             return TypedResults.Ok(new PredictionResponse(prediction.Label, prediction.ByLabel(), lease.Model.Descriptor.Version, lease.Model.Descriptor.Name));
         }
-        catch (InvalidImageException ex)
+        catch (InvalidBatchImageException ex)
         {
-            return ClientError.FromImage(ex).ToResult(services.Telemetry);
+            return ClientError.FromImage(ex.Image).ToResult(services.Telemetry);
         }
         catch (ServerBusyException ex)
         {

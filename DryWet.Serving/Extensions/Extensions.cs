@@ -6,6 +6,7 @@ using DryWet.Serving.Apis;
 using DryWet.Serving.Feedback;
 using DryWet.Serving.Inference;
 using DryWet.Serving.Models;
+using DryWet.Serving.Shadow;
 using DryWet.Serving.Telemetry;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.WebUtilities;
@@ -28,9 +29,12 @@ public static class Extensions
         services.AddSingleton<ServingTelemetry>();
         // The prediction log (off unless Serving:PredictionLog:SampleRate > 0); a bad value stops the start here.
         services.AddSingleton(PredictionLogOptions.Bind(builder.Configuration));
+        // The shadow (the registry's challenger, Model:Shadow auto|off) and how much traffic it sees (Serving:Shadow).
+        services.AddSingleton(ShadowOptions.Bind(builder.Configuration));
         // Out-of-range limits stop the start with one error naming each key.
         var serving = builder.Configuration.GetSection(ServingOptions.SectionName).Get<ServingOptions>() ?? new ServingOptions();
         serving.Validate();
+        _ = (builder.Configuration.GetSection(ModelOptions.SectionName).Get<ModelOptions>() ?? new ModelOptions()).ShadowEnabled;
         // Stopping: Kestrel refuses new connections and lets in-flight requests finish for this long.
         services.Configure<HostOptions>(o => o.ShutdownTimeout = serving.ShutdownTimeout);
         // One decode budget for the process: every request's decode reserves from it, whichever model serves.
@@ -62,6 +66,10 @@ public static class Extensions
         services.AddSingleton<ModelLoader>();
         services.AddSingleton<ModelHost>();
         services.AddHostedService<ModelStartupService>();
+        services.AddSingleton<ShadowHost>();
+        services.AddSingleton<ShadowRunner>();
+        services.AddHostedService<ShadowRefreshService>();
+        services.AddSingleton<PredictionPipeline>();
         services.AddHealthChecks().AddCheck<ModelReadyHealthCheck>("model", tags: ["ready"]);
 
         services.ConfigureHttpJsonOptions(o => o.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower);

@@ -54,6 +54,8 @@ internal sealed partial class PredictionLogWriter(PredictionLogQueue queue, ISer
                     continue;
                 }
 
+                // The shadow's answer (bounded by its deadline) and a tensor's PNG: here, off the response path.
+                await entry.CompleteAsync(stoppingToken);
                 await WriteAsync(store, entry, drain.Token);
             }
             finally

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Diagnostics;
 using DryWet.Core.Imaging;
 using DryWet.Serving.Admission;
@@ -8,8 +7,8 @@ using DryWet.Serving.Telemetry;
 namespace DryWet.Serving.Inference;
 
 /// <summary>
-/// A model ready to serve: session, batcher, the preprocessing that matches it, and its metadata; it classifies encoded
-/// images and preprocessed tensors through the same batching, with the decode/preprocess spans. Reference-counted:
+/// A model ready to serve: session, batcher, the preprocessing that matches it, and its metadata; it decodes images
+/// (within the decode budget, with the decode/preprocess spans) and classifies preprocessed tensors through the batcher. Reference-counted:
 /// the host holds one reference while it is current, each request one while it uses it; the last release disposes it,
 /// so a replaced model finishes its in-flight requests before its session goes away.
 /// </summary>
@@ -20,6 +19,7 @@ internal sealed class LoadedModel
     private readonly ServingTelemetry _telemetry;
     private readonly DecodeBudget _decodeBudget;
     private int _references = 1;
+    private BatchBuffers? _directBuffers;
 
     public LoadedModel(ModelDescriptor descriptor, IReadOnlyList<string> labels, OnnxClassifier classifier,
         InferenceScheduler scheduler, ImagePreprocessor preprocessor, int maxBatchSize, DecodeBudget decodeBudget, ServingTelemetry telemetry)
@@ -50,35 +50,6 @@ internal sealed class LoadedModel
     /// <summary>Floats in one preprocessed image: 3 × H × W.</summary>
     public int ImageLength => Preprocessor.TensorLength;
 
-    /// <summary>
-    /// Decodes and preprocesses an encoded image (JPEG, PNG, WebP, BMP, GIF) and classifies it. Throws
-    /// <see cref="InvalidImageException"/> for input that is not a usable image, <see cref="ServerBusyException"/>
-    /// when the decode budget or the inference queue sheds it.
-    /// </summary>
-    public async Task<Prediction> ClassifyAsync(ReadOnlyMemory<byte> encoded, CancellationToken cancellationToken)
-    {
-        var tensor = ArrayPool<float>.Shared.Rent(ImageLength);
-        try
-        {
-            await PreprocessAsync(encoded, tensor.AsMemory(0, ImageLength), cancellationToken);
-            _telemetry.RecordInputBrightness(Descriptor.Version,
-                InputBrightness.Of(tensor.AsSpan(0, ImageLength), Preprocessor.Options.Mean, Preprocessor.Options.Std));
-            return await ClassifyTensorAsync(tensor.AsMemory(0, ImageLength), cancellationToken);
-        }
-        finally
-        {
-            ArrayPool<float>.Shared.Return(tensor);
-        }
-    }
-
-    /// <summary>Classifies an image that is already preprocessed ([3, H, W] floats, normalised as the package says).</summary>
-    public async Task<Prediction> ClassifyTensorAsync(ReadOnlyMemory<float> tensor, CancellationToken cancellationToken)
-    {
-        var prediction = Prediction.FromProbabilities(await _scheduler.ClassifyAsync(tensor, cancellationToken), Labels);
-        _telemetry.RecordPrediction(Descriptor.Version, prediction.Label, prediction.Confidence);
-        return prediction;
-    }
-
     /// <summary>Classifies <paramref name="count"/> preprocessed images laid out one after another, batched together.</summary>
     public async Task<Prediction[]> ClassifyTensorsAsync(ReadOnlyMemory<float> images, int count, CancellationToken cancellationToken)
     {
@@ -107,10 +78,11 @@ internal sealed class LoadedModel
 
     /// <summary>
     /// Decodes and preprocesses an encoded image into <paramref name="tensor"/> ([3, H, W]), with the decode and
-    /// preprocess spans and timings, without a budget (<see cref="PreprocessAsync"/> is the request path).
-    /// Throws <see cref="InvalidImageException"/> for input that is not a usable image.
+    /// preprocess spans and timings, without a budget (<see cref="PreprocessAsync"/> is the request path; the shadow
+    /// runner decodes one image at a time on its own thread). Throws <see cref="InvalidImageException"/> for input
+    /// that is not a usable image.
     /// </summary>
-    private void Preprocess(ReadOnlySpan<byte> encoded, Span<float> tensor)
+    public void Preprocess(ReadOnlySpan<byte> encoded, Span<float> tensor)
     {
         using var activity = ServingTelemetry.ActivitySource.StartActivity("preprocess");
         var started = Stopwatch.GetTimestamp();
@@ -127,6 +99,18 @@ internal sealed class LoadedModel
         }
 
         _telemetry.RecordPreprocess(Stopwatch.GetElapsedTime(started).TotalSeconds);
+    }
+
+    /// <summary>
+    /// Classifies one preprocessed image on the calling thread, outside the batcher: the shadow runner's low-priority
+    /// thread, its only caller (the buffers are not shared). No prediction metrics: the shadow is not what serves.
+    /// </summary>
+    public Prediction ClassifyOnThisThread(ReadOnlySpan<float> image)
+    {
+        _directBuffers ??= _classifier.CreateBuffers(1, Preprocessor.Options.Height, Preprocessor.Options.Width, Labels.Count);
+        image[..ImageLength].CopyTo(_directBuffers.ImageSlot(0));
+        _classifier.Run(_directBuffers, 1);
+        return Prediction.FromProbabilities(_directBuffers.ProbabilitiesOf(0).ToArray(), Labels);
     }
 
     /// <summary>Adds a reference unless the model is already being disposed.</summary>
@@ -158,6 +142,7 @@ internal sealed class LoadedModel
     private async Task DisposeAsync()
     {
         await _scheduler.DisposeAsync();
+        _directBuffers?.Dispose();
         _classifier.Dispose();
         NativeHeap.Trim();
     }

@@ -12,9 +12,11 @@ namespace DryWet.Serving.Inference;
 internal sealed class ModelLoader(IOptions<ModelOptions> modelOptions, IOptions<ServingOptions> servingOptions,
     DecodeBudget decodeBudget, ServingTelemetry telemetry, ILogger<ModelLoader> logger)
 {
-    public async Task<LoadedModel> LoadAsync(ModelCandidate candidate)
+    public Task<LoadedModel> LoadAsync(ModelCandidate candidate) => LoadAsync(candidate, modelOptions.Value);
+
+    /// <summary>Loads with other settings than <c>Model:*</c> (the shadow's, <see cref="ModelOptions.ForShadow"/>).</summary>
+    public async Task<LoadedModel> LoadAsync(ModelCandidate candidate, ModelOptions options)
     {
-        var options = modelOptions.Value;
         var package = ModelPackage.Load(candidate.PackageDirectory);
         var classifier = OnnxClassifier.Load(package.OnnxPath, package.Output, options, logger);
         InferenceScheduler? scheduler = null;

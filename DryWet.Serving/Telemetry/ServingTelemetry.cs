@@ -34,6 +34,9 @@ public sealed class ServingTelemetry : IDisposable
     private readonly Counter<long> _logWritten;
     private readonly Counter<long> _logDropped;
     private readonly Counter<long> _logDeleted;
+    private readonly Counter<long> _shadowAgreement;
+    private readonly Counter<long> _shadowDropped;
+    private Func<int> _shadowQueueLength = () => 0;
     private Func<(string Name, string Version, string Provider)?> _modelInfo = () => null;
     private Func<int> _logQueueLength = () => 0;
 
@@ -58,6 +61,11 @@ public sealed class ServingTelemetry : IDisposable
         _logDropped = _meter.CreateCounter<long>("drywet_prediction_log_dropped_total", description: "Sampled predictions not logged, by reason (queue_full, store_unavailable, store_error, shutdown).");
         _logDeleted = _meter.CreateCounter<long>("drywet_prediction_log_deleted_total", description: "Prediction-log objects deleted by retention.");
         _meter.CreateObservableGauge("drywet_prediction_log_queue_length", () => _logQueueLength(), description: "Predictions waiting to be written to the prediction log.");
+        _shadowAgreement = _meter.CreateCounter<long>("drywet_shadow_agreement_total",
+            description: "Images the shadow model (the registry's challenger) also classified, by whether it agreed with the served model (agree=true|false).");
+        _shadowDropped = _meter.CreateCounter<long>("drywet_shadow_dropped_total",
+            description: "Sampled images the shadow did not classify, by reason (queue_full, live_busy, expired, input_mismatch, unloaded, failed).");
+        _meter.CreateObservableGauge("drywet_shadow_queue_length", () => _shadowQueueLength(), description: "Images waiting for the shadow model.");
         _reloads = _meter.CreateCounter<long>("drywet_model_reloads_total", description: "Model loads by outcome (success, failure).");
         _rejectedImages = _meter.CreateCounter<long>("drywet_rejected_images_total", description: "Inputs refused with 4xx, by reason.");
         _rejectedRequests = _meter.CreateCounter<long>("drywet_rejected_requests_total",
@@ -127,6 +135,12 @@ public sealed class ServingTelemetry : IDisposable
             _logDeleted.Add(objects);
         }
     }
+
+    public void RecordShadowAgreement(bool agree) => _shadowAgreement.Add(1, new KeyValuePair<string, object?>("agree", agree ? "true" : "false"));
+
+    public void RecordShadowDropped(string reason) => _shadowDropped.Add(1, new KeyValuePair<string, object?>("reason", reason));
+
+    internal void ObserveShadowQueue(Func<int> length) => _shadowQueueLength = length;
 
     public void RecordReload(bool success) => _reloads.Add(1, new KeyValuePair<string, object?>("outcome", success ? "success" : "failure"));
 

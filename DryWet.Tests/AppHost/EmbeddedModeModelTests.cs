@@ -75,6 +75,7 @@ public class EmbeddedModeModelTests
         var environment = await builder.Resource<ProjectResource>("serving").PublishedEnvironmentAsync();
         environment["Model__PollInterval"].ShouldBe("00:00:30");
         environment["Serving__PredictionLog__SampleRate"].ShouldBe("1");
+        environment["Serving__Shadow__SampleRate"].ShouldBe("1");
     }
 
     [Fact]

@@ -13,15 +13,15 @@ internal static class RegistryTestModels
 {
     /// <summary>
     /// Logs a "wet when blue outweighs red" package (k &gt; 0; its inverse for k &lt; 0; with k = 0 the larger
-    /// <paramref name="bias"/> [dry, wet] always wins) to a new run and registers it.
+    /// <paramref name="bias"/> [dry, wet] always wins; <paramref name="onnx"/> instead when given) at 24 px to a new run and registers it.
     /// </summary>
     public static async Task<ModelVersion> LogAndRegisterAsync(IHost platform, string workFolder, float k, string? description = null,
-        string model = "dry_wet_model", float[]? bias = null)
+        string model = "dry_wet_model", float[]? bias = null, byte[]? onnx = null)
     {
         var ct = TestContext.Current.CancellationToken;
         var tracker = platform.Services.GetRequiredService<IExperimentTracker>();
         var registry = platform.Services.GetRequiredService<IModelRegistry>();
-        var package = TestModels.WritePackage(Path.Combine(workFolder, Guid.NewGuid().ToString("N")), TestModels.BlueVersusRed(k, bias: bias), imgSize: 24);
+        var package = TestModels.WritePackage(Path.Combine(workFolder, Guid.NewGuid().ToString("N")), onnx ?? TestModels.BlueVersusRed(k, bias: bias), imgSize: 24);
         await using var run = await tracker.StartRunAsync("dry-wet-classification", cancellationToken: ct);
         var logged = await run.LogModelAsync(package, cancellationToken: ct);
         await run.EndAsync(RunOutcome.Finished, ct);

@@ -11,7 +11,7 @@ public sealed class DriftMetricsTests
     [Fact]
     public async Task Predictions_export_class_counts_confidence_and_input_brightness_per_model_version()
     {
-        await using var server = await PredictionLogServer.StartAsync(new Dictionary<string, string?>());
+        await using var server = await PredictionLogServer.StartAsync(new Dictionary<string, string?>(), version: "drift");
         var white = TestImages.Solid(SKColors.White, size: 32);
         var black = TestImages.Solid(SKColors.Black, size: 32);
         var wet = TestImages.Road(wet: true);
@@ -27,16 +27,16 @@ public sealed class DriftMetricsTests
         // A refused input is not a prediction: it moves none of these.
         (await server.PredictAsync([0xFF, 0xD8, 0xFF])).Status.ShouldBe(HttpStatusCode.UnprocessableEntity);
 
-        await server.WaitForMetricAsync("drywet_input_brightness_count", "model_version=\"7\"", 3);
-        (await server.MetricAsync("drywet_input_brightness_count", "model_version=\"7\"")).ShouldBe(3);
+        await server.WaitForMetricAsync("drywet_input_brightness_count", "model_version=\"drift\"", 3);
+        (await server.MetricAsync("drywet_input_brightness_count", "model_version=\"drift\"")).ShouldBe(3);
         // White 1, black 0, the blue road somewhere between: the sum is 1 + the road's luma.
-        var brightnessSum = await server.MetricAsync("drywet_input_brightness_sum", "model_version=\"7\"");
+        var brightnessSum = await server.MetricAsync("drywet_input_brightness_sum", "model_version=\"drift\"");
         brightnessSum.ShouldBeInRange(1.2, 1.6);
-        (await server.MetricAsync("drywet_input_brightness_bucket", "le=\"0.1\"")).ShouldBe(1, "the black image");
-        (await server.MetricAsync("drywet_prediction_confidence_count", "model_version=\"7\"")).ShouldBe(3);
-        (await server.MetricAsync("drywet_prediction_confidence_sum", "model_version=\"7\"")).ShouldBe(confidences.Sum(), 1e-4);
-        (await server.MetricAsync("drywet_predictions_total", "class=\"wet\",model_version=\"7\"")).ShouldBe(1);
-        (await server.MetricAsync("drywet_predictions_total", "model_version=\"7\"")).ShouldBe(3);
+        (await server.MetricAsync("drywet_input_brightness_bucket", "model_version=\"drift\",le=\"0.1\"")).ShouldBe(1, "the black image");
+        (await server.MetricAsync("drywet_prediction_confidence_count", "model_version=\"drift\"")).ShouldBe(3);
+        (await server.MetricAsync("drywet_prediction_confidence_sum", "model_version=\"drift\"")).ShouldBe(confidences.Sum(), 1e-4);
+        (await server.MetricAsync("drywet_predictions_total", "class=\"wet\",model_version=\"drift\"")).ShouldBe(1);
+        (await server.MetricAsync("drywet_predictions_total", "model_version=\"drift\"")).ShouldBe(3);
     }
 
     [Theory]

@@ -30,14 +30,16 @@ internal sealed class PredictionLogServer : IAsyncDisposable
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     /// <param name="folder">A folder prepared by the test (e.g. old log entries under its home), else a fresh one.</param>
-    public static async Task<PredictionLogServer> StartAsync(IReadOnlyDictionary<string, string?> settings, TempFolder? folder = null)
+    /// <param name="version">The served version: a test reading metrics by <c>model_version</c> gives its own, since every
+    /// in-process host's "DryWet.Serving" meter shows on every host's /metrics.</param>
+    public static async Task<PredictionLogServer> StartAsync(IReadOnlyDictionary<string, string?> settings, TempFolder? folder = null, string version = "7")
     {
         folder ??= new TempFolder();
         var package = TestModels.WritePackage(folder.Sub("package"), TestModels.BlueVersusRed(4f), imgSize: 32);
         var all = new Dictionary<string, string?>(settings)
         {
             ["Model:Path"] = package,
-            ["Model:Version"] = "7",
+            ["Model:Version"] = version,
             ["DryWet:Home"] = folder.Sub("home"),
         };
         var (app, client) = await ServingApp.StartAsync(all);

@@ -17,8 +17,15 @@ namespace DryWet.Tests.Serving;
 /// Serving's prediction log through the real HTTP API: what is sampled, where and in which shape it lands (read back
 /// by the web's own reader), and that a broken or slow store or bad input never costs a prediction.
 /// </summary>
+[Collection(Collection)]
 public sealed class PredictionLogTests
 {
+    /// <summary>
+    /// The classes whose servers write prediction logs in this process run one after another: the unlabelled
+    /// <c>drywet_prediction_log_*</c> counters on /metrics add up every in-process host's "DryWet.Serving" meter.
+    /// </summary>
+    public const string Collection = "Prediction log writers";
+
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     private static readonly Dictionary<string, string?> LogEverything = new() { ["Serving:PredictionLog:SampleRate"] = "1" };

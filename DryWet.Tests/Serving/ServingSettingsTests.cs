@@ -46,6 +46,26 @@ public sealed class ServingSettingsTests
     }
 
     [Fact]
+    public async Task Shadow_values_out_of_range_a_misspelt_shadow_key_or_an_unknown_shadow_mode_stop_the_start_naming_each()
+    {
+        var values = await Should.ThrowAsync<DryWetException>(() => ServingApp.StartAsync(new Dictionary<string, string?>
+        {
+            ["Serving:Shadow:SampleRate"] = "2",
+            ["Serving:Shadow:QueueCapacity"] = "none",
+            ["Serving:Shadow:MaxWait"] = "00:00:00",
+        }));
+        values.Message.ShouldContain("Serving:Shadow:SampleRate = '2' is invalid: use a number from 0 (no image) to 1 (every image).");
+        values.Message.ShouldContain("Serving:Shadow:QueueCapacity = 'none' is invalid");
+        values.Message.ShouldContain("Serving:Shadow:MaxWait = '00:00:00' is invalid");
+
+        var key = await Should.ThrowAsync<DryWetException>(() => ServingApp.StartAsync(new Dictionary<string, string?> { ["Serving:Shadow:SampleRat"] = "1" }));
+        key.Message.ShouldContain("Serving:Shadow:SampleRat: unknown key (did you mean 'SampleRate'?)");
+
+        var mode = await Should.ThrowAsync<DryWetException>(() => ServingApp.StartAsync(new Dictionary<string, string?> { ["Model:Shadow"] = "on" }));
+        mode.Message.ShouldContain("Model:Shadow = 'on' is invalid: use auto");
+    }
+
+    [Fact]
     public async Task Limits_out_of_range_or_a_budget_too_small_for_the_largest_image_stop_the_start_naming_each_key()
     {
         var error = await Should.ThrowAsync<DryWetException>(() => ServingApp.StartAsync(new Dictionary<string, string?>

@@ -37,6 +37,43 @@ public static class TestModels
         return Model(graph);
     }
 
+    /// <summary>
+    /// A deliberately slow <see cref="BlueVersusRed"/> for a fixed <paramref name="width"/>: the same logits, plus 0 × the
+    /// mean of a chain of <paramref name="matMuls"/> [72N, 1024] × [1024, 1024] identity products computed from the input
+    /// (about 0.15 GFLOP each), which ONNX Runtime cannot fold away.
+    /// </summary>
+    public static byte[] SlowBlueVersusRed(float k, int width, int matMuls)
+    {
+        const int wide = 1024;
+        var graph = new GraphProto { Name = "slow_blue_vs_red" };
+        graph.Input.Add(Tensor(InputName, Dim(null, "batch"), Dim(3, null), Dim(null, "height"), Dim(width, null)));
+        graph.Initializer.Add(Floats("dense/kernel", [3, 2], [k, -k, 0, 0, -k, k]));
+        graph.Initializer.Add(Floats("dense/bias", [2], [0, 0]));
+        graph.Node.Add(Node("GlobalAveragePool", [InputName], ["pooled"]));
+        graph.Node.Add(Node("Flatten", ["pooled"], ["features"], ("axis", 1)));
+        graph.Node.Add(Node("Gemm", ["features", "dense/kernel", "dense/bias"], ["logits"]));
+
+        var rows = new TensorProto { Name = "slow/shape", DataType = (int)TensorProto.Types.DataType.Int64 };
+        rows.Dims.Add(2);
+        rows.Int64Data.AddRange([-1, width]);
+        graph.Initializer.Add(rows);
+        graph.Initializer.Add(Floats("slow/widen", [width, wide], [.. Enumerable.Repeat(0.01f, width * wide)]));
+        graph.Initializer.Add(Floats("slow/identity", [wide, wide], [.. Enumerable.Range(0, wide * wide).Select(i => i / wide == i % wide ? 1f : 0f)]));
+        graph.Initializer.Add(Floats("slow/zero", [1], [0]));
+        graph.Node.Add(Node("Reshape", [InputName, "slow/shape"], ["slow/rows"]));
+        graph.Node.Add(Node("MatMul", ["slow/rows", "slow/widen"], ["slow/0"]));
+        for (var i = 0; i < matMuls; i++)
+        {
+            graph.Node.Add(Node("MatMul", [$"slow/{i}", "slow/identity"], [$"slow/{i + 1}"]));
+        }
+
+        graph.Node.Add(Node("ReduceMean", [$"slow/{matMuls}"], ["slow/mean"], ("keepdims", 0)));
+        graph.Node.Add(Node("Mul", ["slow/mean", "slow/zero"], ["slow/nothing"]));
+        graph.Node.Add(Node("Add", ["logits", "slow/nothing"], [OutputName]));
+        graph.Output.Add(Tensor(OutputName, Dim(null, "batch"), Dim(2, null)));
+        return Model(graph);
+    }
+
     /// <summary>The expected wet probability for an image whose normalized channel means are given.</summary>
     public static double WetProbability(float k, float meanRed, float meanBlue)
     {

@@ -1,0 +1,124 @@
+using System.Globalization;
+using System.Net.Http.Json;
+using System.Text.Json;
+using DryWet.Core.Registry;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace DryWet.Benchmarks.Serving;
+
+/// <summary>
+/// <c>serving --shadow [--seconds 6] [--rounds 4] [--concurrency 16] [--model &lt;package dir&gt;] [--shadow-rate 1]</c>: what
+/// serving a challenger as a shadow costs live traffic. Two real servers, each on its own embedded registry holding
+/// the package twice (version 1 production, version 2 challenger: a shadow as costly as the served model), one with
+/// <c>Model:Shadow</c> off, one with auto and <c>Serving:Shadow:SampleRate</c>; per round, in alternating order, p50 at
+/// 1 client and throughput at <c>--concurrency</c> wrk clients. Targets: p50 on ÷ off ≤ 1.05; the throughput ratio is
+/// reported. <c>--shadow-rate 0</c> is the A/A baseline (both servers without shadow work).
+/// </summary>
+internal static class ShadowBenchmark
+{
+    public static async Task<int> RunAsync(int seconds, int rounds, int concurrency, string? model, string shadowRate)
+    {
+        Console.WriteLine($"Shadow benchmark · {Environment.ProcessorCount} cores · load average at start: {ServingBenchmark.LoadAverage()}");
+        var work = Path.Combine(Path.GetTempPath(), $"drywet-bench-shadow-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(work);
+        try
+        {
+            var package = model ?? ServingBenchmark.CreateB3LikePackage(work);
+            var image = BenchmarkImages.Road(1280, 720);
+            using var wrk = WrkLoad.TryCreate(image) ?? throw new InvalidOperationException("wrk is not on PATH: apt-get install wrk");
+            await using var off = await StartAsync(work, "off", package, new() { ["Model__Shadow"] = "off" });
+            await using var on = await StartAsync(work, "on", package, new() { ["Model__Shadow"] = "auto", ["Serving__Shadow__SampleRate"] = shadowRate });
+            using var offClient = new HttpClient { BaseAddress = off.Address, Timeout = TimeSpan.FromSeconds(120) };
+            using var onClient = new HttpClient { BaseAddress = on.Address, Timeout = TimeSpan.FromSeconds(120) };
+            await WaitForShadowAsync(onClient);
+            Console.WriteLine($"Model: {model ?? "EfficientNet-B3-shaped random graph at 300 px"} (served and shadow); image 1280×720 JPEG ({image.Length / 1024} KB); " +
+                $"shadow sample rate {shadowRate}; p50 over {seconds} s at 1 client, wrk -c {concurrency} for {seconds} s, per phase");
+
+            foreach (var server in new[] { off, on })
+            {
+                await ServingBenchmark.MeasureLoadAsync(wrk, null!, server.Address, image, concurrency, Math.Max(3, seconds / 2));
+            }
+
+            var results = new List<(double P50Off, double P50On, double Off, double On)>();
+            var failed = 0;
+            for (var round = 1; round <= rounds; round++)
+            {
+                // Alternate the order (A B, B A, ...) so that load from other processes hits both alike.
+                var offFirst = round % 2 == 1;
+                var a = await PhaseAsync(wrk, offFirst ? off : on, offFirst ? offClient : onClient, image, concurrency, seconds);
+                var b = await PhaseAsync(wrk, offFirst ? on : off, offFirst ? onClient : offClient, image, concurrency, seconds);
+                var (offPhase, onPhase) = offFirst ? (a, b) : (b, a);
+                failed += offPhase.Failed + onPhase.Failed;
+                results.Add((offPhase.P50, onPhase.P50, offPhase.ImagesPerSecond, onPhase.ImagesPerSecond));
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"round {round}: p50 off {offPhase.P50:F1} ms, on {onPhase.P50:F1} ms ({onPhase.P50 / offPhase.P50:F3}) | c={concurrency} off {offPhase.ImagesPerSecond:F2} img/s, " +
+                    $"on {onPhase.ImagesPerSecond:F2} img/s ({onPhase.ImagesPerSecond / offPhase.ImagesPerSecond:F3}) | load {ServingBenchmark.LoadAverage()}"));
+            }
+
+            double Median(Func<(double P50Off, double P50On, double Off, double On), double> f) => results.Select(f).Order().ElementAt(results.Count / 2);
+            Console.WriteLine();
+            Console.WriteLine($"| measure (median of rounds) | shadow off | shadow on (rate {shadowRate}) | on ÷ off | target |");
+            Console.WriteLine("|---|---|---|---|---|");
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"| /predict p50, 1 client | {Median(r => r.P50Off):F1} ms | {Median(r => r.P50On):F1} ms | {Median(r => r.P50On / r.P50Off):F3} (rounds {string.Join(", ", results.Select(r => (r.P50On / r.P50Off).ToString("F2", CultureInfo.InvariantCulture)))}) | ≤ 1.05 |"));
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"| /predict throughput, {concurrency} wrk clients | {Median(r => r.Off):F2} img/s | {Median(r => r.On):F2} img/s | {Median(r => r.On / r.Off):F3} (rounds {string.Join(", ", results.Select(r => (r.On / r.Off).ToString("F2", CultureInfo.InvariantCulture)))}) | |"));
+            var metrics = await onClient.GetStringAsync("/metrics");
+            Console.WriteLine($"Shadow answers: {Sum(metrics, "drywet_shadow_agreement_total{")} (agreeing {Sum(metrics, "drywet_shadow_agreement_total{agree=\"true\"")}); " +
+                $"dropped: {string.Join(", ", Reasons(metrics))}; failed requests: {failed}; load average at end: {ServingBenchmark.LoadAverage()}");
+            return failed == 0 ? 0 : 1;
+        }
+        finally
+        {
+            Directory.Delete(work, recursive: true);
+        }
+    }
+
+    /// <summary>A server on its own embedded registry: the package as version 1 (production) and again as version 2 (challenger).</summary>
+    private static async Task<ServiceProcess> StartAsync(string work, string name, string package, Dictionary<string, string> environment)
+    {
+        var home = Path.Combine(work, name);
+        var registry = new EmbeddedModelRegistry(Path.Combine(home, "mlruns"), NullLogger<EmbeddedModelRegistry>.Instance);
+        var production = await registry.RegisterAsync("dry_wet_model", Path.GetFullPath(package), runId: null);
+        await registry.PromoteAsync("dry_wet_model", production.Version);
+        var challenger = await registry.RegisterAsync("dry_wet_model", Path.GetFullPath(package), runId: null);
+        await registry.SetAliasAsync("dry_wet_model", "challenger", challenger.Version);
+        environment["Model__Path"] = "";
+        environment["DryWet__Home"] = home;
+        return await ServiceProcess.StartServingAsync(package, inheritSettings: true, environment: environment);
+    }
+
+    private static async Task WaitForShadowAsync(HttpClient client)
+    {
+        var deadline = DateTime.UtcNow.AddMinutes(2);
+        while ((await client.GetFromJsonAsync<JsonElement>("/model/info")).GetProperty("shadow").ValueKind != JsonValueKind.Object)
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new InvalidOperationException("The shadow did not load within 2 minutes: see the server's log.");
+            }
+
+            await Task.Delay(200);
+        }
+    }
+
+    private static async Task<(double P50, double ImagesPerSecond, int Failed)> PhaseAsync(WrkLoad wrk, ServiceProcess server, HttpClient client,
+        byte[] image, int concurrency, int seconds)
+    {
+        // Shadow work left from the previous phase is answered or expired (Serving:Shadow:MaxWait, 2 s) by now.
+        await Task.Delay(TimeSpan.FromSeconds(2.5));
+        var (p50, _, _) = await ServingBenchmark.MeasureLatencyAsync(client, image, seconds);
+        var (throughput, failed, _) = await ServingBenchmark.MeasureLoadAsync(wrk, null!, server.Address, image, concurrency, seconds);
+        return (p50, throughput, failed);
+    }
+
+    private static double Sum(string metrics, string prefix) => metrics.Split('\n')
+        .Where(l => l.StartsWith(prefix, StringComparison.Ordinal))
+        .Sum(l => double.Parse(l[(l.LastIndexOf('}') + 1)..].Trim().Split(' ')[0], CultureInfo.InvariantCulture));
+
+    private static IEnumerable<string> Reasons(string metrics)
+    {
+        var lines = metrics.Split('\n').Where(l => l.StartsWith("drywet_shadow_dropped_total{", StringComparison.Ordinal)).ToList();
+        return lines.Count == 0 ? ["none"] : lines.Select(l => l["drywet_shadow_dropped_total".Length..].Trim());
+    }
+}
