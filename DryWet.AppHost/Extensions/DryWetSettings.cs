@@ -13,7 +13,7 @@ public static class DryWetSettings
     private static readonly Dictionary<string, string[]?> Known = new(StringComparer.OrdinalIgnoreCase)
     {
         ["DryWet"] = ["Mode", "Home", "Trainer", "Watcher", "SampleData", "Weights", "Kubernetes"],
-        ["DryWet:Watcher"] = ["Interval"],
+        ["DryWet:Watcher"] = ["Interval", "MinNewLabels"],
         ["DryWet:Trainer"] = ["Config", "Image"],
         ["DryWet:SampleData"] = ["Count", "Size"],
         ["DryWet:Weights"] = ["BaseUrl", "Files"],

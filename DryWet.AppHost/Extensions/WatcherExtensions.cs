@@ -1,7 +1,9 @@
 namespace DryWet.AppHost.Extensions;
 
 /// <summary>
-/// The trainer's <c>watch</c> command as a long-running resource: it follows <c>ml-data/dry-wet-data.zip</c> and trains
+/// The trainer's <c>watch</c> command as a long-running resource: it follows the whole dataset in <c>ml-data</c> (the
+/// sample zip at its root plus the Review page's class folders; reviewed labels once <c>DryWet:Watcher:MinNewLabels</c>
+/// of them arrived) and trains
 /// (in its own process, under the TorchSharp-capable host) whenever the content is new, through the promotion gate.
 /// Its console log shows every decision; "Load sample data" is all a user has to click.
 /// </summary>
@@ -10,6 +12,9 @@ public static class WatcherExtensions
     /// <summary>Seconds between checks on a laptop: a change is picked up quickly (the CLI's default is 60 s).</summary>
     public const string IntervalKey = "DryWet:Watcher:Interval";
 
+    /// <summary>Passed on to the watcher (the trainer reads and checks it): new reviewed labels that start a run (default 20).</summary>
+    public const string MinNewLabelsKey = "DryWet:Watcher:MinNewLabels";
+
     public static IResourceBuilder<ExecutableResource> AddTrainerWatcher(this IDistributedApplicationBuilder builder, string name, DryWetPlatform platform)
     {
         var host = TrainerHost.For(builder);
@@ -17,13 +22,18 @@ public static class WatcherExtensions
         var interval = builder.Configuration[IntervalKey] is { Length: > 0 } configured ? configured : "5s";
         var watcher = builder.AddExecutable(name, "dotnet", host.ProjectDirectory,
                 "exec", host.AssemblyPath, "watch", "--config", config,
-                "--bucket", DryWetPlatform.DataBucket, "--object", DryWetPlatform.SampleDataObject,
+                "--bucket", DryWetPlatform.DataBucket,
                 "--interval", interval, "--debounce", "2s", "--output", platform.TrainerOutputPath)
             .WithOtlpExporter()
             .WithEnvironment("DOTNET_ENVIRONMENT", "Development")
             .WithWeightsMirror(builder)
             .UsePlatform(platform)
             .RunsUnderTorchSharpHost(host, "The training watcher");
+        if (builder.Configuration[MinNewLabelsKey] is { Length: > 0 } minNewLabels)
+        {
+            watcher.WithEnvironment("DryWet__Watcher__MinNewLabels", minNewLabels);
+        }
+
         return watcher;
     }
 }

@@ -65,7 +65,6 @@ public static class KubeflowWatcherPublishing
             .PublishWithArgs(
                 "watch",
                 "--bucket", DryWetPlatform.DataBucket,
-                "--object", DryWetPlatform.SampleDataObject,
                 "--config", ImageConfig,
                 "--submit-kfp",
                 "--kubeflow-host", KubeflowHost,

@@ -203,8 +203,8 @@ public class PlatformManifestTests
     [Theory]
     [InlineData("serving", "ml-models mlflow", "ml-feedback")]
     [InlineData("web", "ml-feedback", "ml-data")]
-    [InlineData("trainer", "ml-data", "ml-models mlflow")]
-    [InlineData("watcher", "ml-data", "ml-data/.drywet")] // its own state only (ml-data/.drywet/watch/…)
+    [InlineData("trainer", "ml-data", "ml-models mlflow ml-data/.datasets")] // and the dataset manifests (ml-data/.datasets/<version>.json)
+    [InlineData("watcher", "ml-data", "ml-data/.drywet ml-data/.datasets")] // its own state (ml-data/.drywet/watch/…) and the manifests it trains on
     [InlineData("mlflow", "", "mlflow")]
     public async Task A_workloads_bucket_policy_reads_and_writes_only_its_buckets(string workload, string reads, string writes)
     {

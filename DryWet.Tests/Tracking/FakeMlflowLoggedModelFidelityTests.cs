@@ -87,16 +87,45 @@ public sealed class FakeMlflowLoggedModelFidelityTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_dataset_input_without_a_digest_is_400_naming_the_field()
+    public async Task Dataset_inputs_are_kept_and_refused_as_mlflow_3_9_does()
     {
+        // Observed against the real 3.9 server (sqlite store, 2026-12-07): a 32-hex dataset version as digest and a
+        // profile with nested counts are kept as sent; a dataset without a digest is accepted with digest ""; a name
+        // over 500 or a digest over 36 characters is 400 INVALID_PARAMETER_VALUE naming the field, the name first.
         var experiment = await Client.CreateExperimentAsync("ds", cancellationToken: Ct);
         var run = await Client.CreateRunAsync(experiment, "r", DateTimeOffset.UtcNow, [], Ct);
+        const string profile = "{\\\"classes\\\":{\\\"dry\\\":12},\\\"origins\\\":{\\\"archive\\\":24,\\\"review\\\":3}}";
+        string Input(string name, string digest) =>
+            $"{{\"run_id\": \"{run.Info.RunId}\", \"datasets\": [{{\"tags\": [{{\"key\": \"mlflow.data.context\", \"value\": \"training\"}}], \"dataset\": {{\"name\": \"{name}\", \"digest\": \"{digest}\", \"source_type\": \"s3\", \"source\": \"{{}}\", \"profile\": \"{profile}\"}}}}]}}";
 
-        using var response = await PostAsync("runs/log-inputs",
-            $"{{\"run_id\": \"{run.Info.RunId}\", \"datasets\": [{{\"dataset\": {{\"name\": \"d\", \"source_type\": \"local\", \"source\": \"{{}}\"}}}}]}}");
+        using (var kept = await PostAsync("runs/log-inputs", Input("ml-data", "0123456789abcdef0123456789abcdef")))
+        {
+            kept.StatusCode.ShouldBe(HttpStatusCode.OK);
+            (await kept.Content.ReadAsStringAsync(Ct)).ShouldBe("{}");
+        }
 
-        response.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
-        (await response.Content.ReadAsStringAsync(Ct)).ShouldContain("datasets[0].dataset.digest");
+        var stored = (await Client.GetRunAsync(run.Info.RunId, Ct)).Inputs!.DatasetInputs!.ShouldHaveSingleItem().Dataset;
+        stored.Digest.ShouldBe("0123456789abcdef0123456789abcdef");
+        stored.Profile.ShouldBe("{\"classes\":{\"dry\":12},\"origins\":{\"archive\":24,\"review\":3}}");
+
+        using (var noDigest = await PostAsync("runs/log-inputs",
+            $"{{\"run_id\": \"{run.Info.RunId}\", \"datasets\": [{{\"dataset\": {{\"name\": \"d\", \"source_type\": \"local\", \"source\": \"{{}}\"}}}}]}}"))
+        {
+            noDigest.StatusCode.ShouldBe(HttpStatusCode.OK);
+        }
+
+        (await Client.GetRunAsync(run.Info.RunId, Ct)).Inputs!.DatasetInputs!.Single(d => d.Dataset.Name == "d").Dataset.Digest.ShouldBe("");
+
+        foreach (var (name, digest, message) in new[]
+        {
+            ("ml-data", new string('a', 37), "{\"error_code\": \"INVALID_PARAMETER_VALUE\", \"message\": \"'digest' exceeds the maximum length of 36 characters\"}"),
+            (new string('n', 501), new string('a', 37), "{\"error_code\": \"INVALID_PARAMETER_VALUE\", \"message\": \"'name' exceeds the maximum length of 500 characters\"}"),
+        })
+        {
+            using var refused = await PostAsync("runs/log-inputs", Input(name, digest));
+            refused.StatusCode.ShouldBe(HttpStatusCode.BadRequest);
+            (await refused.Content.ReadAsStringAsync(Ct)).ShouldBe(message);
+        }
     }
 
     [Fact]

@@ -36,16 +36,25 @@ public sealed partial class FakeMlflowServer
             var inputs = body["datasets"]?.AsArray() ?? [];
             for (var i = 0; i < inputs.Count; i++)
             {
-                var dataset = inputs[i]?["dataset"];
-                var missing = new[] { "name", "digest", "source_type", "source" }.FirstOrDefault(k => dataset?[k] is null);
-                if (missing is not null)
+                if (inputs[i]?["dataset"] is not JsonObject dataset)
                 {
-                    return Error(MlflowErrors.InvalidParameterValue, $"Missing value for required parameter 'datasets[{i}].dataset.{missing}'.");
+                    return Error(MlflowErrors.InvalidParameterValue, $"Missing value for required parameter 'datasets[{i}].dataset'.");
                 }
 
-                if (Str(dataset!, "digest")!.Length > 36 || Str(dataset!, "name")!.Length > 500)
+                // MLflow 3.9 (sqlite store, observed 2026-12-07) accepts a dataset without name, digest, source type or
+                // source and keeps each as "".
+                foreach (var field in new[] { "name", "digest", "source_type", "source" })
                 {
-                    return Error(MlflowErrors.InvalidParameterValue, $"Dataset name or digest of datasets[{i}] is too long (name ≤ 500, digest ≤ 36 characters).");
+                    dataset[field] ??= "";
+                }
+
+                // As MLflow 3.9 answers (checked against the real server): the name first, then the digest.
+                foreach (var (field, max) in new[] { ("name", 500), ("digest", 36) })
+                {
+                    if (Str(dataset, field)!.Length > max)
+                    {
+                        return Error(MlflowErrors.InvalidParameterValue, $"'{field}' exceeds the maximum length of {max} characters");
+                    }
                 }
             }
 

@@ -113,15 +113,20 @@ public sealed class TrainingPipelineTests
         run.Artifacts.ShouldContain(RunCharts.ConfusionMatrixFile);
         run.Models.ShouldHaveSingleItem().ArtifactPath.ShouldBe("model");
         run.Models[0].Files.ShouldContain("input_example.json");
-        // The data as an MLflow dataset input: digest = the run's sha256 prefix, counts per class in the profile.
+        // The data as an MLflow dataset input: digest = the dataset version, counts per class and per origin in the profile.
         var dataInput = run.Datasets.ShouldHaveSingleItem();
         dataInput.Name.ShouldBe("data");
-        dataInput.Digest.ShouldBe(run.Tags["dataset.sha256"][..10]);
+        dataInput.Digest.ShouldBe(run.Tags["dataset.version"]);
+        dataInput.Digest.Length.ShouldBe(32);
+        run.Tags["dataset.reviewed_images"].ShouldBe("0");
+        run.Tags["dataset.sha256"].ShouldBe(DatasetFingerprint.Compute(zip).Sha256, "one archive: its own SHA-256, as before dataset versions");
+        run.Artifacts.ShouldContain($"dataset/{run.Tags["dataset.version"]}.json");
         dataInput.Context.ShouldBe("training");
         dataInput.SourceType.ShouldBe("local");
         dataInput.Source.ShouldContain("data.zip");
         dataInput.Profile.ShouldNotBeNull();
         dataInput.Profile.ShouldContain("\"dry\":150");
+        dataInput.Profile.ShouldContain("\"origins\":{\"archive\":300,\"review\":0,\"folder\":0}");
         dataInput.Schema.ShouldNotBeNull();
         dataInput.Schema.ShouldContain("[-1, 3, 64, 64]");
         result.RunId.ShouldBe(run.RunId);

@@ -211,5 +211,8 @@ public sealed class DataWatcherTests(S3rverFixture s3) : IClassFixture<S3rverFix
             FailNext = null;
             return Task.FromResult(fail is null ? new LaunchResult(true, "trained") : new LaunchResult(false, fail));
         }
+
+        public Task<LaunchResult> LaunchDatasetAsync(WatchedDataset data, string version, CancellationToken cancellationToken) =>
+            throw new InvalidOperationException("watch --object launches one archive, never a dataset version");
     }
 }

@@ -6,13 +6,17 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace DryWet.TrainingWorker.Commands;
 
-/// <summary><c>download</c>: the dataset zip from the object store, extracted as class folders (the original's download step).</summary>
+/// <summary>
+/// <c>download</c>: the dataset zip from the object store, extracted as class folders (the original's download step);
+/// or, given a dataset manifest (<c>--object .datasets/&lt;version&gt;.json</c>, what the watcher's pipeline passes),
+/// exactly that snapshot's objects, laid out like the data prefix (every object checked against its SHA-256).
+/// </summary>
 internal static class DownloadCommand
 {
     public static Command Create()
     {
         var bucket = new Option<string>("--bucket") { Description = "Bucket holding the dataset.", DefaultValueFactory = _ => "ml-data" };
-        var objectName = new Option<string>("--object") { Description = "Dataset zip (one folder per class).", DefaultValueFactory = _ => "dry-wet-data.zip" };
+        var objectName = new Option<string>("--object") { Description = "Dataset zip (one folder per class), or a dataset manifest [prefix/].datasets/<version>.json: that snapshot, laid out like the data prefix for train --data.", DefaultValueFactory = _ => "dry-wet-data.zip" };
         var output = new Option<DirectoryInfo>("--output") { Description = "Folder to extract into (replaced atomically).", Required = true };
         var command = new Command("download", "Download the dataset zip from the object store (MinIO, or the embedded store under DryWet:Home) and extract it as class folders.");
         command.Options.Add(bucket);
@@ -21,12 +25,40 @@ internal static class DownloadCommand
         command.SetAction((parseResult, ct) => CommandErrors.RunAsync(async () =>
         {
             using var host = await TrainerHost.StartAsync(ct);
-            var result = await DatasetDownloader.DownloadAsync(host.Services.GetRequiredService<IObjectStore>(),
+            var store = host.Services.GetRequiredService<IObjectStore>();
+            if (DatasetLayout.ParseManifestKey(parseResult.GetValue(objectName)!) is { } snapshot)
+            {
+                await DownloadSnapshotAsync(store, parseResult.GetValue(bucket)!, snapshot.Prefix, snapshot.Version, parseResult.GetValue(output)!.FullName, ct);
+                return CommandErrors.Ok;
+            }
+
+            var result = await DatasetDownloader.DownloadAsync(store,
                 parseResult.GetValue(bucket)!, parseResult.GetValue(objectName)!, parseResult.GetValue(output)!.FullName,
                 Console.Error.WriteLine, ct);
             Console.WriteLine($"Extracted {result.ZipBytes:N0} bytes into {result.Directory} (classes: {string.Join(", ", result.Classes)}).");
             return CommandErrors.Ok;
         }));
         return command;
+    }
+
+    private static async Task DownloadSnapshotAsync(IObjectStore store, string bucket, string prefix, string version, string output, CancellationToken ct)
+    {
+        var source = new ObjectStoreDatasetSource(store, bucket, prefix, onlyKey: null);
+        var manifest = await source.LoadManifestAsync(version, ct)
+            ?? throw new DryWet.Core.DryWetException($"Dataset version {version} is not stored at {source.ManifestUri(version)}.");
+        var work = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(output))!, $".download-{Guid.NewGuid():N}");
+        try
+        {
+            var snapshot = await new DatasetSnapshotBuilder(source).FetchExactlyAsync(manifest, Path.Combine(work, "fetch"), Path.Combine(work, "objects"), ct);
+            await DatasetLayout.WriteAsync(snapshot, output);
+            Console.WriteLine($"Dataset version {version}: {manifest.Objects.Count} objects ({manifest.Bytes:N0} bytes) checked and written to {output}.");
+        }
+        finally
+        {
+            if (Directory.Exists(work))
+            {
+                Directory.Delete(work, recursive: true);
+            }
+        }
     }
 }

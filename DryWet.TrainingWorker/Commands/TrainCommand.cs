@@ -4,6 +4,7 @@ using DryWet.Core.Configuration;
 using DryWet.Core.Registry;
 using DryWet.Core.Storage;
 using DryWet.Core.Tracking;
+using DryWet.TrainingWorker.Data;
 using DryWet.TrainingWorker.Model;
 using DryWet.TrainingWorker.Overrides;
 using DryWet.TrainingWorker.Pipelines;
@@ -24,10 +25,14 @@ namespace DryWet.TrainingWorker.Commands;
 /// </summary>
 internal static class TrainCommand
 {
+    /// <summary>Where <c>--dataset</c> looks without <c>--data</c>: the data bucket's root.</summary>
+    public const string DefaultDataPrefix = "s3://ml-data/";
+
     public static Command Create()
     {
         var config = new Option<FileInfo>("--config") { Description = "config.yaml with the original's keys (data, training, augmentation, normalization, model, loss, scheduler, early_stopping, mlflow, random_seed).", Required = true };
-        var data = new Option<string>("--data") { Description = "Dataset: a zip, a folder with one subfolder per class (dry/, wet/), or s3://bucket/key of a zip in the object store. Defaults to the config's data.data_path." };
+        var data = new Option<string>("--data") { Description = "Dataset: s3://bucket/ or s3://bucket/prefix/ (everything there: zips at the root plus reviewed class folders, eval/ and dot-folders left out), s3://bucket/key of one zip, a local folder laid out the same way (or one subfolder per class), or a zip. Defaults to the config's data.data_path; with --dataset, to s3://ml-data/." };
+        var datasetVersion = new Option<string?>("--dataset") { Description = "Retrain on exactly this dataset version (a run's dataset.version tag): its manifest <data>/.datasets/<version>.json is fetched object by object and refused if any object changed." };
         var output = new Option<DirectoryInfo>("--output") { Description = "Folder to write the model package to once the run has succeeded (replaced atomically). A folder there must be empty or a model package (MLmodel); anything else is refused unless --force.", Required = true };
         var force = new Option<bool>("--force") { Description = "Replace the --output folder even when it is not a model package (everything in it is deleted)." };
         var noRegister = new Option<bool>("--no-register") { Description = "Track the run but do not register or promote the model." };
@@ -38,6 +43,7 @@ internal static class TrainCommand
         var command = new Command("train", "Train the dry/wet classifier, write a model package, log the run, register and promote the model.");
         command.Options.Add(config);
         command.Options.Add(data);
+        command.Options.Add(datasetVersion);
         command.Options.Add(output);
         command.Options.Add(force);
         command.Options.Add(noRegister);
@@ -50,8 +56,9 @@ internal static class TrainCommand
             var policy = PromotionPolicies.Parse(parseResult.GetValue(promote));
             var overrides = ConfigOverride.ParseAll(parseResult.GetValue(set) ?? []);
             var settings = ConfigWithOverrides.Load(parseResult.GetValue(config)!.FullName, overrides);
-            var dataArgument = parseResult.GetValue(data) ?? settings.Data.DataPath
-                ?? throw new DryWetException("No data given: pass --data <zip|folder> or set data.data_path in the config (--data also takes s3://bucket/key).");
+            var version = parseResult.GetValue(datasetVersion) is { } v ? DatasetManifest.ValidateVersion(v) : null;
+            var dataArgument = parseResult.GetValue(data) ?? (version is not null ? DefaultDataPrefix : settings.Data.DataPath)
+                ?? throw new DryWetException("No data given: pass --data <zip|folder|s3://bucket/> or set data.data_path in the config.");
             var outputPath = parseResult.GetValue(output)!.FullName;
             OutputMustNotHoldInputs(outputPath, parseResult.GetValue(config)!.FullName, dataArgument);
             TorchRuntime.EnsureLoaded();
@@ -62,7 +69,7 @@ internal static class TrainCommand
 
             using var host = await TrainerHost.StartAsync(ct);
             var request = new TrainingRequest(settings, dataArgument, outputPath,
-                Register: !parseResult.GetValue(noRegister), Promotion: policy, ReplaceAnyOutput: parseResult.GetValue(force));
+                Register: !parseResult.GetValue(noRegister), Promotion: policy, ReplaceAnyOutput: parseResult.GetValue(force), DatasetVersion: version);
 
             TrainingResult? result = null;
             if (Console.IsOutputRedirected)

@@ -17,16 +17,17 @@ using Microsoft.Extensions.Logging;
 namespace DryWet.TrainingWorker.Commands;
 
 /// <summary>
-/// <c>watch</c>: data-triggered training. Follows the training zip in the object store and trains when its content
-/// is new — in this process (the laptop), or by submitting the Kubeflow pipeline (<c>--submit-kfp</c>, the cluster).
+/// <c>watch</c>: data-triggered training. Follows the whole dataset (the data prefix: archives and reviewed class
+/// folders) and trains when its dataset version is new, or, with <c>--object</c>, one zip — in this process (the
+/// laptop), or by submitting the Kubeflow pipeline (<c>--submit-kfp</c>, the cluster).
 /// </summary>
 internal static class WatchCommand
 {
     public static Command Create()
     {
         var bucket = new Option<string>("--bucket") { Description = "Bucket holding the training data.", DefaultValueFactory = _ => "ml-data" };
-        var objectName = new Option<string>("--object") { Description = "The dataset zip to follow.", DefaultValueFactory = _ => "dry-wet-data.zip" };
-        var prefix = new Option<string?>("--prefix") { Description = "Folder of the object inside the bucket." };
+        var objectName = new Option<string?>("--object") { Description = "Follow only this dataset zip (e.g. dry-wet-data.zip). Without it, the whole dataset under --prefix is followed: zips at its root and reviewed class folders; reviewed labels start a run once DryWet:Watcher:MinNewLabels (default 20) arrived." };
+        var prefix = new Option<string?>("--prefix") { Description = "The data prefix inside the bucket (default: the bucket's root); the folder of --object." };
         var interval = new Option<string>("--interval") { Description = "Time between checks (30s, 5m, 00:01:00).", DefaultValueFactory = _ => "60s" };
         var debounce = new Option<string>("--debounce") { Description = "How long a change must hold still before training (an upload in progress is not trained on).", DefaultValueFactory = _ => "10s" };
         var once = new Option<bool>("--once") { Description = "Check once (training when the data is new), print the decision and exit; with --debounce 0s for scripts and cron." };
@@ -41,7 +42,7 @@ internal static class WatchCommand
         var trainingImage = new Option<string>("--training-image") { Description = "Trainer image the pipeline's steps run.", DefaultValueFactory = _ => new TrainingPipelineSettings().TrainingImage };
         var gpus = new Option<int>("--gpus") { Description = "GPUs for the pipeline's train step.", DefaultValueFactory = _ => new TrainingPipelineSettings().TrainGpus };
         var liveGate = new Option<string>("--live-gate") { Description = "on (default): every interval, also run the live gate (promote --live); off: data only.", DefaultValueFactory = _ => "on" };
-        var command = new Command("watch", "Train automatically when the training data in the object store changes (one run at a time; content already trained is skipped).");
+        var command = new Command("watch", "Train automatically when the training data in the object store changes: the whole dataset (a new dataset version), or one zip with --object (one run at a time; data already trained is skipped).");
         foreach (var option in new Option[] { bucket, objectName, prefix, interval, debounce, once, config, output, force, promote, threads, submitKfp, kubeflowHost, @namespace, trainingImage, gpus, liveGate })
         {
             command.Options.Add(option);
@@ -49,7 +50,8 @@ internal static class WatchCommand
 
         command.SetAction((parseResult, ct) => CommandErrors.RunAsync(async () =>
         {
-            var data = WatchedObject.From(parseResult.GetValue(bucket)!, parseResult.GetValue(prefix), parseResult.GetValue(objectName)!);
+            var archive = parseResult.GetValue(objectName) is { } name ? WatchedObject.From(parseResult.GetValue(bucket)!, parseResult.GetValue(prefix), name) : null;
+            var dataset = archive is null ? WatchedDataset.From(parseResult.GetValue(bucket)!, parseResult.GetValue(prefix)) : null;
             var every = Durations.Parse("--interval", parseResult.GetValue(interval), TimeSpan.FromMilliseconds(100), TimeSpan.FromDays(1));
             var settle = Durations.Parse("--debounce", parseResult.GetValue(debounce), TimeSpan.Zero, TimeSpan.FromHours(1));
             var policy = PromotionPolicies.Parse(parseResult.GetValue(promote));
@@ -89,13 +91,27 @@ internal static class WatchCommand
                 ? Kubeflow(parseResult.GetValue(kubeflowHost)!, parseResult.GetValue(@namespace), parseResult.GetValue(trainingImage)!, parseResult.GetValue(gpus), kubeflowHttp)
                 : new InProcessTrainingLauncher(() => TrainingRuns.Create(services, http, progress), new TrainingRequest(settings, "",
                     packageFolder, Register: true, Promotion: policy, ReplaceAnyOutput: parseResult.GetValue(force)));
-            var watcher = new DataWatcher(services.GetRequiredService<IObjectStore>(), services.GetRequiredService<IModelRegistry>(),
-                settings.Mlflow.RegisteredModelName, launcher, data, settle, work, services.GetRequiredService<ILogger<DataWatcher>>());
+            var objects = services.GetRequiredService<IObjectStore>();
+            var registry = services.GetRequiredService<IModelRegistry>();
+            Func<CancellationToken, Task<WatchDecision>> check;
+            Func<CancellationToken, Task> loop;
+            if (archive is not null)
+            {
+                var watcher = new DataWatcher(objects, registry, settings.Mlflow.RegisteredModelName, launcher, archive, settle, work, services.GetRequiredService<ILogger<DataWatcher>>());
+                (check, loop) = (watcher.CheckOnceAsync, token => watcher.RunAsync(every, token));
+            }
+            else
+            {
+                var minNewLabels = WatcherOptions.FromConfiguration(services.GetRequiredService<IConfiguration>()).MinNewLabels;
+                var watcher = new DatasetWatcher(objects, registry, settings.Mlflow.RegisteredModelName, launcher, dataset!, settle, minNewLabels, work, services.GetRequiredService<ILogger<DatasetWatcher>>());
+                (check, loop) = (watcher.CheckOnceAsync, token => watcher.RunAsync(every, token));
+            }
+
             var liveTick = live ? new LiveGateTick(LiveGates.Create(services), settings.Mlflow.RegisteredModelName, settings.Evaluation,
                 services.GetRequiredService<ILogger<LiveGateTick>>()) : null;
             if (parseResult.GetValue(once))
             {
-                var decision = await watcher.CheckOnceAsync(ct);
+                var decision = await check(ct);
                 Console.WriteLine($"{decision.Name}: {decision.Message}");
                 if (liveTick is not null)
                 {
@@ -105,7 +121,7 @@ internal static class WatchCommand
                 return decision.Kind == WatchDecisionKind.Failed ? CommandErrors.Failed : CommandErrors.Ok;
             }
 
-            await Task.WhenAll(watcher.RunAsync(every, ct), liveTick?.RunAsync(every, ct) ?? Task.CompletedTask);
+            await Task.WhenAll(loop(ct), liveTick?.RunAsync(every, ct) ?? Task.CompletedTask);
             return CommandErrors.Ok;
         }));
         return command;

@@ -44,7 +44,8 @@ public sealed class ImageFolderDataset
     /// Opens <paramref name="input"/> (a zip or a folder). A zip is extracted under <paramref name="workFolder"/> with the
     /// zip-slip and zip-bomb checks of <see cref="SafeZipExtractor"/>; a folder is read in place and never written to.
     /// </summary>
-    public static ImageFolderDataset Open(string input, string workFolder, ZipLimits? limits = null)
+    /// <param name="describedAs">How errors name the data (the dataset's URI when <paramref name="input"/> is its laid-out copy).</param>
+    public static ImageFolderDataset Open(string input, string workFolder, ZipLimits? limits = null, string? describedAs = null)
     {
         var path = Path.GetFullPath(input);
         string root;
@@ -62,7 +63,7 @@ public sealed class ImageFolderDataset
             throw new DryWetException($"Data '{input}' does not exist. Pass a zip or a folder with one subfolder per class (dry/, wet/); `sample-data --output data.zip` writes an example.");
         }
 
-        return FromFolder(SkipWrapperFolder(root), input);
+        return FromFolder(SkipWrapperFolder(root), describedAs ?? input);
     }
 
     /// <summary>Zips are often made of the folder itself ("dataset/dry/…"): step into a lone wrapper folder.</summary>

@@ -94,15 +94,14 @@ public sealed class SweepRegistration(IModelRegistry registry, IExperimentTracke
 
     private async Task<EvaluationSet> EvaluationAsync(DryWetConfig config, string data, string work, CancellationToken cancellationToken)
     {
-        var local = data;
-        if (ObjectStoreUri.IsObjectStoreUri(data))
+        if (ObjectStoreUri.IsObjectStoreUri(data) && objects is null)
         {
-            var store = objects ?? throw new DryWetException($"--data {data} is in an object store, but none is configured (ConnectionStrings__minio).");
-            var reference = ObjectStoreUri.Parse(data);
-            local = (await DatasetDownloader.DownloadAsync(store, reference.Bucket, reference.Key, Path.Combine(work, "data"), progress.Message, cancellationToken)).Directory;
+            throw new DryWetException($"--data {data} is in an object store, but none is configured (ConnectionStrings__minio).");
         }
 
-        var dataset = ImageFolderDataset.Open(local, work);
+        // Laid out exactly as each train step laid it out, so the split is the one the candidates validated on.
+        var prepared = await DatasetPreparation.PrepareAsync(data, null, objects, work, null, progress.Message, cancellationToken);
+        var dataset = ImageFolderDataset.Open(prepared.Materialized.Directory, work, describedAs: data);
         var (_, validation) = StratifiedSplit.Split(dataset.Images, dataset.Classes, config.Data.TestSize, config.Data.RandomState);
         return await EvaluationSet.BuildAsync(objects, validation, dataset.Classes, work, progress, cancellationToken);
     }

@@ -14,8 +14,8 @@ using static TorchSharp.torch;
 namespace DryWet.TrainingWorker.Training;
 
 /// <summary>
-/// The one owner of a training run's lifecycle: output folder checked → data (downloaded when it is an object
-/// reference) → stratified split → starting weights → tracked run started → train (<see cref="Trainer"/>) → reports →
+/// The one owner of a training run's lifecycle: output folder checked → data (a dataset snapshot: listed, hashed,
+/// its manifest stored, laid out as class folders; see <see cref="DatasetPreparation"/>) → stratified split → starting weights → tracked run started → train (<see cref="Trainer"/>) → reports →
 /// ONNX → model package (in the scratch folder) → model logged → champion/challenger gate → package published to the
 /// output folder (atomic) → registered, promoted only when the gate says so → the run ended exactly once: FINISHED only
 /// when every step succeeded, FAILED with the reason as tag <c>drywet.failure</c>, or KILLED when cancelled. One scratch
@@ -27,7 +27,7 @@ namespace DryWet.TrainingWorker.Training;
 /// </para>
 /// </summary>
 /// <param name="registry">Null: the run is tracked but nothing is registered.</param>
-/// <param name="objects">Needed only for <c>s3://</c> data.</param>
+/// <param name="objects">Needed only for <c>s3://</c> data (a prefix or one archive).</param>
 /// <param name="weights">Needed only when the config asks for ImageNet weights.</param>
 public sealed class TrainingRun(IExperimentTracker tracker, IModelRegistry? registry, IObjectStore? objects,
     PretrainedWeightsSource? weights, IClassifierBackend backend, ITrainingProgress progress)
@@ -43,8 +43,8 @@ public sealed class TrainingRun(IExperimentTracker tracker, IModelRegistry? regi
         Directory.CreateDirectory(work);
         try
         {
-            var dataPath = await LocalDataAsync(request.Data, work, cancellationToken);
-            var dataset = ImageFolderDataset.Open(dataPath, work, request.ZipLimits);
+            var prepared = await DatasetPreparation.PrepareAsync(request.Data, request.DatasetVersion, objects, work, request.ZipLimits, progress.Message, cancellationToken);
+            var dataset = ImageFolderDataset.Open(prepared.Materialized.Directory, work, request.ZipLimits, $"{prepared.Manifest.Source} (dataset version {prepared.Manifest.Version})");
             ReportSkipped(dataset);
             var config = request.Config;
             if (config.Model.NumClasses != dataset.Classes.Count)
@@ -59,15 +59,13 @@ public sealed class TrainingRun(IExperimentTracker tracker, IModelRegistry? regi
                 ? await weights.ResolveAsync(config.Model, cancellationToken)
                 : RequireLocalWeights(config.Model);
 
-            var runTags = RunTags(request.DataSource ?? request.Data, dataPath, dataset);
+            var runTags = RunTags(request.DataSource ?? prepared.Manifest.Source, prepared, dataset);
             await using var run = await tracker.StartRunAsync(config.Mlflow.ExperimentName, request.RunName, runTags, cancellationToken);
             progress.Message($"Tracking: {tracker.Description}, run {run.RunId}.");
             try
             {
-                if (TrainingDatasetInput.Describe(request.DataSource ?? request.Data, runTags, dataset, train.Count, validation.Count, config.Training.ImgSize) is { } input)
-                {
-                    await run.LogInputsAsync([input], cancellationToken);
-                }
+                await run.LogInputsAsync([TrainingDatasetInput.Describe(runTags[DatasetTags.Source], prepared, dataset, train.Count, validation.Count, config.Training.ImgSize)], cancellationToken);
+                await LogManifestAsync(run, prepared.Manifest, work, cancellationToken);
 
                 var result = await TrainAndPackageAsync(run, request, dataset, train, validation, weightsPath, work, cancellationToken);
                 var register = request.Register && registry is not null;
@@ -195,18 +193,13 @@ public sealed class TrainingRun(IExperimentTracker tracker, IModelRegistry? regi
         return result with { Promotion = decision, RegisteredVersion = final };
     }
 
-    /// <summary>A local path for the data: itself, or the object downloaded and unpacked into the run's folder.</summary>
-    private async Task<string> LocalDataAsync(string data, string work, CancellationToken cancellationToken)
+    /// <summary>The snapshot manifest as the run's artifact <c>dataset/&lt;version&gt;.json</c> (a local folder keeps no copy of its own).</summary>
+    private static async Task LogManifestAsync(ITrackedRun run, DatasetManifest manifest, string work, CancellationToken cancellationToken)
     {
-        if (!ObjectStoreUri.IsObjectStoreUri(data))
-        {
-            return data;
-        }
-
-        var store = objects ?? throw new InvalidOperationException("An s3:// dataset needs an object store.");
-        var reference = ObjectStoreUri.Parse(data);
-        var downloaded = await DatasetDownloader.DownloadAsync(store, reference.Bucket, reference.Key, Path.Combine(work, "data"), progress.Message, cancellationToken);
-        return downloaded.Directory;
+        var folder = Path.Combine(work, "dataset-manifest");
+        Directory.CreateDirectory(folder);
+        await File.WriteAllTextAsync(Path.Combine(folder, $"{manifest.Version}.json"), manifest.ToJson(), cancellationToken);
+        await run.LogArtifactsAsync(folder, "dataset", cancellationToken);
     }
 
     private static string? RequireLocalWeights(DryWetConfig.ModelSection model) =>
@@ -214,21 +207,19 @@ public sealed class TrainingRun(IExperimentTracker tracker, IModelRegistry? regi
             ? model.PretrainedPath
             : throw new InvalidOperationException("model.pretrained = imagenet needs a PretrainedWeightsSource.");
 
-    /// <summary>Run tags known before training: classes, where the data came from, its hash and size, the code's commit.</summary>
-    private static Dictionary<string, string> RunTags(string source, string dataPath, ImageFolderDataset dataset)
+    /// <summary>Run tags known before training: classes, the dataset version and where it came from, its size, the code's commit.</summary>
+    private static Dictionary<string, string> RunTags(string source, PreparedDataset prepared, ImageFolderDataset dataset)
     {
+        var manifest = prepared.Manifest;
         var tags = new Dictionary<string, string>
         {
             ["classes"] = string.Join(", ", dataset.Classes),
             [DatasetTags.Source] = source,
+            [DatasetTags.Version] = manifest.Version,
+            [DatasetTags.ReviewedImages] = prepared.Materialized.CountByOrigin(dataset)[DatasetOrigin.Review].ToString(CultureInfo.InvariantCulture),
+            [DatasetTags.Sha256] = manifest.ContentSha256,
+            [DatasetTags.Bytes] = manifest.Bytes.ToString(CultureInfo.InvariantCulture),
         };
-        if (File.Exists(dataPath) || Directory.Exists(dataPath))
-        {
-            var fingerprint = DatasetFingerprint.Compute(dataPath);
-            tags[DatasetTags.Sha256] = fingerprint.Sha256;
-            tags[DatasetTags.Bytes] = fingerprint.Bytes.ToString(CultureInfo.InvariantCulture);
-        }
-
         if (DatasetFingerprint.GitCommit() is { } commit)
         {
             tags["mlflow.source.git.commit"] = commit;

@@ -5,6 +5,10 @@ public interface ITrainingLauncher
 {
     string Description { get; }
 
-    /// <param name="localZip">The data, already downloaded (in-process training uses it; a pipeline downloads its own).</param>
+    /// <summary>One archive (<c>watch --object</c>).</summary>
+    /// <param name="localZip">The data, already downloaded (the watcher hashed it).</param>
     Task<LaunchResult> LaunchAsync(WatchedObject data, string localZip, CancellationToken cancellationToken);
+
+    /// <summary>Exactly the dataset version <paramref name="version"/> of the prefix (its manifest is stored there).</summary>
+    Task<LaunchResult> LaunchDatasetAsync(WatchedDataset data, string version, CancellationToken cancellationToken);
 }

@@ -18,6 +18,9 @@ public enum WatchDecisionKind
     /// <summary>The content a previous run failed on; retried only when the data changes.</summary>
     FailedBefore,
 
+    /// <summary>Only reviewed labels changed, fewer than <c>DryWet:Watcher:MinNewLabels</c> since the last run: wait for more.</summary>
+    AwaitingLabels,
+
     /// <summary>A training run was started and finished (the gate decided what it became).</summary>
     Trained,
 

@@ -7,5 +7,5 @@ namespace DryWet.TrainingWorker.Watching;
 internal static class WatchTelemetry
 {
     public static readonly Counter<long> Decisions = TrainingTelemetry.Meter.CreateCounter<long>(
-        "drywet_watch_decisions_total", unit: "{decision}", description: "Data watcher checks, by decision (no_data, unchanged, settling, already_trained, failed_before, trained, failed).");
+        "drywet_watch_decisions_total", unit: "{decision}", description: "Data watcher checks, by decision (no_data, unchanged, settling, already_trained, failed_before, awaiting_labels, trained, failed).");
 }

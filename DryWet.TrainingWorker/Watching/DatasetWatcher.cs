@@ -1,0 +1,228 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using DryWet.Core.Registry;
+using DryWet.Core.Storage;
+using DryWet.TrainingWorker.Data;
+using Microsoft.Extensions.Logging;
+
+namespace DryWet.TrainingWorker.Watching;
+
+/// <summary>
+/// Data-triggered training on the whole dataset (<c>watch</c> without <c>--object</c>): polls the data prefix and
+/// starts a run when its dataset version is new. A change (any new, changed or deleted archive, reviewed image or label
+/// entry) must hold still for the debounce time; then the snapshot is built (only changed objects are downloaded and
+/// hashed) and its manifest stored. A version already trained — the watcher's last run, or a registered version's
+/// <c>dataset.version</c> tag — is skipped; a failed one is retried only on new data. When only reviewed labels
+/// changed, a run starts once at least <c>DryWet:Watcher:MinNewLabels</c> of them differ from the dataset last
+/// trained on. One run at a time; every check is one log line and one count of
+/// <c>drywet_watch_decisions_total{decision}</c>.
+/// </summary>
+public sealed class DatasetWatcher
+{
+    private static readonly JsonSerializerOptions StateJson = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+    private readonly IObjectStore _objects;
+    private readonly IModelRegistry _registry;
+    private readonly string _modelName;
+    private readonly ITrainingLauncher _launcher;
+    private readonly WatchedDataset _data;
+    private readonly TimeSpan _debounce;
+    private readonly int _minNewLabels;
+    private readonly string _work;
+    private readonly ILogger<DatasetWatcher> _logger;
+    private readonly TimeProvider _clock;
+    private readonly ObjectStoreDatasetSource _source;
+    private readonly DatasetSnapshotBuilder _builder;
+    private (string Listing, DateTimeOffset Since)? _pending;
+    private DatasetWatchState? _state;
+    private bool _stateLoaded;
+
+    public DatasetWatcher(IObjectStore objects, IModelRegistry registry, string modelName, ITrainingLauncher launcher, WatchedDataset data,
+        TimeSpan debounce, int minNewLabels, string workDirectory, ILogger<DatasetWatcher> logger, TimeProvider? time = null)
+    {
+        (_objects, _registry, _modelName, _launcher, _data, _debounce, _minNewLabels, _work, _logger) =
+            (objects, registry, modelName, launcher, data, debounce, minNewLabels, workDirectory, logger);
+        _clock = time ?? TimeProvider.System;
+        _source = new ObjectStoreDatasetSource(objects, data.Bucket, data.Prefix, onlyKey: null);
+        _builder = new DatasetSnapshotBuilder(_source, _clock);
+    }
+
+    /// <summary>The last check's outcome (tests read it).</summary>
+    public WatchDecision? LastDecision { get; private set; }
+
+    /// <summary>Checks every <paramref name="interval"/> until cancelled; a failing store is logged and retried at the next tick.</summary>
+    public async Task RunAsync(TimeSpan interval, CancellationToken cancellationToken)
+    {
+        _logger.LogInformation("Watching the dataset at {Data} every {Interval} (debounce {Debounce}, {MinNewLabels} new labels start a run); training with {Launcher}",
+            _data, interval, _debounce, _minNewLabels, _launcher.Description);
+        using var timer = new PeriodicTimer(interval, _clock);
+        do
+        {
+            try
+            {
+                await CheckOnceAsync(cancellationToken);
+            }
+            catch (Exception ex) when (ex is DryWet.Core.DryWetException or HttpRequestException or IOException)
+            {
+                _logger.LogWarning("Watch check of {Data} failed ({Error}); retrying in {Interval}", _data, ex.Message, interval);
+            }
+        }
+        while (await timer.WaitForNextTickAsync(cancellationToken));
+    }
+
+    public async Task<WatchDecision> CheckOnceAsync(CancellationToken cancellationToken)
+    {
+        var decision = await DecideAsync(cancellationToken);
+        LastDecision = decision;
+        WatchTelemetry.Decisions.Add(1, new KeyValuePair<string, object?>("decision", decision.Name));
+        var level = decision.Kind is WatchDecisionKind.Failed ? LogLevel.Error
+            : decision.Kind is WatchDecisionKind.Unchanged or WatchDecisionKind.NoData or WatchDecisionKind.Settling ? LogLevel.Debug : LogLevel.Information;
+        _logger.Log(level, "Watch decision {Decision} for {Data}: {Message}", decision.Name, _data, decision.Message);
+        return decision;
+    }
+
+    private async Task<WatchDecision> DecideAsync(CancellationToken cancellationToken)
+    {
+        var state = await StateAsync(cancellationToken);
+        if (!await _objects.BucketExistsAsync(_data.Bucket, cancellationToken))
+        {
+            _pending = null;
+            return new WatchDecision(WatchDecisionKind.NoData, $"waiting for bucket {_data.Bucket}");
+        }
+
+        var listed = await _source.ListAsync(cancellationToken);
+        var relevant = listed.Where(o => DatasetKeys.Classify(o.Key) != DatasetKeyRole.Ignored).ToList();
+        if (!relevant.Any(o => DatasetKeys.Classify(o.Key) is DatasetKeyRole.Archive or DatasetKeyRole.ClassImage))
+        {
+            _pending = null;
+            return new WatchDecision(WatchDecisionKind.NoData, $"waiting for data at {_data} (zips at its root or class folders of images)");
+        }
+
+        var listing = ListingDigest(relevant);
+        if (state is not null && state.Listing == listing)
+        {
+            return new WatchDecision(WatchDecisionKind.Unchanged, $"{state.Outcome} on {state.DecidedAt:u}: {state.Detail}", state.DatasetVersion);
+        }
+
+        var now = _clock.GetUtcNow();
+        if (_pending is not { } pending || pending.Listing != listing)
+        {
+            pending = (listing, now);
+            _pending = pending;
+        }
+
+        if (now - pending.Since < _debounce)
+        {
+            return new WatchDecision(WatchDecisionKind.Settling, $"{relevant.Count} objects changed, unchanged for {(now - pending.Since).TotalSeconds:0.#} of {_debounce.TotalSeconds:0.#} s");
+        }
+
+        _pending = null;
+        return await HandleNewListingAsync(listing, listed, state, cancellationToken);
+    }
+
+    private async Task<WatchDecision> HandleNewListingAsync(string listing, IReadOnlyList<SourceObject> listed, DatasetWatchState? state, CancellationToken cancellationToken)
+    {
+        var scratch = Path.Combine(_work, $"snapshot-{Guid.NewGuid():N}");
+        DatasetManifest manifest;
+        try
+        {
+            manifest = (await _builder.BuildAsync(listed, scratch, keepFolder: null, cancellationToken)).Manifest;
+        }
+        finally
+        {
+            if (Directory.Exists(scratch))
+            {
+                Directory.Delete(scratch, recursive: true);
+            }
+        }
+
+        var version = manifest.Version;
+        if (state?.LastRunVersion == version)
+        {
+            await SaveStateAsync(state with { Listing = listing, DatasetVersion = version }, cancellationToken);
+            return state.Outcome == "failed"
+                ? new WatchDecision(WatchDecisionKind.FailedBefore, $"dataset version {version} is the one the run of {state.DecidedAt:u} failed on ({state.Detail}); change the data to retry", version)
+                : new WatchDecision(WatchDecisionKind.AlreadyTrained, $"dataset version {version} was trained on {state.DecidedAt:u}", version);
+        }
+
+        var versions = await _registry.ListVersionsAsync(_modelName, cancellationToken);
+        if (versions.FirstOrDefault(v => v.Tags.GetValueOrDefault(DatasetTags.Version) == version) is { } registered)
+        {
+            var detail = $"dataset version {version} already registered as {_modelName} v{registered.Version}";
+            await SaveStateAsync(new DatasetWatchState(listing, version, version, "trained", detail, _clock.GetUtcNow()), cancellationToken);
+            return new WatchDecision(WatchDecisionKind.AlreadyTrained, detail, version);
+        }
+
+        var baseline = state?.LastRunVersion ?? versions.OrderByDescending(v => v.Version)
+            .Select(v => v.Tags.GetValueOrDefault(DatasetTags.Version)).FirstOrDefault(v => v is not null);
+        if (baseline is not null && await _source.LoadManifestAsync(baseline, cancellationToken) is { } previous)
+        {
+            var change = DatasetChange.Between(previous, manifest);
+            if (!change.ArchivesChanged && change.Labels < _minNewLabels)
+            {
+                var detail = string.Create(CultureInfo.InvariantCulture,
+                    $"{change.Labels} of {_minNewLabels} new labels since dataset version {baseline} (DryWet:Watcher:MinNewLabels); dataset version {version} waits for more");
+                await SaveStateAsync(new DatasetWatchState(listing, version, state?.LastRunVersion ?? baseline, "waiting", detail, _clock.GetUtcNow()), cancellationToken);
+                return new WatchDecision(WatchDecisionKind.AwaitingLabels, detail, version);
+            }
+        }
+
+        _logger.LogInformation("New dataset version {Version} at {Data} ({Objects} objects, {Reviewed} reviewed): starting a run with {Launcher}",
+            version, _data, manifest.Objects.Count, manifest.ReviewedObjects, _launcher.Description);
+        // Stored only for a run (the run trains on exactly it), not for every label click that waits.
+        await _source.SaveManifestAsync(manifest, cancellationToken);
+        var result = await _launcher.LaunchDatasetAsync(_data, version, cancellationToken);
+        await SaveStateAsync(new DatasetWatchState(listing, version, version, result.Succeeded ? "trained" : "failed", result.Detail, _clock.GetUtcNow()), cancellationToken);
+        return new WatchDecision(result.Succeeded ? WatchDecisionKind.Trained : WatchDecisionKind.Failed, result.Detail, version);
+    }
+
+    /// <summary>Keys, sizes and times of what the dataset is made of: equal digests mean nothing to rebuild.</summary>
+    private static string ListingDigest(IEnumerable<SourceObject> objects)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        foreach (var o in objects.OrderBy(o => o.Key, StringComparer.Ordinal))
+        {
+            hash.AppendData(Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{o.Key}\t{o.Size}\t{o.LastModified.ToUnixTimeMilliseconds()}\n")));
+        }
+
+        return Convert.ToHexStringLower(hash.GetHashAndReset());
+    }
+
+    private async Task<DatasetWatchState?> StateAsync(CancellationToken cancellationToken)
+    {
+        if (_stateLoaded)
+        {
+            return _state;
+        }
+
+        var local = Path.Combine(_work, $"state-{Guid.NewGuid():N}.json");
+        try
+        {
+            await _objects.DownloadFileAsync(_data.Bucket, _data.StateKey, local, cancellationToken);
+            _state = JsonSerializer.Deserialize<DatasetWatchState>(await File.ReadAllTextAsync(local, cancellationToken), StateJson);
+        }
+        catch (Exception ex) when (ex is ObjectNotFoundException or BucketNotFoundException)
+        {
+            _state = null;
+        }
+        catch (JsonException ex)
+        {
+            _logger.LogWarning("Ignoring unreadable watch state s3://{Bucket}/{Key} ({Error}); the dataset will be checked by version", _data.Bucket, _data.StateKey, ex.Message);
+            _state = null;
+        }
+        finally
+        {
+            File.Delete(local);
+        }
+
+        _stateLoaded = true;
+        return _state;
+    }
+
+    private async Task SaveStateAsync(DatasetWatchState state, CancellationToken cancellationToken)
+    {
+        await _objects.UploadAsync(_data.Bucket, _data.StateKey, Encoding.UTF8.GetBytes(JsonSerializer.Serialize(state, StateJson)), "application/json", cancellationToken);
+        _state = state;
+    }
+}
