@@ -1,8 +1,13 @@
 namespace DryWet.Core.Feedback;
 
 /// <summary>
-/// One reviewed image: <c>ml-data/.manifest/&lt;id&gt;.json</c> (one object per entry, so two reviewers never overwrite each
-/// other; the dot keeps it out of the trainer's class folders). Written after the image, so an entry means the image is there.
+/// One reviewed image: <c>ml-data/.manifest/&lt;id&gt;.json</c> (one object per entry; the dot keeps it out of the
+/// trainer's class folders). Created create-only (the first reviewer wins) before its image is written, and replaced
+/// only by compare-and-swap when a reviewer changes the label. <see cref="Label"/>, <see cref="ImageKey"/>,
+/// <see cref="Reviewer"/> and <see cref="ReviewedAt"/> describe the current label; <see cref="History"/> lists every
+/// label given, oldest first (absent in entries written before labels could change: then the entry is its only label).
+/// The image is in place at <see cref="ImageKey"/> once the write that made the entry returned; readers that need it
+/// now should treat a missing image as "being written".
 /// </summary>
 public sealed record LabelManifestEntry(
     string Id,
@@ -16,4 +21,5 @@ public sealed record LabelManifestEntry(
     string ModelName,
     string ModelVersion,
     float Confidence,
-    string? TraceId);
+    string? TraceId,
+    IReadOnlyList<LabelChange>? History = null);

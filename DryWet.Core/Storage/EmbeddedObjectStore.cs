@@ -1,10 +1,13 @@
+using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 
 namespace DryWet.Core.Storage;
 
 /// <summary>
 /// The laptop object store: buckets are folders under <c>&lt;DryWet:Home&gt;/objects</c>, keys are relative paths.
-/// Writes go through a temp file + rename, so a reader (or a crash) never sees half an object.
+/// Writes go through a temp file + rename, so a reader (or a crash) never sees half an object. Conditional writes
+/// (create-only, compare-and-swap) check and rename under a per-bucket <see cref="FileLock"/> in
+/// <c>&lt;root&gt;/.locks/</c>, so they are atomic between threads and between processes on the machine.
 /// </summary>
 public sealed partial class EmbeddedObjectStore : IObjectStore
 {
@@ -94,6 +97,72 @@ public sealed partial class EmbeddedObjectStore : IObjectStore
             .ToList();
         return Task.FromResult(objects);
     }
+
+    public async Task<VersionedObject> ReadAsync(string bucket, string key, int maxBytes, CancellationToken cancellationToken = default)
+    {
+        var path = ObjectPath(bucket, key);
+        try
+        {
+            // Objects are replaced by rename: this handle reads one whole version, whatever happens meanwhile.
+            await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 4096, useAsync: true);
+            if (stream.Length > maxBytes)
+            {
+                throw new DryWetException($"Object '{key}' in bucket '{bucket}' is {stream.Length} bytes, over the {maxBytes} bytes expected of it.");
+            }
+
+            var content = new byte[stream.Length];
+            await stream.ReadExactlyAsync(content, cancellationToken);
+            return new VersionedObject(content, ETagOf(content));
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new ObjectNotFoundException(bucket, key, Description);
+        }
+    }
+
+    public async Task<bool> TryCreateAsync(string bucket, string key, ReadOnlyMemory<byte> content, string contentType, CancellationToken cancellationToken = default)
+    {
+        var target = ObjectPath(bucket, key);
+        using var _ = await LockAsync(bucket, cancellationToken);
+        if (File.Exists(target))
+        {
+            return false;
+        }
+
+        await AtomicFile.WriteAsync(target, async (stream, ct) => await stream.WriteAsync(content, ct), cancellationToken);
+        return true;
+    }
+
+    public async Task<bool> TryReplaceAsync(string bucket, string key, ReadOnlyMemory<byte> content, string contentType, string expectedETag,
+        CancellationToken cancellationToken = default)
+    {
+        var target = ObjectPath(bucket, key);
+        using var _ = await LockAsync(bucket, cancellationToken);
+        byte[] current;
+        try
+        {
+            current = await File.ReadAllBytesAsync(target, cancellationToken);
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            return false;
+        }
+
+        if (ETagOf(current) != expectedETag)
+        {
+            return false;
+        }
+
+        await AtomicFile.WriteAsync(target, async (stream, ct) => await stream.WriteAsync(content, ct), cancellationToken);
+        return true;
+    }
+
+    /// <summary>The embedded version tag: the content's SHA-256 (hex, first 32 characters).</summary>
+    private static string ETagOf(ReadOnlySpan<byte> content) => Convert.ToHexStringLower(SHA256.HashData(content))[..32];
+
+    /// <summary>The bucket's lock for conditional writes; outside every bucket, so listings never show it.</summary>
+    private Task<FileLock> LockAsync(string bucket, CancellationToken cancellationToken) =>
+        FileLock.AcquireAsync(Path.Combine(_root, ".locks", bucket + ".lock"), cancellationToken: cancellationToken);
 
     private string BucketPath(string bucket) => Path.Combine(_root, bucket);
 

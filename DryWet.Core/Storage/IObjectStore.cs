@@ -37,6 +37,28 @@ public interface IObjectStore
 
     /// <summary>Lists objects under a prefix (recursive), ordered by key.</summary>
     Task<IReadOnlyList<StoredObject>> ListAsync(string bucket, string prefix = "", CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Reads a small object (at most <paramref name="maxBytes"/>, e.g. a manifest entry) with its version tag, for a
+    /// later <see cref="TryReplaceAsync"/>. The bytes are never older than the tag, so a replace on the tag succeeds
+    /// only over exactly these bytes. Throws <see cref="ObjectNotFoundException"/>, or <see cref="DryWetException"/>
+    /// when the object is larger than <paramref name="maxBytes"/>.
+    /// </summary>
+    Task<VersionedObject> ReadAsync(string bucket, string key, int maxBytes, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Create-only: stores the bytes when no object is at the key and returns true; returns false, writing nothing,
+    /// when one is (first writer wins, also between processes). S3: <c>PUT</c> with <c>If-None-Match: *</c>.
+    /// </summary>
+    Task<bool> TryCreateAsync(string bucket, string key, ReadOnlyMemory<byte> content, string contentType, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Compare-and-swap: replaces the object when its version tag is still <paramref name="expectedETag"/> (from
+    /// <see cref="ReadAsync"/>) and returns true; returns false, writing nothing, when it changed or is gone.
+    /// S3: <c>PUT</c> with <c>If-Match: "&lt;etag&gt;"</c>.
+    /// </summary>
+    Task<bool> TryReplaceAsync(string bucket, string key, ReadOnlyMemory<byte> content, string contentType, string expectedETag,
+        CancellationToken cancellationToken = default);
 }
 
 /// <summary>One object in a bucket.</summary>

@@ -36,7 +36,8 @@ public static class MinioClientExtensions
         // The SDK streams request bodies and retries by itself: the default resilience handler (10 s attempt timeout,
         // re-sending a consumed stream) would break large uploads.
 #pragma warning disable EXTEXP0001
-        builder.Services.AddHttpClient(connectionName).RemoveAllResilienceHandlers();
+        // S3ConditionalWrites: the If-None-Match/If-Match headers of conditional PUTs (labels), which the SDK cannot send.
+        builder.Services.AddHttpClient(connectionName).AddHttpMessageHandler(() => new S3ConditionalWrites()).RemoveAllResilienceHandlers();
 #pragma warning restore EXTEXP0001
         builder.Services.AddSingleton<IMinioClient>(sp => new MinioClient()
             .WithEndpoint(settings.HostAndPort)

@@ -12,8 +12,10 @@ namespace DryWet.Tests.Storage;
 /// free loopback port with a fresh data folder and stopped at the end. Installed from eng/s3rver (package-lock.json)
 /// by CI (<c>npm ci --prefix eng/s3rver</c>); installed here on first use when missing. Clients go through
 /// <see cref="S3rverNamespaceFix"/> (an s3rver XML-namespace bug that hides listed objects from the Minio SDK).
+/// s3rver ignores S3's conditional-write headers; eng/s3rver/conditional-writes.js (preloaded) adds them as S3 and MinIO
+/// document them, unless <see cref="ConditionalWrites"/> is false (a server that lacks them, as the adapter must refuse).
 /// </summary>
-public sealed partial class S3rverFixture : IAsyncLifetime
+public partial class S3rverFixture : IAsyncLifetime
 {
     public const string AccessKey = "S3RVER";
     public const string SecretKey = "S3RVER";
@@ -30,8 +32,11 @@ public sealed partial class S3rverFixture : IAsyncLifetime
         .WithEndpoint($"127.0.0.1:{Port}")
         .WithCredentials(AccessKey, SecretKey)
         .WithSSL(false)
-        .WithHttpClient(new HttpClient(new S3rverNamespaceFix { InnerHandler = new SocketsHttpHandler() }))
+        .WithHttpClient(new HttpClient(new S3ConditionalWrites { InnerHandler = new S3rverNamespaceFix { InnerHandler = new SocketsHttpHandler() } }))
         .Build();
+
+    /// <summary>Whether s3rver runs with S3's conditional writes (If-None-Match/If-Match on PUT) added.</summary>
+    protected virtual bool ConditionalWrites => true;
 
     public MinioObjectStore CreateStore() => new(CreateClient(), Endpoint.ToString(), NullLogger<MinioObjectStore>.Instance);
 
@@ -41,12 +46,18 @@ public sealed partial class S3rverFixture : IAsyncLifetime
         _dataDir = TestFolders.NewTempDirectory("s3rver");
         // Port 0: s3rver binds a free port itself and prints it. Probing a free port first and passing it raced with
         // other tests' servers binding port 0 in between (s3rver then failed to bind, and the probe found the other server).
-        var start = new ProcessStartInfo("node")
+        var start = new ProcessStartInfo("node") { RedirectStandardOutput = true, RedirectStandardError = true };
+        if (ConditionalWrites)
         {
-            ArgumentList = { script, "-d", _dataDir, "-p", "0", "-a", "127.0.0.1", "--silent", "--configure-bucket", PreconfiguredBucket },
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
+            start.ArgumentList.Add("-r");
+            start.ArgumentList.Add(Path.Combine(TestFolders.RepositoryRoot, "eng", "s3rver", "conditional-writes.js"));
+        }
+
+        foreach (var argument in new[] { script, "-d", _dataDir, "-p", "0", "-a", "127.0.0.1", "--silent", "--configure-bucket", PreconfiguredBucket })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
         var listening = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
         _process = Process.Start(start) ?? throw new InvalidOperationException("Could not start node for s3rver.");
         _process.OutputDataReceived += (_, e) =>

@@ -32,6 +32,19 @@ internal sealed class CountingObjectStore(IObjectStore inner) : IObjectStore
         return inner.DownloadFileAsync(bucket, key, filePath, cancellationToken);
     }
 
+    public Task<VersionedObject> ReadAsync(string bucket, string key, int maxBytes, CancellationToken cancellationToken = default)
+    {
+        Interlocked.Increment(ref _downloads);
+        return inner.ReadAsync(bucket, key, maxBytes, cancellationToken);
+    }
+
+    public Task<bool> TryCreateAsync(string bucket, string key, ReadOnlyMemory<byte> content, string contentType, CancellationToken cancellationToken = default) =>
+        inner.TryCreateAsync(bucket, key, content, contentType, cancellationToken);
+
+    public Task<bool> TryReplaceAsync(string bucket, string key, ReadOnlyMemory<byte> content, string contentType, string expectedETag,
+        CancellationToken cancellationToken = default) =>
+        inner.TryReplaceAsync(bucket, key, content, contentType, expectedETag, cancellationToken);
+
     public Task<IReadOnlyList<StoredObject>> ListAsync(string bucket, string prefix = "", CancellationToken cancellationToken = default)
     {
         Interlocked.Increment(ref _lists);

@@ -9,12 +9,12 @@ namespace DryWet.Tests.Web;
 internal static class LoggedPredictions
 {
     public static async Task<PredictionLogRecord> WriteAsync(IObjectStore store, string id, string prediction, float confidence, byte[] jpeg,
-        DateTimeOffset? time = null)
+        DateTimeOffset? time = null, ShadowAnswer? shadow = null)
     {
         var when = time ?? DateTimeOffset.UtcNow;
         var other = prediction == "wet" ? "dry" : "wet";
         var record = new PredictionLogRecord(id, when, "dry_wet_model", "1", prediction,
-            new Dictionary<string, float> { [prediction] = confidence, [other] = 1 - confidence }, "image/jpeg", jpeg.Length, "4bf92f3577b34da6a3ce929d0e0e4736");
+            new Dictionary<string, float> { [prediction] = confidence, [other] = 1 - confidence }, "image/jpeg", jpeg.Length, "4bf92f3577b34da6a3ce929d0e0e4736", shadow);
         var folder = $"predictions/{when:yyyy-MM-dd}";
         await store.EnsureBucketAsync(PredictionLog.FeedbackBucket);
         var image = Path.GetTempFileName();

@@ -11,8 +11,8 @@ public sealed class ReviewFilterTests
     {
         var (filter, problem) = ReviewFilter.Parse("wet", "01-12-2026", "1.5", "random", take: null);
 
-        problem.ShouldBe("Ignored: date '01-12-2026' is not yyyy-MM-dd; confidence '1.5' is not a number from 0 to 1; sort 'random' is not 'least' or 'newest'.");
-        filter.ShouldBe(new ReviewFilter("wet", null, null, true, ReviewFilter.DefaultTake));
+        problem.ShouldBe("Ignored: date '01-12-2026' is not yyyy-MM-dd; confidence '1.5' is not a number from 0 to 1; sort 'random' is not 'least', 'disagreement', 'newest'.");
+        filter.ShouldBe(new ReviewFilter("wet", null, null, ReviewOrder.LeastConfident, ReviewFilter.DefaultTake));
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using DryWet.Core.Feedback;
 using DryWet.Tests.AppHost;
 using DryWet.Tests.Serving;
 using DryWet.Tests.Storage;
@@ -82,7 +83,7 @@ public sealed class ReviewPageTests(WebPlatformFixture platform)
         e.GetProperty("model_version").GetString().ShouldBe("1");
         e.GetProperty("reviewed_at").GetDateTimeOffset().ShouldBeInRange(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddMinutes(1));
 
-        // A second, different label for the same prediction is refused: the store cannot delete the first copy.
+        // A second, different first label for the same prediction is refused, naming who labelled it: a label is changed on purpose.
         var token = await page.Locator("input[name=__RequestVerificationToken]").First.GetAttributeAsync("value");
         var again = await page.APIRequest.PostAsync(platform.Url("review/label"), new()
         {
@@ -93,6 +94,54 @@ public sealed class ReviewPageTests(WebPlatformFixture platform)
         again.Status.ShouldBe(409);
         (await again.TextAsync()).ShouldContain($"was already labelled 'wet' by Ada");
         (await platform.Store.ListAsync(PredictionLog.DataBucket, cancellationToken: Ct)).Select(o => o.Key).ShouldNotContain($"dry/{unsure}.jpg");
+    }
+
+    [Fact]
+    public async Task Disagreements_come_first_with_the_shadow_answer_on_the_card_the_gate_counts_reviews_and_a_label_is_changed_by_click()
+    {
+        var (disagree, agree, alone) = (NewId(), NewId(), NewId());
+        var shadowVersion = Random.Shared.Next(100, 1000).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        ShadowAnswer Shadow(string prediction, float p) =>
+            new(shadowVersion, prediction, new Dictionary<string, float> { [prediction] = p, [prediction == "wet" ? "dry" : "wet"] = 1 - p });
+        await LoggedPredictions.WriteAsync(platform.Store, disagree, "dry", 0.90f, Sample("wet-1.jpg"), shadow: Shadow("wet", 0.70f));
+        await LoggedPredictions.WriteAsync(platform.Store, agree, "wet", 0.55f, Sample("wet-2.jpg"), shadow: Shadow("wet", 0.80f));
+        await LoggedPredictions.WriteAsync(platform.Store, alone, "dry", 0.51f, Sample("dry-1.jpg"));
+        var page = await SignedInPageAsync("Ada");
+
+        await page.GotoAsync(platform.Url("review?sort=disagreement"));
+        var ids = await page.Locator("[data-card]").EvaluateAllAsync<string[]>("cards => cards.map(c => c.dataset.id)");
+        Array.IndexOf(ids, disagree).ShouldBeLessThan(Array.IndexOf(ids, alone));
+        Array.IndexOf(ids, disagree).ShouldBeLessThan(Array.IndexOf(ids, agree));
+        await Expect(page.GetByLabel("Order")).ToHaveValueAsync("disagreement");
+        await Expect(Card(page, disagree).Locator(".shadow")).ToHaveTextAsync($"Shadow v{shadowVersion}: wet 70.0 % · disagrees");
+        await Expect(Card(page, agree).Locator(".shadow")).ToHaveTextAsync($"Shadow v{shadowVersion}: wet 80.0 %");
+        await Expect(Card(page, alone).Locator(".shadow")).ToHaveCountAsync(0);
+        var gate = page.Locator("[data-live-gate]");
+        await Expect(gate).ToContainTextAsync($"v1 against shadow v{shadowVersion}");
+        await Expect(gate).ToContainTextAsync("0 of 50");
+        await Expect(gate).ToContainTextAsync("50 more reviews needed");
+        await page.ScreenshotAsync(new() { Path = Path.Combine(platform.ScreenshotFolder, "web-review-disagreement.png"), FullPage = true });
+
+        // The reviewer sides with the shadow: the gate counts one reviewed request, a disagreement.
+        await Card(page, disagree).GetByRole(AriaRole.Button, new() { Name = "→ wet" }).ClickAsync();
+        await Expect(Card(page, disagree).Locator(".status")).ToHaveTextAsync("Corrected as wet by Ada");
+        await Expect(gate).ToContainTextAsync("1 of 50");
+        await Expect(gate).ToContainTextAsync("(1 where they disagree)");
+        await Expect(gate).ToHaveAttributeAsync("data-remaining", "49");
+
+        // Then changes their mind: the image moves to dry/, nothing is left in wet/, the entry keeps both labels.
+        await Card(page, disagree).GetByRole(AriaRole.Button, new() { Name = "Change to dry" }).ClickAsync();
+        await Expect(Card(page, disagree).Locator(".status")).ToHaveTextAsync("Confirmed as dry by Ada");
+        var keys = (await platform.Store.ListAsync(PredictionLog.DataBucket, cancellationToken: Ct)).Select(o => o.Key).ToList();
+        keys.ShouldContain($"dry/{disagree}.jpg");
+        keys.ShouldNotContain($"wet/{disagree}.jpg");
+        using var entry = JsonDocument.Parse(await DownloadAsync(PredictionLog.DataBucket, $".manifest/{disagree}.json"));
+        var history = entry.RootElement.GetProperty("history").EnumerateArray()
+            .Select(h => (h.TryGetProperty("from", out var f) ? f.GetString() : null, h.GetProperty("to").GetString(), h.GetProperty("reviewer").GetString()))
+            .ToList();
+        history.ShouldBe([(null, "wet", "Ada"), ("wet", "dry", "Ada")]);
+        entry.RootElement.GetProperty("label").GetString().ShouldBe("dry");
+        entry.RootElement.GetProperty("corrected").GetBoolean().ShouldBeFalse();
     }
 
     [Fact]

@@ -6,4 +6,7 @@ namespace DryWet.Web.Review;
 public sealed record LoggedPrediction(PredictionLogRecord Record, string Date, string RecordKey, string ImageKey, LabelManifestEntry? Review)
 {
     public string Extension => Path.GetExtension(ImageKey);
+
+    /// <summary>The shadow (challenger) answered this request, otherwise than the champion did.</summary>
+    public bool Disagrees => Record.Shadow is { } shadow && shadow.Prediction != Record.Prediction;
 }

@@ -20,7 +20,8 @@ public sealed partial class PredictionLog(IObjectStore store, WebCache cache, IL
     public const string ManifestPrefix = ".manifest/";
 
     private readonly ConcurrentDictionary<string, (DateTimeOffset Modified, PredictionLogRecord Record)> _records = new();
-    private readonly ConcurrentDictionary<string, (DateTimeOffset Modified, LabelManifestEntry Entry)> _reviews = new();
+    // By time and size: a changed label grows its entry (history), also within a listing's one-second time resolution.
+    private readonly ConcurrentDictionary<string, (DateTimeOffset Modified, long Size, LabelManifestEntry Entry)> _reviews = new();
 
     [GeneratedRegex(@"^predictions/(?<date>\d{4}-\d{2}-\d{2})/(?<id>[A-Za-z0-9_-]{1,100})\.(?<ext>[A-Za-z0-9]{1,8})$")]
     private static partial Regex KeyPattern();
@@ -37,7 +38,7 @@ public sealed partial class PredictionLog(IObjectStore store, WebCache cache, IL
         if (!await store.BucketExistsAsync(FeedbackBucket, cancellationToken))
         {
             var none = new PredictionLogSnapshot([], BucketExists: false, []);
-            _recent = new RecentListing(DateTimeOffset.UtcNow, none);
+            _recent = new RecentListing(none);
             return none;
         }
 
@@ -91,29 +92,12 @@ public sealed partial class PredictionLog(IObjectStore store, WebCache cache, IL
         }
 
         var snapshot = new PredictionLogSnapshot(predictions, BucketExists: true, unreadable);
-        _recent = new RecentListing(DateTimeOffset.UtcNow, snapshot);
+        _recent = new RecentListing(snapshot);
         return snapshot;
     }
 
     /// <summary>
-    /// One logged prediction. A page of thumbnails asks for dozens at once: they share one listing taken at most
-    /// <see cref="FindFreshness"/> ago (a label is checked against the manifest again when it is written).
-    /// </summary>
-    /// <param name="fresh">Read the store now (before writing a label), not the shared recent listing.</param>
-    public async Task<LoggedPrediction?> FindAsync(string date, string id, CancellationToken cancellationToken, bool fresh = false)
-    {
-        if (!DatePattern().IsMatch(date) || !IdPattern().IsMatch(id))
-        {
-            return null;
-        }
-
-        var recent = _recent;
-        var listing = !fresh && recent is not null && DateTimeOffset.UtcNow - recent.Taken < FindFreshness ? recent : await ListAsync(cancellationToken);
-        return listing.Find(date, id);
-    }
-
-    /// <summary>
-    /// A logged prediction for its thumbnail, never listing the log: from the last listing (a logged image never
+    /// A logged prediction for its thumbnail or a label, never listing the log: from the last listing (a logged image never
     /// changes), else by its record's key (a prediction logged since, or a page cached by the browser across a restart).
     /// Its review is not read. Null when there is no such record.
     /// </summary>
@@ -159,21 +143,11 @@ public sealed partial class PredictionLog(IObjectStore store, WebCache cache, IL
         _ => "bin",
     };
 
-    private async Task<RecentListing> ListAsync(CancellationToken cancellationToken)
-    {
-        await ReadAsync(cancellationToken);
-        return _recent!;
-    }
-
-    public static readonly TimeSpan FindFreshness = TimeSpan.FromSeconds(2);
-
     private volatile RecentListing? _recent;
 
-    private sealed class RecentListing(DateTimeOffset taken, PredictionLogSnapshot snapshot)
+    private sealed class RecentListing(PredictionLogSnapshot snapshot)
     {
         private readonly Dictionary<string, LoggedPrediction> _byKey = Index(snapshot.Predictions);
-
-        public DateTimeOffset Taken { get; } = taken;
 
         public LoggedPrediction? Find(string date, string id) => _byKey.GetValueOrDefault($"{date}/{id}");
 
@@ -206,10 +180,10 @@ public sealed partial class PredictionLog(IObjectStore store, WebCache cache, IL
 
             try
             {
-                var entry = _reviews.TryGetValue(o.Key, out var cached) && cached.Modified == o.LastModified
+                var entry = _reviews.TryGetValue(o.Key, out var cached) && cached.Modified == o.LastModified && cached.Size == o.Size
                     ? cached.Entry
                     : await ReadJsonAsync<LabelManifestEntry>(DataBucket, o, cancellationToken);
-                _reviews[o.Key] = (o.LastModified, entry);
+                _reviews[o.Key] = (o.LastModified, o.Size, entry);
                 result[entry.Id] = entry;
             }
             catch (Exception ex) when (ex is JsonException or DryWetException or IOException)

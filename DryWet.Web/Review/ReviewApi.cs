@@ -9,7 +9,7 @@ namespace DryWet.Web.Review;
 
 /// <summary>
 /// <c>GET /review/thumbnails/{date}/{id}</c> (signed-in reviewers, or everyone with <c>Web:PublicReview</c>) and
-/// <c>POST /review/label</c> (signed-in reviewers only).
+/// <c>POST /review/label</c> (signed-in reviewers only: fields date, id, label, and from = the current label to change it).
 /// </summary>
 public static class ReviewApi
 {
@@ -71,20 +71,25 @@ public static class ReviewApi
 
         // Read after the checks above: an anonymous or forged post costs no form parsing.
         var form = await context.Request.ReadFormAsync(cancellationToken);
-        var (date, id, label) = (form["date"].ToString(), form["id"].ToString(), form["label"].ToString());
+        var (date, id, label, from) = (form["date"].ToString(), form["id"].ToString(), form["label"].ToString(), form["from"].ToString());
         if (date.Length == 0 || id.Length == 0 || label.Length == 0)
         {
             return TypedResults.BadRequest($"A label needs the fields date, id and label; got date '{date}', id '{id}', label '{label}'.");
         }
 
-        if (await log.FindAsync(date, id, cancellationToken, fresh: true) is not { } prediction)
+        // The logged record only: whether it is labelled already is the store's answer (create-only, compare-and-swap).
+        if (await log.FindLoggedAsync(date, id, cancellationToken) is not { } prediction)
         {
             return TypedResults.NotFound($"No logged prediction '{id}' on {date}.");
         }
 
         try
         {
-            await writer.WriteAsync(prediction, label, context.User.Identity.Name ?? "admin", cancellationToken);
+            var reviewer = context.User.Identity.Name ?? "admin";
+            // With "from" (the label the reviewer saw) it is a change of an existing label, else a first label.
+            _ = from.Length > 0
+                ? await writer.ChangeAsync(prediction, from, label, reviewer, cancellationToken)
+                : await writer.WriteAsync(prediction, label, reviewer, cancellationToken);
         }
         catch (LabelRejectedException ex) when (ex.StatusCode == 409)
         {

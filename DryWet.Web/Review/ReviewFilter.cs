@@ -2,12 +2,20 @@ using System.Globalization;
 
 namespace DryWet.Web.Review;
 
-/// <summary>The review grid's query (<c>?class=wet&amp;date=2026-12-01&amp;max=0.8&amp;sort=least</c>), already checked.</summary>
-public sealed record ReviewFilter(string? PredictedClass, string? Date, float? MaxConfidence, bool LeastConfidentFirst, int Take)
+/// <summary>The review grid's query (<c>?class=wet&amp;date=2026-12-01&amp;max=0.8&amp;sort=disagreement</c>), already checked.</summary>
+public sealed record ReviewFilter(string? PredictedClass, string? Date, float? MaxConfidence, ReviewOrder Order, int Take)
 {
     public const int DefaultTake = 60;
 
-    public static ReviewFilter Default { get; } = new(null, null, null, true, DefaultTake);
+    public static ReviewFilter Default { get; } = new(null, null, null, ReviewOrder.LeastConfident, DefaultTake);
+
+    /// <summary>The <c>sort</c> values, as the page offers them.</summary>
+    public static IReadOnlyList<(string Value, ReviewOrder Order, string Text)> Orders { get; } =
+    [
+        ("least", ReviewOrder.LeastConfident, "least confident first"),
+        ("disagreement", ReviewOrder.Disagreement, "champion and shadow disagree first"),
+        ("newest", ReviewOrder.Newest, "newest first"),
+    ];
 
     /// <summary>Parses the query; a bad value becomes a message for the page, never an exception.</summary>
     public static (ReviewFilter Filter, string? Problem) Parse(string? predictedClass, string? date, string? maxConfidence, string? sort, int? take)
@@ -32,13 +40,21 @@ public sealed record ReviewFilter(string? PredictedClass, string? Date, float? M
             }
         }
 
-        if (sort is not (null or "" or "least" or "newest"))
+        var order = ReviewOrder.LeastConfident;
+        if (!string.IsNullOrEmpty(sort))
         {
-            problems.Add($"sort '{sort}' is not 'least' or 'newest'");
+            if (Orders.FirstOrDefault(o => o.Value == sort) is { Value: not null } known)
+            {
+                order = known.Order;
+            }
+            else
+            {
+                problems.Add($"sort '{sort}' is not {string.Join(", ", Orders.Select(o => $"'{o.Value}'"))}");
+            }
         }
 
         var filter = new ReviewFilter(string.IsNullOrEmpty(predictedClass) ? null : predictedClass, string.IsNullOrEmpty(date) ? null : date,
-            max, sort != "newest", Math.Clamp(take ?? DefaultTake, 1, 500));
+            max, order, Math.Clamp(take ?? DefaultTake, 1, 500));
         return (filter, problems.Count == 0 ? null : $"Ignored: {string.Join("; ", problems)}.");
     }
 
@@ -47,9 +63,13 @@ public sealed record ReviewFilter(string? PredictedClass, string? Date, float? M
         var selected = all.Where(p => (PredictedClass is null || p.Record.Prediction == PredictedClass)
                                        && (Date is null || p.Date == Date)
                                        && (MaxConfidence is null || p.Record.Confidence <= MaxConfidence));
-        selected = LeastConfidentFirst
-            ? selected.OrderBy(p => p.Review is null ? 0 : 1).ThenBy(p => p.Record.Confidence).ThenByDescending(p => p.Record.Time)
-            : selected.OrderByDescending(p => p.Record.Time);
+        selected = Order switch
+        {
+            ReviewOrder.Newest => selected.OrderByDescending(p => p.Record.Time),
+            ReviewOrder.Disagreement => selected.OrderBy(p => p.Review is null ? 0 : 1).ThenBy(p => p.Disagrees ? 0 : 1)
+                .ThenBy(p => p.Record.Confidence).ThenByDescending(p => p.Record.Time),
+            _ => selected.OrderBy(p => p.Review is null ? 0 : 1).ThenBy(p => p.Record.Confidence).ThenByDescending(p => p.Record.Time),
+        };
         return selected.Take(Take).ToList();
     }
 }
