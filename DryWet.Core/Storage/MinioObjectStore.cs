@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
@@ -17,6 +18,9 @@ public sealed class MinioObjectStore(IMinioClient client, string endpoint, ILogg
 {
     public const string ActivitySourceName = "DryWet.ObjectStore";
     private static readonly ActivitySource Source = new(ActivitySourceName);
+
+    /// <summary>Per bucket: the probe that the server honours conditional writes (<see cref="RequireConditionalWritesAsync"/>).</summary>
+    private readonly ConcurrentDictionary<string, Lazy<Task>> _conditionalWritesChecked = new();
 
     public string Description => $"MinIO at {endpoint}";
 
@@ -262,8 +266,6 @@ public sealed class MinioObjectStore(IMinioClient client, string endpoint, ILogg
             ? true
             : throw new DryWetException($"{Description}: the {header} header was not sent with the write of '{key}'.");
     }
-
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, Lazy<Task>> _conditionalWritesChecked = new();
 
     /// <summary>
     /// Once per bucket and process: proves the server honours conditional writes (MinIO does, as S3 does since 2024;

@@ -12,8 +12,9 @@ namespace DryWet.Tests.Storage;
 /// free loopback port with a fresh data folder and stopped at the end. Installed from eng/s3rver (package-lock.json)
 /// by CI (<c>npm ci --prefix eng/s3rver</c>); installed here on first use when missing. Clients go through
 /// <see cref="S3rverNamespaceFix"/> (an s3rver XML-namespace bug that hides listed objects from the Minio SDK).
-/// s3rver ignores S3's conditional-write headers; eng/s3rver/conditional-writes.js (preloaded) adds them as S3 and MinIO
-/// document them, unless <see cref="ConditionalWrites"/> is false (a server that lacks them, as the adapter must refuse).
+/// s3rver ignores S3's conditional-write headers and applies a request to an object as several file writes;
+/// eng/s3rver/conditional-writes.js (preloaded) adds the headers as S3 and MinIO document them and applies each bucket's
+/// requests one at a time, unless <see cref="ConditionalWrites"/> is false (s3rver as it ships, which the adapter must refuse).
 /// </summary>
 public partial class S3rverFixture : IAsyncLifetime
 {

@@ -88,7 +88,8 @@ public sealed class DatasetSnapshotTests(S3rverFixture s3) : IClassFixture<S3rve
         dataset.CountOf(0).ShouldBe(3 + 2);
         dataset.CountOf(1).ShouldBe(3 + 1);
         prepared.Materialized.CountByOrigin(dataset).ShouldBe(new Dictionary<string, int> { ["archive"] = 6, ["review"] = 2, ["folder"] = 1 });
-        r2.ShouldNotBeNull();
+        manifest.Objects[2].Sha256.ShouldBe(Sha(r2.Image));
+        manifest.Objects[2].Reviewer.ShouldBe("bob");
 
         // The same objects give the same version: again, and from a local folder laid out the same way.
         using var again = new TempFolder();

@@ -3,7 +3,10 @@ using DryWet.Web.Review;
 
 namespace DryWet.Tests.Web;
 
-/// <summary>The review grid's query: bad values become one message and are ignored; the order is least confident first.</summary>
+/// <summary>
+/// The review grid's query: bad values become one message and are ignored; least confident first, or champion/shadow
+/// disagreements first; and the live-gate counter above it.
+/// </summary>
 public sealed class ReviewFilterTests
 {
     [Fact]
@@ -30,11 +33,53 @@ public sealed class ReviewFilterTests
         unsure.Apply(all).Select(p => p.Record.Id).ShouldBe(["c", "b"]);
     }
 
-    private static LoggedPrediction Logged(string id, string prediction, float confidence, string date, bool reviewed = false)
+    [Fact]
+    public void Disagreement_order_puts_unreviewed_requests_where_the_shadow_answered_otherwise_first_then_least_confident()
+    {
+        var all = new[]
+        {
+            Logged("sure-disagree", "wet", 0.95f, "2026-12-01", shadow: ("2", "dry")), Logged("unsure-agree", "wet", 0.51f, "2026-12-01", shadow: ("2", "wet")),
+            Logged("unsure-alone", "dry", 0.55f, "2026-12-01"), Logged("done-disagree", "dry", 0.60f, "2026-12-01", reviewed: true, shadow: ("2", "wet")),
+            Logged("mid-disagree", "dry", 0.70f, "2026-12-01", shadow: ("2", "wet")),
+        };
+
+        var (filter, problem) = ReviewFilter.Parse(null, null, null, "disagreement", take: null);
+
+        problem.ShouldBeNull();
+        filter.Order.ShouldBe(ReviewOrder.Disagreement);
+        filter.Apply(all).Select(p => p.Record.Id).ShouldBe(["mid-disagree", "sure-disagree", "unsure-agree", "unsure-alone", "done-disagree"]);
+    }
+
+    [Fact]
+    public void The_live_gate_counts_reviewed_requests_both_answered_for_the_version_pair_of_the_newest_shadowed_request()
+    {
+        LiveGateProgress.From([Logged("a", "wet", 0.9f, "2026-12-01", reviewed: true)], 50).ShouldBeNull();
+
+        var all = new[]
+        {
+            Logged("old-pair", "wet", 0.9f, "2026-11-30", reviewed: true, shadow: ("1", "dry")),
+            Logged("agree", "wet", 0.9f, "2026-12-01", reviewed: true, shadow: ("2", "wet")),
+            Logged("disagree", "dry", 0.8f, "2026-12-01", reviewed: true, shadow: ("2", "wet")),
+            Logged("unreviewed", "dry", 0.8f, "2026-12-01", shadow: ("2", "wet")),
+            Logged("no-shadow", "dry", 0.8f, "2026-12-01", reviewed: true),
+            Logged("newest", "dry", 0.7f, "2026-12-02", shadow: ("2", "dry")),
+        };
+
+        var gate = LiveGateProgress.From(all, 50).ShouldNotBeNull();
+
+        gate.ShouldBe(new LiveGateProgress("1", "2", Reviewed: 2, Disagreements: 1, Required: 50));
+        gate.Remaining.ShouldBe(48);
+        LiveGateProgress.From(all, 2)!.Remaining.ShouldBe(0);
+        LiveGateProgress.DefaultRequired.ShouldBe(50);
+    }
+
+    private static LoggedPrediction Logged(string id, string prediction, float confidence, string date, bool reviewed = false,
+        (string Version, string Prediction)? shadow = null)
     {
         var other = prediction == "wet" ? "dry" : "wet";
+        var answer = shadow is { } s ? new ShadowAnswer(s.Version, s.Prediction, new Dictionary<string, float> { [s.Prediction] = 0.8f }) : null;
         var record = new PredictionLogRecord(id, DateTimeOffset.Parse(date + "T12:00:00Z"), "dry_wet_model", "1", prediction,
-            new Dictionary<string, float> { [prediction] = confidence, [other] = 1 - confidence }, "image/jpeg", 100, null);
+            new Dictionary<string, float> { [prediction] = confidence, [other] = 1 - confidence }, "image/jpeg", 100, null, answer);
         var review = reviewed ? new LabelManifestEntry(id, prediction, prediction, false, "Ada", DateTimeOffset.UtcNow, $"{prediction}/{id}.jpg", "k", "dry_wet_model", "1", confidence, null) : null;
         return new LoggedPrediction(record, date, $"predictions/{date}/{id}.json", $"predictions/{date}/{id}.jpg", review);
     }

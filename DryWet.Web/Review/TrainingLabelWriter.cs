@@ -90,8 +90,8 @@ public sealed class TrainingLabelWriter(IObjectStore store, WebCache cache, ILog
         };
         if (!await store.TryReplaceAsync(PredictionLog.DataBucket, ManifestKey(id), Serialize(changed), "application/json", tag, cancellationToken))
         {
-            var now2 = await ReadEntryAsync(id, cancellationToken);
-            throw new LabelRejectedException(409, now2 is { } winner ? Changed(id, winner.Entry) : $"Prediction {id}'s label changed meanwhile: reload and try again.");
+            var latest = await ReadEntryAsync(id, cancellationToken);
+            throw new LabelRejectedException(409, latest is { } winner ? Changed(id, winner.Entry) : $"Prediction {id}'s label changed meanwhile: reload and try again.");
         }
 
         await PlaceImageAsync(prediction, cancellationToken);
