@@ -125,7 +125,6 @@ public class EmbeddedReviewLoopTests(EmbeddedPlatformFixture platform) : IClassF
             await Expect(table.Locator("tr[data-version='2'] [data-accuracy]")).ToHaveTextAsync(((double)shadowRight / shadowReviews.Count).ToString("F4", CultureInfo.InvariantCulture));
             Report($"Model page, live: v1 {championRight}/{Reviews} right, v2 (shadow) {shadowRight}/{shadowReviews.Count} right; " +
                 $"verdict: {string.Join(" | ", await page.Locator("[data-live-verdict]").AllInnerTextsAsync()).ReplaceLineEndings(" ")}");
-            await page.ScreenshotAsync(new() { Path = Path.Combine(platform.Home, "web-model-live-e2e.png"), FullPage = true });
         }
         finally
         {
