@@ -30,6 +30,9 @@ public class EmbeddedReviewLoopTests(EmbeddedPlatformFixture platform) : IClassF
     private const int Predicted = 80;
     private const int Reviews = 60;
 
+    /// <summary>Page loads under the trainer's load on a 2-core machine: Playwright's 5 s default is too short.</summary>
+    private const float Slow = 60_000;
+
     [Fact]
     public async Task Reviews_given_on_the_web_page_score_the_shadow_live_and_are_in_the_next_model_the_watcher_trains()
     {
@@ -83,8 +86,8 @@ public class EmbeddedReviewLoopTests(EmbeddedPlatformFixture platform) : IClassF
             await page.GetByLabel("Your name").FillAsync("Ada");
             await page.GetByLabel("Admin key").FillAsync(EmbeddedPlatformFixture.AdminKey);
             await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
-            await Expect(page.Locator(".who")).ToContainTextAsync("Signed in as Ada");
-            await Expect(page.Locator("[data-live-gate]")).ToContainTextAsync("v1 against shadow v2");
+            await Expect(page.Locator(".who")).ToContainTextAsync("Signed in as Ada", new() { Timeout = Slow });
+            await Expect(page.Locator("[data-live-gate]")).ToContainTextAsync("v1 against shadow v2", new() { Timeout = Slow });
 
             var reviewed = new List<string>();
             var reviewedDisagreements = 0;
@@ -105,11 +108,11 @@ public class EmbeddedReviewLoopTests(EmbeddedPlatformFixture platform) : IClassF
 
                 corrected += label == record.Prediction ? 0 : 1;
                 await card.Locator($"button[data-label='{label}']").ClickAsync();
-                await Expect(page.Locator($"[data-card][data-id='{id}'] .status")).ToContainTextAsync($"as {label} by Ada");
+                await Expect(page.Locator($"[data-card][data-id='{id}'] .status")).ToContainTextAsync($"as {label} by Ada", new() { Timeout = Slow });
                 reviewed.Add(id);
             }
 
-            await Expect(page.Locator("[data-live-gate]")).ToContainTextAsync($"{reviewed.Count(id => logged[id].Record.Shadow is not null)} of 50");
+            await Expect(page.Locator("[data-live-gate]")).ToContainTextAsync($"{reviewed.Count(id => logged[id].Record.Shadow is not null)} of 50", new() { Timeout = Slow });
             Report($"{Reviews} labelled in the browser after {DateTime.UtcNow - started:m\\:ss}: {reviewedDisagreements} disagreements first, {corrected} corrections of the champion");
             reviewedDisagreements.ShouldBe(Math.Min(disagreements, Reviews));
 
@@ -119,10 +122,10 @@ public class EmbeddedReviewLoopTests(EmbeddedPlatformFixture platform) : IClassF
             var championRight = reviewed.Count(id => logged[id].Record.Prediction == logged[id].Label);
             var shadowReviews = reviewed.Where(id => logged[id].Record.Shadow?.ModelVersion == "2").ToList();
             var shadowRight = shadowReviews.Count(id => logged[id].Record.Shadow!.Prediction == logged[id].Label);
-            await Expect(table.Locator("tr[data-version='1'] [data-reviewed]")).ToHaveTextAsync(Reviews.ToString(CultureInfo.InvariantCulture));
-            await Expect(table.Locator("tr[data-version='1'] [data-accuracy]")).ToHaveTextAsync(((double)championRight / Reviews).ToString("F4", CultureInfo.InvariantCulture));
-            await Expect(table.Locator("tr[data-version='2'] [data-reviewed]")).ToHaveTextAsync(shadowReviews.Count.ToString(CultureInfo.InvariantCulture));
-            await Expect(table.Locator("tr[data-version='2'] [data-accuracy]")).ToHaveTextAsync(((double)shadowRight / shadowReviews.Count).ToString("F4", CultureInfo.InvariantCulture));
+            await Expect(table.Locator("tr[data-version='1'] [data-reviewed]")).ToHaveTextAsync(Reviews.ToString(CultureInfo.InvariantCulture), new() { Timeout = Slow });
+            await Expect(table.Locator("tr[data-version='1'] [data-accuracy]")).ToHaveTextAsync(((double)championRight / Reviews).ToString("F4", CultureInfo.InvariantCulture), new() { Timeout = Slow });
+            await Expect(table.Locator("tr[data-version='2'] [data-reviewed]")).ToHaveTextAsync(shadowReviews.Count.ToString(CultureInfo.InvariantCulture), new() { Timeout = Slow });
+            await Expect(table.Locator("tr[data-version='2'] [data-accuracy]")).ToHaveTextAsync(((double)shadowRight / shadowReviews.Count).ToString("F4", CultureInfo.InvariantCulture), new() { Timeout = Slow });
             Report($"Model page, live: v1 {championRight}/{Reviews} right, v2 (shadow) {shadowRight}/{shadowReviews.Count} right; " +
                 $"verdict: {string.Join(" | ", await page.Locator("[data-live-verdict]").AllInnerTextsAsync()).ReplaceLineEndings(" ")}");
         }
