@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Text.Json;
 using DryWet.Core.Feedback;
 using DryWet.Core.Storage;
+using DryWet.Core.Platform;
 using Microsoft.Extensions.Logging;
 
 namespace DryWet.Core.LiveEvaluation;
@@ -17,8 +18,8 @@ namespace DryWet.Core.LiveEvaluation;
 /// </summary>
 public sealed class LiveReviewReader(IObjectStore store, string workDirectory, ILogger<LiveReviewReader> logger)
 {
-    public const string DataBucket = "ml-data";
-    public const string ManifestPrefix = ".manifest/";
+    public const string DataBucket = PlatformNames.DataBucket;
+    public const string ManifestPrefix = PlatformNames.LabelManifestPrefix;
     public const int MaxParallelReads = 8;
 
     private readonly ConcurrentDictionary<string, (DateTimeOffset Modified, ReviewedRequest? Request, string? Problem)> _reviews = new(StringComparer.Ordinal);

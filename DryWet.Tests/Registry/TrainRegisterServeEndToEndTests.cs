@@ -41,7 +41,7 @@ public sealed class TrainRegisterServeEndToEndTests(S3rverFixture s3) : IClassFi
             production.ShouldNotBeNull();
             production.Version.ShouldBe("1");
             production.Aliases.ShouldBe(["production"]);
-            production.Description.ShouldMatch(@"^Dry/Wet road classifier trained with validation accuracy: [01]\.\d{4} — promotion gate: first: challenger [01]\.\d{4} vs no champion on 60 validation images: first model$");
+            production.Description.ShouldMatch(@"^Dry/Wet road classifier trained with validation accuracy: [01]\.\d{4} — promotion gate: first: challenger [01]\.\d{4} vs no champion on 60 validation images: first model; INT8 (vouched|refused): INT8 [01]\.\d{4} vs fp32 [01]\.\d{4} on 60 images: drop -?[01]\.\d{4} (within|beyond) evaluation\.max_quantization_drop 0\.0050$");
             production.Tags["drywet.promotion"].ShouldBe("first");
             production.Tags["dataset.sha256"].Length.ShouldBe(64);
             var run = await platform.Services.GetRequiredService<ITrackedRunReader>().GetRunAsync(production.RunId!, Ct);

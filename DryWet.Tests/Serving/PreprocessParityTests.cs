@@ -21,6 +21,8 @@ public sealed class PreprocessParityTests
     [InlineData(1280, 720, 224, 224, (ushort)6)]
     [InlineData(500, 375, 64, 48, (ushort)3)]
     [InlineData(200, 150, 300, 300, (ushort)8)] // an enlargement
+    [InlineData(64, 64, 64, 64, (ushort)1)] // the same size: the trainer's sample data at img_size 64
+    [InlineData(64, 64, 32, 32, (ushort)1)]
     public void The_fast_path_matches_the_reference_within_one_level(int width, int height, int targetWidth, int targetHeight, ushort orientation)
     {
         var jpeg = TestImages.NoisyPhoto(width, height);

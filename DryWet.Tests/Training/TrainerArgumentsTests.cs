@@ -47,6 +47,6 @@ public sealed class TrainerArgumentsTests
             root.Subcommands.Add(command);
         }
 
-        root.Parse(["train", "--config", "c.yaml", "--dataset", "d", "--output", "o"]).Errors.ShouldNotBeEmpty();
+        root.Parse(["train", "--config", "c.yaml", "--datset", "d", "--output", "o"]).Errors.ShouldNotBeEmpty();
     }
 }

@@ -80,7 +80,7 @@ public sealed partial class TrainerCliTests
 
         (exit, _, error) = await Trainer("train", "--config", config, "--output", Path.Combine(temp.Path, "out"));
         exit.ShouldBe(2);
-        error.ShouldContain("pass --data <zip|folder> or set data.data_path");
+        error.ShouldContain("pass --data <zip|folder|s3://bucket/> or set data.data_path");
     }
 
     [Fact]

@@ -71,7 +71,7 @@ public sealed partial class TrainerSignalTests : IDisposable
     public async Task Watch_exits_130_on_SIGTERM_while_it_waits_for_data()
     {
         using var watcher = RunningTrainer.Start(Environment(), "watch", "--config", TinyConfig, "--interval", "1s");
-        await watcher.WaitForOutputAsync("Watching s3://ml-data/dry-wet-data.zip", StartLimit, Ct);
+        await watcher.WaitForOutputAsync("Watching the dataset at s3://ml-data/", StartLimit, Ct);
         await watcher.SignalAsync("TERM", Ct);
         var exit = await watcher.WaitForExitAsync(StopLimit, Ct);
 

@@ -27,7 +27,7 @@ public sealed class WebSettingsTests(WebPlatformFixture platform)
     }
 
     [Theory]
-    [InlineData("Web__DecodeMemoryBudgetMB", "100", "Web:DecodeMemoryBudgetMB = 100 must hold one image of Web:MaxImagePixels = 40000000 at 4 bytes per pixel (at least 153 MiB)")]
+    [InlineData("Web__DecodeMemoryBudgetMB", "100", "Web:DecodeMemoryBudgetMB = 100 must hold the decode of one image of Web:MaxImagePixels = 40000000 sent as Web:MaxUploadBytes")]
     [InlineData("Web__KnownProxies__0", "gateway", "Web:KnownProxies has 'gateway', which is neither an IP address nor a CIDR network")]
     [InlineData("Web__PublicReview", "yes", "Section 'Web' has a value of the wrong type")]
     public async Task A_bad_privacy_or_decode_setting_stops_the_start_naming_it(string key, string value, string message)
