@@ -69,8 +69,11 @@ public sealed class MBConv : nn.Module<Tensor, Tensor>
         }
 
         // Out of place (torchvision uses +=): in eval stochastic depth returns an alias of the block output.
+        // The alpha Scalar is explicit and alive for the call: `dropped + input` makes an implicit one that a GC can
+        // finalize while libtorch reads it (seen as an abort in Scalar::toFloat during a sweep's training).
         using var dropped = stochastic_depth.call(result);
-        return dropped + input;
+        using Scalar one = 1;
+        return dropped.add(input, one);
     }
 
     private static nn.Module<Tensor, Tensor> SiLU(bool inplace) => nn.SiLU(inplace);
