@@ -1,7 +1,9 @@
+using DryWet.Core.Configuration;
+
 namespace DryWet.Serving;
 
-/// <summary>Which model to serve and how to run it, section <c>Model</c> (env <c>Model__Path</c>, …).</summary>
-public sealed class ModelOptions
+/// <summary>Which model to serve and how to run it, section <c>Model</c> (env <c>Model__Path</c>, …); bound and checked at start by <see cref="OptionsBinding"/>.</summary>
+public sealed class ModelOptions : IValidatedOptions
 {
     public const string SectionName = "Model";
 
@@ -42,7 +44,7 @@ public sealed class ModelOptions
 
     /// <summary>
     /// Which graph of the package runs: "auto" (default: the INT8 graph <c>model.int8.onnx</c> when the promotion gate
-    /// vouched for it, else fp32), "fp32" or "int8" (the INT8 graph even when the gate did not vouch for it; fails
+    /// vouched for it and it is also clearly faster than fp32 at load, <see cref="Inference.Int8SpeedCheck"/>, else fp32), "fp32" or "int8" (the INT8 graph even when the gate did not vouch for it; fails
     /// when the package has none). The choice and its reason are logged and shown in /model/info and drywet_model_info.
     /// </summary>
     public string Precision { get; set; } = "auto";
@@ -119,39 +121,30 @@ public sealed class ModelOptions
         return shadow;
     }
 
-    /// <summary>Whether a shadow is wanted; throws naming the key when <see cref="Shadow"/> is neither auto nor off.</summary>
-    public bool ShadowEnabled => Shadow.Trim().ToLowerInvariant() switch
-    {
-        "auto" => true,
-        "off" => false,
-        _ => throw new Core.DryWetException($"{SectionName}:{nameof(Shadow)} = '{Shadow}' is invalid: use auto (serve the registry's challenger as a shadow) or off."),
-    };
+    /// <summary>Whether a shadow is wanted (<see cref="Shadow"/> auto; off otherwise, checked at start).</summary>
+    public bool ShadowEnabled => Shadow.Trim().Equals("auto", StringComparison.OrdinalIgnoreCase);
 
     /// <summary><see cref="MaxBatchDelayMilliseconds"/> as a time span; null when unset.</summary>
     public TimeSpan? MaxBatchDelay => MaxBatchDelayMilliseconds is { } ms ? TimeSpan.FromMilliseconds(ms) : null;
 
-    /// <summary>Stops the start with one error listing every out-of-range value and what to use instead.</summary>
-    public void Validate()
-    {
-        var errors = new List<string>();
-        void Check(bool ok, string key, object? value, string expected)
-        {
-            if (!ok)
-            {
-                errors.Add($"{SectionName}:{key} = '{value}' is invalid: use {expected}.");
-            }
-        }
+    public IEnumerable<string> Validate(string section) => InvalidSettings.Of(section,
+        (OneOf(Source, "auto", "local", "registry"), nameof(Source), Source, "auto, local (with Model:Path) or registry"),
+        (OneOf(Shadow, "auto", "off"), nameof(Shadow), Shadow, "auto (serve the registry's challenger as a shadow) or off"),
+        (OneOf(Precision, "auto", "fp32", "int8"), nameof(Precision), Precision, Inference.PrecisionChoice.Names),
+        (OneOf(ExecutionProvider, "auto", "cuda", "cpu"), nameof(ExecutionProvider), ExecutionProvider, "auto, cuda or cpu"),
+        (PollInterval >= TimeSpan.Zero, nameof(PollInterval), PollInterval, "a time span of 0 (never) or more"),
+        (RetryInterval > TimeSpan.Zero, nameof(RetryInterval), RetryInterval, "a positive time span"),
+        (CudaDeviceId >= 0, nameof(CudaDeviceId), CudaDeviceId, "a device number from 0"),
+        (IntraOpThreads is >= 0 and <= 1024, nameof(IntraOpThreads), IntraOpThreads, "0 (one per core) or a number up to 1024"),
+        (InterOpThreads is >= 0 and <= 1024, nameof(InterOpThreads), InterOpThreads, "0 (ONNX Runtime's default) or a number up to 1024"),
+        (MaxBatchSize is null or (>= 1 and <= Inference.BatchPlanner.MaxBatchLimit), nameof(MaxBatchSize), MaxBatchSize,
+            $"a whole number from 1 to {Inference.BatchPlanner.MaxBatchLimit}, or leave it unset to have it tuned"),
+        (MaxBatchDelayMilliseconds is null or (>= 0 and <= 10_000), nameof(MaxBatchDelayMilliseconds), MaxBatchDelayMilliseconds,
+            "milliseconds from 0 to 10000, or leave it unset to have it tuned"),
+        (BatchTuningBudget >= TimeSpan.Zero && BatchTuningBudget <= TimeSpan.FromMinutes(5), nameof(BatchTuningBudget), BatchTuningBudget,
+            "a time span from 0 to 00:05:00"),
+        (ConcurrentRuns is >= 1 and <= 64, nameof(ConcurrentRuns), ConcurrentRuns, "a whole number from 1 to 64"));
 
-        Check(MaxBatchSize is null or (>= 1 and <= Inference.BatchPlanner.MaxBatchLimit), nameof(MaxBatchSize), MaxBatchSize,
-            $"a whole number from 1 to {Inference.BatchPlanner.MaxBatchLimit}, or leave it unset to have it tuned");
-        Check(MaxBatchDelayMilliseconds is null or (>= 0 and <= 10_000), nameof(MaxBatchDelayMilliseconds), MaxBatchDelayMilliseconds,
-            "milliseconds from 0 to 10000, or leave it unset to have it tuned");
-        Check(BatchTuningBudget >= TimeSpan.Zero && BatchTuningBudget <= TimeSpan.FromMinutes(5), nameof(BatchTuningBudget), BatchTuningBudget,
-            "a time span from 0 to 00:05:00");
-        Check(ConcurrentRuns is >= 1 and <= 64, nameof(ConcurrentRuns), ConcurrentRuns, "a whole number from 1 to 64");
-        if (errors.Count > 0)
-        {
-            throw new DryWet.Core.DryWetException("Settings are invalid:" + Environment.NewLine + "  - " + string.Join(Environment.NewLine + "  - ", errors));
-        }
-    }
+    private static bool OneOf(string? value, params string[] choices) =>
+        choices.Contains(value?.Trim() ?? "", StringComparer.OrdinalIgnoreCase);
 }

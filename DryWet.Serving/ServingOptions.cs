@@ -1,10 +1,10 @@
-using DryWet.Core;
+using DryWet.Core.Configuration;
 using DryWet.Core.Imaging;
 
 namespace DryWet.Serving;
 
-/// <summary>HTTP-facing settings, section <c>Serving</c> (env <c>Serving__AdminApiKey</c>, …).</summary>
-public sealed class ServingOptions
+/// <summary>HTTP-facing settings, section <c>Serving</c> (env <c>Serving__AdminApiKey</c>, …); bound and checked at start by <see cref="OptionsBinding"/>.</summary>
+public sealed class ServingOptions : IValidatedOptions
 {
     public const string SectionName = "Serving";
 
@@ -66,10 +66,10 @@ public sealed class ServingOptions
     /// </summary>
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(25);
 
-    /// <summary>Section <c>Serving:PredictionLog</c>: bound and validated at start by <see cref="Feedback.PredictionLogOptions.Bind"/>.</summary>
+    /// <summary>Section <c>Serving:PredictionLog</c>: bound and checked on its own (<see cref="Feedback.PredictionLogOptions"/>, registered as such); a key here so that it is known.</summary>
     public Feedback.PredictionLogOptions PredictionLog { get; set; } = new();
 
-    /// <summary>Section <c>Serving:Shadow</c>: bound and validated at start by <see cref="Shadow.ShadowOptions.Bind"/>.</summary>
+    /// <summary>Section <c>Serving:Shadow</c>: bound and checked on its own (<see cref="Shadow.ShadowOptions"/>, registered as such); a key here so that it is known.</summary>
     public Shadow.ShadowOptions Shadow { get; set; } = new();
 
     /// <summary>Reported as <c>image_version</c>; defaults to <c>version.txt</c> beside the app, else "unknown".</summary>
@@ -84,43 +84,31 @@ public sealed class ServingOptions
     /// <summary><see cref="MaxConcurrentDecodes"/> with 0 resolved to the processor count.</summary>
     public int DecodeConcurrency => MaxConcurrentDecodes > 0 ? MaxConcurrentDecodes : Environment.ProcessorCount;
 
-    /// <summary>Stops the start with one error listing every out-of-range value and what to use instead.</summary>
-    public void Validate()
+    public IEnumerable<string> Validate(string section)
     {
-        var errors = new List<string>();
-        void Check(bool ok, string key, object? value, string expected)
-        {
-            if (!ok)
-            {
-                errors.Add($"{SectionName}:{key} = '{value}' is invalid: use {expected}.");
-            }
-        }
-
-        Check(MaxRequestBodyBytes > 0, nameof(MaxRequestBodyBytes), MaxRequestBodyBytes, "a positive number of bytes");
-        Check(MaxImageDimension > 0, nameof(MaxImageDimension), MaxImageDimension, "a positive number of pixels");
-        Check(MaxImagePixels > 0, nameof(MaxImagePixels), MaxImagePixels, "a positive number of pixels");
-        Check(DecodeMemoryBudgetMB is >= 1 and <= 65_536, nameof(DecodeMemoryBudgetMB), DecodeMemoryBudgetMB, "a whole number of megabytes from 1 to 65536");
-        Check(MaxConcurrentDecodes is >= 0 and <= 1024, nameof(MaxConcurrentDecodes), MaxConcurrentDecodes, "0 (one per processor) or a number up to 1024");
-        Check(MaxQueuedRequests is >= 1 and <= 100_000, nameof(MaxQueuedRequests), MaxQueuedRequests, "a whole number from 1 to 100000");
-        Check(QueueTimeout > TimeSpan.Zero && QueueTimeout <= TimeSpan.FromMinutes(10), nameof(QueueTimeout), QueueTimeout, "a time span above 0 and up to 00:10:00");
-        Check(LatencyObjectiveMs is null or (> 0 and <= 600_000), nameof(LatencyObjectiveMs), LatencyObjectiveMs,
-            "milliseconds above 0 and up to 600000, or leave it unset to have it chosen from the model's measured run time");
-        Check(MaxTensorElements > 0, nameof(MaxTensorElements), MaxTensorElements, "a positive number of elements");
-        Check(ShutdownTimeout >= TimeSpan.Zero && ShutdownTimeout <= TimeSpan.FromMinutes(10), nameof(ShutdownTimeout), ShutdownTimeout, "a time span from 0 to 00:10:00");
+        var errors = InvalidSettings.Of(section,
+            (MaxRequestBodyBytes > 0, nameof(MaxRequestBodyBytes), MaxRequestBodyBytes, "a positive number of bytes"),
+            (MaxImageDimension > 0, nameof(MaxImageDimension), MaxImageDimension, "a positive number of pixels"),
+            (MaxImagePixels > 0, nameof(MaxImagePixels), MaxImagePixels, "a positive number of pixels"),
+            (DecodeMemoryBudgetMB is >= 1 and <= 65_536, nameof(DecodeMemoryBudgetMB), DecodeMemoryBudgetMB, "a whole number of megabytes from 1 to 65536"),
+            (MaxConcurrentDecodes is >= 0 and <= 1024, nameof(MaxConcurrentDecodes), MaxConcurrentDecodes, "0 (one per processor) or a number up to 1024"),
+            (MaxQueuedRequests is >= 1 and <= 100_000, nameof(MaxQueuedRequests), MaxQueuedRequests, "a whole number from 1 to 100000"),
+            (QueueTimeout > TimeSpan.Zero && QueueTimeout <= TimeSpan.FromMinutes(10), nameof(QueueTimeout), QueueTimeout, "a time span above 0 and up to 00:10:00"),
+            (LatencyObjectiveMs is null or (> 0 and <= 600_000), nameof(LatencyObjectiveMs), LatencyObjectiveMs,
+                "milliseconds above 0 and up to 600000, or leave it unset to have it chosen from the model's measured run time"),
+            (MaxTensorElements > 0, nameof(MaxTensorElements), MaxTensorElements, "a positive number of elements"),
+            (ShutdownTimeout >= TimeSpan.Zero && ShutdownTimeout <= TimeSpan.FromMinutes(10), nameof(ShutdownTimeout), ShutdownTimeout, "a time span from 0 to 00:10:00")).ToList();
         if (errors.Count == 0)
         {
             // Every image the limits admit must fit the budget on its own, or it would wait for nothing and get 503.
             var largest = ImageHeader.WorkingBytesFor(MaxImagePixels, 0, MaxRequestBodyBytes);
             if (largest > DecodeMemoryBudgetBytes)
             {
-                errors.Add($"{SectionName}:{nameof(DecodeMemoryBudgetMB)} = {DecodeMemoryBudgetMB} cannot hold one image of {nameof(MaxImagePixels)} = {MaxImagePixels:N0} " +
+                errors.Add($"{section}:{nameof(DecodeMemoryBudgetMB)} = {DecodeMemoryBudgetMB} cannot hold one image of {nameof(MaxImagePixels)} = {MaxImagePixels:N0} " +
                     $"(needs {(largest + (1 << 20) - 1) >> 20} MB with a {MaxRequestBodyBytes:N0}-byte body): raise the budget or lower {nameof(MaxImagePixels)}.");
             }
         }
 
-        if (errors.Count > 0)
-        {
-            throw new DryWetException("Settings are invalid:" + Environment.NewLine + "  - " + string.Join(Environment.NewLine + "  - ", errors));
-        }
+        return errors;
     }
 }

@@ -22,22 +22,15 @@ public static class ServingAppExtensions
     public static IHostApplicationBuilder AddApplicationServices(this IHostApplicationBuilder builder)
     {
         var services = builder.Services;
-        // A misspelt Model:* or Serving:* key is an error naming it, not a silently ignored setting.
-        OptionsKeyChecker.ThrowOnUnknownKeys(builder.Configuration, (ServingOptions.SectionName, typeof(ServingOptions)), (ModelOptions.SectionName, typeof(ModelOptions)));
-        services.Configure<ServingOptions>(builder.Configuration.GetSection(ServingOptions.SectionName));
-        services.Configure<ModelOptions>(builder.Configuration.GetSection(ModelOptions.SectionName));
+        // Every section bound one way: a misspelt key, a value of the wrong type or out of range stops the start naming it.
+        // The prediction log (off unless Serving:PredictionLog:SampleRate > 0) and the shadow's traffic (Serving:Shadow)
+        // are sections of their own, bound before Serving so that their keys get their own messages.
+        services.AddBoundOptions<PredictionLogOptions>(builder.Configuration, PredictionLogOptions.SectionName);
+        services.AddBoundOptions<ShadowOptions>(builder.Configuration, ShadowOptions.SectionName);
+        var serving = services.AddBoundOptions<ServingOptions>(builder.Configuration, ServingOptions.SectionName);
+        var model = services.AddBoundOptions<ModelOptions>(builder.Configuration, ModelOptions.SectionName);
 
         services.AddSingleton<ServingTelemetry>();
-        // The prediction log (off unless Serving:PredictionLog:SampleRate > 0); a bad value stops the start here.
-        services.AddSingleton(PredictionLogOptions.Bind(builder.Configuration));
-        // The shadow (the registry's challenger, Model:Shadow auto|off) and how much traffic it sees (Serving:Shadow).
-        services.AddSingleton(ShadowOptions.Bind(builder.Configuration));
-        // Out-of-range limits stop the start with one error naming each key.
-        var serving = builder.Configuration.GetSection(ServingOptions.SectionName).Get<ServingOptions>() ?? new ServingOptions();
-        serving.Validate();
-        var model = builder.Configuration.GetSection(ModelOptions.SectionName).Get<ModelOptions>() ?? new ModelOptions();
-        model.Validate();
-        _ = model.ShadowEnabled;
         ReserveThreadPoolHeadroom(serving);
         // Stopping: Kestrel refuses new connections and lets in-flight requests finish for this long.
         services.Configure<HostOptions>(o => o.ShutdownTimeout = serving.ShutdownTimeout);
@@ -54,23 +47,19 @@ public static class ServingAppExtensions
         builder.AddModelRegistry();
         services.AddSingleton<IModelSource>(sp =>
         {
+            // Model:Source is auto, local or registry (ModelOptions.Validate); auto = local when Model:Path is set.
             var options = sp.GetRequiredService<IOptions<ModelOptions>>().Value;
-            var source = options.Source.ToLowerInvariant();
-            if (source == "auto")
-            {
-                source = string.IsNullOrWhiteSpace(options.Path) ? "registry" : "local";
-            }
-
-            return source switch
-            {
-                "local" => ActivatorUtilities.CreateInstance<LocalPackageModelSource>(sp),
-                "registry" => ActivatorUtilities.CreateInstance<RegistryModelSource>(sp),
-                _ => throw new DryWetException($"Model:Source = '{options.Source}' is not supported; use 'auto', 'local' (with Model:Path) or 'registry'."),
-            };
+            var source = options.Source.Trim().ToLowerInvariant();
+            var local = source == "local" || (source == "auto" && !string.IsNullOrWhiteSpace(options.Path));
+            return local
+                ? ActivatorUtilities.CreateInstance<LocalPackageModelSource>(sp)
+                : ActivatorUtilities.CreateInstance<RegistryModelSource>(sp);
         });
         // Inference runs on its own threads, never on the pool's; models being loaded (and a shadow) take turns with live work.
         services.AddSingleton(sp => new InferenceRunner(model.ConcurrentRuns, sp.GetRequiredService<ILogger<InferenceRunner>>()));
+        services.AddSingleton<IBatchTimer, BatchTimer>();
         services.AddSingleton<BatchTuner>();
+        services.AddSingleton<Int8SpeedCheck>();
         services.AddSingleton<ModelLoader>();
         services.AddSingleton<ModelHost>();
         services.AddHostedService<ModelStartupService>();
@@ -144,7 +133,7 @@ public static class ServingAppExtensions
 
         var host = app.Services.GetRequiredService<ModelHost>();
         var telemetry = app.Services.GetRequiredService<ServingTelemetry>();
-        telemetry.ObserveModel(() => host.Current is { } m ? (m.Descriptor.Name, m.Descriptor.Version, m.ExecutionProvider, m.Precision.ToString().ToLowerInvariant()) : null);
+        telemetry.ObserveModel(() => host.Current is { } m ? (m.Descriptor.Name, m.Descriptor.Version, m.ExecutionProvider, m.Precision.ToString().ToLowerInvariant(), m.PrecisionReason) : null);
         telemetry.ObserveDecodeBudget(app.Services.GetRequiredService<DecodeBudget>());
         telemetry.ObserveBatchPlan(() => host.Current is { } m ? (m.Descriptor.Version, m.BatchPlan) : null);
         if (string.IsNullOrEmpty(app.Services.GetRequiredService<IOptions<ServingOptions>>().Value.AdminApiKey))

@@ -14,10 +14,11 @@ namespace DryWet.Serving.Inference;
 /// Bounded: sizes 1, 2, 4, … while a batch's input stays within <see cref="MaxInputBytes"/>, 1 + <see cref="TimedRuns"/>
 /// runs each, stopping at the first size past the latency objective, after two sizes without a throughput gain, or
 /// when <c>Model:BatchTuningBudget</c> is spent. A model already tuned in this process (same ONNX bytes, provider and
-/// thread settings) reuses its table, refined by live runs since; only the warm-up runs again.
+/// thread settings) reuses its table, refined by live runs since; only the warm-up runs again. Run times come from
+/// <see cref="IBatchTimer"/>.
 /// </para>
 /// </summary>
-internal sealed class BatchTuner(InferenceRunner runner, IOptions<ServingOptions> servingOptions,
+internal sealed class BatchTuner(InferenceRunner runner, IBatchTimer timer, IOptions<ServingOptions> servingOptions,
     ILogger<BatchTuner> logger)
 {
     public const int TimedRuns = 3;
@@ -30,23 +31,44 @@ internal sealed class BatchTuner(InferenceRunner runner, IOptions<ServingOptions
 
     public async Task<BatchTuning> TuneAsync(OnnxClassifier classifier, ModelOptions options, string onnxPath, int height, int width, int classes, string modelVersion)
     {
-        var settings = new BatchPlanner.Settings(options.MaxBatchSize, options.MaxBatchDelay,
-            servingOptions.Value.LatencyObjective, classifier.FixedBatch);
-        var key = await ModelKeyAsync(onnxPath, classifier, options);
         var started = Stopwatch.GetTimestamp();
-        var ran = new HashSet<int>();
-        var (table, source) = Remembered(key) is { } known
-            ? (known, TableSources.Reused)
-            : (await MeasureAsync(classifier, height, width, classes, settings, options.BatchTuningBudget, ran), TableSources.Measured);
+        var (key, settings, table, source, ran) = await TableAsync(classifier, options, onnxPath, height, width, classes);
         var measuredIn = Stopwatch.GetElapsedTime(started);
-        Remember(key, table);
         var tuning = new BatchTuning(table, settings, source, modelVersion, refined => Remember(key, refined), logger);
         await WarmUpAsync(classifier, height, width, classes, tuning.Plan.MaxBatchSize, ran, options.BatchTuningBudget - measuredIn);
         logger.LogInformation(
             "Batch plan of model version {Version}: {Plan}; run time per batch size {Table} ({Source}, {Seconds:F2} s with warm-up).",
-            modelVersion, tuning.Plan, table, source == TableSources.Reused ? "reused: same model as an earlier load" : "measured now",
+            modelVersion, tuning.Plan, table, source == TableSources.Reused ? "reused: same graph as an earlier load or precision check" : "measured now",
             Stopwatch.GetElapsedTime(started).TotalSeconds);
         return tuning;
+    }
+
+    /// <summary>
+    /// The plan this graph would be served with, from the same table <see cref="TuneAsync"/> uses (measured within
+    /// <c>Model:BatchTuningBudget</c>, or remembered), without warming up: a later <see cref="TuneAsync"/> of the same
+    /// graph reuses the table. <see cref="Int8SpeedCheck"/> compares INT8 and fp32 with it.
+    /// </summary>
+    public async Task<BatchPlan> PlanAsync(OnnxClassifier classifier, ModelOptions options, string onnxPath, int height, int width, int classes)
+    {
+        var (_, settings, table, source, _) = await TableAsync(classifier, options, onnxPath, height, width, classes);
+        var plan = BatchPlanner.Choose(table, settings);
+        logger.LogInformation("Batch plan of {Path} for the precision check: {Plan}; run time per batch size {Table} ({Source}).",
+            onnxPath, plan, table, source == TableSources.Reused ? "reused" : "measured now");
+        return plan;
+    }
+
+    private async Task<(string Key, BatchPlanner.Settings Settings, BatchLatencyTable Table, string Source, HashSet<int> Ran)> TableAsync(
+        OnnxClassifier classifier, ModelOptions options, string onnxPath, int height, int width, int classes)
+    {
+        var settings = new BatchPlanner.Settings(options.MaxBatchSize, options.MaxBatchDelay,
+            servingOptions.Value.LatencyObjective, classifier.FixedBatch);
+        var key = await ModelKeyAsync(onnxPath, classifier, options);
+        var ran = new HashSet<int>();
+        var (table, source) = Remembered(key) is { } known
+            ? (known, TableSources.Reused)
+            : (await MeasureAsync(classifier, height, width, classes, settings, options.BatchTuningBudget, ran), TableSources.Measured);
+        Remember(key, table);
+        return (key, settings, table, source, ran);
     }
 
     /// <summary>The sizes to measure: the graph's fixed batch only; 1 and a configured size; else powers of two within the input cap.</summary>
@@ -85,7 +107,7 @@ internal sealed class BatchTuner(InferenceRunner runner, IOptions<ServingOptions
             double seconds;
             try
             {
-                seconds = await TimeAsync(classifier, height, width, classes, size, 1 + TimedRuns);
+                seconds = await timer.TimeAsync(classifier, height, width, classes, size, 1 + TimedRuns);
             }
             catch (Exception ex) when (size > 1 && ex is OnnxRuntimeException)
             {
@@ -109,31 +131,6 @@ internal sealed class BatchTuner(InferenceRunner runner, IOptions<ServingOptions
         }
 
         return new BatchLatencyTable(measured);
-    }
-
-    /// <summary>Runs <paramref name="runs"/> batches of <paramref name="size"/> (the first untimed) and returns the median of the timed ones.</summary>
-    private async Task<double> TimeAsync(OnnxClassifier classifier, int height, int width, int classes, int size, int runs)
-    {
-        using var buffers = classifier.CreateBuffers(size, height, width, classes);
-        buffers.Input.AsSpan().Fill(0.5f);
-        var times = new List<double>();
-        for (var i = 0; i < runs; i++)
-        {
-            // One run per turn: live batches get the runner between them.
-            var seconds = await runner.RunAsync(() =>
-            {
-                var t = Stopwatch.GetTimestamp();
-                classifier.Run(buffers, size);
-                return Stopwatch.GetElapsedTime(t).TotalSeconds;
-            }, InferencePriority.Background);
-            if (i > 0 || runs == 1)
-            {
-                times.Add(seconds);
-            }
-        }
-
-        times.Sort();
-        return times[times.Count / 2];
     }
 
     /// <summary>

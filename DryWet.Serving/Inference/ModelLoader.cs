@@ -9,12 +9,13 @@ using Microsoft.Extensions.Options;
 namespace DryWet.Serving.Inference;
 
 /// <summary>
-/// Turns a fetched package into a <see cref="LoadedModel"/>: validate, create the session, choose the input size,
-/// smoke-test, tune the batcher (<see cref="BatchTuner"/>). Every run of a model being loaded goes through the
+/// Turns a fetched package into a <see cref="LoadedModel"/>: choose the precision (<see cref="PrecisionChoice"/>, for
+/// <c>auto</c> with a vouched INT8 graph by speed: <see cref="Int8SpeedCheck"/>), validate, create the session, choose
+/// the input size, smoke-test, tune the batcher (<see cref="BatchTuner"/>). Every run of a model being loaded goes through the
 /// <see cref="InferenceRunner"/>'s background lane, so a reload under traffic takes turns with the live batches.
 /// </summary>
 internal sealed class ModelLoader(IOptions<ModelOptions> modelOptions, IOptions<ServingOptions> servingOptions,
-    DecodeBudget decodeBudget, InferenceRunner runner, BatchTuner tuner, ServingTelemetry telemetry, ILogger<ModelLoader> logger)
+    DecodeBudget decodeBudget, InferenceRunner runner, BatchTuner tuner, Int8SpeedCheck speedCheck, ServingTelemetry telemetry, ILogger<ModelLoader> logger)
 {
     /// <param name="options">The settings to load with: <c>Model:*</c> when null, the shadow's own (<see cref="ModelOptions.ForShadow"/>) otherwise.</param>
     /// <param name="priority">The lane its batches will run in: live for the served model, background for one no client waits for (a shadow).</param>
@@ -22,26 +23,12 @@ internal sealed class ModelLoader(IOptions<ModelOptions> modelOptions, IOptions<
     {
         options ??= modelOptions.Value;
         var package = ModelPackage.Load(candidate.PackageDirectory);
-        var precision = PrecisionChoice.Resolve(options.Precision, package, candidate.Int8Gate);
-        var classifier = OnnxClassifier.Load(precision.OnnxPath, package.Output, options, logger);
+        var precision = await speedCheck.ChooseAsync(PrecisionChoice.Resolve(options.Precision, package, candidate.Int8Gate), package, options,
+            path => PlanOfAsync(path, package, options));
+        var (classifier, height, width) = await OpenAsync(precision.OnnxPath, package, options);
         InferenceScheduler? scheduler = null;
         try
         {
-            if (classifier.Classes > 0 && classifier.Classes != package.Labels.Count)
-            {
-                throw new DryWetException(
-                    $"{precision.OnnxPath}: output '{classifier.OutputName}' has {classifier.Classes} classes but the package labels are [{string.Join(", ", package.Labels)}].");
-            }
-
-            var configSize = package.Config.Training.ImgSize;
-            var height = classifier.FixedHeight ?? configSize;
-            var width = classifier.FixedWidth ?? configSize;
-            if ((classifier.FixedHeight is { } h && h != configSize) || (classifier.FixedWidth is { } w && w != configSize))
-            {
-                logger.LogWarning("Model input '{Input}' is fixed at {Height}×{Width}; config img_size {ImgSize} is ignored.",
-                    classifier.InputName, height, width, configSize);
-            }
-
             var preprocessing = PreprocessorOptions.FromConfig(package.Config, height, width);
             var preprocessor = new ImagePreprocessor(new PreprocessorOptions
             {
@@ -54,7 +41,6 @@ internal sealed class ModelLoader(IOptions<ModelOptions> modelOptions, IOptions<
             });
 
             var classes = package.Labels.Count;
-            await runner.RunAsync(() => SmokeTest(classifier, height, width, classes, precision.OnnxPath), InferencePriority.Background);
             var tuning = await tuner.TuneAsync(classifier, options, precision.OnnxPath, height, width, classes, candidate.Descriptor.Version);
             scheduler = new InferenceScheduler(classifier, height, width, classes, tuning, runner, priority, servingOptions.Value, telemetry);
             var model = new LoadedModel(candidate.Descriptor, package.Labels, classifier, scheduler, tuning, preprocessor, decodeBudget, telemetry)
@@ -76,6 +62,51 @@ internal sealed class ModelLoader(IOptions<ModelOptions> modelOptions, IOptions<
                 await scheduler.DisposeAsync();
             }
 
+            classifier.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// The batch plan a graph of the package would be served with (<see cref="BatchTuner.PlanAsync"/>), for
+    /// <see cref="Int8SpeedCheck"/>; its session is disposed before the next one is created.
+    /// </summary>
+    private async Task<BatchPlan> PlanOfAsync(string onnxPath, ModelPackage package, ModelOptions options)
+    {
+        var (classifier, height, width) = await OpenAsync(onnxPath, package, options);
+        using (classifier)
+        {
+            return await tuner.PlanAsync(classifier, options, onnxPath, height, width, package.Labels.Count);
+        }
+    }
+
+    /// <summary>Creates the graph's session, checks it against the package (classes, input size) and smoke-tests it.</summary>
+    private async Task<(OnnxClassifier Classifier, int Height, int Width)> OpenAsync(string onnxPath, ModelPackage package, ModelOptions options)
+    {
+        var classifier = OnnxClassifier.Load(onnxPath, package.Output, options, logger);
+        try
+        {
+            if (classifier.Classes > 0 && classifier.Classes != package.Labels.Count)
+            {
+                throw new DryWetException(
+                    $"{onnxPath}: output '{classifier.OutputName}' has {classifier.Classes} classes but the package labels are [{string.Join(", ", package.Labels)}].");
+            }
+
+            var configSize = package.Config.Training.ImgSize;
+            var height = classifier.FixedHeight ?? configSize;
+            var width = classifier.FixedWidth ?? configSize;
+            if ((classifier.FixedHeight is { } h && h != configSize) || (classifier.FixedWidth is { } w && w != configSize))
+            {
+                logger.LogWarning("Model input '{Input}' is fixed at {Height}×{Width}; config img_size {ImgSize} is ignored.",
+                    classifier.InputName, height, width, configSize);
+            }
+
+            var classes = package.Labels.Count;
+            await runner.RunAsync(() => SmokeTest(classifier, height, width, classes, onnxPath), InferencePriority.Background);
+            return (classifier, height, width);
+        }
+        catch
+        {
             classifier.Dispose();
             throw;
         }

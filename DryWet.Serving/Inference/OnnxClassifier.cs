@@ -24,9 +24,10 @@ internal sealed class OnnxClassifier : IDisposable
         return options;
     });
 
-    private OnnxClassifier(InferenceSession session, string provider, string inputName, string outputName,
+    private OnnxClassifier(string modelPath, InferenceSession session, string provider, string inputName, string outputName,
         int? fixedBatch, int? fixedHeight, int? fixedWidth, int classes, ModelOutputKind? output)
     {
+        ModelPath = modelPath;
         Output = output;
         _session = session;
         ExecutionProvider = provider;
@@ -38,6 +39,8 @@ internal sealed class OnnxClassifier : IDisposable
         Classes = classes;
     }
 
+    /// <summary>The ONNX file this session was created from.</summary>
+    public string ModelPath { get; }
     public string ExecutionProvider { get; }
     public string InputName { get; }
     public string OutputName { get; }
@@ -86,7 +89,7 @@ internal sealed class OnnxClassifier : IDisposable
 
             int? Fixed(int d) => d > 0 ? d : null;
             var classes = output.Dimensions[1] > 0 ? output.Dimensions[1] : -1;
-            return new OnnxClassifier(session, provider, inputName, outputName,
+            return new OnnxClassifier(onnxPath, session, provider, inputName, outputName,
                 Fixed(input.Dimensions[0]), Fixed(input.Dimensions[2]), Fixed(input.Dimensions[3]), classes, outputKind);
         }
         catch

@@ -6,14 +6,21 @@ namespace DryWet.Serving.Inference;
 /// <summary>
 /// Which of a package's graphs serving runs, from <c>Model:Precision</c>: <c>auto</c> (default) runs the INT8 graph
 /// only when the promotion gate vouched for it (the registry version's tag <c>drywet.int8</c>, else the package's
-/// MLmodel <c>metadata.int8_gate</c>), else fp32; <c>fp32</c> always the float graph; <c>int8</c> the INT8 graph even
-/// unvouched (logged as such), failing to load when the package has none. The reason is logged and shown.
+/// MLmodel <c>metadata.int8_gate</c>) and it is also clearly faster than fp32 on this machine (<see cref="NeedsSpeedCheck"/>,
+/// settled by <see cref="Int8SpeedCheck"/>), else fp32; <c>fp32</c> always the float graph; <c>int8</c> the INT8 graph
+/// even unvouched (logged as such), failing to load when the package has none. The reason is logged and shown.
 /// </summary>
 internal sealed record PrecisionChoice(ModelPrecision Precision, string OnnxPath, string Reason)
 {
     public const string Names = "auto, fp32 or int8";
 
     public string Name => Precision.ToString().ToLowerInvariant();
+
+    /// <summary>
+    /// True for <c>auto</c> with a vouched INT8 graph: not a final choice yet; <see cref="Int8SpeedCheck"/> serves INT8
+    /// only when its load-time throughput beats fp32's by <see cref="Int8SpeedCheck.MinSpeedup"/>.
+    /// </summary>
+    public bool NeedsSpeedCheck { get; init; }
 
     /// <param name="registryVerdict">The registry version's <see cref="Int8Verdict.Tag"/>; null for a local package or an untagged version.</param>
     public static PrecisionChoice Resolve(string? setting, ModelPackage package, string? registryVerdict)
@@ -38,7 +45,7 @@ internal sealed record PrecisionChoice(ModelPrecision Precision, string OnnxPath
                 }
 
                 return vouched
-                    ? new(ModelPrecision.Int8, package.Int8OnnxPath, $"auto: the INT8 graph is {judged}")
+                    ? new(ModelPrecision.Int8, package.Int8OnnxPath, $"auto: the INT8 graph is {judged}") { NeedsSpeedCheck = true }
                     : new(ModelPrecision.Fp32, package.OnnxPath, $"auto: the INT8 graph is {judged}");
             default:
                 throw new DryWetException($"Model:Precision = '{setting}' is not valid: use {Names}.");

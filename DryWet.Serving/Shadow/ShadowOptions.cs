@@ -1,5 +1,3 @@
-using System.Globalization;
-using DryWet.Core;
 using DryWet.Core.Configuration;
 
 namespace DryWet.Serving.Shadow;
@@ -8,8 +6,9 @@ namespace DryWet.Serving.Shadow;
 /// How the shadow model (the registry's <c>challenger</c>, loaded when <c>Model:Shadow</c> is <c>auto</c>) sees traffic,
 /// section <c>Serving:Shadow</c> (env <c>Serving__Shadow__SampleRate</c>, …). Shadow work runs on one low-priority thread,
 /// off the response path, from a bounded queue: it yields to live requests and is dropped (and counted) when they wait.
+/// Bound and checked at start by <see cref="OptionsBinding"/>.
 /// </summary>
-public sealed class ShadowOptions
+public sealed class ShadowOptions : IValidatedOptions
 {
     public const string SectionName = ServingOptions.SectionName + ":Shadow";
 
@@ -33,48 +32,9 @@ public sealed class ShadowOptions
 
     public long MaxQueuedBytes => MaxQueuedMegabytes * 1024L * 1024L;
 
-    /// <summary>Binds and validates the section at start-up: an unknown key or a bad value stops the start naming each.</summary>
-    public static ShadowOptions Bind(IConfiguration configuration)
-    {
-        OptionsKeyChecker.ThrowOnUnknownKeys(configuration, (SectionName, typeof(ShadowOptions)));
-        var section = configuration.GetSection(SectionName);
-        var options = new ShadowOptions();
-        var errors = new List<string>();
-        options.SampleRate = Parse(section, nameof(SampleRate), options.SampleRate, errors,
-            v => double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && d is >= 0 and <= 1 ? d : null,
-            "a number from 0 (no image) to 1 (every image)");
-        options.QueueCapacity = Parse(section, nameof(QueueCapacity), options.QueueCapacity, errors,
-            v => int.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out var i) && i is >= 1 and <= 10_000 ? i : null,
-            "a whole number from 1 to 10000");
-        options.MaxQueuedMegabytes = Parse(section, nameof(MaxQueuedMegabytes), options.MaxQueuedMegabytes, errors,
-            v => int.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out var i) && i is >= 1 and <= 4096 ? i : null,
-            "a whole number of megabytes from 1 to 4096");
-        options.MaxWait = Parse(section, nameof(MaxWait), options.MaxWait, errors,
-            v => TimeSpan.TryParse(v, CultureInfo.InvariantCulture, out var t) && t > TimeSpan.Zero && t <= TimeSpan.FromMinutes(1) ? t : null,
-            "a time span above 0 and up to 00:01:00");
-        if (errors.Count > 0)
-        {
-            throw new DryWetException("Settings are invalid:" + Environment.NewLine + "  - " + string.Join(Environment.NewLine + "  - ", errors));
-        }
-
-        return options;
-    }
-
-    private static T Parse<T>(IConfigurationSection section, string key, T fallback, List<string> errors, Func<string, T?> parse, string expected)
-        where T : struct
-    {
-        var value = section[key];
-        if (string.IsNullOrWhiteSpace(value))
-        {
-            return fallback;
-        }
-
-        if (parse(value.Trim()) is { } parsed)
-        {
-            return parsed;
-        }
-
-        errors.Add($"{SectionName}:{key} = '{value}' is invalid: use {expected}.");
-        return fallback;
-    }
+    public IEnumerable<string> Validate(string section) => InvalidSettings.Of(section,
+        (SampleRate is >= 0 and <= 1, nameof(SampleRate), SampleRate, "a number from 0 (no image) to 1 (every image)"),
+        (QueueCapacity is >= 1 and <= 10_000, nameof(QueueCapacity), QueueCapacity, "a whole number from 1 to 10000"),
+        (MaxQueuedMegabytes is >= 1 and <= 4096, nameof(MaxQueuedMegabytes), MaxQueuedMegabytes, "a whole number of megabytes from 1 to 4096"),
+        (MaxWait > TimeSpan.Zero && MaxWait <= TimeSpan.FromMinutes(1), nameof(MaxWait), MaxWait, "a time span above 0 and up to 00:01:00"));
 }

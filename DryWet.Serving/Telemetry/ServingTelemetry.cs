@@ -37,7 +37,7 @@ public sealed class ServingTelemetry : IDisposable
     private readonly Counter<long> _shadowAgreement;
     private readonly Counter<long> _shadowDropped;
     private Func<int> _shadowQueueLength = () => 0;
-    private Func<(string Name, string Version, string Provider, string Precision)?> _modelInfo = () => null;
+    private Func<(string Name, string Version, string Provider, string Precision, string PrecisionReason)?> _modelInfo = () => null;
     private Func<int> _logQueueLength = () => 0;
 
     public ServingTelemetry(IMeterFactory meterFactory)
@@ -71,7 +71,7 @@ public sealed class ServingTelemetry : IDisposable
         _rejectedRequests = _meter.CreateCounter<long>("drywet_rejected_requests_total",
             description: "Requests shed with 503 + Retry-After because the server was saturated, by reason (decode_queue_full, decode_memory_timeout, queue_full, queue_timeout).");
         _meter.CreateObservableGauge("drywet_model_info", ObserveModelInfo,
-            description: "1 for the model being served, labelled with name, version, execution provider and precision (fp32, int8).");
+            description: "1 for the model being served, labelled with name, version, execution provider, precision (fp32, int8) and why that precision (for auto with a vouched INT8 graph: both graphs' load-time throughputs).");
         // Memory, so a pod's requests/limits can be set from what serving really uses (ONNX Runtime's native arena
         // shows in the working set, not in the GC heap).
         _meter.CreateObservableGauge("drywet_process_working_set_bytes", () => Environment.WorkingSet, unit: "By",
@@ -86,13 +86,14 @@ public sealed class ServingTelemetry : IDisposable
         _meter.CreateHistogram(name, unit: "s", description: description,
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LatencyBuckets });
 
-    internal void ObserveModel(Func<(string Name, string Version, string Provider, string Precision)?> modelInfo) => _modelInfo = modelInfo;
+    internal void ObserveModel(Func<(string Name, string Version, string Provider, string Precision, string PrecisionReason)?> modelInfo) => _modelInfo = modelInfo;
 
     private IEnumerable<Measurement<int>> ObserveModelInfo()
     {
         if (_modelInfo() is { } info)
         {
-            yield return new Measurement<int>(1, new("name", info.Name), new("version", info.Version), new("provider", info.Provider), new("precision", info.Precision));
+            yield return new Measurement<int>(1, new("name", info.Name), new("version", info.Version), new("provider", info.Provider), new("precision", info.Precision),
+                new("precision_reason", info.PrecisionReason));
         }
     }
 

@@ -26,9 +26,10 @@ public sealed class ModelPollingTests
         using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
         using var telemetry = new ServingTelemetry(services.GetRequiredService<IMeterFactory>());
         using var runner = new InferenceRunner(1, NullLogger<InferenceRunner>.Instance);
-        var tuner = new BatchTuner(runner, Options.Create(servingOptions), NullLogger<BatchTuner>.Instance);
+        var tuner = new BatchTuner(runner, new BatchTimer(runner), Options.Create(servingOptions), NullLogger<BatchTuner>.Instance);
         var loader = new ModelLoader(modelOptions, Options.Create(servingOptions),
-            new DecodeBudget(servingOptions.DecodeMemoryBudgetBytes, 1, 4, TimeSpan.FromSeconds(5)), runner, tuner, telemetry, NullLogger<ModelLoader>.Instance);
+            new DecodeBudget(servingOptions.DecodeMemoryBudgetBytes, 1, 4, TimeSpan.FromSeconds(5)), runner, tuner,
+            new Int8SpeedCheck(Options.Create(servingOptions), NullLogger<Int8SpeedCheck>.Instance), telemetry, NullLogger<ModelLoader>.Instance);
         using var host = new ModelHost(source, loader, telemetry, NullLogger<ModelHost>.Instance);
         using var service = new ModelStartupService(host, source, modelOptions, NullLogger<ModelStartupService>.Instance);
 

@@ -7,7 +7,8 @@ using DryWet.Tests.Training;
 namespace DryWet.Tests.Serving;
 
 /// <summary>
-/// <c>Model:Precision</c> picks the package's graph: auto = INT8 only when the gate vouched for it. The INT8 file in
+/// <c>Model:Precision</c> picks the package's graph: auto = INT8 only when the gate vouched for it and it is clearly
+/// faster than fp32 at load (run times injected by <see cref="FakeBatchTimer"/>: never timed here). The INT8 file in
 /// these packages is the test model's inverse, so the answer itself shows which graph ran.
 /// </summary>
 public sealed class ModelPrecisionTests
@@ -37,6 +38,77 @@ public sealed class ModelPrecisionTests
         var choice = PrecisionChoice.Resolve(setting, ModelPackage.Load(package), tag);
         (choice.Name, choice.Reason).ShouldBe((precision, reason));
         Path.GetFileName(choice.OnnxPath).ShouldBe(precision == "int8" ? "model.int8.onnx" : "model.onnx");
+        choice.NeedsSpeedCheck.ShouldBe(reason.StartsWith("auto: the INT8 graph is vouched", StringComparison.Ordinal),
+            "auto with a vouched INT8 graph is settled by speed; every other choice is final");
+    }
+
+    [Theory]
+    [InlineData(13.8, 1, 21.5, 1, "fp32", "auto: INT8 vouched for by the promotion gate but 0.64x fp32 on this machine (13.8 vs 21.5 img/s at batch 1; int8 needs 1.10x): serving fp32")]
+    [InlineData(21.0, 4, 20.0, 4, "fp32", "auto: INT8 vouched for by the promotion gate but 1.05x fp32 on this machine (21.0 vs 20.0 img/s at batch 4; int8 needs 1.10x): serving fp32")]
+    [InlineData(44.0, 8, 20.0, 4, "int8", "auto: INT8 vouched for by the promotion gate and 2.20x fp32 on this machine (44.0 img/s at batch 8 vs 20.0 img/s at batch 4): serving int8")]
+    [InlineData(22.0, 2, 20.0, 2, "int8", "auto: INT8 vouched for by the promotion gate and 1.10x fp32 on this machine (22.0 vs 20.0 img/s at batch 2): serving int8")]
+    public async Task The_speed_check_serves_int8_only_when_it_beats_fp32_by_the_margin_and_names_both_throughputs(
+        double int8Rate, int int8Batch, double fp32Rate, int fp32Batch, string precision, string reason)
+    {
+        using var folder = new TempFolder();
+        var package = ModelPackage.Load(await PackageAsync(folder, "vouched"));
+        var candidate = PrecisionChoice.Resolve("auto", package, null);
+        var choice = Int8SpeedCheck.Decide(candidate, package.OnnxPath, Plan(int8Batch, int8Rate), Plan(fp32Batch, fp32Rate));
+        (choice.Name, choice.Reason).ShouldBe((precision, reason));
+        choice.OnnxPath.ShouldBe(precision == "int8" ? package.Int8OnnxPath : package.OnnxPath);
+        choice.NeedsSpeedCheck.ShouldBeFalse();
+    }
+
+    [Theory]
+    [InlineData(20.0, 10.0, "fp32", "wet", "0.50x fp32 on this machine (50.0 vs 100.0 img/s at batch 1; int8 needs 1.10x): serving fp32")]
+    [InlineData(10.0, 20.0, "int8", "dry", "2.00x fp32 on this machine (100.0 vs 50.0 img/s at batch 1): serving int8")]
+    public async Task Auto_serves_the_vouched_int8_graph_only_when_its_load_time_throughput_is_higher(
+        double int8Ms, double fp32Ms, string precision, string answerForWet, string reasonEnd)
+    {
+        using var folder = new TempFolder();
+        var package = await PackageAsync(folder, "vouched");
+        var timer = new FakeBatchTimer(int8Ms, fp32Ms);
+        var (app, client) = await ServingApp.StartAsync(new Dictionary<string, string?> { ["Model:Path"] = package }, services: timer.Register);
+        await using var _ = app;
+
+        var info = JsonDocument.Parse(await client.GetStringAsync("/model/info", Ct)).RootElement;
+        info.GetProperty("precision").GetString().ShouldBe(precision);
+        info.GetProperty("precision_reason").GetString().ShouldBe(
+            $"auto: INT8 vouched for by the promotion gate {(precision == "int8" ? "and" : "but")} {reasonEnd}");
+        timer.Timed.Distinct().ShouldBe(["model.onnx", "model.int8.onnx"], "both graphs timed, fp32 first, each once per batch size");
+        using var response = await client.PostAsync("/predict", ServingApp.ImageForm(TestImages.Road(wet: true)), Ct);
+        JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct)).RootElement.GetProperty("prediction").GetString().ShouldBe(answerForWet);
+        (await client.GetStringAsync("/metrics", Ct)).ShouldContain($"precision=\"{precision}\",precision_reason=\"auto: INT8 vouched");
+
+        // A reload of the unchanged package reuses the decision and the tables: nothing is timed again.
+        var timedBefore = timer.Timed.Count;
+        using (var reload = await client.PostAsync("/model/reload", null, Ct))
+        {
+            reload.EnsureSuccessStatusCode();
+        }
+
+        JsonDocument.Parse(await client.GetStringAsync("/model/info", Ct)).RootElement.GetProperty("precision").GetString().ShouldBe(precision);
+        timer.Timed.Count.ShouldBe(timedBefore);
+    }
+
+    [Theory]
+    [InlineData("auto", "refused")]
+    [InlineData("auto", null)]
+    [InlineData("fp32", "vouched")]
+    [InlineData("int8", "vouched")]
+    public async Task Only_auto_with_a_vouched_int8_graph_compares_speeds(string setting, string? gate)
+    {
+        using var folder = new TempFolder();
+        var package = await PackageAsync(folder, gate);
+        var timer = new FakeBatchTimer(int8MsPerImage: 10, fp32MsPerImage: 20);
+        var (app, client) = await ServingApp.StartAsync(
+            new Dictionary<string, string?> { ["Model:Path"] = package, ["Model:Precision"] = setting }, services: timer.Register);
+        await using var _ = app;
+
+        var info = JsonDocument.Parse(await client.GetStringAsync("/model/info", Ct)).RootElement;
+        var served = info.GetProperty("precision").GetString();
+        info.GetProperty("precision_reason").GetString()!.ShouldNotContain("img/s");
+        timer.Timed.Distinct().ShouldBe([served == "int8" ? "model.int8.onnx" : "model.onnx"], "only the served graph is timed (for its batch plan)");
     }
 
     [Fact]
@@ -62,7 +134,7 @@ public sealed class ModelPrecisionTests
     }
 
     [Theory]
-    [InlineData("auto", "vouched", "int8", "dry")]
+    [InlineData("auto", "vouched", "int8", "dry")] // INT8 twice as fast here (injected run times)
     [InlineData("auto", "refused", "fp32", "wet")]
     [InlineData("fp32", "vouched", "fp32", "wet")]
     [InlineData("int8", null, "int8", "dry")]
@@ -70,7 +142,9 @@ public sealed class ModelPrecisionTests
     {
         using var folder = new TempFolder();
         var package = await PackageAsync(folder, gate);
-        var (app, client) = await ServingApp.StartAsync(new Dictionary<string, string?> { ["Model:Path"] = package, ["Model:Precision"] = setting });
+        var timer = new FakeBatchTimer(int8MsPerImage: 10, fp32MsPerImage: 20);
+        var (app, client) = await ServingApp.StartAsync(
+            new Dictionary<string, string?> { ["Model:Path"] = package, ["Model:Precision"] = setting }, services: timer.Register);
         await using var _ = app;
 
         var info = JsonDocument.Parse(await client.GetStringAsync("/model/info", Ct)).RootElement;
@@ -80,6 +154,9 @@ public sealed class ModelPrecisionTests
         var metrics = await client.GetStringAsync("/metrics", Ct);
         metrics.ShouldContain($"precision=\"{precision}\"");
     }
+
+    private static BatchPlan Plan(int batch, double imagesPerSecond) =>
+        new(batch, TimeSpan.Zero, TimeSpan.FromSeconds(1), BatchPlanSources.Tuned, BatchPlanSources.Tuned, BatchPlanSources.Tuned, imagesPerSecond);
 
     /// <summary>A package whose model.int8.onnx is the inverse of model.onnx, with the gate's verdict when given.</summary>
     private static async Task<string> PackageAsync(TempFolder folder, string? gate)

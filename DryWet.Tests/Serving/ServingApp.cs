@@ -2,6 +2,8 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.AspNetCore.Mvc.Testing;
 
 namespace DryWet.Tests.Serving;
@@ -16,10 +18,13 @@ public sealed class ServingApp : WebApplicationFactory<DryWet.Serving.ServingOpt
     /// </summary>
     internal static readonly SemaphoreSlim StartLock = new(1, 1);
     private readonly IReadOnlyDictionary<string, string?> _settings;
+    private readonly Action<IServiceCollection>? _services;
 
-    public ServingApp(IReadOnlyDictionary<string, string?> settings)
+    /// <param name="services">Replaces app services after the app registered its own (a fake that stands in for what a test cannot run, e.g. timing).</param>
+    public ServingApp(IReadOnlyDictionary<string, string?> settings, Action<IServiceCollection>? services = null)
     {
         _settings = settings;
+        _services = services;
         // Not UseKestrel(0): that rewrites the server's addresses after the app has started Kestrel on its own thread,
         // racing Kestrel's bind ("Addresses cannot be modified after the server has started", dotnet/aspnetcore#67714).
         // A loopback URL with port 0 in the configuration gives Kestrel a free port before it binds.
@@ -27,9 +32,10 @@ public sealed class ServingApp : WebApplicationFactory<DryWet.Serving.ServingOpt
     }
 
     /// <summary>Starts the server and returns a client for it.</summary>
-    public static async Task<(ServingApp App, HttpClient Client)> StartAsync(IReadOnlyDictionary<string, string?> settings, bool waitForModel = true)
+    public static async Task<(ServingApp App, HttpClient Client)> StartAsync(IReadOnlyDictionary<string, string?> settings, bool waitForModel = true,
+        Action<IServiceCollection>? services = null)
     {
-        var app = new ServingApp(settings);
+        var app = new ServingApp(settings, services);
         // Minimal-hosting factories intercept the host being built through a process-wide DiagnosticListener; two
         // starting at once (parallel test classes) can grab each other's host. Start one at a time.
         await StartLock.WaitAsync();
@@ -60,6 +66,11 @@ public sealed class ServingApp : WebApplicationFactory<DryWet.Serving.ServingOpt
         foreach (var (key, value) in _settings)
         {
             builder.UseSetting(key, value);
+        }
+
+        if (_services is not null)
+        {
+            builder.ConfigureTestServices(_services);
         }
     }
 

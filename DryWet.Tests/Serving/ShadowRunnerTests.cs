@@ -47,8 +47,9 @@ public sealed class ShadowRunnerTests : IDisposable
         // One decode slot: a live request holding it makes the next one wait.
         var budget = new DecodeBudget(64L << 20, slots: 1, maxWaiters: 4, TimeSpan.FromSeconds(30));
         using var runner = new InferenceRunner(1, NullLogger<InferenceRunner>.Instance);
-        var tuner = new BatchTuner(runner, Options.Create(new ServingOptions()), NullLogger<BatchTuner>.Instance);
-        var loader = new ModelLoader(modelOptions, Options.Create(new ServingOptions()), budget, runner, tuner, telemetry, NullLogger<ModelLoader>.Instance);
+        var tuner = new BatchTuner(runner, new BatchTimer(runner), Options.Create(new ServingOptions()), NullLogger<BatchTuner>.Instance);
+        var loader = new ModelLoader(modelOptions, Options.Create(new ServingOptions()), budget, runner, tuner,
+            new Int8SpeedCheck(Options.Create(new ServingOptions()), NullLogger<Int8SpeedCheck>.Instance), telemetry, NullLogger<ModelLoader>.Instance);
         using var served = new ModelHost(source, loader, telemetry, NullLogger<ModelHost>.Instance);
         (await served.ReloadAsync(Ct)).Succeeded.ShouldBeTrue();
         using var shadows = new ShadowHost(source, served, loader, modelOptions, NullLogger<ShadowHost>.Instance);
