@@ -7,16 +7,22 @@ using Microsoft.Extensions.Logging.Abstractions;
 namespace DryWet.Benchmarks.Serving;
 
 /// <summary>
-/// <c>serving --shadow [--seconds 6] [--rounds 4] [--concurrency 16] [--model &lt;package dir&gt;] [--shadow-rate 1]</c>: what
-/// serving a challenger as a shadow costs live traffic. Two real servers, each on its own embedded registry holding
-/// the package twice (version 1 production, version 2 challenger: a shadow as costly as the served model), one with
-/// <c>Model:Shadow</c> off, one with auto and <c>Serving:Shadow:SampleRate</c>; per round, in alternating order, p50 at
-/// 1 client and throughput at <c>--concurrency</c> wrk clients. Targets: p50 on ÷ off ≤ 1.05; the throughput ratio is
-/// reported. <c>--shadow-rate 0</c> is the A/A baseline (both servers without shadow work).
+/// <c>serving --shadow [--seconds 6] [--rounds 4] [--concurrency 16] [--model &lt;package dir&gt;] [--challenger &lt;package dir&gt;] [--shadow-rate 1]</c>:
+/// what serving a challenger as a shadow costs live traffic. Two real servers, each on its own embedded registry
+/// holding the package as version 1 (production) and the challenger as version 2 (a shadow as costly as the served
+/// model), one with <c>Model:Shadow</c> off, one with auto and <c>Serving:Shadow:SampleRate</c>; per round, in
+/// alternating order, p50 at 1 client and throughput at <c>--concurrency</c> wrk clients. Targets: p50 on ÷ off ≤ 1.05;
+/// the throughput ratio is reported. <c>--shadow-rate 0</c> is the cost baseline (both servers without shadow work).
+/// <para>
+/// By default the challenger is the served package itself: an A/A check of the shadow path, so every shadow answer
+/// must agree with the served one (the same graph on the same decoded image). The benchmark fails (exit 1) when the
+/// shadow answered nothing or agreed on less than 100 %. <c>--challenger</c> serves another package as the shadow
+/// (agreement is then reported, not checked).
+/// </para>
 /// </summary>
 internal static class ShadowBenchmark
 {
-    public static async Task<int> RunAsync(int seconds, int rounds, int concurrency, string? model, string shadowRate)
+    public static async Task<int> RunAsync(int seconds, int rounds, int concurrency, string? model, string? challengerArg, string shadowRate)
     {
         Console.WriteLine($"Shadow benchmark · {Environment.ProcessorCount} cores · load average at start: {ServingBenchmark.LoadAverage()}");
         var work = Path.Combine(Path.GetTempPath(), $"drywet-bench-shadow-{Guid.NewGuid():N}");
@@ -24,14 +30,16 @@ internal static class ShadowBenchmark
         try
         {
             var package = model ?? ServingBenchmark.CreateB3LikePackage(work);
+            var challenger = challengerArg ?? package;
+            var sameGraph = challengerArg is null;
             var image = BenchmarkImages.Road(1280, 720);
             using var wrk = WrkLoad.TryCreate(image) ?? throw new InvalidOperationException("wrk is not on PATH: apt-get install wrk");
-            await using var off = await StartAsync(work, "off", package, new() { ["Model__Shadow"] = "off" });
-            await using var on = await StartAsync(work, "on", package, new() { ["Model__Shadow"] = "auto", ["Serving__Shadow__SampleRate"] = shadowRate });
+            await using var off = await StartAsync(work, "off", package, challenger, new() { ["Model__Shadow"] = "off" });
+            await using var on = await StartAsync(work, "on", package, challenger, new() { ["Model__Shadow"] = "auto", ["Serving__Shadow__SampleRate"] = shadowRate });
             using var offClient = new HttpClient { BaseAddress = off.Address, Timeout = TimeSpan.FromSeconds(120) };
             using var onClient = new HttpClient { BaseAddress = on.Address, Timeout = TimeSpan.FromSeconds(120) };
             await WaitForShadowAsync(onClient);
-            Console.WriteLine($"Model: {model ?? "EfficientNet-B3-shaped random graph at 300 px"} (served and shadow); image 1280×720 JPEG ({image.Length / 1024} KB); " +
+            Console.WriteLine($"Model: {model ?? "EfficientNet-B3-shaped random graph at 300 px"}; shadow: {(sameGraph ? "the same package (A/A: every answer must agree)" : challenger)}; image 1280×720 JPEG ({image.Length / 1024} KB); " +
                 $"shadow sample rate {shadowRate}; p50 over {seconds} s at 1 client, wrk -c {concurrency} for {seconds} s, per phase");
 
             foreach (var server in new[] { off, on })
@@ -64,9 +72,21 @@ internal static class ShadowBenchmark
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"| /predict throughput, {concurrency} wrk clients | {Median(r => r.Off):F2} img/s | {Median(r => r.On):F2} img/s | {Median(r => r.On / r.Off):F3} (rounds {string.Join(", ", results.Select(r => (r.On / r.Off).ToString("F2", CultureInfo.InvariantCulture)))}) | |"));
             var metrics = await onClient.GetStringAsync("/metrics");
-            Console.WriteLine($"Shadow answers: {Sum(metrics, "drywet_shadow_agreement_total{")} (agreeing {Sum(metrics, "drywet_shadow_agreement_total{agree=\"true\"")}); " +
+            var answers = Sum(metrics, "drywet_shadow_agreement_total{");
+            var agreeing = Sum(metrics, "drywet_shadow_agreement_total{agree=\"true\"");
+            var agreement = answers > 0 ? agreeing / answers : double.NaN;
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"Shadow answers: {answers} (agreeing {agreeing}: {agreement:P1}{(sameGraph ? ", A/A: must be 100 %" : "")}); ") +
                 $"dropped: {string.Join(", ", Reasons(metrics))}; failed requests: {failed}; load average at end: {ServingBenchmark.LoadAverage()}");
-            return failed == 0 ? 0 : 1;
+            var agreementFailed = sameGraph && shadowRate != "0" && !(answers > 0 && agreeing == answers);
+            if (agreementFailed)
+            {
+                Console.WriteLine(answers > 0
+                    ? $"FAILED: the shadow ran the served graph but disagreed on {answers - agreeing} of {answers} images."
+                    : "FAILED: the shadow answered no image, so the A/A agreement was not checked.");
+            }
+
+            return failed == 0 && !agreementFailed ? 0 : 1;
         }
         finally
         {
@@ -74,14 +94,14 @@ internal static class ShadowBenchmark
         }
     }
 
-    /// <summary>A server on its own embedded registry: the package as version 1 (production) and again as version 2 (challenger).</summary>
-    private static async Task<ServiceProcess> StartAsync(string work, string name, string package, Dictionary<string, string> environment)
+    /// <summary>A server on its own embedded registry: the package as version 1 (production) and the challenger package as version 2 (challenger).</summary>
+    private static async Task<ServiceProcess> StartAsync(string work, string name, string package, string challengerPackage, Dictionary<string, string> environment)
     {
         var home = Path.Combine(work, name);
         var registry = new EmbeddedModelRegistry(Path.Combine(home, "mlruns"), NullLogger<EmbeddedModelRegistry>.Instance);
         var production = await registry.RegisterAsync("dry_wet_model", Path.GetFullPath(package), runId: null);
         await registry.PromoteAsync("dry_wet_model", production.Version);
-        var challenger = await registry.RegisterAsync("dry_wet_model", Path.GetFullPath(package), runId: null);
+        var challenger = await registry.RegisterAsync("dry_wet_model", Path.GetFullPath(challengerPackage), runId: null);
         await registry.SetAliasAsync("dry_wet_model", "challenger", challenger.Version);
         environment["Model__Path"] = "";
         environment["DryWet__Home"] = home;
