@@ -44,8 +44,9 @@ public sealed class ModelOptions : IValidatedOptions
 
     /// <summary>
     /// Which graph of the package runs: "auto" (default: the INT8 graph <c>model.int8.onnx</c> when the promotion gate
-    /// vouched for it and it is also clearly faster than fp32 at load, <see cref="Inference.Int8SpeedCheck"/>, else fp32), "fp32" or "int8" (the INT8 graph even when the gate did not vouch for it; fails
-    /// when the package has none). The choice and its reason are logged and shown in /model/info and drywet_model_info.
+    /// vouched for it and it is also clearly faster than fp32 at load, <see cref="Inference.Int8SpeedCheck"/>, else
+    /// fp32), "fp32" or "int8" (the INT8 graph even when the gate did not vouch for it; fails when the package has none).
+    /// The choice and its reason are logged and shown in /model/info and drywet_model_info.
     /// </summary>
     public string Precision { get; set; } = "auto";
 
