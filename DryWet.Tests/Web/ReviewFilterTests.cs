@@ -28,9 +28,9 @@ public sealed class ReviewFilterTests
         };
 
         var (wetToday, _) = ReviewFilter.Parse("wet", "2026-12-01", "0.95", "least", take: null);
-        wetToday.Apply(all).Select(p => p.Record.Id).ShouldBe(["b", "a", "e"]);
+        wetToday.Apply(Snapshot(all)).Select(p => p.Record.Id).ShouldBe(["b", "a", "e"]);
         var (unsure, _) = ReviewFilter.Parse(null, null, "0.6", null, take: 2);
-        unsure.Apply(all).Select(p => p.Record.Id).ShouldBe(["c", "b"]);
+        unsure.Apply(Snapshot(all)).Select(p => p.Record.Id).ShouldBe(["c", "b"]);
     }
 
     [Fact]
@@ -47,7 +47,7 @@ public sealed class ReviewFilterTests
 
         problem.ShouldBeNull();
         filter.Order.ShouldBe(ReviewOrder.Disagreement);
-        filter.Apply(all).Select(p => p.Record.Id).ShouldBe(["mid-disagree", "sure-disagree", "unsure-agree", "unsure-alone", "done-disagree"]);
+        filter.Apply(Snapshot(all)).Select(p => p.Record.Id).ShouldBe(["mid-disagree", "sure-disagree", "unsure-agree", "unsure-alone", "done-disagree"]);
     }
 
     [Fact]
@@ -72,6 +72,8 @@ public sealed class ReviewFilterTests
         LiveGateProgress.From(all, 2)!.Remaining.ShouldBe(0);
         LiveGateProgress.DefaultRequired.ShouldBe(50);
     }
+
+    private static PredictionLogSnapshot Snapshot(LoggedPrediction[] all) => new(all, bucketExists: true, []);
 
     private static LoggedPrediction Logged(string id, string prediction, float confidence, string date, bool reviewed = false,
         (string Version, string Prediction)? shadow = null)

@@ -36,7 +36,7 @@ public sealed class ThumbnailTests : IDisposable
         var cache = new WebCache(Path.Combine(_home, "cache"));
         _budget = ThumbnailDecoder.CreateBudget(_options);
         _decoder = new ThumbnailDecoder(_options, _budget);
-        _log = new PredictionLog(_store, cache, NullLogger<PredictionLog>.Instance);
+        _log = new PredictionLog(_store, NullLogger<PredictionLog>.Instance);
         _thumbnails = new ThumbnailCache(_store, cache, _decoder);
     }
 
