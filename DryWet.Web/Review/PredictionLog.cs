@@ -126,7 +126,7 @@ public sealed partial class PredictionLog(IObjectStore store, ILogger<Prediction
 
         var (records, entries) = (last?.Records ?? ReadCache<PredictionLogRecord>.Empty, last?.Entries ?? ReadCache<LabelManifestEntry>.Empty);
         var listed = Parse(log);
-        records = await records.RefreshAsync(listed.Select(l => l.Record), ReadRecordAsync, ParallelReads, cancellationToken);
+        records = await records.RefreshAsync(listed.Where(l => l.ImageKey is not null).Select(l => l.Record), ReadRecordAsync, ParallelReads, cancellationToken);
         entries = await entries.RefreshAsync(manifest, (key, ct) => ReadJsonAsync<LabelManifestEntry>(DataBucket, key, TrainingLabelWriter.MaxEntryBytes, ct),
             ParallelReads, cancellationToken);
         var reviews = new Dictionary<string, LabelManifestEntry>(StringComparer.Ordinal);
