@@ -95,8 +95,7 @@ public sealed partial class EmbeddedObjectStore : IObjectStore
         if (Directory.Exists(folder))
         {
             var files = new FileSystemEnumerable<StoredObject>(folder,
-                (ref FileSystemEntry entry) => new StoredObject(entry.ToFullPath()[(bucketPath.Length + 1)..].Replace(Path.DirectorySeparatorChar, '/'),
-                    entry.Length, entry.LastWriteTimeUtc),
+                (ref FileSystemEntry entry) => new StoredObject(KeyOf(bucketPath, entry.Directory, entry.FileName), entry.Length, entry.LastWriteTimeUtc),
                 new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 })
             {
                 ShouldIncludePredicate = (ref FileSystemEntry entry) => !entry.IsDirectory && !TempFilePattern().IsMatch(entry.FileName),
@@ -106,6 +105,18 @@ public sealed partial class EmbeddedObjectStore : IObjectStore
 
         objects.Sort((a, b) => string.CompareOrdinal(a.Key, b.Key));
         return Task.FromResult<IReadOnlyList<StoredObject>>(objects);
+    }
+
+    /// <summary>The key of a file found under the bucket's folder: its path below the bucket, '/'-separated.</summary>
+    private static string KeyOf(string bucketPath, ReadOnlySpan<char> directory, ReadOnlySpan<char> fileName)
+    {
+        if (directory.Length <= bucketPath.Length)
+        {
+            return fileName.ToString();
+        }
+
+        var key = string.Concat(directory[(bucketPath.Length + 1)..], "/", fileName);
+        return Path.DirectorySeparatorChar == '/' ? key : key.Replace(Path.DirectorySeparatorChar, '/');
     }
 
     /// <summary>The deepest folder that holds every key starting with <paramref name="prefix"/>; the bucket for a prefix that is not a plain path.</summary>
