@@ -51,6 +51,29 @@ public sealed class ReviewFilterTests
     }
 
     [Fact]
+    public void Newest_order_goes_by_time_ties_keep_the_listing_order_and_the_snapshot_counts_once_for_the_page()
+    {
+        var all = new[]
+        {
+            Logged("old", "wet", 0.51f, "2026-11-30"), Logged("tie-a", "dry", 0.90f, "2026-12-01"), Logged("tie-b", "wet", 0.52f, "2026-12-01", reviewed: true),
+            Logged("new", "wet", 0.99f, "2026-12-02"), Logged("tie-c", "wet", 0.90f, "2026-12-01"),
+        };
+        var snapshot = Snapshot(all);
+
+        var (newest, _) = ReviewFilter.Parse(null, null, null, "newest", take: null);
+        newest.Apply(snapshot).Select(p => p.Record.Id).ShouldBe(["new", "tie-a", "tie-b", "tie-c", "old"]);
+        // Least confident: unreviewed first; equal confidence and time keep the listing's order.
+        ReviewFilter.Default.Apply(snapshot).Select(p => p.Record.Id).ShouldBe(["old", "tie-a", "tie-c", "new", "tie-b"]);
+        snapshot.Ordered(ReviewOrder.Newest).ShouldBeSameAs(snapshot.Ordered(ReviewOrder.Newest));
+        snapshot.Reviewed.ShouldBe(1);
+        snapshot.Classes.ShouldBe(["dry", "wet"]);
+        snapshot.Dates.ShouldBe(["2026-12-02", "2026-12-01", "2026-11-30"]);
+        snapshot.Find("2026-12-01", "tie-b")!.Review.ShouldNotBeNull();
+        snapshot.Find("2026-12-02", "tie-b").ShouldBeNull();
+        snapshot.Gate.ShouldBeNull();
+    }
+
+    [Fact]
     public void The_live_gate_counts_reviewed_requests_both_answered_for_the_version_pair_of_the_newest_shadowed_request()
     {
         LiveGateProgress.From([Logged("a", "wet", 0.9f, "2026-12-01", reviewed: true)], 50).ShouldBeNull();
