@@ -1,16 +1,18 @@
-using DryWet.Core;
+using DryWet.Core.Configuration;
 using DryWet.Core.Imaging;
-using Microsoft.Extensions.Configuration;
 
 namespace DryWet.Web;
 
-/// <summary>Settings of the web page, section <c>Web</c> (env <c>Web__AdminApiKey</c>, …). Unknown keys are refused.</summary>
-public sealed class WebOptions
+/// <summary>
+/// Settings of the web page, section <c>Web</c> (env <c>Web__AdminApiKey</c>, …), bound once at start through Core's
+/// <see cref="OptionsBinding"/>: a misspelt key, a value of the wrong type or an invalid value stops the start naming it.
+/// </summary>
+public sealed class WebOptions : IValidatedOptions
 {
     public const string SectionName = "Web";
 
     /// <summary>Serving's base URL; <c>http://serving</c> is resolved by service discovery (<c>services:serving:http:0</c>).</summary>
-    public string ServingUrl { get; set; } = "http://serving";
+    public Uri ServingUrl { get; set; } = new("http://serving");
 
     /// <summary>The key a reviewer signs in with before reviewing or labelling. Empty: nobody can sign in.</summary>
     public string AdminApiKey { get; set; } = "";
@@ -52,75 +54,58 @@ public sealed class WebOptions
     /// </summary>
     public string[] KnownProxies { get; set; } = [];
 
-    private static readonly string[] Keys =
-    [
-        nameof(ServingUrl), nameof(AdminApiKey), nameof(PathBase), nameof(ModelName), nameof(MaxUploadBytes), nameof(CacheDirectory),
-        nameof(PublicReview), nameof(MaxImagePixels), nameof(DecodeMemoryBudgetMB), nameof(SignInPermitsPerMinute), nameof(KnownProxies),
-    ];
-
     public long DecodeMemoryBudgetBytes => DecodeMemoryBudgetMB * 1024L * 1024L;
 
-    /// <summary>Binds and checks the section: a misspelt key or a bad value stops the start with the key and the value.</summary>
-    public static WebOptions Read(IConfiguration configuration)
+    /// <summary>Reads section <c>Web</c> (<see cref="OptionsBinding"/>): every problem named in one error, at start.</summary>
+    public static WebOptions FromConfiguration(IConfiguration configuration) => OptionsBinding.Bind<WebOptions>(configuration, SectionName);
+
+    public IEnumerable<string> Validate(string section)
     {
-        var section = configuration.GetSection(SectionName);
-        var unknown = section.GetChildren().Select(c => c.Key).Where(k => !Keys.Contains(k, StringComparer.OrdinalIgnoreCase)).ToList();
-        if (unknown.Count > 0)
+        if (ServingUrl is not { IsAbsoluteUri: true, Scheme: "http" or "https" })
         {
-            throw new DryWetException($"Unknown setting(s) {string.Join(", ", unknown.Select(k => $"'{SectionName}:{k}'"))}: the section '{SectionName}' has {string.Join(", ", Keys)}.");
+            yield return $"{section}:{nameof(ServingUrl)} = '{ServingUrl?.OriginalString}' is not an http(s) URL; use e.g. http://serving or http://localhost:5001.";
         }
 
-        var options = new WebOptions();
-        try
+        if (PathBase.Length > 0 && (!PathBase.StartsWith('/') || PathBase.EndsWith('/')))
         {
-            section.Bind(options);
-        }
-        catch (InvalidOperationException ex)
-        {
-            throw new DryWetException($"Section '{SectionName}' has a value of the wrong type: {ex.Message}");
+            yield return $"{section}:{nameof(PathBase)} = '{PathBase}' must start with '/' and not end with one, e.g. /dry-wet-ui (empty: no prefix).";
         }
 
-        if (!Uri.TryCreate(options.ServingUrl, UriKind.Absolute, out var serving) || serving.Scheme is not ("http" or "https"))
+        if (string.IsNullOrWhiteSpace(ModelName))
         {
-            throw new DryWetException($"{SectionName}:ServingUrl = '{options.ServingUrl}' is not an http(s) URL; use e.g. http://serving or http://localhost:5001.");
+            yield return $"{section}:{nameof(ModelName)} is empty: name the registered model the model page shows (default dry_wet_model).";
         }
 
-        if (options.PathBase.Length > 0 && (!options.PathBase.StartsWith('/') || options.PathBase.EndsWith('/')))
+        if (MaxUploadBytes <= 0)
         {
-            throw new DryWetException($"{SectionName}:PathBase = '{options.PathBase}' must start with '/' and not end with one, e.g. /dry-wet-ui.");
+            yield return $"{section}:{nameof(MaxUploadBytes)} = {MaxUploadBytes} must be positive (bytes), e.g. 20971520 (the default, 20 MiB).";
         }
 
-        if (options.MaxUploadBytes <= 0)
+        if (MaxImagePixels <= 0)
         {
-            throw new DryWetException($"{SectionName}:MaxUploadBytes = {options.MaxUploadBytes} must be positive (bytes), e.g. 20971520.");
+            yield return $"{section}:{nameof(MaxImagePixels)} = {MaxImagePixels} must be positive, e.g. 40000000 (the default, 40 MP).";
         }
-
-        if (options.MaxImagePixels <= 0)
+        else if (MaxUploadBytes > 0)
         {
-            throw new DryWetException($"{SectionName}:MaxImagePixels = {options.MaxImagePixels} must be positive, e.g. 40000000 (40 MP).");
-        }
-
-        var largest = ImageHeader.WorkingBytesFor(options.MaxImagePixels, Review.ThumbnailDecoder.MaxSide * Review.ThumbnailDecoder.MaxSide * 5, options.MaxUploadBytes);
-        if (options.DecodeMemoryBudgetMB <= 0 || options.DecodeMemoryBudgetBytes < largest)
-        {
-            throw new DryWetException(
-                $"{SectionName}:DecodeMemoryBudgetMB = {options.DecodeMemoryBudgetMB} must hold the decode of one image of {SectionName}:MaxImagePixels = {options.MaxImagePixels} "
-                + $"sent as {SectionName}:MaxUploadBytes = {options.MaxUploadBytes} (at least {(largest + (1024 * 1024) - 1) / (1024 * 1024)} MiB).");
-        }
-
-        if (options.SignInPermitsPerMinute <= 0)
-        {
-            throw new DryWetException($"{SectionName}:SignInPermitsPerMinute = {options.SignInPermitsPerMinute} must be positive, e.g. 10.");
-        }
-
-        foreach (var proxy in options.KnownProxies)
-        {
-            if (!System.Net.IPNetwork.TryParse(proxy, out _) && !System.Net.IPAddress.TryParse(proxy, out _))
+            var largest = ImageHeader.WorkingBytesFor(MaxImagePixels, Review.ThumbnailDecoder.MaxSide * Review.ThumbnailDecoder.MaxSide * 5, MaxUploadBytes);
+            if (DecodeMemoryBudgetMB <= 0 || DecodeMemoryBudgetBytes < largest)
             {
-                throw new DryWetException($"{SectionName}:KnownProxies has '{proxy}', which is neither an IP address nor a CIDR network (e.g. 10.0.0.0/8).");
+                yield return $"{section}:{nameof(DecodeMemoryBudgetMB)} = {DecodeMemoryBudgetMB} must hold the decode of one image of {section}:{nameof(MaxImagePixels)} = {MaxImagePixels} "
+                             + $"sent as {section}:{nameof(MaxUploadBytes)} = {MaxUploadBytes} (at least {(largest + (1024 * 1024) - 1) / (1024 * 1024)} MiB; default 192).";
             }
         }
 
-        return options;
+        if (SignInPermitsPerMinute <= 0)
+        {
+            yield return $"{section}:{nameof(SignInPermitsPerMinute)} = {SignInPermitsPerMinute} must be positive, e.g. 10 (the default).";
+        }
+
+        foreach (var proxy in KnownProxies)
+        {
+            if (!System.Net.IPNetwork.TryParse(proxy, out _) && !System.Net.IPAddress.TryParse(proxy, out _))
+            {
+                yield return $"{section}:{nameof(KnownProxies)} has '{proxy}', which is neither an IP address nor a CIDR network (e.g. 10.0.0.1 or 10.0.0.0/8).";
+            }
+        }
     }
 }

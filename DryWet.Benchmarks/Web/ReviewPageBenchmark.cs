@@ -43,13 +43,13 @@ internal static partial class ReviewPageBenchmark
             using var web = await WebProcess.StartAsync(dll, home, key);
             using var client = await SignedInClientAsync(web.Address, key);
 
-            var (coldPage, coldAll) = await RoundAsync(client);
+            var (coldPage, coldAll) = await RoundAsync(client, count);
             Console.WriteLine($"Cold (every record parsed, 60 thumbnails decoded): page {coldPage:F0} ms, page + thumbnails {coldAll:F0} ms");
             var pages = new List<double>();
             var totals = new List<double>();
             for (var i = 0; i < rounds; i++)
             {
-                var (page, all) = await RoundAsync(client);
+                var (page, all) = await RoundAsync(client, count);
                 pages.Add(page);
                 totals.Add(all);
             }
@@ -90,8 +90,11 @@ internal static partial class ReviewPageBenchmark
         });
     }
 
-    /// <summary>One page view: the page, then its thumbnails six at a time. Milliseconds for the page and for everything.</summary>
-    private static async Task<(double Page, double All)> RoundAsync(HttpClient client)
+    /// <summary>
+    /// One page view: the page (checked to show 60 cards of all <paramref name="count"/> predictions), then its thumbnails
+    /// six at a time. Milliseconds for the page and for everything.
+    /// </summary>
+    private static async Task<(double Page, double All)> RoundAsync(HttpClient client, int count)
     {
         var started = Stopwatch.GetTimestamp();
         var html = await client.GetStringAsync("review");
@@ -100,6 +103,11 @@ internal static partial class ReviewPageBenchmark
         if (thumbnails.Count != 60)
         {
             throw new InvalidOperationException($"The review page shows {thumbnails.Count} thumbnails, not 60.");
+        }
+
+        if (!html.Contains($"60 of {count} shown", StringComparison.Ordinal))
+        {
+            throw new InvalidOperationException($"The review page does not say it shows 60 of {count} logged predictions.");
         }
 
         await Parallel.ForEachAsync(thumbnails, new ParallelOptions { MaxDegreeOfParallelism = 6 }, async (src, ct) =>

@@ -1,3 +1,4 @@
+using System.IO.Enumeration;
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
 
@@ -87,15 +88,53 @@ public sealed partial class EmbeddedObjectStore : IObjectStore
             throw new BucketNotFoundException(bucket, Description);
         }
 
-        IReadOnlyList<StoredObject> objects = Directory
-            .EnumerateFiles(bucketPath, "*", SearchOption.AllDirectories)
-            .Where(f => !TempFilePattern().IsMatch(Path.GetFileName(f)))
-            .Select(f => (File: new FileInfo(f), Key: Path.GetRelativePath(bucketPath, f).Replace(Path.DirectorySeparatorChar, '/')))
-            .Where(x => x.Key.StartsWith(prefix, StringComparison.Ordinal))
-            .OrderBy(x => x.Key, StringComparer.Ordinal)
-            .Select(x => new StoredObject(x.Key, x.File.Length, new DateTimeOffset(x.File.LastWriteTimeUtc, TimeSpan.Zero)))
-            .ToList();
-        return Task.FromResult(objects);
+        // Only the folder the prefix names is walked (a listing of .manifest/ does not visit every training image), and
+        // each file is looked at once: its size and time come from the enumeration's own stat.
+        var folder = PrefixFolder(bucketPath, prefix);
+        var objects = new List<StoredObject>();
+        if (Directory.Exists(folder))
+        {
+            var files = new FileSystemEnumerable<StoredObject>(folder,
+                (ref FileSystemEntry entry) => new StoredObject(KeyOf(bucketPath, entry.Directory, entry.FileName), entry.Length, entry.LastWriteTimeUtc),
+                new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 })
+            {
+                ShouldIncludePredicate = (ref FileSystemEntry entry) => !entry.IsDirectory && !TempFilePattern().IsMatch(entry.FileName),
+            };
+            objects.AddRange(files.Where(o => o.Key.StartsWith(prefix, StringComparison.Ordinal)));
+        }
+
+        objects.Sort((a, b) => string.CompareOrdinal(a.Key, b.Key));
+        return Task.FromResult<IReadOnlyList<StoredObject>>(objects);
+    }
+
+    /// <summary>The key of a file found under the bucket's folder: its path below the bucket, '/'-separated.</summary>
+    private static string KeyOf(string bucketPath, ReadOnlySpan<char> directory, ReadOnlySpan<char> fileName)
+    {
+        if (directory.Length <= bucketPath.Length)
+        {
+            return fileName.ToString();
+        }
+
+        var key = string.Concat(directory[(bucketPath.Length + 1)..], "/", fileName);
+        return Path.DirectorySeparatorChar == '/' ? key : key.Replace(Path.DirectorySeparatorChar, '/');
+    }
+
+    /// <summary>The deepest folder that holds every key starting with <paramref name="prefix"/>; the bucket for a prefix that is not a plain path.</summary>
+    private static string PrefixFolder(string bucketPath, string prefix)
+    {
+        var slash = prefix.LastIndexOf('/');
+        if (slash <= 0)
+        {
+            return bucketPath;
+        }
+
+        var folder = prefix[..slash];
+        if (folder.StartsWith('/') || folder.Contains('\\') || folder.Contains('\0') || folder.Split('/').Any(s => s is "" or "." or ".."))
+        {
+            return bucketPath;
+        }
+
+        return Path.Combine(bucketPath, folder.Replace('/', Path.DirectorySeparatorChar));
     }
 
     public async Task<VersionedObject> ReadAsync(string bucket, string key, int maxBytes, CancellationToken cancellationToken = default)

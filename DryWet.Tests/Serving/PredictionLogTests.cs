@@ -7,7 +7,6 @@ using DryWet.Core.Storage;
 using DryWet.Serving.Feedback;
 using DryWet.Tests.Storage;
 using DryWet.Tests.Training;
-using DryWet.Web;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using SkiaSharp;
@@ -95,8 +94,7 @@ public sealed class PredictionLogTests
         using var json = JsonDocument.Parse(File.ReadAllText(Path.Combine(server.PredictionsFolder, jpegFile)));
         json.RootElement.EnumerateObject().Select(p => p.Name).ShouldBe(
             ["id", "time", "model_name", "model_version", "prediction", "probabilities", "content_type", "size", "trace_id"], ignoreOrder: true);
-        var web = new DryWet.Web.Review.PredictionLog(new EmbeddedObjectStore(Path.Combine(server.Home, "objects")),
-            new WebCache(Path.Combine(server.Home, "web-cache")), NullLogger<DryWet.Web.Review.PredictionLog>.Instance);
+        var web = new DryWet.Web.Review.PredictionLog(new EmbeddedObjectStore(Path.Combine(server.Home, "objects")), NullLogger<DryWet.Web.Review.PredictionLog>.Instance);
         var snapshot = await web.ReadAsync(Ct);
         snapshot.Unreadable.ShouldBeEmpty();
         snapshot.Predictions.Select(p => p.Record.Id).ShouldBe(records.Select(r => r.Record.Id), ignoreOrder: true);

@@ -2,13 +2,22 @@ using DryWet.Core.Storage;
 
 namespace DryWet.Tests.Web;
 
-/// <summary>A real object store that counts what is asked of it: how many listings and downloads a request costs.</summary>
+/// <summary>
+/// A real object store that counts what is asked of it: how many listings (per bucket) and downloads a request costs;
+/// it can also hold finished listings back (<see cref="HoldListings"/>) to line requests up.
+/// </summary>
 internal sealed class CountingObjectStore(IObjectStore inner) : IObjectStore
 {
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, int> _listsByBucket = new();
     private int _lists;
     private int _downloads;
 
     public int Lists => Volatile.Read(ref _lists);
+
+    /// <summary>When set, a listing, once made, waits for it before it returns.</summary>
+    public TaskCompletionSource? HoldListings { get; set; }
+
+    public int ListsOf(string bucket) => _listsByBucket.GetValueOrDefault(bucket);
 
     public int Downloads => Volatile.Read(ref _downloads);
 
@@ -45,9 +54,16 @@ internal sealed class CountingObjectStore(IObjectStore inner) : IObjectStore
         CancellationToken cancellationToken = default) =>
         inner.TryReplaceAsync(bucket, key, content, contentType, expectedETag, cancellationToken);
 
-    public Task<IReadOnlyList<StoredObject>> ListAsync(string bucket, string prefix = "", CancellationToken cancellationToken = default)
+    public async Task<IReadOnlyList<StoredObject>> ListAsync(string bucket, string prefix = "", CancellationToken cancellationToken = default)
     {
         Interlocked.Increment(ref _lists);
-        return inner.ListAsync(bucket, prefix, cancellationToken);
+        _listsByBucket.AddOrUpdate(bucket, 1, (_, n) => n + 1);
+        var listed = await inner.ListAsync(bucket, prefix, cancellationToken);
+        if (HoldListings is { } hold)
+        {
+            await hold.Task.WaitAsync(cancellationToken);
+        }
+
+        return listed;
     }
 }

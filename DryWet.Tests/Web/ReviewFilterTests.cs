@@ -28,9 +28,9 @@ public sealed class ReviewFilterTests
         };
 
         var (wetToday, _) = ReviewFilter.Parse("wet", "2026-12-01", "0.95", "least", take: null);
-        wetToday.Apply(all).Select(p => p.Record.Id).ShouldBe(["b", "a", "e"]);
+        wetToday.Apply(Snapshot(all)).Select(p => p.Record.Id).ShouldBe(["b", "a", "e"]);
         var (unsure, _) = ReviewFilter.Parse(null, null, "0.6", null, take: 2);
-        unsure.Apply(all).Select(p => p.Record.Id).ShouldBe(["c", "b"]);
+        unsure.Apply(Snapshot(all)).Select(p => p.Record.Id).ShouldBe(["c", "b"]);
     }
 
     [Fact]
@@ -47,7 +47,30 @@ public sealed class ReviewFilterTests
 
         problem.ShouldBeNull();
         filter.Order.ShouldBe(ReviewOrder.Disagreement);
-        filter.Apply(all).Select(p => p.Record.Id).ShouldBe(["mid-disagree", "sure-disagree", "unsure-agree", "unsure-alone", "done-disagree"]);
+        filter.Apply(Snapshot(all)).Select(p => p.Record.Id).ShouldBe(["mid-disagree", "sure-disagree", "unsure-agree", "unsure-alone", "done-disagree"]);
+    }
+
+    [Fact]
+    public void Newest_order_goes_by_time_ties_keep_the_listing_order_and_the_snapshot_counts_once_for_the_page()
+    {
+        var all = new[]
+        {
+            Logged("old", "wet", 0.51f, "2026-11-30"), Logged("tie-a", "dry", 0.90f, "2026-12-01"), Logged("tie-b", "wet", 0.52f, "2026-12-01", reviewed: true),
+            Logged("new", "wet", 0.99f, "2026-12-02"), Logged("tie-c", "wet", 0.90f, "2026-12-01"),
+        };
+        var snapshot = Snapshot(all);
+
+        var (newest, _) = ReviewFilter.Parse(null, null, null, "newest", take: null);
+        newest.Apply(snapshot).Select(p => p.Record.Id).ShouldBe(["new", "tie-a", "tie-b", "tie-c", "old"]);
+        // Least confident: unreviewed first; equal confidence and time keep the listing's order.
+        ReviewFilter.Default.Apply(snapshot).Select(p => p.Record.Id).ShouldBe(["old", "tie-a", "tie-c", "new", "tie-b"]);
+        snapshot.Ordered(ReviewOrder.Newest).ShouldBeSameAs(snapshot.Ordered(ReviewOrder.Newest));
+        snapshot.Reviewed.ShouldBe(1);
+        snapshot.Classes.ShouldBe(["dry", "wet"]);
+        snapshot.Dates.ShouldBe(["2026-12-02", "2026-12-01", "2026-11-30"]);
+        snapshot.Find("2026-12-01", "tie-b")!.Review.ShouldNotBeNull();
+        snapshot.Find("2026-12-02", "tie-b").ShouldBeNull();
+        snapshot.Gate.ShouldBeNull();
     }
 
     [Fact]
@@ -72,6 +95,8 @@ public sealed class ReviewFilterTests
         LiveGateProgress.From(all, 2)!.Remaining.ShouldBe(0);
         LiveGateProgress.DefaultRequired.ShouldBe(50);
     }
+
+    private static PredictionLogSnapshot Snapshot(LoggedPrediction[] all) => new(all, bucketExists: true, []);
 
     private static LoggedPrediction Logged(string id, string prediction, float confidence, string date, bool reviewed = false,
         (string Version, string Prediction)? shadow = null)

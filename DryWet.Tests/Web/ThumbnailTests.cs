@@ -36,27 +36,46 @@ public sealed class ThumbnailTests : IDisposable
         var cache = new WebCache(Path.Combine(_home, "cache"));
         _budget = ThumbnailDecoder.CreateBudget(_options);
         _decoder = new ThumbnailDecoder(_options, _budget);
-        _log = new PredictionLog(_store, cache, NullLogger<PredictionLog>.Instance);
+        _log = new PredictionLog(_store, NullLogger<PredictionLog>.Instance);
         _thumbnails = new ThumbnailCache(_store, cache, _decoder);
     }
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
-    public async Task At_10000_logged_predictions_a_page_of_60_thumbnails_lists_the_log_once_for_the_page_and_never_per_thumbnail()
+    public async Task At_10000_logged_predictions_a_page_lists_the_log_once_reads_no_record_twice_and_its_60_thumbnails_never_list()
     {
         var image = TestImages.Road(wet: true);
         await _store.EnsureBucketAsync(PredictionLog.FeedbackBucket, Ct);
         var ids = Enumerable.Range(0, 10_000).Select(i => $"p{i:D5}").ToList();
         await Parallel.ForEachAsync(ids, new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = Ct }, (id, ct) => LogAsync(id, image, ct));
 
-        // The review page: one listing of the log (and one of the manifest).
+        // The first page after a start: one listing of the log (no manifest yet: no ml-data bucket), every record read once.
+        var (lists, downloads) = (_store.Lists, _store.Downloads);
         var snapshot = await _log.ReadAsync(Ct);
         snapshot.Predictions.Count.ShouldBe(10_000);
-        var (listsForPage, downloadsBefore) = (_store.Lists, _store.Downloads);
+        (_store.Lists - lists).ShouldBe(1);
+        (_store.Downloads - downloads).ShouldBe(10_000, "each record is read once");
+
+        // Every later page, whatever its order: one listing again (always fresh), no record read, the same snapshot with
+        // its orders sorted once; the counter and filters' choices come from it too.
+        foreach (var sort in new[] { "least", "disagreement", "newest", "least" })
+        {
+            (lists, downloads) = (_store.Lists, _store.Downloads);
+            var page = await _log.ReadAsync(Ct);
+            (_store.Lists - lists).ShouldBe(1, "one listing of the log per page");
+            (_store.Downloads - downloads).ShouldBe(0, "an unchanged log reads no record again");
+            page.ShouldBeSameAs(snapshot);
+            ReviewFilter.Parse(null, null, null, sort, take: null).Filter.Apply(page).Count.ShouldBe(60);
+        }
+
+        snapshot.Ordered(ReviewOrder.LeastConfident).ShouldBeSameAs(snapshot.Ordered(ReviewOrder.LeastConfident));
+        snapshot.Reviewed.ShouldBe(0);
+        snapshot.Dates.ShouldBe([Today]);
 
         // Its 60 cards ask for their thumbnails, six at a time as a browser does.
-        var shown = ReviewFilter.Default.Apply(snapshot.Predictions);
+        var (listsForPage, downloadsBefore) = (_store.Lists, _store.Downloads);
+        var shown = ReviewFilter.Default.Apply(snapshot);
         shown.Count.ShouldBe(60);
         var statuses = new List<int>();
         await Parallel.ForEachAsync(shown, new ParallelOptions { MaxDegreeOfParallelism = 6, CancellationToken = Ct }, async (p, _) =>
@@ -74,12 +93,28 @@ public sealed class ThumbnailTests : IDisposable
         _store.Lists.ShouldBe(listsForPage, "a thumbnail must not list the prediction log again");
         (_store.Downloads - downloadsBefore).ShouldBe(60, "one download per thumbnail: its image");
 
+        // Made once: the same 60 again cost no store call at all.
+        downloadsBefore = _store.Downloads;
+        foreach (var p in shown.Take(10))
+        {
+            (await ThumbnailAsync(p.Date, p.Record.Id)).Status.ShouldBe(200);
+        }
+
+        _store.Downloads.ShouldBe(downloadsBefore);
+
         // A prediction logged after the page's listing is found by its key, still without a listing; an unknown one is 404.
         await LogAsync("late", image, Ct);
         (await ThumbnailAsync(Today, "late")).Status.ShouldBe(200);
         (await ThumbnailAsync(Today, "never-logged")).Status.ShouldBe(404);
         (await ThumbnailAsync("2026-13-45", "../../etc")).Status.ShouldBe(404);
         _store.Lists.ShouldBe(listsForPage);
+
+        // The next page lists it and reads only its record.
+        downloads = _store.Downloads;
+        var next = await _log.ReadAsync(Ct);
+        next.Predictions.Count.ShouldBe(10_001);
+        next.Find(Today, "late").ShouldNotBeNull();
+        (_store.Downloads - downloads).ShouldBe(1);
     }
 
     [Fact]

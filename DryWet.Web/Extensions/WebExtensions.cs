@@ -1,3 +1,4 @@
+using DryWet.Core.Configuration;
 using DryWet.Core.Storage;
 using DryWet.Core.LiveEvaluation;
 using DryWet.Web.Account;
@@ -20,9 +21,9 @@ public static class WebExtensions
     /// <summary>Options, the serving client (service discovery), the platform ports, the review services, cookie sign-in, Razor components.</summary>
     public static IHostApplicationBuilder AddApplicationServices(this IHostApplicationBuilder builder)
     {
-        var options = WebOptions.Read(builder.Configuration);
         var services = builder.Services;
-        services.AddSingleton(options);
+        // Bound and checked now (OptionsBinding): a bad Web:* setting stops the start, naming it.
+        var options = services.AddBoundOptions<WebOptions>(builder.Configuration, WebOptions.SectionName);
         services.AddSingleton(sp => WebCache.From(options, builder.Configuration));
 
         // The same composition root as trainer and serving: MinIO/MLflow when their connection strings are set, else
@@ -31,7 +32,7 @@ public static class WebExtensions
 #pragma warning disable EXTEXP0001 // No retries: a person is waiting, and serving's 4xx/5xx answers are the message to show.
         services.AddHttpClient<ServingClient>(client =>
         {
-            client.BaseAddress = new Uri(options.ServingUrl.TrimEnd('/') + "/");
+            client.BaseAddress = new Uri(options.ServingUrl.AbsoluteUri.TrimEnd('/') + "/");
             client.Timeout = TimeSpan.FromSeconds(30);
         }).RemoveAllResilienceHandlers();
 #pragma warning restore EXTEXP0001

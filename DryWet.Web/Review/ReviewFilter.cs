@@ -58,18 +58,15 @@ public sealed record ReviewFilter(string? PredictedClass, string? Date, float? M
         return (filter, problems.Count == 0 ? null : $"Ignored: {string.Join("; ", problems)}.");
     }
 
-    public IReadOnlyList<LoggedPrediction> Apply(IEnumerable<LoggedPrediction> all)
-    {
-        var selected = all.Where(p => (PredictedClass is null || p.Record.Prediction == PredictedClass)
-                                       && (Date is null || p.Date == Date)
-                                       && (MaxConfidence is null || p.Record.Confidence <= MaxConfidence));
-        selected = Order switch
-        {
-            ReviewOrder.Newest => selected.OrderByDescending(p => p.Record.Time),
-            ReviewOrder.Disagreement => selected.OrderBy(p => p.Review is null ? 0 : 1).ThenBy(p => p.Disagrees ? 0 : 1)
-                .ThenBy(p => p.Record.Confidence).ThenByDescending(p => p.Record.Time),
-            _ => selected.OrderBy(p => p.Review is null ? 0 : 1).ThenBy(p => p.Record.Confidence).ThenByDescending(p => p.Record.Time),
-        };
-        return selected.Take(Take).ToList();
-    }
+    /// <summary>
+    /// The cards to show: the snapshot's predictions in this order (sorted once per snapshot), those matching the
+    /// filters, at most <see cref="Take"/>; the scan stops at the last card shown.
+    /// </summary>
+    public IReadOnlyList<LoggedPrediction> Apply(PredictionLogSnapshot snapshot) =>
+        snapshot.Ordered(Order)
+            .Where(p => (PredictedClass is null || p.Record.Prediction == PredictedClass)
+                        && (Date is null || p.Date == Date)
+                        && (MaxConfidence is null || p.Record.Confidence <= MaxConfidence))
+            .Take(Take)
+            .ToList();
 }
