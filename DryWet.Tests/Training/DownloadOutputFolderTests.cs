@@ -34,7 +34,7 @@ public sealed class DownloadOutputFolderTests : IDisposable
         stderr.ShouldContain("--force");
         File.ReadAllText(Path.Combine(output, "holiday.jpg")).ShouldBe("not a dataset");
         Directory.GetFileSystemEntries(output).Length.ShouldBe(2, "nothing added or removed");
-        Directory.GetFileSystemEntries(_temp.Path).Order().ShouldBe(new[] { Home, output }, "no temp folder next to the output");
+        Directory.GetFileSystemEntries(_temp.Path).Order().ShouldBe(new[] { Home, output }, ignoreOrder: false, customMessage: "no temp folder next to the output");
     }
 
     [Fact]
