@@ -102,7 +102,8 @@ public sealed partial class TrainerSignalTests : IDisposable
         run.Tags["drywet.promotion"].ShouldBe("first");
         File.Exists(Path.Combine(output, ModelPackage.MLmodelFile)).ShouldBeTrue("the package is published");
         Directory.GetFileSystemEntries(_temp.Path).Select(Path.GetFileName).ShouldNotContain(n => n!.StartsWith('.'), "no temp folder next to the output");
-        Directory.GetFileSystemEntries(Scratch).ShouldBeEmpty("the run's scratch folder is removed");
+        // The run's scratch folder (drywet-train-…) is removed; a full run's native libraries may leave their own entries in TMPDIR.
+        Directory.GetFileSystemEntries(Scratch).Select(Path.GetFileName).ShouldNotContain(n => n!.StartsWith("drywet-"), "the run's scratch folder is removed");
     }
 
     [Fact]
