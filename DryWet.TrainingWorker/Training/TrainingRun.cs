@@ -26,10 +26,10 @@ namespace DryWet.TrainingWorker.Training;
 /// Cancellation (Ctrl+C, SIGTERM) is honoured up to the gate's decision (training at the next batch): the run ends
 /// KILLED, the output folder is untouched and nothing is registered. After the decision comes the commit — package
 /// published, version registered, aliased as decided, run FINISHED — and it is atomic by completion: a stop that
-/// arrives during it lets it finish (the registry cannot delete a version or undo an alias move that serving may
-/// already have followed, so a rollback could itself be left half done), says so, and the command exits 0: the run
-/// did complete. The trainer's process holds further signals meanwhile (<see cref="Platform.TerminationSignals.HoldAsync"/>).
-/// See docs/training.md, "Stopping a run".
+/// arrives during it lets it finish (DryWet's registry port cannot delete a version, and an alias move that serving
+/// may already have followed cannot be taken back cleanly, so a rollback could itself be left half done), says so, and
+/// the command exits 0: the run did complete. The trainer's process holds further signals meanwhile
+/// (<see cref="Platform.TerminationSignals.HoldAsync"/>). See docs/training.md, "Stopping after the gate's decision".
 /// </para>
 /// </summary>
 /// <param name="registry">Null: the run is tracked but nothing is registered.</param>
