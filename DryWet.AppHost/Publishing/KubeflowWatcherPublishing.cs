@@ -4,6 +4,7 @@ using DryWet.AppHost.Mlflow;
 using DryWet.AppHost.Platform;
 using DryWet.AppHost.Serving;
 using DryWet.AppHost.Trainer;
+using DryWet.Core.Platform;
 
 namespace DryWet.AppHost.Publishing;
 
@@ -66,14 +67,8 @@ public static class KubeflowWatcherPublishing
             .PublishAsSingleton()
             .PublishWithEgressTo(PlatformPeer.KubeflowApi)
             .WithAnnotation(new KubernetesWorkVolumeAnnotation(), ResourceAnnotationMutationBehavior.Replace)
-            .PublishWithArgs(
-                "watch",
-                "--bucket", DryWetPlatform.DataBucket,
-                "--config", ImageConfig,
-                "--submit-kfp",
-                "--kubeflow-host", KubeflowHost,
-                "--training-image", trainingImage,
-                "--gpus", gpus.ToString(CultureInfo.InvariantCulture))
+            .PublishWithArgs(TrainerArguments.Watch(ImageConfig, DryWetPlatform.DataBucket,
+                ["--submit-kfp", "--kubeflow-host", KubeflowHost, "--training-image", trainingImage, "--gpus", gpus.ToString(CultureInfo.InvariantCulture)]))
             // Polling MinIO and KFP every minute: a sliver of a core; the zip is hashed as a stream.
             .WithKubernetesResources(cpu: "50m", memory: "128Mi", cpuLimit: "500m", memoryLimit: "512Mi");
     }

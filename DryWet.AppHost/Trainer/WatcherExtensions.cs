@@ -2,6 +2,7 @@ using DryWet.AppHost.Minio;
 using DryWet.AppHost.Mlflow;
 using DryWet.AppHost.Platform;
 using DryWet.AppHost.Serving;
+using DryWet.Core.Platform;
 
 namespace DryWet.AppHost.Trainer;
 
@@ -25,10 +26,9 @@ public static class WatcherExtensions
         var host = LocalTrainer.For(builder);
         var config = Path.GetFullPath(builder.Configuration[TrainerExtensions.ConfigKey] ?? TrainerExtensions.DefaultConfig, builder.AppHostDirectory);
         var interval = builder.Configuration[IntervalKey] is { Length: > 0 } configured ? configured : "5s";
-        var watcher = builder.AddExecutable(name, "dotnet", host.ProjectDirectory,
-                "exec", host.AssemblyPath, "watch", "--config", config,
-                "--bucket", DryWetPlatform.DataBucket,
-                "--interval", interval, "--debounce", "2s", "--output", platform.TrainerOutputPath)
+        string[] arguments = ["exec", host.AssemblyPath, .. TrainerArguments.Watch(config, DryWetPlatform.DataBucket,
+            ["--interval", interval, "--debounce", "2s", "--output", platform.TrainerOutputPath])];
+        var watcher = builder.AddExecutable(name, "dotnet", host.ProjectDirectory, arguments)
             .WithOtlpExporter()
             .WithEnvironment("DOTNET_ENVIRONMENT", "Development")
             .WithWeightsMirror(builder)

@@ -163,22 +163,8 @@ public sealed class ModelPackage
     /// nothing DryWet did not write: it does not exist, is an empty folder, or is a model package (it has an
     /// <c>MLmodel</c> file). <paramref name="force"/> allows replacing any folder; a file is never replaced.
     /// </summary>
-    public static void EnsureReplaceable(string directory, bool force = false)
-    {
-        var full = Path.GetFullPath(directory);
-        if (File.Exists(full))
-        {
-            throw new DryWetException($"'{full}' is a file, not a folder: pass a folder for the model package.");
-        }
-
-        if (force || !System.IO.Directory.Exists(full) || File.Exists(Path.Combine(full, MLmodelFile))
-            || !System.IO.Directory.EnumerateFileSystemEntries(full).Any())
-        {
-            return;
-        }
-
-        throw new DryWetException($"'{full}' is not empty and is not a model package (it has no {MLmodelFile} file): writing the package there would delete its files. Choose a new or empty folder, or pass --force to replace the folder and everything in it.");
-    }
+    public static void EnsureReplaceable(string directory, bool force = false) =>
+        AtomicDirectory.EnsureReplaceable(directory, MLmodelFile, "a model package", force);
 
     private static void WriteFiles(string temp, ModelPackageContents contents)
     {

@@ -19,6 +19,13 @@ public static class TrainerArguments
     public static string[] Upload(string model, string? bucket = null, string? name = null) =>
         ["upload", "--model", model, .. Optional("--bucket", bucket), .. Optional("--name", name)];
 
+    /// <summary>
+    /// <c>watch --config … --bucket …</c>, then <paramref name="extra"/>: in-process training (<c>--interval</c>,
+    /// <c>--debounce</c>, <c>--output</c>) or the cluster's (<c>--submit-kfp --kubeflow-host … --training-image … --gpus …</c>).
+    /// </summary>
+    public static string[] Watch(string config, string bucket, params IEnumerable<string> extra) =>
+        ["watch", "--config", config, "--bucket", bucket, .. extra];
+
     /// <summary><c>sample-data --output …</c>, then <paramref name="extra"/> (<c>--count</c>, <c>--size</c>, <c>--noise</c>, …).</summary>
     public static string[] SampleData(string output, params IEnumerable<string> extra) => ["sample-data", "--output", output, .. extra];
 

@@ -31,6 +31,29 @@ public static class AtomicDirectory
             return Task.CompletedTask;
         }).GetAwaiter().GetResult();
 
+    /// <summary>
+    /// Throws a <see cref="DryWetException"/> naming <paramref name="directory"/> unless replacing it loses nothing its
+    /// writer did not write: it does not exist, is an empty folder, or holds <paramref name="mark"/>, the file that writer
+    /// leaves in every folder it writes (a model package's <c>MLmodel</c>, a downloaded dataset's mark).
+    /// <paramref name="force"/> (the user said so: <c>--force</c>) allows replacing any folder; a file is never replaced.
+    /// </summary>
+    /// <param name="kind">What the writer writes, for the message: "a model package".</param>
+    public static void EnsureReplaceable(string directory, string mark, string kind, bool force)
+    {
+        var full = Path.GetFullPath(directory);
+        if (File.Exists(full))
+        {
+            throw new DryWetException($"'{full}' is a file, not a folder: pass a folder for {kind}.");
+        }
+
+        if (force || !Directory.Exists(full) || File.Exists(Path.Combine(full, mark)) || !Directory.EnumerateFileSystemEntries(full).Any())
+        {
+            return;
+        }
+
+        throw new DryWetException($"'{full}' is not empty and is not {kind} (it has no {mark} file): writing {kind} there would delete its files. Choose a new or empty folder, or pass --force to replace the folder and everything in it.");
+    }
+
     /// <summary>Copies every file under <paramref name="source"/> into <paramref name="target"/>, keeping relative paths.</summary>
     public static void CopyTree(string source, string target)
     {

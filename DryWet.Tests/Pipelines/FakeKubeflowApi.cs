@@ -35,6 +35,8 @@ internal sealed partial class FakeKubeflowApi : IAsyncDisposable
     public bool MultiUser { get; set; }
     public bool ApiServerReady { get; set; } = true;
     public string? RunFailureMessage { get; set; }
+    /// <summary>Set by <c>POST runs/run-1:terminate</c>; from then on the run answers CANCELED, as KFP's does once its pods are gone.</summary>
+    public bool Terminated { get; private set; }
     /// <summary>When set, every API call answers with this status and gRPC code (to test error display).</summary>
     public (int Status, int GrpcCode, string Message)? FailEverything { get; set; }
 
@@ -114,6 +116,7 @@ internal sealed partial class FakeKubeflowApi : IAsyncDisposable
         api.MapPost("/experiments", CreateExperiment);
         api.MapPost("/runs", CreateRun);
         api.MapGet("/runs/{runId}", (string runId, HttpContext context) => GetRun(runId, context));
+        api.MapPost("/runs/{runId}:terminate", (string runId, HttpContext context) => TerminateRun(runId, context));
         app.MapFallback(async context =>
         {
             context.Response.StatusCode = 404;
@@ -287,7 +290,7 @@ internal sealed partial class FakeKubeflowApi : IAsyncDisposable
         }
 
         // Each poll consumes one scripted state; the last one sticks.
-        var state = runStates.Count > 1 && runStates.TryDequeue(out var next) ? next : runStates.TryPeek(out var last) ? last : "RUNNING";
+        var state = Terminated ? "CANCELED" : runStates.Count > 1 && runStates.TryDequeue(out var next) ? next : runStates.TryPeek(out var last) ? last : "RUNNING";
         var run = new JsonObject { ["run_id"] = runId, ["display_name"] = "x", ["state"] = state, ["experiment_id"] = "exp-1" };
         if (state is "FAILED" && RunFailureMessage is not null)
         {
@@ -303,6 +306,18 @@ internal sealed partial class FakeKubeflowApi : IAsyncDisposable
         }
 
         await context.Response.WriteAsJsonAsync(run);
+    }
+
+    private async Task TerminateRun(string runId, HttpContext context)
+    {
+        if (runId != "run-1")
+        {
+            await Error(context, 404, 5, $"Run {runId} not found");
+            return;
+        }
+
+        Terminated = true;
+        await context.Response.WriteAsJsonAsync(new JsonObject());
     }
 
     private static bool Strict(JsonObject body, string[] known, out string? unknown)

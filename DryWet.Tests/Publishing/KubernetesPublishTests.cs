@@ -146,7 +146,7 @@ public class KubernetesPublishTests
         var container = pod.Containers.ShouldHaveSingleItem();
         var trainerImage = KubernetesObjects.Load<V1Job>(output, "dry-wet-model-training", "job.yaml").Spec.Template.Spec.Containers[0].Image;
         container.Image.ShouldBe(trainerImage);
-        container.Args.ShouldBe(["watch", "--bucket", "ml-data", "--config", "/app/config.yaml",
+        container.Args.ShouldBe(["watch", "--config", "/app/config.yaml", "--bucket", "ml-data",
             "--submit-kfp", "--kubeflow-host", "http://ml-pipeline.kubeflow:8888", "--training-image", trainerImage, "--gpus", "1"]);
 
         // The trainer's own watch command accepts exactly these arguments.

@@ -18,6 +18,8 @@ public sealed class TrainerArgumentsTests
         { "download (bucket, object)", TrainerArguments.Download("/work/data", "ml-data", "dry-wet-data.zip") },
         { "upload", TrainerArguments.Upload("/work/model") },
         { "upload (bucket, name)", TrainerArguments.Upload("/work/model", "ml-models", "dry_wet_model") },
+        { "watch (in process)", TrainerArguments.Watch("/config/tiny.yaml", "ml-data", ["--interval", "5s", "--debounce", "2s", "--output", "/work/model"]) },
+        { "watch (Kubeflow)", TrainerArguments.Watch("/app/config.yaml", "ml-data", ["--submit-kfp", "--kubeflow-host", "http://ml-pipeline.kubeflow:8888", "--training-image", "dry_wet_train:v1", "--gpus", "1"]) },
         { "sample-data", TrainerArguments.SampleData("/tmp/data.zip", ["--count", "20", "--size", "64", "--label-noise", "0.5", "--eval-folder", "/tmp/eval"]) },
         { "roll back", TrainerArguments.RollBack("Roll back model (dashboard)") },
         { "register-best", TrainerArguments.RegisterBest("config.yaml", "/in/data", "[]", "auto") },

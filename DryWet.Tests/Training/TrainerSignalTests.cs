@@ -67,6 +67,45 @@ public sealed partial class TrainerSignalTests : IDisposable
         Directory.GetFileSystemEntries(Scratch).ShouldBeEmpty("the run's scratch folder is removed");
     }
 
+    /// <summary>
+    /// A stop that arrives after the promotion gate's decision, while the model is being registered (the fake MLflow
+    /// keeps the new version PENDING_REGISTRATION for a while, so both signals land there): the commit is atomic by
+    /// completion. The version ends READY and promoted as the gate decided, the package is published, the run is
+    /// FINISHED, the output says why, and the exit is 0; a second, impatient signal is held rather than leaving a
+    /// version registered but not promoted.
+    /// </summary>
+    [Fact]
+    public async Task A_stop_after_the_gate_decided_lets_the_commit_finish_registered_promoted_FINISHED_and_exits_0()
+    {
+        await using var mlflow = await FakeMlflowServer.StartAsync();
+        mlflow.PendingPolls = 20; // about 20 s of registration at the client's 1 s poll interval
+        var output = Path.Combine(_temp.Path, "model");
+        var environment = Environment();
+        environment["ConnectionStrings__mlflow"] = $"Endpoint={mlflow.BaseAddress}";
+
+        using var trainer = RunningTrainer.Start(environment, "train", "--config", OneEpochConfig(), "--data", SampleZip(), "--output", output,
+            "--threads", "1", "--promote", "always");
+        await trainer.WaitForOutputAsync("Registering dry_wet_model", StartLimit, Ct);
+        await trainer.SignalAsync("TERM", Ct);
+        await trainer.WaitForOutputAsync("SIGTERM received while publishing, registering and promoting the model", StopLimit, Ct);
+        await trainer.SignalAsync("INT", Ct);
+        var exit = await trainer.WaitForExitAsync(TimeSpan.FromMinutes(2), Ct);
+
+        exit.ShouldBe(0, $"stdout:\n{trainer.StdOut}\nstderr:\n{trainer.StdErr}");
+        trainer.StdErr.ShouldContain("SIGINT received again while publishing, registering and promoting the model: held");
+        trainer.StdErr.ShouldNotContain("cancelled.");
+        trainer.StdOut.ShouldContain("The stop came after the promotion gate's decision");
+        var version = mlflow.VersionsOf("dry_wet_model").ShouldHaveSingleItem();
+        (version.Version, version.Status, version.Stage).ShouldBe(("1", "READY", "Production"), "registered and promoted, as --promote always decided");
+        var run = mlflow.RunSummaries.ShouldHaveSingleItem();
+        run.Status.ShouldBe("FINISHED");
+        run.Tags["drywet.promotion"].ShouldBe("first");
+        File.Exists(Path.Combine(output, ModelPackage.MLmodelFile)).ShouldBeTrue("the package is published");
+        Directory.GetFileSystemEntries(_temp.Path).Select(Path.GetFileName).ShouldNotContain(n => n!.StartsWith('.'), "no temp folder next to the output");
+        // The run's scratch folder (drywet-train-…) is removed; a full run's native libraries may leave their own entries in TMPDIR.
+        Directory.GetFileSystemEntries(Scratch).Select(Path.GetFileName).ShouldNotContain(n => n!.StartsWith("drywet-"), "the run's scratch folder is removed");
+    }
+
     [Fact]
     public async Task Watch_exits_130_on_SIGTERM_while_it_waits_for_data()
     {
@@ -108,6 +147,14 @@ public sealed partial class TrainerSignalTests : IDisposable
     {
         Directory.CreateDirectory(Scratch);
         return new Dictionary<string, string> { ["DryWet__Home"] = Home, ["TMPDIR"] = Scratch };
+    }
+
+    /// <summary>One quick epoch on small images: the test is about what follows the gate, not the model.</summary>
+    private string OneEpochConfig()
+    {
+        var path = Path.Combine(_temp.Path, "config.yaml");
+        File.WriteAllText(path, "model:\n  architecture: efficientnet_tiny\ntraining:\n  img_size: 32\n  batch_size: 8\n  epochs: 1\n");
+        return path;
     }
 
     /// <summary>"Load sample data"'s images (fewer per class: the first epoch comes sooner).</summary>

@@ -19,10 +19,7 @@ namespace DryWet.Tests.Watching;
 public sealed class DataWatcherTests(S3rverFixture s3) : IClassFixture<S3rverFixture>, IDisposable
 {
     private static readonly TimeSpan Debounce = TimeSpan.FromSeconds(10);
-    private readonly string _home = TestFolders.NewTempDirectory("watcher");
-    private readonly ManualClock _clock = new();
-    private readonly RecordingLauncher _launcher = new();
-    private IHost _platform = null!;
+    private readonly WatcherTestBed _bed = new("watcher", datasets: false);
     private WatchedObject _data = new("ml-data", "dry-wet-data.zip");
 
     public static TheoryData<string> Stores() => ["embedded", "minio"];
@@ -30,13 +27,13 @@ public sealed class DataWatcherTests(S3rverFixture s3) : IClassFixture<S3rverFix
     /// <summary>Embedded: the default object; MinIO (s3rver, shared by the class): a key of its own in a folder.</summary>
     private void Use(string store)
     {
-        _platform = store == "minio" ? PlatformHost.Build(_home, minio: s3.ConnectionString) : PlatformHost.Build(_home);
+        _bed.Use(store, s3);
         _data = store == "minio" ? new("ml-data", $"watch-{Guid.NewGuid():N}/dry-wet-data.zip") : _data;
     }
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private IObjectStore Objects => _platform.Services.GetRequiredService<IObjectStore>();
+    private IObjectStore Objects => _bed.Objects;
 
     [Theory]
     [MemberData(nameof(Stores))]
@@ -48,24 +45,24 @@ public sealed class DataWatcherTests(S3rverFixture s3) : IClassFixture<S3rverFix
 
         var zip = await UploadAsync(seed: 1);
         (await watcher.CheckOnceAsync(Ct)).Kind.ShouldBe(WatchDecisionKind.Settling);
-        _clock.Advance(TimeSpan.FromSeconds(4));
+        _bed.Clock.Advance(TimeSpan.FromSeconds(4));
         (await watcher.CheckOnceAsync(Ct)).Kind.ShouldBe(WatchDecisionKind.Settling);
-        _launcher.Calls.ShouldBeEmpty();
-        _clock.Advance(TimeSpan.FromSeconds(7));
+        _bed.Launcher.Calls.ShouldBeEmpty();
+        _bed.Clock.Advance(TimeSpan.FromSeconds(7));
         var trained = await watcher.CheckOnceAsync(Ct);
 
         trained.Kind.ShouldBe(WatchDecisionKind.Trained);
         trained.Sha256.ShouldBe(DatasetFingerprint.Compute(zip).Sha256);
-        _launcher.Calls.ShouldHaveSingleItem().ShouldBe(trained.Sha256);
+        _bed.Launcher.Calls.ShouldHaveSingleItem().ShouldBe(trained.Sha256);
         (await watcher.CheckOnceAsync(Ct)).Kind.ShouldBe(WatchDecisionKind.Unchanged);
 
         // Same bytes uploaded again (a new modification time: S3 keeps whole seconds): downloaded and hashed, not trained.
         await Task.Delay(1100, Ct);
         await UploadAsync(seed: 1);
         (await watcher.CheckOnceAsync(Ct)).Kind.ShouldBe(WatchDecisionKind.Settling);
-        _clock.Advance(Debounce);
+        _bed.Clock.Advance(Debounce);
         (await watcher.CheckOnceAsync(Ct)).Kind.ShouldBe(WatchDecisionKind.AlreadyTrained);
-        _launcher.Calls.Count.ShouldBe(1);
+        _bed.Launcher.Calls.Count.ShouldBe(1);
 
         // A restarted watcher reads its state next to the data.
         (await NewWatcher().CheckOnceAsync(Ct)).Kind.ShouldBe(WatchDecisionKind.Unchanged);
@@ -79,7 +76,7 @@ public sealed class DataWatcherTests(S3rverFixture s3) : IClassFixture<S3rverFix
         var watcher = NewWatcher();
         await UploadAsync(seed: 5);
         (await watcher.CheckOnceAsync(Ct)).Kind.ShouldBe(WatchDecisionKind.Settling);
-        _clock.Advance(TimeSpan.FromSeconds(6));
+        _bed.Clock.Advance(TimeSpan.FromSeconds(6));
 
         // Still being written: new content (S3 keeps whole seconds, so wait for a new modification time).
         await Task.Delay(1100, Ct);
@@ -87,15 +84,15 @@ public sealed class DataWatcherTests(S3rverFixture s3) : IClassFixture<S3rverFix
         (await watcher.CheckOnceAsync(Ct)).Kind.ShouldBe(WatchDecisionKind.Settling);
 
         // 12 s after the first upload, 6 s after the change: the change must hold still for the whole debounce.
-        _clock.Advance(TimeSpan.FromSeconds(6));
+        _bed.Clock.Advance(TimeSpan.FromSeconds(6));
         (await watcher.CheckOnceAsync(Ct)).Kind.ShouldBe(WatchDecisionKind.Settling);
-        _launcher.Calls.ShouldBeEmpty();
+        _bed.Launcher.Calls.ShouldBeEmpty();
 
-        _clock.Advance(TimeSpan.FromSeconds(4));
+        _bed.Clock.Advance(TimeSpan.FromSeconds(4));
         var trained = await watcher.CheckOnceAsync(Ct);
         trained.Kind.ShouldBe(WatchDecisionKind.Trained);
         trained.Sha256.ShouldBe(DatasetFingerprint.Compute(final).Sha256);
-        _launcher.Calls.ShouldBe([DatasetFingerprint.Compute(final).Sha256]);
+        _bed.Launcher.Calls.ShouldBe([DatasetFingerprint.Compute(final).Sha256]);
     }
 
     [Theory]
@@ -104,7 +101,7 @@ public sealed class DataWatcherTests(S3rverFixture s3) : IClassFixture<S3rverFix
     {
         Use(store);
         var watcher = NewWatcher();
-        _launcher.FailNext = "out of memory";
+        _bed.Launcher.FailNext = "out of memory";
         await UploadAsync(seed: 2);
         await SettleAsync(watcher);
         var failed = await watcher.CheckOnceAsync(Ct);
@@ -121,7 +118,7 @@ public sealed class DataWatcherTests(S3rverFixture s3) : IClassFixture<S3rverFix
         await UploadAsync(seed: 3);
         await SettleAsync(watcher);
         (await watcher.CheckOnceAsync(Ct)).Kind.ShouldBe(WatchDecisionKind.Trained);
-        _launcher.Calls.Count.ShouldBe(2);
+        _bed.Launcher.Calls.Count.ShouldBe(2);
     }
 
     [Fact]
@@ -129,8 +126,8 @@ public sealed class DataWatcherTests(S3rverFixture s3) : IClassFixture<S3rverFix
     {
         Use("embedded");
         var zip = await UploadAsync(seed: 4);
-        var registry = _platform.Services.GetRequiredService<IModelRegistry>();
-        var version = await RegistryTestModels.LogAndRegisterAsync(_platform, Path.Combine(_home, "work"), 4f);
+        var registry = _bed.Registry;
+        var version = await RegistryTestModels.LogAndRegisterAsync(_bed.Platform, Path.Combine(_bed.Home, "work"), 4f);
         await registry.SetVersionTagsAsync("dry_wet_model", version.Version,
             new Dictionary<string, string> { [DatasetTags.Sha256] = DatasetFingerprint.Compute(zip).Sha256 }, Ct);
         var watcher = NewWatcher();
@@ -140,7 +137,7 @@ public sealed class DataWatcherTests(S3rverFixture s3) : IClassFixture<S3rverFix
 
         decision.Kind.ShouldBe(WatchDecisionKind.AlreadyTrained);
         decision.Message.ShouldBe("content already registered as dry_wet_model v1");
-        _launcher.Calls.ShouldBeEmpty();
+        _bed.Launcher.Calls.ShouldBeEmpty();
     }
 
     [Theory]
@@ -161,58 +158,27 @@ public sealed class DataWatcherTests(S3rverFixture s3) : IClassFixture<S3rverFix
 
     public void Dispose()
     {
-        _platform?.Dispose();
-        TestFolders.DeleteQuietly(_home);
+        _bed.Dispose();
     }
 
     private DataWatcher NewWatcher()
     {
-        var work = Path.Combine(_home, "watch-work");
-        Directory.CreateDirectory(work);
-        return new DataWatcher(Objects, _platform.Services.GetRequiredService<IModelRegistry>(), "dry_wet_model", _launcher, _data, Debounce, work,
-            NullLogger<DataWatcher>.Instance, _clock);
+        return new DataWatcher(Objects, _bed.Registry, "dry_wet_model", _bed.Launcher, _data, Debounce, _bed.Work,
+            NullLogger<DataWatcher>.Instance, _bed.Clock);
     }
 
     private async Task SettleAsync(DataWatcher watcher)
     {
         (await watcher.CheckOnceAsync(Ct)).Kind.ShouldBe(WatchDecisionKind.Settling);
-        _clock.Advance(Debounce);
+        _bed.Clock.Advance(Debounce);
     }
 
     private async Task<string> UploadAsync(int seed, int countPerClass = 2)
     {
-        var zip = Path.Combine(_home, $"data-{seed}.zip");
+        var zip = Path.Combine(_bed.Home, $"data-{seed}.zip");
         SampleDataset.WriteZip(zip, countPerClass: countPerClass, size: 16, seed: seed);
         await Objects.EnsureBucketAsync(_data.Bucket, Ct);
         await Objects.UploadFileAsync(_data.Bucket, _data.Key, zip, Ct);
         return zip;
-    }
-
-    private sealed class ManualClock : TimeProvider
-    {
-        private DateTimeOffset _now = new(2026, 12, 1, 12, 0, 0, TimeSpan.Zero);
-
-        public override DateTimeOffset GetUtcNow() => _now;
-
-        public void Advance(TimeSpan by) => _now += by;
-    }
-
-    /// <summary>Stands in for training (the watcher's tests are about when it trains, not how); records each dataset's hash.</summary>
-    private sealed class RecordingLauncher : ITrainingLauncher
-    {
-        public List<string> Calls { get; } = [];
-        public string? FailNext { get; set; }
-        public string Description => "recording launcher";
-
-        public Task<LaunchResult> LaunchAsync(WatchedObject data, string localZip, CancellationToken cancellationToken)
-        {
-            Calls.Add(DatasetFingerprint.Compute(localZip).Sha256);
-            var fail = FailNext;
-            FailNext = null;
-            return Task.FromResult(fail is null ? new LaunchResult(true, "trained") : new LaunchResult(false, fail));
-        }
-
-        public Task<LaunchResult> LaunchDatasetAsync(WatchedDataset data, string version, CancellationToken cancellationToken) =>
-            throw new InvalidOperationException("watch --object launches one archive, never a dataset version");
     }
 }

@@ -27,23 +27,20 @@ public sealed class DatasetWatcherTests(S3rverFixture s3) : IClassFixture<S3rver
 {
     private static readonly TimeSpan Debounce = TimeSpan.FromSeconds(10);
     private const int MinNewLabels = 5;
-    private readonly string _home = TestFolders.NewTempDirectory("dataset-watcher");
-    private readonly ManualClock _clock = new();
-    private readonly RecordingLauncher _launcher = new();
-    private IHost _platform = null!;
+    private readonly WatcherTestBed _bed = new("dataset-watcher", datasets: true);
     private WatchedDataset _data = new("ml-data", "");
 
     public static TheoryData<string> Stores() => ["embedded", "minio"];
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private IObjectStore Objects => _platform.Services.GetRequiredService<IObjectStore>();
+    private IObjectStore Objects => _bed.Objects;
 
     private string Prefix => DatasetManifest.PrefixFolder(_data.Prefix);
 
     private void Use(string store)
     {
-        _platform = store == "minio" ? PlatformHost.Build(_home, minio: s3.ConnectionString) : PlatformHost.Build(_home);
+        _bed.Use(store, s3);
         _data = store == "minio" ? new("ml-data", $"dataset-watch-{Guid.NewGuid():N}") : _data;
     }
 
@@ -60,10 +57,10 @@ public sealed class DatasetWatcherTests(S3rverFixture s3) : IClassFixture<S3rver
 
         await PutArchiveAsync(seed: 1);
         (await watcher.CheckOnceAsync(Ct)).Kind.ShouldBe(WatchDecisionKind.Settling);
-        _clock.Advance(Debounce);
+        _bed.Clock.Advance(Debounce);
         var first = await watcher.CheckOnceAsync(Ct);
         first.Kind.ShouldBe(WatchDecisionKind.Trained);
-        _launcher.Calls.ShouldBe([first.Sha256!]);
+        _bed.Launcher.Calls.ShouldBe([first.Sha256!]);
         (await watcher.CheckOnceAsync(Ct)).Kind.ShouldBe(WatchDecisionKind.Unchanged);
         // The version it launched is stored next to the data: the run trains on exactly it.
         var stored = await new ObjectStoreDatasetSource(Objects, "ml-data", _data.Prefix, null).LoadManifestAsync(first.Sha256!, Ct);
@@ -87,7 +84,7 @@ public sealed class DatasetWatcherTests(S3rverFixture s3) : IClassFixture<S3rver
         await SettleAsync(watcher);
         var withLabels = await watcher.CheckOnceAsync(Ct);
         withLabels.Kind.ShouldBe(WatchDecisionKind.Trained);
-        _launcher.Calls.Count.ShouldBe(2);
+        _bed.Launcher.Calls.Count.ShouldBe(2);
         var trainedOn = await new ObjectStoreDatasetSource(Objects, "ml-data", _data.Prefix, null).LoadManifestAsync(withLabels.Sha256!, Ct);
         trainedOn.ShouldNotBeNull().ReviewedObjects.ShouldBe(MinNewLabels);
 
@@ -99,7 +96,7 @@ public sealed class DatasetWatcherTests(S3rverFixture s3) : IClassFixture<S3rver
         await PutArchiveAsync(seed: 2);
         await SettleAsync(watcher);
         (await watcher.CheckOnceAsync(Ct)).Kind.ShouldBe(WatchDecisionKind.Trained);
-        _launcher.Calls.Count.ShouldBe(3);
+        _bed.Launcher.Calls.Count.ShouldBe(3);
     }
 
     [Theory]
@@ -109,7 +106,7 @@ public sealed class DatasetWatcherTests(S3rverFixture s3) : IClassFixture<S3rver
         Use(store);
         var watcher = NewWatcher();
         await PutArchiveAsync(seed: 3);
-        _launcher.FailNext = "out of memory";
+        _bed.Launcher.FailNext = "out of memory";
         await SettleAsync(watcher);
         var failed = await watcher.CheckOnceAsync(Ct);
         failed.Kind.ShouldBe(WatchDecisionKind.Failed);
@@ -121,19 +118,19 @@ public sealed class DatasetWatcherTests(S3rverFixture s3) : IClassFixture<S3rver
         var again = await watcher.CheckOnceAsync(Ct);
         again.Kind.ShouldBe(WatchDecisionKind.FailedBefore);
         again.Message.ShouldContain("out of memory");
-        _launcher.Calls.Count.ShouldBe(1);
+        _bed.Launcher.Calls.Count.ShouldBe(1);
 
         // A version a manual `train` already registered (its dataset.version tag) is not trained again.
         await PutArchiveAsync(seed: 4);
         var version = await VersionOfPrefixAsync();
-        var registry = _platform.Services.GetRequiredService<IModelRegistry>();
-        var manual = await RegistryTestModels.LogAndRegisterAsync(_platform, Path.Combine(_home, "work"), 4f);
+        var registry = _bed.Registry;
+        var manual = await RegistryTestModels.LogAndRegisterAsync(_bed.Platform, Path.Combine(_bed.Home, "work"), 4f);
         await registry.SetVersionTagsAsync("dry_wet_model", manual.Version, new Dictionary<string, string> { [DatasetTags.Version] = version }, Ct);
         await SettleAsync(watcher);
         var registered = await watcher.CheckOnceAsync(Ct);
         registered.Kind.ShouldBe(WatchDecisionKind.AlreadyTrained);
         registered.Message.ShouldContain($"already registered as dry_wet_model v{manual.Version}");
-        _launcher.Calls.Count.ShouldBe(1);
+        _bed.Launcher.Calls.Count.ShouldBe(1);
     }
 
     [Fact]
@@ -161,8 +158,7 @@ public sealed class DatasetWatcherTests(S3rverFixture s3) : IClassFixture<S3rver
 
     public void Dispose()
     {
-        _platform?.Dispose();
-        TestFolders.DeleteQuietly(_home);
+        _bed.Dispose();
     }
 
     private static IConfiguration Config(params (string Key, string Value)[] values) =>
@@ -170,16 +166,14 @@ public sealed class DatasetWatcherTests(S3rverFixture s3) : IClassFixture<S3rver
 
     private DatasetWatcher NewWatcher()
     {
-        var work = Path.Combine(_home, "watch-work");
-        Directory.CreateDirectory(work);
-        return new DatasetWatcher(Objects, _platform.Services.GetRequiredService<IModelRegistry>(), "dry_wet_model", _launcher, _data, Debounce,
-            MinNewLabels, work, NullLogger<DatasetWatcher>.Instance, _clock);
+        return new DatasetWatcher(Objects, _bed.Registry, "dry_wet_model", _bed.Launcher, _data, Debounce,
+            MinNewLabels, _bed.Work, NullLogger<DatasetWatcher>.Instance, _bed.Clock);
     }
 
     private async Task SettleAsync(DatasetWatcher watcher)
     {
         (await watcher.CheckOnceAsync(Ct)).Kind.ShouldBe(WatchDecisionKind.Settling);
-        _clock.Advance(Debounce);
+        _bed.Clock.Advance(Debounce);
     }
 
     private async Task<string> VersionOfPrefixAsync()
@@ -191,7 +185,7 @@ public sealed class DatasetWatcherTests(S3rverFixture s3) : IClassFixture<S3rver
 
     private async Task PutArchiveAsync(int seed)
     {
-        var zip = Path.Combine(_home, $"data-{seed}.zip");
+        var zip = Path.Combine(_bed.Home, $"data-{seed}.zip");
         SampleDataset.WriteZip(zip, countPerClass: 2, size: 16, seed: seed);
         await Objects.EnsureBucketAsync("ml-data", Ct);
         await Objects.UploadFileAsync("ml-data", $"{Prefix}dry-wet-data.zip", zip, Ct);
@@ -208,32 +202,4 @@ public sealed class DatasetWatcherTests(S3rverFixture s3) : IClassFixture<S3rver
     private Task PutAsync(string key, byte[] content) => Objects.UploadAsync("ml-data", Prefix + key, content, "application/octet-stream", Ct);
 
     private static byte[] Jpeg(bool wet, int seed) => SyntheticRoadGenerator.DrawJpeg(wet, 16, seed);
-
-    private sealed class ManualClock : TimeProvider
-    {
-        private DateTimeOffset _now = new(2026, 12, 1, 12, 0, 0, TimeSpan.Zero);
-
-        public override DateTimeOffset GetUtcNow() => _now;
-
-        public void Advance(TimeSpan by) => _now += by;
-    }
-
-    /// <summary>Stands in for training (these tests are about when the watcher trains); records each dataset version.</summary>
-    private sealed class RecordingLauncher : ITrainingLauncher
-    {
-        public List<string> Calls { get; } = [];
-        public string? FailNext { get; set; }
-        public string Description => "recording launcher";
-
-        public Task<LaunchResult> LaunchAsync(WatchedObject data, string localZip, CancellationToken cancellationToken) =>
-            throw new InvalidOperationException("the dataset watcher launches dataset versions");
-
-        public Task<LaunchResult> LaunchDatasetAsync(WatchedDataset data, string version, CancellationToken cancellationToken)
-        {
-            Calls.Add(version);
-            var fail = FailNext;
-            FailNext = null;
-            return Task.FromResult(fail is null ? new LaunchResult(true, "trained") : new LaunchResult(false, fail));
-        }
-    }
 }

@@ -1,6 +1,7 @@
 using DryWet.Core.Registry;
 using DryWet.Core.Storage;
 using DryWet.Tests.Pipelines;
+using DryWet.Tests.Platform;
 using DryWet.Tests.Storage;
 using DryWet.Tests.Tracking;
 using DryWet.TrainingWorker.Data;
@@ -57,6 +58,41 @@ public sealed class KubeflowWatcherTests : IDisposable
         // Waited for the end (Wait is forced on: one run at a time), then remembered next to the data.
         kfp.Requests.Count(r => r.PathAndQuery == "/pipeline/apis/v2beta1/runs/run-1").ShouldBe(3);
         (await watcher.CheckOnceAsync(Ct)).Kind.ShouldBe(WatchDecisionKind.Unchanged);
+    }
+
+    /// <summary>
+    /// Stop means stop, in the cluster too: a real <c>watch --submit-kfp</c> process that waits on the run it submitted
+    /// gets a real SIGTERM (a rollout). It terminates that run on the (fake) KFP API, says so and exits 130; the run ends
+    /// CANCELED rather than training on with nobody following it.
+    /// </summary>
+    [Fact]
+    public async Task On_SIGTERM_the_watcher_terminates_the_run_it_waits_on_and_exits_130()
+    {
+        await using var kfp = await FakeKubeflowApi.StartAsync();
+        kfp.ScriptRunStates("RUNNING");
+        using (var platform = PlatformHost.Build(_home))
+        {
+            var store = platform.Services.GetRequiredService<IObjectStore>();
+            var zip = Path.Combine(_home, "roads.zip");
+            SampleDataset.WriteZip(zip, countPerClass: 2, size: 16, seed: 3);
+            await store.EnsureBucketAsync("ml-data", Ct);
+            await store.UploadFileAsync("ml-data", "dry-wet-data.zip", zip, Ct);
+        }
+
+        var config = Path.Combine(RepositoryPaths.AppHostDirectory, "config", "tiny.yaml");
+        using var watcher = RunningTrainer.Start(new Dictionary<string, string> { ["DryWet__Home"] = _home },
+            "watch", "--config", config, "--object", "dry-wet-data.zip", "--debounce", "0s", "--interval", "1s",
+            "--submit-kfp", "--kubeflow-host", kfp.Host.ToString());
+        await watcher.WaitForOutputAsync("run run-1: RUNNING", TimeSpan.FromMinutes(2), Ct);
+        kfp.Terminated.ShouldBeFalse("nothing terminates a run the watcher still follows");
+        await watcher.SignalAsync("TERM", Ct);
+        var exit = await watcher.WaitForExitAsync(TimeSpan.FromSeconds(30), Ct);
+
+        exit.ShouldBe(130, $"stdout:\n{watcher.StdOut}\nstderr:\n{watcher.StdErr}");
+        kfp.Requests.Count(r => r.Method == "POST" && r.PathAndQuery == "/pipeline/apis/v2beta1/runs/run-1:terminate").ShouldBe(1);
+        kfp.Terminated.ShouldBeTrue();
+        watcher.StdOut.ShouldContain("Stopped: terminated Kubeflow run run-1");
+        watcher.StdErr.ShouldContain("cancelled.");
     }
 
     public void Dispose() => TestFolders.DeleteQuietly(_home);

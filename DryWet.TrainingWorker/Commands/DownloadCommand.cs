@@ -18,13 +18,17 @@ internal static class DownloadCommand
     {
         var bucket = new Option<string>("--bucket") { Description = "Bucket holding the dataset.", DefaultValueFactory = _ => PlatformNames.DataBucket };
         var objectName = new Option<string>("--object") { Description = "Dataset zip (one folder per class), or a dataset manifest [prefix/].datasets/<version>.json: that snapshot, laid out like the data prefix for train --data.", DefaultValueFactory = _ => PlatformNames.DatasetObject };
-        var output = new Option<DirectoryInfo>("--output") { Description = "Folder to extract into (replaced atomically).", Required = true };
+        var output = new Option<DirectoryInfo>("--output") { Description = "Folder to extract into (replaced atomically). A folder there must be empty or an earlier download (it holds .drywet-download); anything else is refused unless --force.", Required = true };
+        var force = new Option<bool>("--force") { Description = "Replace the --output folder even when a download did not write it (everything in it is deleted)." };
         var command = new Command("download", "Download the dataset zip from the object store (MinIO, or the embedded store under DryWet:Home) and extract it as class folders.");
         command.Options.Add(bucket);
         command.Options.Add(objectName);
         command.Options.Add(output);
+        command.Options.Add(force);
         command.SetAction((parseResult, ct) => CommandErrors.RunAsync(async () =>
         {
+            // Now, not after the download: a folder that is not ours to replace.
+            DatasetDownloader.EnsureReplaceable(parseResult.GetValue(output)!.FullName, parseResult.GetValue(force));
             using var host = await TrainerHost.StartAsync(ct);
             var store = host.Services.GetRequiredService<IObjectStore>();
             if (DatasetLayout.ParseManifestKey(parseResult.GetValue(objectName)!) is { } snapshot)
@@ -35,7 +39,7 @@ internal static class DownloadCommand
 
             var result = await DatasetDownloader.DownloadAsync(store,
                 parseResult.GetValue(bucket)!, parseResult.GetValue(objectName)!, parseResult.GetValue(output)!.FullName,
-                Console.Error.WriteLine, ct);
+                Console.Error.WriteLine, ct, force: parseResult.GetValue(force));
             Console.WriteLine($"Extracted {result.ZipBytes:N0} bytes into {result.Directory} (classes: {string.Join(", ", result.Classes)}).");
             return CommandErrors.Ok;
         }));

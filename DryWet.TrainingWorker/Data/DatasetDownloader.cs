@@ -6,12 +6,30 @@ namespace DryWet.TrainingWorker.Data;
 /// <summary>
 /// Fetches the dataset object (the original's ml-data/dry-wet-data.zip) and unpacks it into a folder of class folders.
 /// The zip goes through <see cref="SafeZipExtractor"/>; the folder appears whole (temp folder + rename) or not at all.
+/// A download replaces only a folder it wrote itself (it holds <see cref="MarkFile"/>), an empty one, or any with
+/// <c>--force</c>: <see cref="EnsureReplaceable"/>, the rule <c>train --output</c> follows for model packages.
 /// </summary>
 public static class DatasetDownloader
 {
+    /// <summary>
+    /// The file every downloaded dataset folder holds (its source), so a later download knows the folder is its own to
+    /// replace. A dot-file at the root: no dataset listing counts it (see <see cref="DatasetKeys.Classify"/>).
+    /// </summary>
+    public const string MarkFile = ".drywet-download";
+
+    /// <summary>Refuses (exit 2, naming it) a non-empty <paramref name="output"/> that is not a downloaded dataset, unless <paramref name="force"/>.</summary>
+    public static void EnsureReplaceable(string output, bool force) =>
+        AtomicDirectory.EnsureReplaceable(output, MarkFile, "a downloaded dataset", force);
+
+    /// <summary>Marks <paramref name="folder"/> (a temp folder about to be renamed into place) as written by a download from <paramref name="source"/>.</summary>
+    public static void Mark(string folder, string source) =>
+        File.WriteAllText(Path.Combine(folder, MarkFile), $"Written by the DryWet trainer's download from {source}; a later download may replace this folder.\n");
+
+    /// <param name="force">Replace the output folder even when a download did not write it (<c>download --force</c>).</param>
     public static async Task<DownloadedDataset> DownloadAsync(IObjectStore store, string bucket, string key, string outputDirectory,
-        Action<string>? report = null, CancellationToken cancellationToken = default)
+        Action<string>? report = null, CancellationToken cancellationToken = default, bool force = false)
     {
+        EnsureReplaceable(outputDirectory, force);
         var output = Path.GetFullPath(outputDirectory);
         var parent = Path.GetDirectoryName(output)!;
         Directory.CreateDirectory(parent);
@@ -32,6 +50,7 @@ public static class DatasetDownloader
             {
                 SafeZipExtractor.Extract(zip, temp);
                 FlattenSingleTopFolder(temp);
+                Mark(temp, $"{bucket}/{key}");
                 return Task.CompletedTask;
             });
             var classes = Directory.GetDirectories(output).Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList();

@@ -9,7 +9,7 @@ namespace DryWet.TrainingWorker.Data;
 /// Writes a fetched snapshot as a folder laid out like the data prefix — archives at the root, reviewed images in their
 /// class folders, one label entry per reviewed image in <c>.manifest/</c> — so <c>train --data &lt;folder&gt;</c> reads
 /// the same objects and gets the same dataset version (a pipeline's download step hands the train step this folder).
-/// The folder appears whole or not at all.
+/// The folder appears whole or not at all, marked as a download's (<see cref="DatasetDownloader.MarkFile"/>).
 /// </summary>
 public static class DatasetLayout
 {
@@ -31,6 +31,8 @@ public static class DatasetLayout
                     await File.WriteAllTextAsync(entryPath, JsonSerializer.Serialize(entry, PredictionLogRecord.Json));
                 }
             }
+
+            DatasetDownloader.Mark(temp, $"dataset version {snapshot.Manifest.Version} of {snapshot.Manifest.Source}");
         });
 
     /// <summary>The prefix and version of a manifest key (<c>[prefix/].datasets/&lt;version&gt;.json</c>), or null for any other key.</summary>

@@ -66,6 +66,13 @@ public sealed class KubeflowPipelinesClient(HttpClient http)
     public Task<KubeflowRun> GetRunAsync(string runId, CancellationToken ct) =>
         SendAsync<KubeflowRun>(HttpMethod.Get, $"runs/{Uri.EscapeDataString(runId)}", body: null, $"reading run {runId}", ct);
 
+    /// <summary>
+    /// Terminates a run (<c>POST runs/{id}:terminate</c>, no body): KFP stops its pods, the run goes CANCELING, then
+    /// CANCELED. A run that already ended is left as it is by the server.
+    /// </summary>
+    public Task TerminateRunAsync(string runId, CancellationToken ct) =>
+        SendAsync<JsonObject>(HttpMethod.Post, $"runs/{Uri.EscapeDataString(runId)}:terminate", body: null, $"terminating run {runId}", ct);
+
     private async Task<T> SendAsync<T>(HttpMethod method, string path, object? body, string operation, CancellationToken ct)
     {
         using var request = new HttpRequestMessage(method, ApiPrefix + path);

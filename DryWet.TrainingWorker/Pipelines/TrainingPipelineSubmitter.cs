@@ -5,10 +5,15 @@ using DryWet.Core;
 namespace DryWet.TrainingWorker.Pipelines;
 
 /// <summary>What <c>pipeline submit</c> does, in the original's order: health check, find-or-create the experiment,
-/// create the run from the inline spec, print its URL, optionally follow it to a terminal state.</summary>
+/// create the run from the inline spec, print its URL, optionally follow it to a terminal state. A caller that stops
+/// waiting (Ctrl+C, SIGTERM: the token is cancelled) terminates the run it waits on before it gives up: a run that
+/// nobody follows any more is not left training (and registering) on its own.</summary>
 public sealed class TrainingPipelineSubmitter(KubeflowPipelinesClient client, TextWriter output, TimeProvider? time = null)
 {
     public const string ExperimentName = "Dry-Wet Model Training Experiment";
+
+    /// <summary>How long terminating a run may take once the caller was cancelled (the pod's grace period is 30 s).</summary>
+    public static readonly TimeSpan TerminateTimeout = TimeSpan.FromSeconds(10);
     private readonly TimeProvider clock = time ?? TimeProvider.System;
 
     public sealed record Options(
@@ -79,8 +84,30 @@ public sealed class TrainingPipelineSubmitter(KubeflowPipelinesClient client, Te
             return new Outcome(run.RunId, url, null);
         }
 
-        var final = await WaitAsync(run.RunId, options, ct);
-        return new Outcome(run.RunId, url, final);
+        try
+        {
+            return new Outcome(run.RunId, url, await WaitAsync(run.RunId, options, ct));
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            await TerminateAsync(run.RunId, url);
+            throw;
+        }
+    }
+
+    private async Task TerminateAsync(string runId, string url)
+    {
+        using var limit = new CancellationTokenSource(TerminateTimeout);
+        try
+        {
+            await client.TerminateRunAsync(runId, limit.Token);
+            output.WriteLine($"Stopped: terminated Kubeflow run {runId} ({url}).");
+        }
+        catch (Exception ex) when (ex is DryWetException or HttpRequestException or OperationCanceledException)
+        {
+            var why = ex is OperationCanceledException ? $"no answer within {TerminateTimeout.TotalSeconds:0} s" : ex.Message;
+            output.WriteLine($"Stopped, but Kubeflow run {runId} could not be terminated ({why}): it keeps running; terminate it on {url}.");
+        }
     }
 
     private async Task<string> WaitAsync(string runId, Options options, CancellationToken ct)

@@ -24,8 +24,12 @@ namespace DryWet.TrainingWorker.Training;
 /// folder per run, always removed.
 /// <para>
 /// Cancellation (Ctrl+C, SIGTERM) is honoured up to the gate's decision (training at the next batch): the run ends
-/// KILLED, the output folder is untouched and nothing is registered. Publishing and registering, a few seconds, are
-/// not interrupted: a version half-registered or a package half-moved would be worse than finishing them.
+/// KILLED, the output folder is untouched and nothing is registered. After the decision comes the commit — package
+/// published, version registered, aliased as decided, run FINISHED — and it is atomic by completion: a stop that
+/// arrives during it lets it finish (DryWet's registry port cannot delete a version, and an alias move that serving
+/// may already have followed cannot be taken back cleanly, so a rollback could itself be left half done), says so, and
+/// the command exits 0: the run did complete. The trainer's process holds further signals meanwhile
+/// (<see cref="Platform.TerminationSignals.HoldAsync"/>). See docs/training.md, "Stopping after the gate's decision".
 /// </para>
 /// </summary>
 /// <param name="registry">Null: the run is tracked but nothing is registered.</param>
@@ -74,19 +78,7 @@ public sealed class TrainingRun(IExperimentTracker tracker, IModelRegistry? regi
                 var decision = register
                     ? await DecideAsync(registry!, run, request, result, validation, dataset.Classes, work, cancellationToken)
                     : null;
-                cancellationToken.ThrowIfCancellationRequested();
-
-                // Past this point the run completes (see the remarks above).
-                var published = ModelPackage.Publish(result.PackageDirectory, request.OutputDirectory, request.ReplaceAnyOutput);
-                result = result with { PackageDirectory = published.Directory };
-                progress.Message($"best_val_acc {result.BestValAcc:F4}; package written to {published.Directory}.");
-                if (register)
-                {
-                    result = await RegisterAsync(registry!, request, result, decision!, runTags, CancellationToken.None);
-                }
-
-                await run.EndAsync(RunOutcome.Finished, CancellationToken.None);
-                return result;
+                return await Platform.TerminationSignals.HoldAsync(CommitStep, () => CommitAsync(run, request, result, decision, runTags, cancellationToken), cancellationToken);
             }
             catch (OperationCanceledException)
             {
@@ -106,6 +98,34 @@ public sealed class TrainingRun(IExperimentTracker tracker, IModelRegistry? regi
                 TryDelete(work);
             }
         }
+    }
+
+    /// <summary>What the commit is called in the stop-signal messages.</summary>
+    internal const string CommitStep = "publishing, registering and promoting the model";
+
+    /// <summary>
+    /// Past the gate's decision: publish, register, alias, end the run FINISHED — all of it or (cancelled before it
+    /// started: <see cref="Platform.TerminationSignals.HoldAsync"/> throws) none of it. A stop that arrives once it has
+    /// started is only reported here (see the remarks above); <paramref name="stop"/> is read, never passed on.
+    /// </summary>
+    private async Task<TrainingResult> CommitAsync(ITrackedRun run, TrainingRequest request, TrainingResult result, PromotionDecision? decision,
+        IReadOnlyDictionary<string, string> runTags, CancellationToken stop)
+    {
+        var published = ModelPackage.Publish(result.PackageDirectory, request.OutputDirectory, request.ReplaceAnyOutput);
+        result = result with { PackageDirectory = published.Directory };
+        progress.Message($"best_val_acc {result.BestValAcc:F4}; package written to {published.Directory}.");
+        if (decision is not null)
+        {
+            result = await RegisterAsync(registry!, request, result, decision, runTags, CancellationToken.None);
+        }
+
+        await run.EndAsync(RunOutcome.Finished, CancellationToken.None);
+        if (stop.IsCancellationRequested)
+        {
+            progress.Message($"The stop came after the promotion gate's decision, while {CommitStep}: that was finished first, so run {run.RunId} is FINISHED{(result.RegisteredVersion is { } v ? $" and {v.Name} v{v.Version} is registered as the gate decided" : "")}; nothing is left half done.");
+        }
+
+        return result;
     }
 
     private async Task<TrainingResult> TrainAndPackageAsync(ITrackedRun run, TrainingRequest request, ImageFolderDataset dataset,

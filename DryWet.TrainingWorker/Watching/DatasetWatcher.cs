@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.Json;
 using DryWet.Core.Registry;
 using DryWet.Core.Storage;
 using DryWet.TrainingWorker.Data;
@@ -16,12 +15,11 @@ namespace DryWet.TrainingWorker.Watching;
 /// hashed) and its manifest stored. A version already trained — the watcher's last run, or a registered version's
 /// <c>dataset.version</c> tag — is skipped; a failed one is retried only on new data. When only reviewed labels
 /// changed, a run starts once at least <c>DryWet:Watcher:MinNewLabels</c> of them differ from the dataset last
-/// trained on. One run at a time; every check is one log line and one count of
-/// <c>drywet_watch_decisions_total{decision}</c>.
+/// trained on. The state and the loop are the archive watcher's too (<see cref="WatchStateStore{TState}"/>,
+/// <see cref="WatchLoop"/>).
 /// </summary>
 public sealed class DatasetWatcher
 {
-    private static readonly JsonSerializerOptions StateJson = new(JsonSerializerDefaults.Web) { WriteIndented = true };
     private readonly IObjectStore _objects;
     private readonly IModelRegistry _registry;
     private readonly string _modelName;
@@ -34,9 +32,8 @@ public sealed class DatasetWatcher
     private readonly TimeProvider _clock;
     private readonly ObjectStoreDatasetSource _source;
     private readonly DatasetSnapshotBuilder _builder;
+    private readonly WatchStateStore<DatasetWatchState> _state;
     private (string Listing, DateTimeOffset Since)? _pending;
-    private DatasetWatchState? _state;
-    private bool _stateLoaded;
 
     public DatasetWatcher(IObjectStore objects, IModelRegistry registry, string modelName, ITrainingLauncher launcher, WatchedDataset data,
         TimeSpan debounce, int minNewLabels, string workDirectory, ILogger<DatasetWatcher> logger, TimeProvider? time = null)
@@ -46,45 +43,21 @@ public sealed class DatasetWatcher
         _clock = time ?? TimeProvider.System;
         _source = new ObjectStoreDatasetSource(objects, data.Bucket, data.Prefix, onlyKey: null);
         _builder = new DatasetSnapshotBuilder(_source, _clock);
+        _state = new WatchStateStore<DatasetWatchState>(objects, data.Bucket, data.StateKey, logger);
     }
 
-    /// <summary>The last check's outcome (tests read it).</summary>
-    public WatchDecision? LastDecision { get; private set; }
+    /// <summary>Checks every <paramref name="interval"/> until cancelled (<see cref="WatchLoop"/>).</summary>
+    public Task RunAsync(TimeSpan interval, CancellationToken cancellationToken) =>
+        Loop.RunAsync(interval, $"the dataset at {_data} (debounce {_debounce}, {_minNewLabels} new labels start a run; training with {_launcher.Description})", cancellationToken);
 
-    /// <summary>Checks every <paramref name="interval"/> until cancelled; a failing store is logged and retried at the next tick.</summary>
-    public async Task RunAsync(TimeSpan interval, CancellationToken cancellationToken)
-    {
-        _logger.LogInformation("Watching the dataset at {Data} every {Interval} (debounce {Debounce}, {MinNewLabels} new labels start a run); training with {Launcher}",
-            _data, interval, _debounce, _minNewLabels, _launcher.Description);
-        using var timer = new PeriodicTimer(interval, _clock);
-        do
-        {
-            try
-            {
-                await CheckOnceAsync(cancellationToken);
-            }
-            catch (Exception ex) when (ex is DryWet.Core.DryWetException or HttpRequestException or IOException)
-            {
-                _logger.LogWarning("Watch check of {Data} failed ({Error}); retrying in {Interval}", _data, ex.Message, interval);
-            }
-        }
-        while (await timer.WaitForNextTickAsync(cancellationToken));
-    }
+    public Task<WatchDecision> CheckOnceAsync(CancellationToken cancellationToken) => Loop.CheckOnceAsync(cancellationToken);
 
-    public async Task<WatchDecision> CheckOnceAsync(CancellationToken cancellationToken)
-    {
-        var decision = await DecideAsync(cancellationToken);
-        LastDecision = decision;
-        WatchTelemetry.Decisions.Add(1, new KeyValuePair<string, object?>("decision", decision.Name));
-        var level = decision.Kind is WatchDecisionKind.Failed ? LogLevel.Error
-            : decision.Kind is WatchDecisionKind.Unchanged or WatchDecisionKind.NoData or WatchDecisionKind.Settling ? LogLevel.Debug : LogLevel.Information;
-        _logger.Log(level, "Watch decision {Decision} for {Data}: {Message}", decision.Name, _data, decision.Message);
-        return decision;
-    }
+    /// <summary>The loop keeps no state of its own (the watcher does), so one per call is as good as one for all.</summary>
+    private WatchLoop Loop => new(_data.ToString(), DecideAsync, _logger, _clock);
 
     private async Task<WatchDecision> DecideAsync(CancellationToken cancellationToken)
     {
-        var state = await StateAsync(cancellationToken);
+        var state = await _state.LoadAsync(cancellationToken);
         if (!await _objects.BucketExistsAsync(_data.Bucket, cancellationToken))
         {
             _pending = null;
@@ -140,7 +113,7 @@ public sealed class DatasetWatcher
         var version = manifest.Version;
         if (state?.LastRunVersion == version)
         {
-            await SaveStateAsync(state with { Listing = listing, DatasetVersion = version }, cancellationToken);
+            await _state.SaveAsync(state with { Listing = listing, DatasetVersion = version }, cancellationToken);
             return state.Outcome == "failed"
                 ? new WatchDecision(WatchDecisionKind.FailedBefore, $"dataset version {version} is the one the run of {state.DecidedAt:u} failed on ({state.Detail}); change the data to retry", version)
                 : new WatchDecision(WatchDecisionKind.AlreadyTrained, $"dataset version {version} was trained on {state.DecidedAt:u}", version);
@@ -150,7 +123,7 @@ public sealed class DatasetWatcher
         if (versions.FirstOrDefault(v => v.Tags.GetValueOrDefault(DatasetTags.Version) == version) is { } registered)
         {
             var detail = $"dataset version {version} already registered as {_modelName} v{registered.Version}";
-            await SaveStateAsync(new DatasetWatchState(listing, version, version, "trained", detail, _clock.GetUtcNow()), cancellationToken);
+            await _state.SaveAsync(new DatasetWatchState(listing, version, version, "trained", detail, _clock.GetUtcNow()), cancellationToken);
             return new WatchDecision(WatchDecisionKind.AlreadyTrained, detail, version);
         }
 
@@ -163,7 +136,7 @@ public sealed class DatasetWatcher
             {
                 var detail = string.Create(CultureInfo.InvariantCulture,
                     $"{change.Labels} of {_minNewLabels} new labels since dataset version {baseline} (DryWet:Watcher:MinNewLabels); dataset version {version} waits for more");
-                await SaveStateAsync(new DatasetWatchState(listing, version, state?.LastRunVersion ?? baseline, "waiting", detail, _clock.GetUtcNow()), cancellationToken);
+                await _state.SaveAsync(new DatasetWatchState(listing, version, state?.LastRunVersion ?? baseline, "waiting", detail, _clock.GetUtcNow()), cancellationToken);
                 return new WatchDecision(WatchDecisionKind.AwaitingLabels, detail, version);
             }
         }
@@ -173,7 +146,7 @@ public sealed class DatasetWatcher
         // Stored only for a run (the run trains on exactly it), not for every label click that waits.
         await _source.SaveManifestAsync(manifest, cancellationToken);
         var result = await _launcher.LaunchDatasetAsync(_data, version, cancellationToken);
-        await SaveStateAsync(new DatasetWatchState(listing, version, version, result.Succeeded ? "trained" : "failed", result.Detail, _clock.GetUtcNow()), cancellationToken);
+        await _state.SaveAsync(new DatasetWatchState(listing, version, version, result.Succeeded ? "trained" : "failed", result.Detail, _clock.GetUtcNow()), cancellationToken);
         return new WatchDecision(result.Succeeded ? WatchDecisionKind.Trained : WatchDecisionKind.Failed, result.Detail, version);
     }
 
@@ -187,42 +160,5 @@ public sealed class DatasetWatcher
         }
 
         return Convert.ToHexStringLower(hash.GetHashAndReset());
-    }
-
-    private async Task<DatasetWatchState?> StateAsync(CancellationToken cancellationToken)
-    {
-        if (_stateLoaded)
-        {
-            return _state;
-        }
-
-        var local = Path.Combine(_work, $"state-{Guid.NewGuid():N}.json");
-        try
-        {
-            await _objects.DownloadFileAsync(_data.Bucket, _data.StateKey, local, cancellationToken);
-            _state = JsonSerializer.Deserialize<DatasetWatchState>(await File.ReadAllTextAsync(local, cancellationToken), StateJson);
-        }
-        catch (Exception ex) when (ex is ObjectNotFoundException or BucketNotFoundException)
-        {
-            _state = null;
-        }
-        catch (JsonException ex)
-        {
-            _logger.LogWarning("Ignoring unreadable watch state s3://{Bucket}/{Key} ({Error}); the dataset will be checked by version", _data.Bucket, _data.StateKey, ex.Message);
-            _state = null;
-        }
-        finally
-        {
-            File.Delete(local);
-        }
-
-        _stateLoaded = true;
-        return _state;
-    }
-
-    private async Task SaveStateAsync(DatasetWatchState state, CancellationToken cancellationToken)
-    {
-        await _objects.UploadAsync(_data.Bucket, _data.StateKey, Encoding.UTF8.GetBytes(JsonSerializer.Serialize(state, StateJson)), "application/json", cancellationToken);
-        _state = state;
     }
 }
