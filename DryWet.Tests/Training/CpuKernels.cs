@@ -29,6 +29,32 @@ public static class CpuKernels
         }
     }
 
+    /// <summary>
+    /// The kernels a set really runs on this CPU. Where AVX2 is the best the CPU has (AVX2 and FMA, no AVX-512, AVX-VNNI or
+    /// AMX), libtorch's own pick is AVX2 and so is oneDNN's: <see cref="Default"/> is <see cref="Avx2"/>, and a seeded run
+    /// gives the same numbers under both (docs/training.md). On any other CPU each set is its own.
+    /// </summary>
+    public static string Effective(string kernels)
+    {
+        _ = Environment(kernels); // an unknown set is an error here too
+        return kernels == Default && BestIsAvx2.Value ? Avx2 : kernels;
+    }
+
+    private static readonly Lazy<bool> BestIsAvx2 = new(() =>
+    {
+        if (System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture != System.Runtime.InteropServices.Architecture.X64
+            || !File.Exists("/proc/cpuinfo"))
+        {
+            return false;
+        }
+
+        var flags = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("flags", StringComparison.Ordinal))?
+            .Split(':', 2)[1].Split(' ', StringSplitOptions.RemoveEmptyEntries) ?? [];
+        return flags.Contains("avx2") && flags.Contains("fma")
+            && !flags.Any(f => f.StartsWith("avx512", StringComparison.Ordinal) || f.StartsWith("avx_vnni", StringComparison.Ordinal)
+                || f.StartsWith("amx", StringComparison.Ordinal));
+    });
+
     public static IReadOnlyDictionary<string, string> Environment(string kernels) => kernels switch
     {
         Default => new Dictionary<string, string>(),
