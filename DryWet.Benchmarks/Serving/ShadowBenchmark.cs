@@ -73,7 +73,7 @@ internal static class ShadowBenchmark
                 $"| /predict throughput, {concurrency} wrk clients | {Median(r => r.Off):F2} img/s | {Median(r => r.On):F2} img/s | {Median(r => r.On / r.Off):F3} (rounds {string.Join(", ", results.Select(r => (r.On / r.Off).ToString("F2", CultureInfo.InvariantCulture)))}) | |"));
             var metrics = await onClient.GetStringAsync("/metrics");
             var answers = Sum(metrics, "drywet_shadow_agreement_total{");
-            var agreeing = Sum(metrics, "drywet_shadow_agreement_total{agree=\"true\"");
+            var agreeing = Sum(metrics, "drywet_shadow_agreement_total{", label: "agree=\"true\"");
             var agreement = answers > 0 ? agreeing / answers : double.NaN;
             Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"Shadow answers: {answers} (agreeing {agreeing}: {agreement:P1}{(sameGraph ? ", A/A: must be 100 %" : "")}); ") +
@@ -132,8 +132,13 @@ internal static class ShadowBenchmark
         return (p50, throughput, failed);
     }
 
-    private static double Sum(string metrics, string prefix) => metrics.Split('\n')
+    /// <summary>
+    /// The sum of a counter's series, optionally only those carrying <paramref name="label"/>. Labels are matched
+    /// anywhere in the set: the exporter writes <c>otel_scope_name</c> (and the like) before the metric's own labels.
+    /// </summary>
+    private static double Sum(string metrics, string prefix, string? label = null) => metrics.Split('\n')
         .Where(l => l.StartsWith(prefix, StringComparison.Ordinal))
+        .Where(l => label is null || l[prefix.Length..l.LastIndexOf('}')].Split(',').Contains(label))
         .Sum(l => double.Parse(l[(l.LastIndexOf('}') + 1)..].Trim().Split(' ')[0], CultureInfo.InvariantCulture));
 
     private static IEnumerable<string> Reasons(string metrics)
