@@ -57,6 +57,15 @@ trap 'rm -f "$log"' EXIT
 status=0
 "$dotnet_host" "DryWet.Tests/bin/$configuration/net10.0/linux-x64/DryWet.Tests.dll" -noColor "$@" | tee "$log" || status=$?
 
+# Failures again at the end, where a log's tail shows them: each failing test's name and its message, up to its stack
+# trace (other tests' output may be interleaved with it in the stream above).
+if grep -q '\[FAIL\]$' "$log"; then
+  echo "=== FAILED TESTS ==="
+  awk '/\[FAIL\]$/ { show = 25; print; next }
+       show > 0 && /^ +Stack Trace:/ { show = 0; next }
+       show > 0 { print; show-- }' "$log"
+fi
+
 # One plain closing line: "N passed, N failed, N skipped" (from the runner's summary).
 summary="$(grep -Eo 'Total: [0-9]+, Errors: [0-9]+, Failed: [0-9]+, Skipped: [0-9]+' "$log" | tail -n 1 || true)"
 if [[ -n "$summary" ]]; then
