@@ -29,7 +29,7 @@ internal sealed class Int8SpeedCheck(IOptions<ServingOptions> servingOptions, IL
     private readonly Queue<string> _order = new();
 
     /// <summary>
-    /// One check at a time: two loads of the same graphs (the served model and an A/A shadow, loaded at once at start)
+    /// One check at a time: two loads of the same graphs at once (a reload and an A/A shadow's refresh)
     /// get the one decision the first made, and two checks never time their runs against each other.
     /// </summary>
     private readonly SemaphoreSlim _checking = new(1, 1);
