@@ -29,6 +29,12 @@ internal sealed class Int8SpeedCheck(IOptions<ServingOptions> servingOptions, IL
     private readonly Queue<string> _order = new();
 
     /// <summary>
+    /// One check at a time: two loads of the same graphs at once (a reload and an A/A shadow's refresh)
+    /// get the one decision the first made, and two checks never time their runs against each other.
+    /// </summary>
+    private readonly SemaphoreSlim _checking = new(1, 1);
+
+    /// <summary>
     /// The final choice: <paramref name="candidate"/> itself unless it <see cref="PrecisionChoice.NeedsSpeedCheck"/>;
     /// then INT8 or fp32 from <paramref name="planOf"/>'s plans (a remembered decision when these graphs were compared before).
     /// </summary>
@@ -42,20 +48,28 @@ internal sealed class Int8SpeedCheck(IOptions<ServingOptions> servingOptions, IL
         }
 
         var key = await KeyAsync(package.OnnxPath, candidate.OnnxPath, options);
-        lock (_lock)
+        await _checking.WaitAsync();
+        try
         {
-            if (_decisions.TryGetValue(key, out var known))
+            lock (_lock)
             {
-                logger.LogInformation("Precision of {Package}: {Reason} (decided at an earlier load of the same graphs).", package.Directory, known.Reason);
-                return known;
+                if (_decisions.TryGetValue(key, out var known))
+                {
+                    logger.LogInformation("Precision of {Package}: {Reason} (decided at an earlier load of the same graphs).", package.Directory, known.Reason);
+                    return known;
+                }
             }
-        }
 
-        var fp32 = await planOf(package.OnnxPath);
-        var int8 = await planOf(candidate.OnnxPath);
-        var choice = Decide(candidate, package.OnnxPath, int8, fp32);
-        Remember(key, choice);
-        return choice;
+            var fp32 = await planOf(package.OnnxPath);
+            var int8 = await planOf(candidate.OnnxPath);
+            var choice = Decide(candidate, package.OnnxPath, int8, fp32);
+            Remember(key, choice);
+            return choice;
+        }
+        finally
+        {
+            _checking.Release();
+        }
     }
 
     /// <summary>INT8 when its expected throughput is at least <see cref="MinSpeedup"/> × fp32's; the reason names both.</summary>

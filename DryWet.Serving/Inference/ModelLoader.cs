@@ -17,14 +17,16 @@ namespace DryWet.Serving.Inference;
 internal sealed class ModelLoader(IOptions<ModelOptions> modelOptions, IOptions<ServingOptions> servingOptions,
     DecodeBudget decodeBudget, InferenceRunner runner, BatchTuner tuner, Int8SpeedCheck speedCheck, ServingTelemetry telemetry, ILogger<ModelLoader> logger)
 {
-    /// <param name="options">The settings to load with: <c>Model:*</c> when null, the shadow's own (<see cref="ModelOptions.ForShadow"/>) otherwise.</param>
+    /// <param name="options">
+    /// The settings to run with: <c>Model:*</c> when null, the shadow's own (<see cref="ModelOptions.ForShadow"/>) otherwise.
+    /// The precision is always settled under <c>Model:*</c> (<see cref="ChoosePrecisionAsync"/>).
+    /// </param>
     /// <param name="priority">The lane its batches will run in: live for the served model, background for one no client waits for (a shadow).</param>
     public async Task<LoadedModel> LoadAsync(ModelCandidate candidate, ModelOptions? options = null, InferencePriority priority = InferencePriority.Live)
     {
         options ??= modelOptions.Value;
         var package = ModelPackage.Load(candidate.PackageDirectory);
-        var precision = await speedCheck.ChooseAsync(PrecisionChoice.Resolve(options.Precision, package, candidate.Int8Gate), package, options,
-            path => PlanOfAsync(path, package, options));
+        var precision = await ChoosePrecisionAsync(candidate, package);
         var (classifier, height, width) = await OpenAsync(precision.OnnxPath, package, options);
         InferenceScheduler? scheduler = null;
         try
@@ -65,6 +67,19 @@ internal sealed class ModelLoader(IOptions<ModelOptions> modelOptions, IOptions<
             classifier.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// The graph the package would be served with as the live model: <c>Model:Precision</c> and, for <c>auto</c> with a
+    /// vouched INT8 graph, the speed check under <c>Model:*</c> — for a shadow too, whose own settings (one thread, batch 1)
+    /// would favour another graph than its promotion would serve. So a shadow runs the graph its promotion would serve,
+    /// and an A/A shadow (the served graphs as challenger) runs the same graph as the served model: one decision, shared.
+    /// </summary>
+    private Task<PrecisionChoice> ChoosePrecisionAsync(ModelCandidate candidate, ModelPackage package)
+    {
+        var live = modelOptions.Value;
+        return speedCheck.ChooseAsync(PrecisionChoice.Resolve(live.Precision, package, candidate.Int8Gate), package, live,
+            path => PlanOfAsync(path, package, live));
     }
 
     /// <summary>

@@ -9,7 +9,8 @@ namespace DryWet.Serving.Shadow;
 /// Holds the shadow model: the registry's <c>challenger</c> version while it differs from the served one
 /// (<c>Model:Shadow</c> = auto). <see cref="RefreshAsync"/> follows the alias — at start once the served model is up,
 /// on every <c>Model:PollInterval</c> tick and after <c>POST /model/reload</c> — loading the new version (one intra-op
-/// thread, batch 1: it runs on the shadow runner's low-priority thread) before swapping it in, and unloading it when the
+/// thread, batch 1: it runs on the shadow runner's low-priority thread; the graph, INT8 or fp32, the one its promotion
+/// would serve: <see cref="ModelLoader"/>) before swapping it in, and unloading it when the
 /// alias goes away or reaches the served version. A shadow that fails to load is logged and skipped: it never affects serving.
 /// </summary>
 internal sealed class ShadowHost(IModelSource source, ModelHost served, ModelLoader loader, IOptions<ModelOptions> options, ILogger<ShadowHost> logger)

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using DryWet.Core.Feedback;
+using DryWet.Core.Packaging;
 using DryWet.Core.Registry;
 using DryWet.Tests.Registry;
 using DryWet.Tests.Storage;
@@ -86,6 +87,51 @@ public sealed class ShadowTests : IDisposable
         }, "v3 serves and, the challenger alias being on it, there is no shadow");
     }
 
+    /// <summary>
+    /// An A/A shadow (the served package's bytes registered again as the challenger) of a package whose INT8 graph the
+    /// gate vouched for runs the graph the served model runs: <c>Model:Precision auto</c> is settled under <c>Model:*</c>
+    /// for both, one decision shared, not under the shadow's own settings (one thread, batch 1). In this stand-in INT8
+    /// pays only from batch 2 on (injected run times), so a decision of the shadow's own would pick fp32 and disagree on
+    /// every image. The INT8 graph is the fp32 graph's inverse: each answer shows which graph gave it.
+    /// </summary>
+    [Fact]
+    public async Task An_AA_shadow_of_a_package_with_a_vouched_int8_graph_runs_the_graph_the_served_model_runs()
+    {
+        using var platform = PlatformHost.Build(_home);
+        var registry = platform.Services.GetRequiredService<IModelRegistry>();
+        var inverse = TestModels.BlueVersusRed(k: -4f);
+        var v1 = await RegisterAsync(platform, k: 4f, alias: "production", int8: inverse);
+        var v2 = await RegisterAsync(platform, k: 4f, alias: "challenger", int8: inverse);
+        foreach (var version in new[] { v1, v2 })
+        {
+            await registry.SetVersionTagsAsync(Model, version.Version, new Dictionary<string, string> { [Int8Verdict.Tag] = Int8Verdict.Vouched }, Ct);
+        }
+
+        // fp32 20 ms per image at every batch size; INT8 40 ms alone, 5 ms per image in batches of 2 or more.
+        var timer = new FakeBatchTimer((file, size) => file == "model.int8.onnx" ? (size == 1 ? 40 : 5) : 20);
+        var (app, client) = await StartServingAsync(new()
+        {
+            ["Serving:PredictionLog:SampleRate"] = "1",
+            ["Serving:Shadow:MaxWait"] = "00:01:00", // every answer reaches the log, however busy this machine is
+        }, timer.Register);
+        await using var _ = app;
+        using var agreement = Counter(app, "drywet_shadow_agreement_total", "agree");
+        await WaitForShadowAsync(client, v2.Version);
+
+        (await client.GetFromJsonAsync<JsonElement>("/model/info", Ct)).GetProperty("precision").GetString().ShouldBe("int8");
+        (await RegistryTestModels.PredictAsync(client, wet: true)).ShouldBe("dry", "the served model runs the (inverse) INT8 graph");
+        (await RegistryTestModels.PredictAsync(client, wet: false)).ShouldBe("wet", "the served model runs the (inverse) INT8 graph");
+        var records = await LoggedRecordsAsync(2);
+        foreach (var record in records)
+        {
+            record.Shadow.ShouldNotBeNull().ModelVersion.ShouldBe(v2.Version);
+            record.Shadow.Prediction.ShouldBe(record.Prediction, "the shadow runs the same (INT8) graph as the served model");
+        }
+
+        agreement["true"].ShouldBe(2);
+        agreement["false"].ShouldBe(0);
+    }
+
     [Fact]
     public async Task With_Model_Shadow_off_no_shadow_is_loaded_and_records_carry_none()
     {
@@ -138,20 +184,20 @@ public sealed class ShadowTests : IDisposable
 
     private string PredictionsFolder => Path.Combine(_home, "objects", "ml-feedback", "predictions");
 
-    private async Task<ModelVersion> RegisterAsync(IHost platform, float k, string alias, byte[]? onnx = null)
+    private async Task<ModelVersion> RegisterAsync(IHost platform, float k, string alias, byte[]? onnx = null, byte[]? int8 = null)
     {
         var registry = platform.Services.GetRequiredService<IModelRegistry>();
-        var version = await RegistryTestModels.LogAndRegisterAsync(platform, Path.Combine(_home, "work"), k, onnx: onnx);
+        var version = await RegistryTestModels.LogAndRegisterAsync(platform, Path.Combine(_home, "work"), k, onnx: onnx, int8: int8);
         return alias == "production"
             ? await registry.PromoteAsync(Model, version.Version, cancellationToken: Ct)
             : await registry.SetAliasAsync(Model, alias, version.Version, Ct);
     }
 
-    private Task<(ServingApp App, HttpClient Client)> StartServingAsync(Dictionary<string, string?> settings)
+    private Task<(ServingApp App, HttpClient Client)> StartServingAsync(Dictionary<string, string?> settings, Action<IServiceCollection>? services = null)
     {
         settings["DryWet:Home"] = _home;
         settings["Model:PollInterval"] = "00:00:00.200";
-        return ServingApp.StartAsync(settings);
+        return ServingApp.StartAsync(settings, services: services);
     }
 
     private static TaggedCounter Counter(ServingApp app, string instrument, string tag) =>
