@@ -113,10 +113,13 @@ public class EmbeddedLoopTests(EmbeddedPlatformFixture platform) : IClassFixture
         logged.Keys.Count(id => manifest.Contains(id, StringComparison.Ordinal)).ShouldBe(Reviews);
 
         // 5. Better data (twice as many images, another seed) dropped into the bucket, while two clients predict:
-        // promoted, then served. The version that serves before it: v1, or the reviewed one if the gate promoted it.
+        // promoted, then served. The version that serves before it is the newest the gate let through: v1, or a version
+        // trained on reviews if the gate promoted it; never the rejected v2.
         var before = (await registry.ResolveAsync(Model, cancellationToken: ct))!.Version;
-        before.ShouldBe(trained.Tags["drywet.promotion"] == "promoted" ? trained.Version : "1");
-        var next = ((await registry.ListVersionsAsync(Model, ct)).Max(v => v.Number) + 1).ToString(CultureInfo.InvariantCulture);
+        var versions = await registry.ListVersionsAsync(Model, ct);
+        before.ShouldBe(versions.Where(v => v.Tags.GetValueOrDefault("drywet.promotion") is "first" or "promoted").MaxBy(v => v.Number)!.Version);
+        before.ShouldNotBe("2");
+        var next = (versions.Max(v => v.Number) + 1).ToString(CultureInfo.InvariantCulture);
         await using (var load = PredictionLoad.Start(http, ct))
         {
             var better = Path.Combine(platform.Home, "better.zip");
