@@ -34,12 +34,12 @@ public sealed class ReviewFilterTests
     }
 
     [Fact]
-    public void Disagreement_order_puts_unreviewed_requests_where_the_shadow_answered_otherwise_first_then_least_confident()
+    public void Disagreement_order_puts_unreviewed_disagreements_first_then_other_shadowed_requests_then_the_rest_least_confident_first()
     {
         var all = new[]
         {
             Logged("sure-disagree", "wet", 0.95f, "2026-12-01", shadow: ("2", "dry")), Logged("unsure-agree", "wet", 0.51f, "2026-12-01", shadow: ("2", "wet")),
-            Logged("unsure-alone", "dry", 0.55f, "2026-12-01"), Logged("done-disagree", "dry", 0.60f, "2026-12-01", reviewed: true, shadow: ("2", "wet")),
+            Logged("unsure-alone", "dry", 0.50f, "2026-12-01"), Logged("done-disagree", "dry", 0.60f, "2026-12-01", reviewed: true, shadow: ("2", "wet")),
             Logged("mid-disagree", "dry", 0.70f, "2026-12-01", shadow: ("2", "wet")),
         };
 
