@@ -2,6 +2,7 @@ using DryWet.AppHost.Minio;
 using DryWet.AppHost.Mlflow;
 using DryWet.AppHost.Serving;
 using DryWet.AppHost.Trainer;
+using DryWet.Core.Configuration;
 using DryWet.Core.Platform;
 
 namespace DryWet.AppHost.Platform;
@@ -11,19 +12,19 @@ public static class BackingServicesExtensions
     /// <summary>Adds MinIO (with its buckets) and MLflow in container mode; nothing but a shared folder in embedded mode.</summary>
     public static DryWetPlatform AddBackingServices(this IDistributedApplicationBuilder builder, ContainerRuntimeProbe? probe = null)
     {
-        DryWetSettings.Validate(builder.Configuration);
-        var decision = builder.ResolvePlatformMode(probe);
-        var home = ResolveHome(builder);
-        var sampleData = SampleDataArguments(builder);
+        // Every DryWet:* setting bound and checked once, here, before any resource exists.
+        var settings = builder.Services.AddBoundOptions<DryWetSettings>(builder.Configuration, DryWetSettings.SectionName);
+        var decision = builder.ResolvePlatformMode(probe, settings);
+        var home = ResolveHome(builder, settings);
         if (decision.Mode == PlatformMode.Embedded)
         {
-            return new DryWetPlatform { Decision = decision, Home = home, SampleDataArguments = sampleData };
+            return new DryWetPlatform { Decision = decision, Home = home, Settings = settings };
         }
 
         var minio = builder.AddMinio(PlatformNames.Minio)
             .WithBuckets(DryWetPlatform.DataBucket, DryWetPlatform.ModelsBucket, MlflowExtensions.ArtifactsBucket);
         var mlflow = builder.AddMlflow(PlatformNames.Mlflow, minio);
-        return new DryWetPlatform { Decision = decision, Home = home, SampleDataArguments = sampleData, Minio = minio, Mlflow = mlflow };
+        return new DryWetPlatform { Decision = decision, Home = home, Settings = settings, Minio = minio, Mlflow = mlflow };
     }
 
     /// <summary>
@@ -44,23 +45,9 @@ public static class BackingServicesExtensions
             .WaitFor(platform.Mlflow!);
     }
 
-    private static List<string> SampleDataArguments(IDistributedApplicationBuilder builder)
+    private static string ResolveHome(IDistributedApplicationBuilder builder, DryWetSettings settings)
     {
-        var args = new List<string>();
-        foreach (var (key, option) in new[] { ("Count", "--count"), ("Size", "--size") })
-        {
-            if (builder.Configuration[$"DryWet:SampleData:{key}"] is { Length: > 0 } value)
-            {
-                args.AddRange([option, value]);
-            }
-        }
-
-        return args;
-    }
-
-    private static string ResolveHome(IDistributedApplicationBuilder builder)
-    {
-        var configured = builder.Configuration[DryWetPlatform.HomeConfigurationKey];
+        var configured = settings.Home;
         if (string.IsNullOrWhiteSpace(configured))
         {
             configured = Environment.GetEnvironmentVariable("DRYWET_HOME");

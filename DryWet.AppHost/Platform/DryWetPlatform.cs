@@ -27,8 +27,11 @@ public sealed class DryWetPlatform
     /// <summary>The local folder of the embedded platform; also where the trainer reads its dataset in every run mode.</summary>
     public required string Home { get; init; }
 
+    /// <summary>The AppHost's <c>DryWet:*</c> settings, bound and checked at start.</summary>
+    public DryWetSettings Settings { get; init; } = new();
+
     /// <summary>Extra arguments of the trainer's <c>sample-data</c> command (<c>DryWet:SampleData:Count</c>, <c>:Size</c>).</summary>
-    public IReadOnlyList<string> SampleDataArguments { get; init; } = [];
+    public IReadOnlyList<string> SampleDataArguments => Settings.SampleData.Arguments();
 
     public IResourceBuilder<MinioResource>? Minio { get; init; }
 

@@ -1,61 +1,58 @@
-using DryWet.AppHost.Minio;
-using DryWet.AppHost.Mlflow;
-using DryWet.AppHost.Serving;
+using DryWet.AppHost.Publishing;
 using DryWet.AppHost.Trainer;
+using DryWet.Core;
 using DryWet.Core.Configuration;
 using Microsoft.Extensions.Configuration;
 
 namespace DryWet.AppHost.Platform;
 
 /// <summary>
-/// The AppHost's own settings under <c>DryWet:</c>. A misspelt key (<c>DryWet:SampleData:Cuont</c>) would otherwise be
-/// ignored and the default used without a word; here it stops the AppHost with the key and the nearest valid one.
-/// <c>DryWet:Kubernetes</c> is checked by its own binder (publishing); <c>DryWet:Weights:Files</c> takes architectures.
+/// The AppHost's own settings, section <c>DryWet</c> (env <c>DryWet__Trainer__Config</c>, argument
+/// <c>--DryWet:SampleData:Count=50</c>, …), bound once at start through Core's <see cref="OptionsBinding"/>: a misspelt
+/// key (<c>DryWet:SampleData:Cuont</c>) names the nearest valid one, a value of the wrong type or an invalid value is
+/// named too, every problem in one error, before any resource exists.
 /// </summary>
-public static class DryWetSettings
+public sealed class DryWetSettings : IValidatedOptions
 {
-    /// <summary>Known keys per section; null = a section whose children are free-form or validated elsewhere.</summary>
-    private static readonly Dictionary<string, string[]?> Known = new(StringComparer.OrdinalIgnoreCase)
-    {
-        ["DryWet"] = ["Mode", "Home", "Trainer", "Watcher", "SampleData", "Weights", "Kubernetes"],
-        ["DryWet:Watcher"] = ["Interval", "MinNewLabels"],
-        ["DryWet:Trainer"] = ["Config", "Image"],
-        ["DryWet:SampleData"] = ["Count", "Size"],
-        ["DryWet:Weights"] = ["BaseUrl", "Files"],
-        ["DryWet:Weights:Files"] = null,
-        ["DryWet:Kubernetes"] = null,
-    };
+    public const string SectionName = "DryWet";
 
-    /// <exception cref="InvalidOperationException">An unknown key, naming it and the nearest valid key.</exception>
-    public static void Validate(IConfiguration configuration)
+    /// <summary>
+    /// <c>embedded</c>, <c>containers</c> or <c>auto</c> (empty = auto: containers when a container engine answers).
+    /// The top-level switch <c>--mode</c> is read when this is empty (<see cref="PlatformModeExtensions"/>).
+    /// </summary>
+    public string Mode { get; set; } = "";
+
+    /// <summary>The embedded platform's folder (<see cref="DryWetHome.ConfigurationKey"/>); empty: <c>DRYWET_HOME</c>, else <c>~/.drywet</c>.</summary>
+    public string Home { get; set; } = "";
+
+    public TrainerSettings Trainer { get; set; } = new();
+
+    public WatcherSettings Watcher { get; set; } = new();
+
+    public SampleDataSettings SampleData { get; set; } = new();
+
+    public WeightsSettings Weights { get; set; } = new();
+
+    /// <summary>The publish step's settings (<see cref="KubernetesPublishOptions"/>); checked here too, so a typo stops a run as well.</summary>
+    public KubernetesPublishOptions Kubernetes { get; set; } = new();
+
+    /// <summary>Reads section <c>DryWet</c> (<see cref="OptionsBinding"/>).</summary>
+    /// <exception cref="DryWetException">Every unknown key, unconvertible or invalid value, in one message.</exception>
+    public static DryWetSettings FromConfiguration(IConfiguration configuration) => OptionsBinding.Bind<DryWetSettings>(configuration, SectionName);
+
+    public IEnumerable<string> Validate(string section)
     {
-        var errors = new List<string>();
-        Check(configuration.GetSection("DryWet"), errors);
-        if (errors.Count > 0)
+        if (PlatformModeExtensions.Parse(Mode) is null)
         {
-            throw new InvalidOperationException("DryWet settings are invalid:" + Environment.NewLine + "  - " + string.Join(Environment.NewLine + "  - ", errors));
+            yield return PlatformModeExtensions.NotAMode($"{section}:{nameof(Mode)}", Mode);
         }
-    }
 
-    private static void Check(IConfigurationSection section, List<string> errors)
-    {
-        if (!Known.TryGetValue(section.Path, out var keys) || keys is null)
+        foreach (var error in Trainer.Validate($"{section}:{nameof(Trainer)}")
+                     .Concat(Watcher.Validate($"{section}:{nameof(Watcher)}"))
+                     .Concat(SampleData.Validate($"{section}:{nameof(SampleData)}"))
+                     .Concat(Weights.Validate($"{section}:{nameof(Weights)}")))
         {
-            return;
-        }
-
-        foreach (var child in section.GetChildren())
-        {
-            var match = keys.FirstOrDefault(k => string.Equals(k, child.Key, StringComparison.OrdinalIgnoreCase));
-            if (match is null)
-            {
-                errors.Add(KeySuggestion.Nearest(child.Key, keys) is { } nearest
-                    ? $"{child.Path}: unknown setting (did you mean '{section.Path}:{nearest}'?)"
-                    : $"{child.Path}: unknown setting (valid here: {string.Join(", ", keys)})");
-                continue;
-            }
-
-            Check(child, errors);
+            yield return error;
         }
     }
 }

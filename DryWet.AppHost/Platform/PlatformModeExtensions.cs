@@ -2,7 +2,7 @@ using DryWet.AppHost.Minio;
 using DryWet.AppHost.Mlflow;
 using DryWet.AppHost.Serving;
 using DryWet.AppHost.Trainer;
-using Microsoft.Extensions.Configuration;
+using DryWet.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -14,9 +14,14 @@ public static class PlatformModeExtensions
     /// <summary>Configuration key (env <c>DryWet__Mode</c>, argument <c>--mode</c> or <c>--DryWet:Mode</c>): embedded | containers | auto.</summary>
     public const string ConfigurationKey = "DryWet:Mode";
 
-    public static PlatformModeDecision ResolvePlatformMode(this IDistributedApplicationBuilder builder, ContainerRuntimeProbe? probe = null)
+    /// <summary>The command-line shorthand <c>--mode embedded</c>.</summary>
+    private const string ModeSwitch = "mode";
+
+    /// <summary>Decides the mode from <paramref name="settings"/> (default: bound from the builder's configuration) or the <c>--mode</c> switch, else by probing.</summary>
+    public static PlatformModeDecision ResolvePlatformMode(this IDistributedApplicationBuilder builder, ContainerRuntimeProbe? probe = null, DryWetSettings? settings = null)
     {
-        var decision = Decide(builder, probe ?? new ContainerRuntimeProbe());
+        settings ??= DryWetSettings.FromConfiguration(builder.Configuration);
+        var decision = Decide(builder, probe ?? new ContainerRuntimeProbe(), settings);
         builder.Services.AddSingleton(decision);
         builder.Eventing.Subscribe<BeforeStartEvent>((e, _) =>
         {
@@ -27,7 +32,21 @@ public static class PlatformModeExtensions
         return decision;
     }
 
-    private static PlatformModeDecision Decide(IDistributedApplicationBuilder builder, ContainerRuntimeProbe probe)
+    /// <summary>"embedded", "containers" or "auto" (empty counts as auto) for a configured value; null when it is not a mode.</summary>
+    public static string? Parse(string? configured) => configured?.Trim().ToLowerInvariant() switch
+    {
+        "embedded" => "embedded",
+        "containers" or "container" => "containers",
+        null or "" or "auto" => "auto",
+        _ => null,
+    };
+
+    /// <summary>The error for a value that is not a mode, naming the valid ones.</summary>
+    public static string NotAMode(string key, string? configured) =>
+        $"{key} is '{configured}', which is not a mode. Use 'embedded', 'containers' or 'auto' " +
+        "(e.g. dotnet run --project DryWet.AppHost -- --mode embedded).";
+
+    private static PlatformModeDecision Decide(IDistributedApplicationBuilder builder, ContainerRuntimeProbe probe, DryWetSettings settings)
     {
         // The published model is always the full container model, whatever runs locally.
         if (builder.ExecutionContext.IsPublishMode)
@@ -35,22 +54,21 @@ public static class PlatformModeExtensions
             return new(PlatformMode.Containers, "publishing always describes the container model");
         }
 
-        var configured = builder.Configuration[ConfigurationKey] ?? builder.Configuration["mode"];
-        switch (configured?.Trim().ToLowerInvariant())
+        // The --mode switch is a top-level command-line shorthand, not a DryWet setting: it counts when DryWet:Mode is unset.
+        var configured = settings.Mode is { Length: > 0 } mode ? mode : builder.Configuration[ModeSwitch];
+        switch (Parse(configured))
         {
             case "embedded":
                 return new(PlatformMode.Embedded, $"{ConfigurationKey}={configured}");
-            case "containers" or "container":
+            case "containers":
                 return new(PlatformMode.Containers, $"{ConfigurationKey}={configured}");
-            case null or "" or "auto":
+            case "auto":
                 var (runtime, reason) = probe.Probe();
                 return runtime is null
                     ? new(PlatformMode.Embedded, $"no container engine found: {reason}; set {ConfigurationKey}=containers to force containers")
                     : new(PlatformMode.Containers, $"container engine found: {reason}; set {ConfigurationKey}=embedded to run without containers");
             default:
-                throw new InvalidOperationException(
-                    $"{ConfigurationKey} is '{configured}', which is not a mode. Use 'embedded', 'containers' or 'auto' " +
-                    "(e.g. dotnet run --project DryWet.AppHost -- --mode embedded).");
+                throw new DryWetException(NotAMode($"--{ModeSwitch}", configured));
         }
     }
 }

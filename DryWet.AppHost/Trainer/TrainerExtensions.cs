@@ -15,16 +15,6 @@ namespace DryWet.AppHost.Trainer;
 /// </summary>
 public static class TrainerExtensions
 {
-    /// <summary>Config file the trainer trains with (relative to the AppHost folder, or absolute).</summary>
-    public const string ConfigKey = "DryWet:Trainer:Config";
-
-    /// <summary>A trainer image (e.g. built with dotnet publish -t:PublishContainer) to run as a GPU container.</summary>
-    public const string ImageKey = "DryWet:Trainer:Image";
-    /// <summary>A mirror of torchvision's weight files for <c>model.pretrained: imagenet</c> (passed to the trainer as DryWet__Weights__BaseUrl).</summary>
-    public const string WeightsBaseUrlKey = "DryWet:Weights:BaseUrl";
-
-    public const string DefaultConfig = "config/tiny.yaml";
-
     /// <summary>The published Job's work folders: the download step extracts the dataset into the first, train writes the model package into the second, upload reads it.</summary>
     public const string JobDataFolder = "/work/data";
 
@@ -42,16 +32,16 @@ public static class TrainerExtensions
             var published = builder.AddProject<Projects.DryWet_TrainingWorker>(name)
                 .WithArgs(TrainerArguments.Train("config.yaml", JobDataFolder, JobModelFolder))
                 .WithEnvironment("DryWet__Home", "/work/home")
-                .WithWeightsMirror(builder)
+                .WithWeightsMirror(platform.Settings.Weights)
                 .UsePlatform(platform)
                 .WithGpuRequirement(gpus)
                 .WithExplicitStart();
             return Generalize(published);
         }
 
-        var config = Path.GetFullPath(builder.Configuration[ConfigKey] ?? DefaultConfig, builder.AppHostDirectory);
+        var config = Path.GetFullPath(platform.Settings.Trainer.Config, builder.AppHostDirectory);
         var output = platform.TrainerOutputPath;
-        var image = builder.Configuration[ImageKey];
+        var image = platform.Settings.Trainer.Image;
         if (platform.Mode == PlatformMode.Containers && !string.IsNullOrWhiteSpace(image))
         {
             var container = builder.AddContainer(name, image)
@@ -71,7 +61,7 @@ public static class TrainerExtensions
                 ["exec", host.AssemblyPath, .. TrainerArguments.Train(config, platform.SampleDataPath, output)])
             .WithOtlpExporter()
             .WithEnvironment("DOTNET_ENVIRONMENT", "Development")
-            .WithWeightsMirror(builder)
+            .WithWeightsMirror(platform.Settings.Weights)
             .UsePlatform(platform)
             .WithGpuRequirement(gpus)
             .WithExplicitStart()
@@ -117,9 +107,9 @@ public static class TrainerExtensions
     }
 
     /// <summary>Passes <c>DryWet:Weights:BaseUrl</c> (a mirror of torchvision's weight files) on to the trainer when set.</summary>
-    internal static IResourceBuilder<T> WithWeightsMirror<T>(this IResourceBuilder<T> trainer, IDistributedApplicationBuilder builder)
+    internal static IResourceBuilder<T> WithWeightsMirror<T>(this IResourceBuilder<T> trainer, WeightsSettings weights)
         where T : IResourceWithEnvironment =>
-        builder.Configuration[WeightsBaseUrlKey] is { Length: > 0 } mirror
+        weights.BaseUrl is { Length: > 0 } mirror
             ? trainer.WithEnvironment("DryWet__Weights__BaseUrl", mirror)
             : trainer;
 

@@ -1,3 +1,4 @@
+using System.Globalization;
 using DryWet.AppHost.Minio;
 using DryWet.AppHost.Mlflow;
 using DryWet.AppHost.Platform;
@@ -15,28 +16,22 @@ namespace DryWet.AppHost.Trainer;
 /// </summary>
 public static class WatcherExtensions
 {
-    /// <summary>Seconds between checks on a laptop: a change is picked up quickly (the CLI's default is 60 s).</summary>
-    public const string IntervalKey = "DryWet:Watcher:Interval";
-
-    /// <summary>Passed on to the watcher (the trainer reads and checks it): new reviewed labels that start a run (default 20).</summary>
-    public const string MinNewLabelsKey = "DryWet:Watcher:MinNewLabels";
-
     public static IResourceBuilder<ExecutableResource> AddTrainerWatcher(this IDistributedApplicationBuilder builder, string name, DryWetPlatform platform)
     {
         var host = LocalTrainer.For(builder);
-        var config = Path.GetFullPath(builder.Configuration[TrainerExtensions.ConfigKey] ?? TrainerExtensions.DefaultConfig, builder.AppHostDirectory);
-        var interval = builder.Configuration[IntervalKey] is { Length: > 0 } configured ? configured : "5s";
+        var settings = platform.Settings;
+        var config = Path.GetFullPath(settings.Trainer.Config, builder.AppHostDirectory);
         string[] arguments = ["exec", host.AssemblyPath, .. TrainerArguments.Watch(config, DryWetPlatform.DataBucket,
-            ["--interval", interval, "--debounce", "2s", "--output", platform.TrainerOutputPath])];
+            ["--interval", settings.Watcher.Interval, "--debounce", "2s", "--output", platform.TrainerOutputPath])];
         var watcher = builder.AddExecutable(name, "dotnet", host.ProjectDirectory, arguments)
             .WithOtlpExporter()
             .WithEnvironment("DOTNET_ENVIRONMENT", "Development")
-            .WithWeightsMirror(builder)
+            .WithWeightsMirror(settings.Weights)
             .UsePlatform(platform)
             .RunsUnderTorchSharpHost(host, "The training watcher");
-        if (builder.Configuration[MinNewLabelsKey] is { Length: > 0 } minNewLabels)
+        if (settings.Watcher.MinNewLabels is { } minNewLabels)
         {
-            watcher.WithEnvironment("DryWet__Watcher__MinNewLabels", minNewLabels);
+            watcher.WithEnvironment("DryWet__Watcher__MinNewLabels", minNewLabels.ToString(CultureInfo.InvariantCulture));
         }
 
         return watcher;

@@ -1,6 +1,5 @@
 using System.ComponentModel;
 using System.Globalization;
-using System.Reflection;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -10,7 +9,7 @@ namespace DryWet.Core.Configuration;
 /// <summary>
 /// The one way DryWet reads an options class from configuration: every key of the section must be a setting (a
 /// misspelt key is an error naming the nearest valid one, <see cref="OptionsKeyChecker"/>), every value must convert
-/// to its setting's type, and the bound values must pass <see cref="IValidatedOptions.Validate"/>. It runs when the
+/// to its setting's type (in groups of settings too), and the bound values must pass <see cref="IValidatedOptions.Validate"/>. It runs when the
 /// host is built, so a bad setting stops the process at start, with every problem listed in one message.
 /// </summary>
 public static class OptionsBinding
@@ -62,8 +61,18 @@ public static class OptionsBinding
     /// <summary>Scalar settings whose text the binder could not convert (it would throw an exception naming no fix).</summary>
     private static IEnumerable<string> Unconvertible(IConfigurationSection section, Type optionsType)
     {
-        foreach (var property in optionsType.GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.CanWrite))
+        foreach (var property in OptionsKeyChecker.Settings(optionsType))
         {
+            if (OptionsKeyChecker.IsGroup(property.PropertyType))
+            {
+                foreach (var error in Unconvertible(section.GetSection(property.Name), property.PropertyType))
+                {
+                    yield return error;
+                }
+
+                continue;
+            }
+
             var value = section[property.Name];
             var type = Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType;
             if (string.IsNullOrEmpty(value) || type == typeof(string) || !IsScalar(type) || Converts(type, value))

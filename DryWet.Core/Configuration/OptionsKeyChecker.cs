@@ -5,18 +5,40 @@ namespace DryWet.Core.Configuration;
 
 /// <summary>
 /// Unknown keys in a configuration section bound to an options class (<c>Model:Pth</c> for <c>ModelOptions</c>): the
-/// binder would ignore them and run on defaults without a word. Names each with its nearest valid key.
+/// binder would ignore them and run on defaults without a word. Names each with its nearest valid key. A setting
+/// that is itself a group of settings (a class property, e.g. <c>DryWet:Trainer</c>) is checked the same way, at any
+/// depth; dictionaries and lists take any key.
 /// </summary>
 public static class OptionsKeyChecker
 {
     public static IReadOnlyList<string> UnknownKeys(IConfigurationSection section, Type optionsType)
     {
-        var known = optionsType.GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.CanWrite).Select(p => p.Name).ToList();
-        return section.GetChildren()
-            .Where(c => !known.Contains(c.Key, StringComparer.OrdinalIgnoreCase))
-            .Select(c => KeySuggestion.UnknownKeyMessage(c.Path, c.Key, known))
-            .ToList();
+        var properties = Settings(optionsType).ToList();
+        var known = properties.Select(p => p.Name).ToList();
+        var errors = new List<string>();
+        foreach (var child in section.GetChildren())
+        {
+            var property = properties.FirstOrDefault(p => string.Equals(p.Name, child.Key, StringComparison.OrdinalIgnoreCase));
+            if (property is null)
+            {
+                errors.Add(KeySuggestion.UnknownKeyMessage(child.Path, child.Key, known));
+            }
+            else if (IsGroup(property.PropertyType))
+            {
+                errors.AddRange(UnknownKeys(child, property.PropertyType));
+            }
+        }
+
+        return errors;
     }
+
+    /// <summary>The settings of an options class: its public writable properties.</summary>
+    internal static IEnumerable<PropertyInfo> Settings(Type optionsType) =>
+        optionsType.GetProperties(BindingFlags.Public | BindingFlags.Instance).Where(p => p.CanWrite);
+
+    /// <summary>A property that is a group of named settings (an options class of its own), not a value, list or dictionary.</summary>
+    internal static bool IsGroup(Type type) =>
+        type.IsClass && type != typeof(string) && type != typeof(Uri) && !typeof(System.Collections.IEnumerable).IsAssignableFrom(type);
 
     /// <summary>Throws one <see cref="DryWetException"/> listing every unknown key of every section.</summary>
     public static void ThrowOnUnknownKeys(IConfiguration configuration, params (string Section, Type Options)[] sections)

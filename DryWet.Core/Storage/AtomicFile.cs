@@ -3,7 +3,15 @@ namespace DryWet.Core.Storage;
 /// <summary>Writes a file through a sibling temp file and a rename, so readers never see a partial file.</summary>
 public static class AtomicFile
 {
-    public static async Task WriteAsync(string path, Func<Stream, CancellationToken, Task> write, CancellationToken cancellationToken)
+    public static Task WriteAsync(string path, Func<Stream, CancellationToken, Task> write, CancellationToken cancellationToken) =>
+        WriteAsync(path, write, laterThanReplaced: false, cancellationToken);
+
+    /// <param name="laterThanReplaced">
+    /// Gives the new file a later modification time than the file it replaces, even when both writes fall into one tick
+    /// of the file system's clock (Linux without fine-grained timestamps: a few ms; coarser elsewhere), so a new version
+    /// of the same size never lists like the old one. Rewrites of one path must not race (the last rename wins anyway).
+    /// </param>
+    public static async Task WriteAsync(string path, Func<Stream, CancellationToken, Task> write, bool laterThanReplaced, CancellationToken cancellationToken)
     {
         path = Path.GetFullPath(path);
         var directory = Path.GetDirectoryName(path)!;
@@ -15,6 +23,11 @@ public static class AtomicFile
             {
                 await write(stream, cancellationToken);
                 await stream.FlushAsync(cancellationToken);
+            }
+
+            if (laterThanReplaced)
+            {
+                StampLaterThan(temp, path);
             }
 
             File.Move(temp, path, overwrite: true);
@@ -39,6 +52,21 @@ public static class AtomicFile
             await using var writer = new StreamWriter(target, leaveOpen: true);
             await writer.WriteAsync(text.AsMemory(), ct);
         }, cancellationToken);
+
+    /// <summary>Moves <paramref name="file"/>'s modification time past <paramref name="replaced"/>'s, in the smallest step the file system keeps.</summary>
+    private static void StampLaterThan(string file, string replaced)
+    {
+        if (!File.Exists(replaced))
+        {
+            return;
+        }
+
+        var previous = File.GetLastWriteTimeUtc(replaced);
+        for (var step = TimeSpan.FromTicks(1); File.GetLastWriteTimeUtc(file) <= previous && step <= TimeSpan.FromSeconds(2); step *= 10)
+        {
+            File.SetLastWriteTimeUtc(file, previous + step);
+        }
+    }
 
     private static void TryDelete(string path)
     {

@@ -8,7 +8,9 @@ namespace DryWet.Core.Storage;
 /// The laptop object store: buckets are folders under <c>&lt;DryWet:Home&gt;/objects</c>, keys are relative paths.
 /// Writes go through a temp file + rename, so a reader (or a crash) never sees half an object. Conditional writes
 /// (create-only, compare-and-swap) check and rename under a per-bucket <see cref="FileLock"/> in
-/// <c>&lt;root&gt;/.locks/</c>, so they are atomic between threads and between processes on the machine.
+/// <c>&lt;root&gt;/.locks/</c>, so they are atomic between threads and between processes on the machine. Every write
+/// lists a later modification time than the version it replaced (<see cref="AtomicFile"/>), so (size, time) tells
+/// versions apart, as a listing's ETag does on S3.
 /// </summary>
 public sealed partial class EmbeddedObjectStore : IObjectStore
 {
@@ -42,13 +44,17 @@ public sealed partial class EmbeddedObjectStore : IObjectStore
             throw new DryWetException($"Cannot upload '{filePath}': the file does not exist.");
         }
 
-        await AtomicFile.CopyAsync(filePath, target, cancellationToken);
+        await WriteObjectAsync(target, async (stream, ct) =>
+        {
+            await using var input = new FileStream(filePath, FileMode.Open, FileAccess.Read, FileShare.Read, 81920, useAsync: true);
+            await input.CopyToAsync(stream, ct);
+        }, cancellationToken);
     }
 
     public async Task UploadAsync(string bucket, string key, ReadOnlyMemory<byte> content, string contentType, CancellationToken cancellationToken = default)
     {
         var target = ObjectPath(bucket, key);
-        await AtomicFile.WriteAsync(target, async (stream, ct) => await stream.WriteAsync(content, ct), cancellationToken);
+        await WriteObjectAsync(target, async (stream, ct) => await stream.WriteAsync(content, ct), cancellationToken);
     }
 
     public Task DeleteAsync(string bucket, string key, CancellationToken cancellationToken = default)
@@ -168,7 +174,7 @@ public sealed partial class EmbeddedObjectStore : IObjectStore
             return false;
         }
 
-        await AtomicFile.WriteAsync(target, async (stream, ct) => await stream.WriteAsync(content, ct), cancellationToken);
+        await WriteObjectAsync(target, async (stream, ct) => await stream.WriteAsync(content, ct), cancellationToken);
         return true;
     }
 
@@ -192,9 +198,13 @@ public sealed partial class EmbeddedObjectStore : IObjectStore
             return false;
         }
 
-        await AtomicFile.WriteAsync(target, async (stream, ct) => await stream.WriteAsync(content, ct), cancellationToken);
+        await WriteObjectAsync(target, async (stream, ct) => await stream.WriteAsync(content, ct), cancellationToken);
         return true;
     }
+
+    /// <summary>One new version of an object: whole or not at all, listed later than the version it replaces.</summary>
+    private static Task WriteObjectAsync(string target, Func<Stream, CancellationToken, Task> write, CancellationToken cancellationToken) =>
+        AtomicFile.WriteAsync(target, write, laterThanReplaced: true, cancellationToken);
 
     /// <summary>The embedded version tag: the content's SHA-256 (hex, first 32 characters).</summary>
     private static string ETagOf(ReadOnlySpan<byte> content) => Convert.ToHexStringLower(SHA256.HashData(content))[..32];

@@ -61,8 +61,12 @@ public interface IObjectStore
         CancellationToken cancellationToken = default);
 }
 
-/// <summary>One object in a bucket.</summary>
-public sealed record StoredObject(string Key, long Size, DateTimeOffset LastModified);
+/// <summary>
+/// One object in a bucket as listed. <paramref name="ETag"/>: its content tag where the store lists one (S3/MinIO);
+/// null for the embedded store, whose writes give every new version of a key a later <paramref name="LastModified"/>
+/// than the one it replaced (S3's LastModified has whole seconds only, so there size and time can repeat).
+/// </summary>
+public sealed record StoredObject(string Key, long Size, DateTimeOffset LastModified, string? ETag = null);
 
 public sealed class BucketNotFoundException(string bucket, string where)
     : DryWetException($"Bucket '{bucket}' does not exist in {where}. Create it (e.g. with the platform set-up) or pass another bucket.")

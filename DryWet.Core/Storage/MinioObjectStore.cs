@@ -143,7 +143,8 @@ public sealed class MinioObjectStore(IMinioClient client, string endpoint, ILogg
                 if (!item.IsDir)
                 {
                     objects.Add(new StoredObject(item.Key, (long)item.Size,
-                        item.LastModifiedDateTime is { } modified ? new DateTimeOffset(modified.ToUniversalTime(), TimeSpan.Zero) : DateTimeOffset.MinValue));
+                        item.LastModifiedDateTime is { } modified ? new DateTimeOffset(modified.ToUniversalTime(), TimeSpan.Zero) : DateTimeOffset.MinValue,
+                        string.IsNullOrEmpty(item.ETag) ? null : item.ETag.Trim('"')));
                 }
             }
 

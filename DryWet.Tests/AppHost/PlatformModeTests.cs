@@ -4,6 +4,7 @@ using DryWet.AppHost.Mlflow;
 using DryWet.AppHost.Platform;
 using DryWet.AppHost.Serving;
 using DryWet.AppHost.Trainer;
+using DryWet.Core;
 
 namespace DryWet.Tests.AppHost;
 
@@ -43,7 +44,7 @@ public class PlatformModeTests
     {
         var builder = DistributedApplication.CreateBuilder(["--DryWet:Mode=kubernetes"]);
 
-        var error = Should.Throw<InvalidOperationException>(() => builder.ResolvePlatformMode(new FixedProbe(null)));
+        var error = Should.Throw<DryWetException>(() => builder.ResolvePlatformMode(new FixedProbe(null)));
         error.Message.ShouldContain("'kubernetes'");
         error.Message.ShouldContain("'embedded', 'containers' or 'auto'");
     }

@@ -139,10 +139,11 @@ public class EfficientNetStructureTests
     public void Weights_are_initialised_as_torchvision_does()
     {
         using var net = new EfficientNet(EfficientNetVariant.Tiny, numClasses: 4);
-        net.modules().OfType<SafeBatchNorm2d>().ShouldAllBe(bn => bn.Weight.eq(1).all().item<bool>() && bn.Bias.eq(0).all().item<bool>());
+        using TorchSharp.Scalar one = 1, zero = 0; // explicit and alive for the calls (an implicit Scalar can be finalized mid-call)
+        net.modules().OfType<SafeBatchNorm2d>().ShouldAllBe(bn => bn.Weight.eq(one).all().item<bool>() && bn.Bias.eq(zero).all().item<bool>());
         var linear = net.modules().OfType<Linear>().Single();
         linear.weight!.abs().max().item<float>().ShouldBeLessThanOrEqualTo(0.5f); // 1/sqrt(4)
-        linear.bias!.eq(0).all().item<bool>().ShouldBeTrue();
+        linear.bias!.eq(zero).all().item<bool>().ShouldBeTrue();
         var stem = net.modules().OfType<Conv2d>().First();
         // kaiming normal, fan_out = 8 * 3 * 3: std = sqrt(2 / 72) = 0.167 (216 samples, loose bounds)
         stem.weight!.std().item<float>().ShouldBeInRange(0.12f, 0.22f);

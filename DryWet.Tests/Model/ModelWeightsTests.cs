@@ -20,6 +20,8 @@ public sealed class ModelWeightsTests : IDisposable
     {
         var net = new EfficientNet(EfficientNetVariant.Tiny, numClasses);
         using var _ = no_grad();
+        // Every Scalar explicit and alive for its call: an implicit one can be finalized while libtorch reads it.
+        using TorchSharp.Scalar seven = 7;
         foreach (var (_, tensor) in net.state_dict())
         {
             if (tensor.is_floating_point())
@@ -28,7 +30,7 @@ public sealed class ModelWeightsTests : IDisposable
             }
             else
             {
-                tensor.fill_(7);
+                tensor.fill_(seven);
             }
         }
 

@@ -73,7 +73,8 @@ public sealed class OnnxExportTests(ITestOutputHelper output) : IDisposable
     {
         var norms = net.modules().OfType<SafeBatchNorm2d>().ToList();
         norms.ShouldNotBeEmpty();
-        norms.ShouldAllBe(bn => bn.RunningVar.sub(1).abs().max().item<float>() > 1e-3f);
+        using TorchSharp.Scalar one = 1; // explicit and alive for the calls (an implicit Scalar can be finalized mid-call)
+        norms.ShouldAllBe(bn => bn.RunningVar.sub(one).abs().max().item<float>() > 1e-3f);
         norms.ShouldAllBe(bn => bn.RunningMean.abs().max().item<float>() > 1e-4f);
     }
 

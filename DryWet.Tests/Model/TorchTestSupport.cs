@@ -53,10 +53,11 @@ internal static class TorchTestSupport
 
             model.train();
             model.call(randn(batch, 3, imageSize, imageSize));
+            using TorchSharp.Scalar floor = 0.01; // explicit and alive for the calls (an implicit Scalar can be finalized mid-call)
             foreach (var bn in norms)
             {
                 bn.Momentum = 0.1;
-                bn.RunningVar.clamp_(min: 0.01);
+                bn.RunningVar.clamp_(min: floor);
             }
         }
 

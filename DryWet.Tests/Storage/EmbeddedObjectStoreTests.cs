@@ -16,6 +16,46 @@ public sealed class EmbeddedObjectStoreTests : ObjectStoreContractTests
 
     protected override IObjectStore Store => _store;
 
+    /// <summary>
+    /// The embedded listing has no ETag: a new version of a key must list a later time than the one it replaced, even
+    /// when the file system's clock has not moved on (a coarse timestamp tick; here the old file is dated ahead).
+    /// </summary>
+    [Theory]
+    [InlineData("upload")]
+    [InlineData("upload-file")]
+    [InlineData("replace")]
+    public async Task A_new_version_lists_later_than_the_one_it_replaced_even_within_one_clock_tick(string write)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        const string key = "labels/x.json";
+        await _store.UploadAsync(Bucket, key, "{\"label\":\"dry\"}"u8.ToArray(), "application/json", ct);
+        var path = Path.Combine(_root, Bucket, "labels", "x.json");
+        File.SetLastWriteTimeUtc(path, DateTime.UtcNow.AddMinutes(1));
+        var before = (await _store.ListAsync(Bucket, key, ct)).Single();
+
+        var wet = "{\"label\":\"wet\"}"u8.ToArray();
+        switch (write)
+        {
+            case "upload":
+                await _store.UploadAsync(Bucket, key, wet, "application/json", ct);
+                break;
+            case "upload-file":
+                var source = Path.Combine(_root, "wet.json");
+                await File.WriteAllBytesAsync(source, wet, ct);
+                await _store.UploadFileAsync(Bucket, key, source, ct);
+                break;
+            default:
+                var tag = (await _store.ReadAsync(Bucket, key, 1024, ct)).ETag;
+                (await _store.TryReplaceAsync(Bucket, key, wet, "application/json", tag, ct)).ShouldBeTrue();
+                break;
+        }
+
+        var after = (await _store.ListAsync(Bucket, key, ct)).Single();
+        after.Size.ShouldBe(before.Size);
+        after.LastModified.ShouldBeGreaterThan(before.LastModified);
+        (await _store.ReadAsync(Bucket, key, 1024, ct)).Content.ShouldBe(wet);
+    }
+
     [Fact]
     public async Task Objects_are_plain_files_under_the_bucket_folder_and_temp_files_are_never_listed()
     {

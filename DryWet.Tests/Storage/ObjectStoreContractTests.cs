@@ -18,6 +18,32 @@ public abstract class ObjectStoreContractTests : IDisposable
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
+    /// <summary>
+    /// A label changed twice within a second to content of the same size (dry→wet, two reviewers) must list as a new
+    /// version, or a cache keyed on the listing keeps showing the old one: S3's LastModified has whole seconds only.
+    /// The rewrite is retried until both versions list within one second (at most 20 tries), so the case is really met.
+    /// </summary>
+    [Fact]
+    public async Task A_same_size_rewrite_within_one_second_lists_as_a_new_version()
+    {
+        var key = $"versions/{Guid.NewGuid():N}.json";
+        for (var attempt = 0; attempt < 20; attempt++)
+        {
+            await Store.UploadAsync(Bucket, key, "{\"label\":\"dry\"}"u8.ToArray(), "application/json", Ct);
+            var before = (await Store.ListAsync(Bucket, key, Ct)).Single();
+            await Store.UploadAsync(Bucket, key, "{\"label\":\"wet\"}"u8.ToArray(), "application/json", Ct);
+            var after = (await Store.ListAsync(Bucket, key, Ct)).Single();
+            after.Size.ShouldBe(before.Size);
+            if (after.LastModified.ToUnixTimeSeconds() == before.LastModified.ToUnixTimeSeconds())
+            {
+                after.ShouldNotBe(before, "the listing does not tell the two versions apart");
+                return;
+            }
+        }
+
+        Assert.Fail("20 rewrites never fell within one second of their first version");
+    }
+
     [Fact]
     public async Task Upload_then_download_round_trips_the_bytes()
     {

@@ -60,7 +60,8 @@ public sealed class AdamWOptimizerTests
             {
                 using var scope = NewDisposeScope();
                 var x = randn(16, 64);
-                var y = x[.., 0].gt(0).to_type(ScalarType.Int64);
+                using TorchSharp.Scalar zero = 0; // explicit and alive for the call, while the other thread forces full GCs
+                var y = x[.., 0].gt(zero).to_type(ScalarType.Int64);
                 optimizer.ZeroGrad();
                 nn.functional.cross_entropy(model.call(x), y).backward();
                 optimizer.Step();

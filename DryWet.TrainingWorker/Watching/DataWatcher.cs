@@ -17,11 +17,11 @@ public sealed class DataWatcher(IObjectStore objects, IModelRegistry registry, s
 {
     private readonly TimeProvider _clock = time ?? TimeProvider.System;
     private readonly WatchStateStore<WatchState> _state = new(objects, data.Bucket, data.StateKey, logger);
-    private (StoredObject Object, DateTimeOffset Since)? _pending;
+    private readonly SettlingChange<StoredObject> _change = new(debounce, time ?? TimeProvider.System);
 
     /// <summary>Checks every <paramref name="interval"/> until cancelled (<see cref="WatchLoop"/>).</summary>
     public Task RunAsync(TimeSpan interval, CancellationToken cancellationToken) =>
-        Loop.RunAsync(interval, $"{data} (debounce {debounce}; training with {launcher.Description})", cancellationToken);
+        Loop.RunAsync(interval, $"{data} (debounce {_change.Debounce}; training with {launcher.Description})", cancellationToken);
 
     public Task<WatchDecision> CheckOnceAsync(CancellationToken cancellationToken) => Loop.CheckOnceAsync(cancellationToken);
 
@@ -34,28 +34,20 @@ public sealed class DataWatcher(IObjectStore objects, IModelRegistry registry, s
         var found = await FindAsync(cancellationToken);
         if (found is null)
         {
-            _pending = null;
+            _change.Reset();
             return new WatchDecision(WatchDecisionKind.NoData, $"waiting for {data}");
         }
 
-        if (state is not null && state.Size == found.Size && state.LastModified == found.LastModified)
+        if (state is not null && state.Describes(found))
         {
             return new WatchDecision(WatchDecisionKind.Unchanged, $"{state.Outcome} on {state.DecidedAt:u}: {state.Detail}", state.Sha256);
         }
 
-        var now = _clock.GetUtcNow();
-        if (_pending is not { } pending || pending.Object != found)
+        if (!_change.HasSettled(found, out var progress))
         {
-            pending = (found, now);
-            _pending = pending;
+            return new WatchDecision(WatchDecisionKind.Settling, $"{found.Size:N0} bytes, modified {found.LastModified:u}, {progress}");
         }
 
-        if (now - pending.Since < debounce)
-        {
-            return new WatchDecision(WatchDecisionKind.Settling, $"{found.Size:N0} bytes, modified {found.LastModified:u}, unchanged for {(now - pending.Since).TotalSeconds:0.#} of {debounce.TotalSeconds:0.#} s");
-        }
-
-        _pending = null;
         return await HandleNewContentAsync(found, state, cancellationToken);
     }
 
@@ -71,20 +63,20 @@ public sealed class DataWatcher(IObjectStore objects, IModelRegistry registry, s
                 var same = state.Outcome == "failed"
                     ? new WatchDecision(WatchDecisionKind.FailedBefore, $"same content as the run that failed on {state.DecidedAt:u} ({state.Detail}); change the data to retry", sha)
                     : new WatchDecision(WatchDecisionKind.AlreadyTrained, $"same content as trained on {state.DecidedAt:u}", sha);
-                await _state.SaveAsync(state with { Size = found.Size, LastModified = found.LastModified }, cancellationToken);
+                await _state.SaveAsync(state with { Size = found.Size, LastModified = found.LastModified, ETag = found.ETag }, cancellationToken);
                 return same;
             }
 
             var versions = await registry.ListVersionsAsync(modelName, cancellationToken);
             if (versions.FirstOrDefault(v => v.Tags.GetValueOrDefault(DatasetTags.Sha256) == sha) is { } trained)
             {
-                await _state.SaveAsync(new WatchState(found.Size, found.LastModified, sha, "trained", $"already registered as {modelName} v{trained.Version}", _clock.GetUtcNow()), cancellationToken);
+                await _state.SaveAsync(new WatchState(found.Size, found.LastModified, sha, "trained", $"already registered as {modelName} v{trained.Version}", _clock.GetUtcNow(), found.ETag), cancellationToken);
                 return new WatchDecision(WatchDecisionKind.AlreadyTrained, $"content already registered as {modelName} v{trained.Version}", sha);
             }
 
             logger.LogInformation("New training data at {Data} (sha256 {Sha}, {Bytes} bytes): starting a run with {Launcher}", data, sha[..12], found.Size, launcher.Description);
             var result = await launcher.LaunchAsync(data, zip, cancellationToken);
-            await _state.SaveAsync(new WatchState(found.Size, found.LastModified, sha, result.Succeeded ? "trained" : "failed", result.Detail, _clock.GetUtcNow()), cancellationToken);
+            await _state.SaveAsync(new WatchState(found.Size, found.LastModified, sha, result.Succeeded ? "trained" : "failed", result.Detail, _clock.GetUtcNow(), found.ETag), cancellationToken);
             return new WatchDecision(result.Succeeded ? WatchDecisionKind.Trained : WatchDecisionKind.Failed, result.Detail, sha);
         }
         finally

@@ -25,7 +25,6 @@ public sealed class DatasetWatcher
     private readonly string _modelName;
     private readonly ITrainingLauncher _launcher;
     private readonly WatchedDataset _data;
-    private readonly TimeSpan _debounce;
     private readonly int _minNewLabels;
     private readonly string _work;
     private readonly ILogger<DatasetWatcher> _logger;
@@ -33,14 +32,15 @@ public sealed class DatasetWatcher
     private readonly ObjectStoreDatasetSource _source;
     private readonly DatasetSnapshotBuilder _builder;
     private readonly WatchStateStore<DatasetWatchState> _state;
-    private (string Listing, DateTimeOffset Since)? _pending;
+    private readonly SettlingChange<string> _change;
 
     public DatasetWatcher(IObjectStore objects, IModelRegistry registry, string modelName, ITrainingLauncher launcher, WatchedDataset data,
         TimeSpan debounce, int minNewLabels, string workDirectory, ILogger<DatasetWatcher> logger, TimeProvider? time = null)
     {
-        (_objects, _registry, _modelName, _launcher, _data, _debounce, _minNewLabels, _work, _logger) =
-            (objects, registry, modelName, launcher, data, debounce, minNewLabels, workDirectory, logger);
+        (_objects, _registry, _modelName, _launcher, _data, _minNewLabels, _work, _logger) =
+            (objects, registry, modelName, launcher, data, minNewLabels, workDirectory, logger);
         _clock = time ?? TimeProvider.System;
+        _change = new SettlingChange<string>(debounce, _clock);
         _source = new ObjectStoreDatasetSource(objects, data.Bucket, data.Prefix, onlyKey: null);
         _builder = new DatasetSnapshotBuilder(_source, _clock);
         _state = new WatchStateStore<DatasetWatchState>(objects, data.Bucket, data.StateKey, logger);
@@ -48,7 +48,7 @@ public sealed class DatasetWatcher
 
     /// <summary>Checks every <paramref name="interval"/> until cancelled (<see cref="WatchLoop"/>).</summary>
     public Task RunAsync(TimeSpan interval, CancellationToken cancellationToken) =>
-        Loop.RunAsync(interval, $"the dataset at {_data} (debounce {_debounce}, {_minNewLabels} new labels start a run; training with {_launcher.Description})", cancellationToken);
+        Loop.RunAsync(interval, $"the dataset at {_data} (debounce {_change.Debounce}, {_minNewLabels} new labels start a run; training with {_launcher.Description})", cancellationToken);
 
     public Task<WatchDecision> CheckOnceAsync(CancellationToken cancellationToken) => Loop.CheckOnceAsync(cancellationToken);
 
@@ -60,7 +60,7 @@ public sealed class DatasetWatcher
         var state = await _state.LoadAsync(cancellationToken);
         if (!await _objects.BucketExistsAsync(_data.Bucket, cancellationToken))
         {
-            _pending = null;
+            _change.Reset();
             return new WatchDecision(WatchDecisionKind.NoData, $"waiting for bucket {_data.Bucket}");
         }
 
@@ -68,7 +68,7 @@ public sealed class DatasetWatcher
         var relevant = listed.Where(o => DatasetKeys.Classify(o.Key) != DatasetKeyRole.Ignored).ToList();
         if (!relevant.Any(o => DatasetKeys.Classify(o.Key) is DatasetKeyRole.Archive or DatasetKeyRole.ClassImage))
         {
-            _pending = null;
+            _change.Reset();
             return new WatchDecision(WatchDecisionKind.NoData, $"waiting for data at {_data} (zips at its root or class folders of images)");
         }
 
@@ -78,19 +78,11 @@ public sealed class DatasetWatcher
             return new WatchDecision(WatchDecisionKind.Unchanged, $"{state.Outcome} on {state.DecidedAt:u}: {state.Detail}", state.DatasetVersion);
         }
 
-        var now = _clock.GetUtcNow();
-        if (_pending is not { } pending || pending.Listing != listing)
+        if (!_change.HasSettled(listing, out var progress))
         {
-            pending = (listing, now);
-            _pending = pending;
+            return new WatchDecision(WatchDecisionKind.Settling, $"{relevant.Count} objects changed, {progress}");
         }
 
-        if (now - pending.Since < _debounce)
-        {
-            return new WatchDecision(WatchDecisionKind.Settling, $"{relevant.Count} objects changed, unchanged for {(now - pending.Since).TotalSeconds:0.#} of {_debounce.TotalSeconds:0.#} s");
-        }
-
-        _pending = null;
         return await HandleNewListingAsync(listing, listed, state, cancellationToken);
     }
 

@@ -6,8 +6,9 @@ using DryWet.Core.Storage;
 namespace DryWet.Web.Review;
 
 /// <summary>
-/// Small objects of a listing (prediction records, manifest entries), each read once per version — its key, size and
-/// modification time as listed — and kept only while it is listed. An object that cannot be read keeps its reason
+/// Small objects of a listing (prediction records, manifest entries), each read once per version — its key, size,
+/// modification time and, where the store lists one, ETag (S3's time has whole seconds: a label changed twice within
+/// one to a record of the same size differs only there) — and kept only while it is listed. An object that cannot be read keeps its reason
 /// until it changes, so a broken file is not read again on every page. Immutable: a refresh returns a new cache.
 /// </summary>
 internal sealed class ReadCache<T> where T : class
@@ -35,7 +36,7 @@ internal sealed class ReadCache<T> where T : class
         var toRead = new List<StoredObject>();
         foreach (var o in listed)
         {
-            if (_byKey.TryGetValue(o.Key, out var known) && known.Modified == o.LastModified && known.Size == o.Size)
+            if (_byKey.TryGetValue(o.Key, out var known) && known.IsVersion(o))
             {
                 next[o.Key] = known;
             }
@@ -50,11 +51,11 @@ internal sealed class ReadCache<T> where T : class
         {
             try
             {
-                fresh.Add((o.Key, new ReadResult(o.LastModified, o.Size, await read(o.Key, ct), null)));
+                fresh.Add((o.Key, new ReadResult(o.LastModified, o.Size, o.ETag, await read(o.Key, ct), null)));
             }
             catch (Exception ex) when (ex is JsonException or IOException || (ex is DryWetException && ex is not ObjectStoreUnavailableException))
             {
-                fresh.Add((o.Key, new ReadResult(o.LastModified, o.Size, null, ex.Message)));
+                fresh.Add((o.Key, new ReadResult(o.LastModified, o.Size, o.ETag, null, ex.Message)));
             }
         });
         foreach (var (key, result) in fresh)
@@ -66,5 +67,9 @@ internal sealed class ReadCache<T> where T : class
     }
 
     /// <summary>One object as read at one version: its value, or why it could not be read.</summary>
-    public sealed record ReadResult(DateTimeOffset Modified, long Size, T? Value, string? Error);
+    public sealed record ReadResult(DateTimeOffset Modified, long Size, string? ETag, T? Value, string? Error)
+    {
+        /// <summary>Whether <paramref name="listed"/> is the version this was read from.</summary>
+        public bool IsVersion(StoredObject listed) => Modified == listed.LastModified && Size == listed.Size && ETag == listed.ETag;
+    }
 }
