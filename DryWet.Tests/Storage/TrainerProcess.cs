@@ -12,7 +12,9 @@ internal static class TrainerProcess
         var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
         var stderr = process.StandardError.ReadToEndAsync(cancellationToken);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(TimeSpan.FromMinutes(5)); // training on a busy 2-core machine
+        // A hang guard, not a speed check: a training step under a fully parallel suite (every core busy with other
+        // classes) ran past 5 min when the suite ran 6 classes at once on 2 cores.
+        timeout.CancelAfter(TimeSpan.FromMinutes(10));
         try
         {
             await process.WaitForExitAsync(timeout.Token);
