@@ -15,11 +15,10 @@ public static class AtomicFile
     {
         path = Path.GetFullPath(path);
         var directory = Path.GetDirectoryName(path)!;
-        Directory.CreateDirectory(directory);
         var temp = Path.Combine(directory, $".{Path.GetFileName(path)}.tmp-{Guid.NewGuid():N}");
         try
         {
-            await using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920, useAsync: true))
+            await using (var stream = CreateTemp(directory, temp))
             {
                 await write(stream, cancellationToken);
                 await stream.FlushAsync(cancellationToken);
@@ -36,6 +35,28 @@ public static class AtomicFile
         {
             TryDelete(temp);
             throw;
+        }
+    }
+
+    /// <summary>
+    /// The temp file, in a folder created for it. A store that removes a folder when its last file is deleted (the
+    /// embedded object store) may remove it between the two steps; then the folder is created again, a few times.
+    /// Once the temp file exists the folder is not empty, so it stays until the rename.
+    /// </summary>
+    private static FileStream CreateTemp(string directory, string temp)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                Directory.CreateDirectory(directory);
+                return new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 81920, useAsync: true);
+            }
+            catch (IOException) when (attempt < 10 && !File.Exists(temp))
+            {
+                // The folder was removed as it emptied, by a concurrent delete: between the two steps, or inside
+                // CreateDirectory itself (mkdir finds it, the check after finds nothing). Create it again.
+            }
         }
     }
 

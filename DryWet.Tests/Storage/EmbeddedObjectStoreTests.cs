@@ -82,4 +82,32 @@ public sealed class EmbeddedObjectStoreTests : ObjectStoreContractTests
         Directory.Exists(Path.Combine(_root, Bucket, "predictions")).ShouldBeFalse();
         Directory.Exists(Path.Combine(_root, Bucket)).ShouldBeTrue();
     }
+
+    /// <summary>
+    /// A delete removes its folder when that empties it; an upload into the same folder at the same moment must still
+    /// land (a reviewer's label moves an image between class folders while another moves one back: CI saw the upload
+    /// fail with DirectoryNotFoundException). Two writers, one folder, many rounds of put-then-delete against a put.
+    /// </summary>
+    [Fact]
+    public async Task An_upload_into_a_folder_that_a_concurrent_delete_empties_still_lands()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var content = new byte[] { 1, 2, 3 };
+        // Four writers, each putting and deleting its own keys in one folder: the folder empties and is removed again and
+        // again while the others create files in it.
+        var writers = Enumerable.Range(0, 4).Select(w => Task.Run(async () =>
+        {
+            for (var i = 0; i < 1500; i++)
+            {
+                var key = $"wet/{w}-{i}.jpg";
+                await _store.UploadAsync(Bucket, key, content, "image/jpeg", ct);
+                await _store.DeleteAsync(Bucket, key, ct);
+            }
+        }, ct));
+        await Task.WhenAll(writers);
+
+        await _store.UploadAsync(Bucket, "wet/last.jpg", content, "image/jpeg", ct);
+        (await _store.ListAsync(Bucket, "wet/", ct)).Select(o => o.Key).ShouldBe(["wet/last.jpg"]);
+        Directory.GetFiles(Path.Combine(_root, Bucket, "wet")).Select(Path.GetFileName).ShouldBe(["last.jpg"], "no temp file left behind");
+    }
 }
