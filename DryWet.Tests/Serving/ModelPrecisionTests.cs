@@ -99,13 +99,10 @@ public sealed class ModelPrecisionTests
     public async Task Only_auto_with_a_vouched_int8_graph_compares_speeds(string setting, string? gate)
     {
         using var folder = new TempFolder();
-        var package = await PackageAsync(folder, gate);
         var timer = new FakeBatchTimer(int8MsPerImage: 10, fp32MsPerImage: 20);
-        var (app, client) = await ServingApp.StartAsync(
-            new Dictionary<string, string?> { ["Model:Path"] = package, ["Model:Precision"] = setting }, services: timer.Register);
+        var (app, client, info) = await ServeAsync(folder, gate, setting, timer);
         await using var _ = app;
 
-        var info = JsonDocument.Parse(await client.GetStringAsync("/model/info", Ct)).RootElement;
         var served = info.GetProperty("precision").GetString();
         info.GetProperty("precision_reason").GetString()!.ShouldNotContain("img/s");
         timer.Timed.Distinct().ShouldBe([served == "int8" ? "model.int8.onnx" : "model.onnx"], "only the served graph is timed (for its batch plan)");
@@ -141,18 +138,24 @@ public sealed class ModelPrecisionTests
     public async Task Serving_runs_the_chosen_graph_and_reports_it(string setting, string? gate, string precision, string answerForWet)
     {
         using var folder = new TempFolder();
-        var package = await PackageAsync(folder, gate);
         var timer = new FakeBatchTimer(int8MsPerImage: 10, fp32MsPerImage: 20);
-        var (app, client) = await ServingApp.StartAsync(
-            new Dictionary<string, string?> { ["Model:Path"] = package, ["Model:Precision"] = setting }, services: timer.Register);
+        var (app, client, info) = await ServeAsync(folder, gate, setting, timer);
         await using var _ = app;
 
-        var info = JsonDocument.Parse(await client.GetStringAsync("/model/info", Ct)).RootElement;
         info.GetProperty("precision").GetString().ShouldBe(precision);
         using var response = await client.PostAsync("/predict", ServingApp.ImageForm(TestImages.Road(wet: true)), Ct);
         JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct)).RootElement.GetProperty("prediction").GetString().ShouldBe(answerForWet);
         var metrics = await client.GetStringAsync("/metrics", Ct);
         metrics.ShouldContain($"precision=\"{precision}\"");
+    }
+
+    /// <summary>Serving with <see cref="PackageAsync"/>'s package at <c>Model:Precision</c> = <paramref name="setting"/>, run times from <paramref name="timer"/>; with its <c>/model/info</c>.</summary>
+    private static async Task<(ServingApp App, HttpClient Client, JsonElement Info)> ServeAsync(TempFolder folder, string? gate, string setting, FakeBatchTimer timer)
+    {
+        var package = await PackageAsync(folder, gate);
+        var (app, client) = await ServingApp.StartAsync(
+            new Dictionary<string, string?> { ["Model:Path"] = package, ["Model:Precision"] = setting }, services: timer.Register);
+        return (app, client, JsonDocument.Parse(await client.GetStringAsync("/model/info", Ct)).RootElement);
     }
 
     private static BatchPlan Plan(int batch, double imagesPerSecond) =>
