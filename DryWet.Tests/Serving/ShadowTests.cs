@@ -116,19 +116,33 @@ public sealed class ShadowTests : IDisposable
         }, timer.Register);
         await using var _ = app;
         using var agreement = Counter(app, "drywet_shadow_agreement_total", "agree");
+        using var drops = Counter(app, "drywet_shadow_dropped_total", "reason");
         await WaitForShadowAsync(client, v2.Version);
 
         (await client.GetFromJsonAsync<JsonElement>("/model/info", Ct)).GetProperty("precision").GetString().ShouldBe("int8");
-        (await RegistryTestModels.PredictAsync(client, wet: true)).ShouldBe("dry", "the served model runs the (inverse) INT8 graph");
-        (await RegistryTestModels.PredictAsync(client, wet: false)).ShouldBe("wet", "the served model runs the (inverse) INT8 graph");
-        var records = await LoggedRecordsAsync(2);
-        foreach (var record in records)
+        // One request at a time, each resolved (answered by the shadow, or dropped: shadow work yields to live work on a
+        // busy machine) before the next, until the shadow has answered a wet and a dry image.
+        var requests = 0;
+        var answered = new[] { false, false }; // [dry, wet]
+        while (!(answered[0] && answered[1]))
         {
-            record.Shadow.ShouldNotBeNull().ModelVersion.ShouldBe(v2.Version);
+            requests.ShouldBeLessThan(20, $"the shadow answered too few requests: drops {string.Join(", ", drops.ByValue)}");
+            var wet = requests % 2 == 0;
+            (await RegistryTestModels.PredictAsync(client, wet)).ShouldBe(wet ? "dry" : "wet", "the served model runs the (inverse) INT8 graph");
+            var answeredBefore = agreement.Total;
+            requests++;
+            await Eventually.TrueAsync(() => agreement.Total + drops.Total == requests, "the shadow answers or drops the image", seconds: 60);
+            answered[wet ? 1 : 0] |= agreement.Total > answeredBefore;
+        }
+
+        var records = await LoggedRecordsAsync(requests);
+        records.Count(r => r.Shadow is not null).ShouldBe((int)agreement.Total);
+        foreach (var record in records.Where(r => r.Shadow is not null))
+        {
+            record.Shadow!.ModelVersion.ShouldBe(v2.Version);
             record.Shadow.Prediction.ShouldBe(record.Prediction, "the shadow runs the same (INT8) graph as the served model");
         }
 
-        agreement["true"].ShouldBe(2);
         agreement["false"].ShouldBe(0);
     }
 
