@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using DryWet.Core;
+using DryWet.Core.Configuration;
 using DryWet.Core.Feedback;
 using DryWet.Core.Registry;
 using DryWet.Core.Storage;
@@ -190,12 +191,40 @@ public sealed class DatasetWatcherTests(S3rverFixture s3) : IClassFixture<S3rver
     [Fact]
     public void Min_new_labels_defaults_to_20_and_bad_values_or_misspelt_keys_are_errors()
     {
-        WatcherOptions.FromConfiguration(Config()).MinNewLabels.ShouldBe(20);
-        WatcherOptions.FromConfiguration(Config(("DryWet:Watcher:MinNewLabels", "0"))).MinNewLabels.ShouldBe(0);
-        Should.Throw<DryWetException>(() => WatcherOptions.FromConfiguration(Config(("DryWet:Watcher:MinNewLabels", "-3"))))
+        Watcher().MinNewLabels.ShouldBe(20);
+        Watcher(("DryWet:Watcher:MinNewLabels", "0")).MinNewLabels.ShouldBe(0);
+        Should.Throw<DryWetException>(() => Watcher(("DryWet:Watcher:MinNewLabels", "-3")))
             .Message.ShouldContain("DryWet:Watcher:MinNewLabels = '-3' is not a whole number from 0 to");
-        Should.Throw<DryWetException>(() => WatcherOptions.FromConfiguration(Config(("DryWet:Watcher:MinNewLabel", "5"))))
-            .Message.ShouldContain("MinNewLabels");
+        Should.Throw<DryWetException>(() => Watcher(("DryWet:Watcher:MinNewLabels", "1000001")))
+            .Message.ShouldContain("DryWet:Watcher:MinNewLabels = '1000001' is not a whole number from 0 to 1,000,000");
+        Should.Throw<DryWetException>(() => Watcher(("DryWet:Watcher:MinNewLabels", "few")))
+            .Message.ShouldContain("DryWet:Watcher:MinNewLabels = 'few' is not a whole number");
+        Should.Throw<DryWetException>(() => Watcher(("DryWet:Watcher:MinNewLabel", "5")))
+            .Message.ShouldContain("DryWet:Watcher:MinNewLabel: unknown key (did you mean 'MinNewLabels'?)");
+
+        static WatcherOptions Watcher(params (string Key, string Value)[] values) => OptionsBinding.Bind<WatcherOptions>(Config(values), WatcherOptions.SectionName);
+    }
+
+    /// <summary>
+    /// The trainer binds its own settings when its host is built: a misspelt watcher key and a bad weights mirror stop
+    /// any command (here <c>upload</c>) before it does anything, exit 2, both named in one error with the fix.
+    /// </summary>
+    [Fact]
+    public async Task The_trainer_refuses_a_misspelt_or_bad_setting_at_start()
+    {
+        var package = Directory.CreateDirectory(Path.Combine(_bed.Home, "package")).FullName;
+        var (exit, stdout, stderr) = await TrainerProcess.RunAsync(new Dictionary<string, string>
+        {
+            ["DryWet__Home"] = _bed.Home,
+            ["DryWet__Watcher__MinNewLabel"] = "5",
+            ["DryWet__Weights__BaseUrl"] = "mirror.internal",
+        }, Ct, "upload", "--model", package);
+
+        exit.ShouldBe(2, stderr);
+        stdout.ShouldBeEmpty();
+        stderr.ShouldContain("DryWet:Watcher:MinNewLabel: unknown key (did you mean 'MinNewLabels'?)");
+        stderr.ShouldContain("DryWet:Weights:BaseUrl = 'mirror.internal' is not an http(s) URL");
+        Directory.Exists(DryWetHome.Objects(_bed.Home)).ShouldBeFalse();
     }
 
     [Fact]
