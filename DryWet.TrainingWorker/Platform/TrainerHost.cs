@@ -10,8 +10,9 @@ namespace DryWet.TrainingWorker.Platform;
 /// <summary>
 /// The trainer's composition root: configuration from environment variables (ConnectionStrings__minio,
 /// ConnectionStrings__mlflow, DryWet__Home, as Aspire and Kubernetes pass them), service defaults (telemetry), the
-/// platform adapters and the trainer's settings (<see cref="WatcherOptions"/>, <see cref="WeightsOptions"/>). Logs go to stderr so stdout stays the command's output. Signals are not the host's: a command
-/// is cancelled through the token <see cref="TerminationSignals"/> gives it.
+/// platform adapters and the trainer's settings (<see cref="WatcherOptions"/>, <see cref="WeightsOptions"/>). Logs go
+/// to stderr so stdout stays the command's output. Signals are not the host's: a command is cancelled through the
+/// token <see cref="TerminationSignals"/> gives it.
 /// </summary>
 internal static class TrainerHost
 {
