@@ -1,4 +1,5 @@
 using DryWet.Core;
+using DryWet.Core.Configuration;
 
 namespace DryWet.TrainingWorker.Model;
 
