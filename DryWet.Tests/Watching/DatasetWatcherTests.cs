@@ -206,24 +206,24 @@ public sealed class DatasetWatcherTests(S3rverFixture s3) : IClassFixture<S3rver
     }
 
     /// <summary>
-    /// The trainer binds its own settings when its host is built: a misspelt watcher key and a bad weights mirror stop
-    /// any command (here <c>upload</c>) before it does anything, exit 2, both named in one error with the fix.
+    /// The trainer binds its own settings when its host is built: a misspelt watcher key or a weights mirror that is not
+    /// an http(s) URL stops any command (here <c>upload</c>) before it does anything, exit 2, named with the fix.
     /// </summary>
-    [Fact]
-    public async Task The_trainer_refuses_a_misspelt_or_bad_setting_at_start()
+    [Theory]
+    [InlineData("DryWet__Watcher__MinNewLabel", "5", "DryWet:Watcher:MinNewLabel: unknown key (did you mean 'MinNewLabels'?)")]
+    [InlineData("DryWet__Weights__BaseUrl", "mirror.internal", "DryWet:Weights:BaseUrl = 'mirror.internal' is not an http(s) URL")]
+    public async Task The_trainer_refuses_a_misspelt_or_bad_setting_at_start(string variable, string value, string message)
     {
         var package = Directory.CreateDirectory(Path.Combine(_bed.Home, "package")).FullName;
         var (exit, stdout, stderr) = await TrainerProcess.RunAsync(new Dictionary<string, string>
         {
             ["DryWet__Home"] = _bed.Home,
-            ["DryWet__Watcher__MinNewLabel"] = "5",
-            ["DryWet__Weights__BaseUrl"] = "mirror.internal",
+            [variable] = value,
         }, Ct, "upload", "--model", package);
 
         exit.ShouldBe(2, stderr);
         stdout.ShouldBeEmpty();
-        stderr.ShouldContain("DryWet:Watcher:MinNewLabel: unknown key (did you mean 'MinNewLabels'?)");
-        stderr.ShouldContain("DryWet:Weights:BaseUrl = 'mirror.internal' is not an http(s) URL");
+        stderr.ShouldContain(message);
         Directory.Exists(DryWetHome.Objects(_bed.Home)).ShouldBeFalse();
     }
 
