@@ -50,8 +50,10 @@ public sealed class PretrainedWeightsTests : IAsyncLifetime
             settings[key] = value;
         }
 
+        // Bound as the trainer's host binds it at start (TrainerHost): key check, conversion, validation.
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
-        return PretrainedWeightsSource.FromConfiguration(configuration, _http, _messages.Add);
+        return PretrainedWeightsSource.Create(OptionsBinding.Bind<WeightsOptions>(configuration, WeightsOptions.SectionName),
+            DryWetHome.Resolve(configuration), _http, _messages.Add);
     }
 
     private static DryWetConfig.ModelSection Tiny(string pretrained = "imagenet") =>

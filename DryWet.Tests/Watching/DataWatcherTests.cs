@@ -14,7 +14,7 @@ namespace DryWet.Tests.Watching;
 /// <summary>
 /// The watcher's decisions on the embedded object store and registry, with a launcher that records what it was asked
 /// to train (training itself is covered by the loop's end-to-end test): debounce, skipping content already trained,
-/// no retry of failed content, state that survives a restart.
+/// no retry of failed content, a same-size replacement within one second, state that survives a restart.
 /// </summary>
 public sealed class DataWatcherTests(S3rverFixture s3) : IClassFixture<S3rverFixture>, IDisposable
 {
@@ -121,6 +121,53 @@ public sealed class DataWatcherTests(S3rverFixture s3) : IClassFixture<S3rverFix
         _bed.Launcher.Calls.Count.ShouldBe(2);
     }
 
+    /// <summary>
+    /// The zip replaced by another of the same size within the second of the version trained: S3 lists the same size and
+    /// (whole-second) time, only the ETag differs; the embedded store lists a time one tick later (its file clock is
+    /// stopped here). The replacement settles and is trained. On S3 the rewrite is retried until both versions list in
+    /// one second (at most 20 tries), so the case is really met.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Stores))]
+    public async Task A_same_size_replacement_within_one_second_is_trained(string store)
+    {
+        Use(store);
+        var (first, second) = SameSizeArchives.Write(Path.Combine(_bed.Home, "same-size"));
+        var watcher = NewWatcher();
+        for (var attempt = 0; attempt < 20; attempt++)
+        {
+            await Objects.EnsureBucketAsync(_data.Bucket, Ct);
+            await Objects.UploadFileAsync(_data.Bucket, _data.Key, first, Ct);
+            if (store == "embedded")
+            {
+                _bed.StopFileClock(_data.Bucket, _data.Key);
+            }
+
+            await SettleAsync(watcher);
+            (await watcher.CheckOnceAsync(Ct)).Kind.ShouldBe(attempt == 0 ? WatchDecisionKind.Trained : WatchDecisionKind.AlreadyTrained);
+            var before = await ListedAsync();
+
+            await Objects.UploadFileAsync(_data.Bucket, _data.Key, second, Ct);
+            var after = await ListedAsync();
+            after.Size.ShouldBe(before.Size);
+            if (after.LastModified.ToUnixTimeSeconds() != before.LastModified.ToUnixTimeSeconds())
+            {
+                continue;
+            }
+
+            // Unchanged here would be the bug: the replacement taken for the version trained.
+            await SettleAsync(watcher);
+            var trained = await watcher.CheckOnceAsync(Ct);
+            trained.Kind.ShouldBe(WatchDecisionKind.Trained);
+            trained.Sha256.ShouldBe(DatasetFingerprint.Compute(second).Sha256);
+            _bed.Launcher.Calls.ShouldBe([DatasetFingerprint.Compute(first).Sha256, DatasetFingerprint.Compute(second).Sha256]);
+            (await NewWatcher().CheckOnceAsync(Ct)).Kind.ShouldBe(WatchDecisionKind.Unchanged);
+            return;
+        }
+
+        Assert.Fail("20 replacements never fell within the second of the version they replaced");
+    }
+
     [Fact]
     public async Task Content_already_registered_by_a_manual_train_is_not_trained_again()
     {
@@ -172,6 +219,9 @@ public sealed class DataWatcherTests(S3rverFixture s3) : IClassFixture<S3rverFix
         (await watcher.CheckOnceAsync(Ct)).Kind.ShouldBe(WatchDecisionKind.Settling);
         _bed.Clock.Advance(Debounce);
     }
+
+    private async Task<StoredObject> ListedAsync() =>
+        (await Objects.ListAsync(_data.Bucket, _data.Key, Ct)).Single(o => o.Key == _data.Key);
 
     private async Task<string> UploadAsync(int seed, int countPerClass = 2)
     {

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using DryWet.Core;
+using DryWet.Core.Configuration;
 using DryWet.Core.Feedback;
 using DryWet.Core.Registry;
 using DryWet.Core.Storage;
@@ -20,8 +21,8 @@ namespace DryWet.Tests.Watching;
 /// The watcher following the whole dataset (<c>watch</c> without <c>--object</c>) on the embedded store and MinIO
 /// (s3rver), with a launcher that records which dataset version it was asked to train: a new archive trains once it
 /// holds still; reviewed labels wait for <c>DryWet:Watcher:MinNewLabels</c>; a changed archive or a deleted object is a
-/// new version; a version already trained or registered is skipped; a failed one is not retried; state survives a
-/// restart; the version it launches is stored and reproducible.
+/// new version, a same-size one replaced within one second too; a version already trained or registered is skipped; a
+/// failed one is not retried; state survives a restart; the version it launches is stored and reproducible.
 /// </summary>
 public sealed class DatasetWatcherTests(S3rverFixture s3) : IClassFixture<S3rverFixture>, IDisposable
 {
@@ -133,15 +134,97 @@ public sealed class DatasetWatcherTests(S3rverFixture s3) : IClassFixture<S3rver
         _bed.Launcher.Calls.Count.ShouldBe(1);
     }
 
+    /// <summary>
+    /// The archive replaced by another of the same size within the second of the version trained: S3 lists the same size
+    /// and (whole-second) time, only the ETag differs; the embedded store lists a time one tick later (its file clock is
+    /// stopped here: the same millisecond too). The replacement is a new dataset version, hashed anew (not taken from the
+    /// snapshot builder's cache) and trained. On S3 the rewrite is retried until both versions list in one second (at
+    /// most 20 tries), so the case is really met.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Stores))]
+    public async Task A_same_size_archive_replaced_within_one_second_is_a_new_version(string store)
+    {
+        Use(store);
+        var (first, second) = SameSizeArchives.Write(Path.Combine(_bed.Home, "same-size"));
+        var key = $"{Prefix}dry-wet-data.zip";
+        var watcher = NewWatcher();
+        string? trainedFirst = null;
+        for (var attempt = 0; attempt < 20; attempt++)
+        {
+            await Objects.EnsureBucketAsync("ml-data", Ct);
+            await Objects.UploadFileAsync("ml-data", key, first, Ct);
+            if (store == "embedded")
+            {
+                _bed.StopFileClock("ml-data", key);
+            }
+
+            await SettleAsync(watcher);
+            var decided = await watcher.CheckOnceAsync(Ct);
+            decided.Kind.ShouldBe(attempt == 0 ? WatchDecisionKind.Trained : WatchDecisionKind.AlreadyTrained);
+            trainedFirst ??= decided.Sha256;
+            var before = await ListedAsync(key);
+
+            await Objects.UploadFileAsync("ml-data", key, second, Ct);
+            var after = await ListedAsync(key);
+            after.Size.ShouldBe(before.Size);
+            if (after.LastModified.ToUnixTimeSeconds() != before.LastModified.ToUnixTimeSeconds())
+            {
+                continue;
+            }
+
+            // Unchanged here would be the bug: the replacement taken for the version trained.
+            await SettleAsync(watcher);
+            var replaced = await watcher.CheckOnceAsync(Ct);
+            replaced.Kind.ShouldBe(WatchDecisionKind.Trained);
+            replaced.Sha256.ShouldNotBe(trainedFirst);
+            _bed.Launcher.Calls.ShouldBe([trainedFirst!, replaced.Sha256!]);
+            var manifest = await new ObjectStoreDatasetSource(Objects, "ml-data", _data.Prefix, null).LoadManifestAsync(replaced.Sha256!, Ct);
+            manifest.ShouldNotBeNull().Objects.ShouldHaveSingleItem().Sha256.ShouldBe(DatasetFingerprint.Compute(second).Sha256);
+            (await NewWatcher().CheckOnceAsync(Ct)).Kind.ShouldBe(WatchDecisionKind.Unchanged);
+            return;
+        }
+
+        Assert.Fail("20 replacements never fell within the second of the version they replaced");
+    }
+
     [Fact]
     public void Min_new_labels_defaults_to_20_and_bad_values_or_misspelt_keys_are_errors()
     {
-        WatcherOptions.FromConfiguration(Config()).MinNewLabels.ShouldBe(20);
-        WatcherOptions.FromConfiguration(Config(("DryWet:Watcher:MinNewLabels", "0"))).MinNewLabels.ShouldBe(0);
-        Should.Throw<DryWetException>(() => WatcherOptions.FromConfiguration(Config(("DryWet:Watcher:MinNewLabels", "-3"))))
+        Watcher().MinNewLabels.ShouldBe(20);
+        Watcher(("DryWet:Watcher:MinNewLabels", "0")).MinNewLabels.ShouldBe(0);
+        Should.Throw<DryWetException>(() => Watcher(("DryWet:Watcher:MinNewLabels", "-3")))
             .Message.ShouldContain("DryWet:Watcher:MinNewLabels = '-3' is not a whole number from 0 to");
-        Should.Throw<DryWetException>(() => WatcherOptions.FromConfiguration(Config(("DryWet:Watcher:MinNewLabel", "5"))))
-            .Message.ShouldContain("MinNewLabels");
+        Should.Throw<DryWetException>(() => Watcher(("DryWet:Watcher:MinNewLabels", "1000001")))
+            .Message.ShouldContain("DryWet:Watcher:MinNewLabels = '1000001' is not a whole number from 0 to 1,000,000");
+        Should.Throw<DryWetException>(() => Watcher(("DryWet:Watcher:MinNewLabels", "few")))
+            .Message.ShouldContain("DryWet:Watcher:MinNewLabels = 'few' is not a whole number");
+        Should.Throw<DryWetException>(() => Watcher(("DryWet:Watcher:MinNewLabel", "5")))
+            .Message.ShouldContain("DryWet:Watcher:MinNewLabel: unknown key (did you mean 'MinNewLabels'?)");
+
+        static WatcherOptions Watcher(params (string Key, string Value)[] values) => OptionsBinding.Bind<WatcherOptions>(Config(values), WatcherOptions.SectionName);
+    }
+
+    /// <summary>
+    /// The trainer binds its own settings when its host is built: a misspelt watcher key or a weights mirror that is not
+    /// an http(s) URL stops any command (here <c>upload</c>) before it does anything, exit 2, named with the fix.
+    /// </summary>
+    [Theory]
+    [InlineData("DryWet__Watcher__MinNewLabel", "5", "DryWet:Watcher:MinNewLabel: unknown key (did you mean 'MinNewLabels'?)")]
+    [InlineData("DryWet__Weights__BaseUrl", "mirror.internal", "DryWet:Weights:BaseUrl = 'mirror.internal' is not an http(s) URL")]
+    public async Task The_trainer_refuses_a_misspelt_or_bad_setting_at_start(string variable, string value, string message)
+    {
+        var package = Directory.CreateDirectory(Path.Combine(_bed.Home, "package")).FullName;
+        var (exit, stdout, stderr) = await TrainerProcess.RunAsync(new Dictionary<string, string>
+        {
+            ["DryWet__Home"] = _bed.Home,
+            [variable] = value,
+        }, Ct, "upload", "--model", package);
+
+        exit.ShouldBe(2, stderr);
+        stdout.ShouldBeEmpty();
+        stderr.ShouldContain(message);
+        Directory.Exists(DryWetHome.Objects(_bed.Home)).ShouldBeFalse();
     }
 
     [Fact]
@@ -175,6 +258,8 @@ public sealed class DatasetWatcherTests(S3rverFixture s3) : IClassFixture<S3rver
         (await watcher.CheckOnceAsync(Ct)).Kind.ShouldBe(WatchDecisionKind.Settling);
         _bed.Clock.Advance(Debounce);
     }
+
+    private async Task<StoredObject> ListedAsync(string key) => (await Objects.ListAsync("ml-data", key, Ct)).Single(o => o.Key == key);
 
     private async Task<string> VersionOfPrefixAsync()
     {

@@ -1,3 +1,4 @@
+using DryWet.Core;
 using DryWet.Core.Registry;
 using DryWet.Core.Storage;
 using DryWet.Tests.Storage;
@@ -34,6 +35,17 @@ internal sealed class WatcherTestBed(string name, bool datasets) : IDisposable
     /// <summary>Starts the platform on <paramref name="store"/>: "embedded" (under <see cref="Home"/>) or "minio" (s3rver, shared by the class).</summary>
     public void Use(string store, S3rverFixture s3) =>
         _platform = store == "minio" ? PlatformHost.Build(Home, minio: s3.ConnectionString) : PlatformHost.Build(Home);
+
+    /// <summary>
+    /// Embedded store only: dates the stored object ahead, to a whole second, as if the file system's clock stood still
+    /// (a coarse timestamp tick). The store then lists the next version of it one tick later: within the same second
+    /// and millisecond, which only the store's own tick-later stamp tells apart.
+    /// </summary>
+    public void StopFileClock(string bucket, string key)
+    {
+        var ahead = DateTime.UtcNow.AddMinutes(1);
+        File.SetLastWriteTimeUtc(Path.Combine(DryWetHome.Objects(Home), bucket, key), ahead.AddTicks(-(ahead.Ticks % TimeSpan.TicksPerSecond)));
+    }
 
     public void Dispose()
     {

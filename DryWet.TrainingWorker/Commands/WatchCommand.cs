@@ -103,7 +103,7 @@ internal static class WatchCommand
             }
             else
             {
-                var minNewLabels = WatcherOptions.FromConfiguration(services.GetRequiredService<IConfiguration>()).MinNewLabels;
+                var minNewLabels = services.GetRequiredService<WatcherOptions>().MinNewLabels;
                 var watcher = new DatasetWatcher(objects, registry, settings.Mlflow.RegisteredModelName, launcher, dataset!, settle, minNewLabels, work, services.GetRequiredService<ILogger<DatasetWatcher>>());
                 (check, loop) = (watcher.CheckOnceAsync, token => watcher.RunAsync(every, token));
             }

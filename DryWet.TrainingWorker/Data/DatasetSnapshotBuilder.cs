@@ -10,7 +10,8 @@ namespace DryWet.TrainingWorker.Data;
 /// memory stays bounded whatever the size) and joins each reviewed image with its label entry
 /// <c>.manifest/&lt;id&gt;.json</c> (the entry's current label, reviewer and prediction; extra fields are ignored). An
 /// image whose entry points elsewhere (a correction moving it to another class) is a stale copy and left out. Hashes
-/// and entries are remembered by key, size and time, so a watcher rebuilding the snapshot downloads only what changed.
+/// and entries are remembered by key, size, time and ETag (<see cref="SourceObject"/>), so a watcher rebuilding the
+/// snapshot downloads only what changed.
 /// </summary>
 public sealed class DatasetSnapshotBuilder(DatasetSource source, TimeProvider? time = null)
 {

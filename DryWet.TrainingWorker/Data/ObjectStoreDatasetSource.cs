@@ -29,7 +29,7 @@ public sealed class ObjectStoreDatasetSource(IObjectStore store, string bucket, 
 
         var listed = await store.ListAsync(bucket, _folder, cancellationToken);
         return listed.Where(o => o.Key.StartsWith(_folder, StringComparison.Ordinal) && o.Key.Length > _folder.Length)
-            .Select(o => new SourceObject(o.Key[_folder.Length..], o.Size, o.LastModified))
+            .Select(o => new SourceObject(o.Key[_folder.Length..], o.Size, o.LastModified, o.ETag))
             .ToList();
     }
 

@@ -1,3 +1,6 @@
+using DryWet.Core.Configuration;
+using DryWet.TrainingWorker.Model;
+using DryWet.TrainingWorker.Watching;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
@@ -6,9 +9,10 @@ namespace DryWet.TrainingWorker.Platform;
 
 /// <summary>
 /// The trainer's composition root: configuration from environment variables (ConnectionStrings__minio,
-/// ConnectionStrings__mlflow, DryWet__Home, as Aspire and Kubernetes pass them), service defaults (telemetry), and the
-/// platform adapters. Logs go to stderr so stdout stays the command's output. Signals are not the host's: a command
-/// is cancelled through the token <see cref="TerminationSignals"/> gives it.
+/// ConnectionStrings__mlflow, DryWet__Home, as Aspire and Kubernetes pass them), service defaults (telemetry), the
+/// platform adapters and the trainer's settings (<see cref="WatcherOptions"/>, <see cref="WeightsOptions"/>). Logs go
+/// to stderr so stdout stays the command's output. Signals are not the host's: a command is cancelled through the
+/// token <see cref="TerminationSignals"/> gives it.
 /// </summary>
 internal static class TrainerHost
 {
@@ -28,6 +32,9 @@ internal static class TrainerHost
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning).AddFilter("System", LogLevel.Warning).AddFilter("Polly", LogLevel.Warning);
         builder.AddServiceDefaults();
         builder.AddDryWetPlatform();
+        // The trainer's own settings, bound and checked here: a misspelt key or a bad value stops any command at start.
+        builder.Services.AddBoundOptions<WatcherOptions>(builder.Configuration, WatcherOptions.SectionName);
+        builder.Services.AddBoundOptions<WeightsOptions>(builder.Configuration, WeightsOptions.SectionName);
         builder.Services.AddSingleton<IHostLifetime, CommandHostLifetime>();
         var host = builder.Build();
         await host.StartAsync(cancellationToken);

@@ -1,3 +1,4 @@
+using DryWet.Core;
 using DryWet.Core.Registry;
 using DryWet.Core.Storage;
 using DryWet.Core.Tracking;
@@ -13,7 +14,8 @@ internal static class TrainingRuns
 {
     public static TrainingRun Create(IServiceProvider services, HttpClient http, ITrainingProgress progress)
     {
-        var weights = PretrainedWeightsSource.FromConfiguration(services.GetRequiredService<IConfiguration>(), http, progress.Message);
+        var weights = PretrainedWeightsSource.Create(services.GetRequiredService<WeightsOptions>(), DryWetHome.Resolve(services.GetRequiredService<IConfiguration>()),
+            http, progress.Message);
         return new TrainingRun(services.GetRequiredService<IExperimentTracker>(), services.GetRequiredService<IModelRegistry>(),
             services.GetRequiredService<IObjectStore>(), weights, new EfficientNetBackend(progress), progress);
     }

@@ -142,13 +142,17 @@ public sealed class DatasetWatcher
         return new WatchDecision(result.Succeeded ? WatchDecisionKind.Trained : WatchDecisionKind.Failed, result.Detail, version);
     }
 
-    /// <summary>Keys, sizes and times of what the dataset is made of: equal digests mean nothing to rebuild.</summary>
+    /// <summary>
+    /// Keys, sizes, times (to the tick, as listed) and ETags of what the dataset is made of: equal digests mean nothing to
+    /// rebuild. The ETag tells apart two same-size versions S3 lists in the same second; the embedded store lists none,
+    /// but dates a new version at least a tick later than the one it replaced.
+    /// </summary>
     private static string ListingDigest(IEnumerable<SourceObject> objects)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         foreach (var o in objects.OrderBy(o => o.Key, StringComparer.Ordinal))
         {
-            hash.AppendData(Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{o.Key}\t{o.Size}\t{o.LastModified.ToUnixTimeMilliseconds()}\n")));
+            hash.AppendData(Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{o.Key}\t{o.Size}\t{o.LastModified.UtcTicks}\t{o.ETag}\n")));
         }
 
         return Convert.ToHexStringLower(hash.GetHashAndReset());
