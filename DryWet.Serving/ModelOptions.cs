@@ -36,7 +36,10 @@ public sealed class ModelOptions : IValidatedOptions
     /// <summary>How often to ask the registry whether the alias moved and reload when it did; zero (default) = never.</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.Zero;
 
-    /// <summary>First wait before retrying when no model could be loaded (doubles up to a minute), e.g. while MLflow starts.</summary>
+    /// <summary>
+    /// First wait before retrying when no model could be loaded, e.g. while MLflow starts; it doubles up to a minute, or
+    /// up to <see cref="PollInterval"/> when polling is on and shorter (a first wait longer than that cap is kept).
+    /// </summary>
     public TimeSpan RetryInterval { get; set; } = TimeSpan.FromSeconds(5);
 
     /// <summary>Reported version of a local package; default: the first 12 hex digits of model.onnx's SHA-256.</summary>

@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
 using System.Globalization;
+using System.IO.Compression;
+using System.Net;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text.Json;
@@ -26,8 +28,9 @@ namespace DryWet.Tests.AppHost;
 /// The whole loop through the real AppHost in embedded mode, no Docker, as a new user runs it, with nothing but the
 /// defaults, on one platform start:
 /// <list type="number">
-/// <item>"Load sample data" → the watcher trains → the gate makes v1 production → serving picks it up by polling the
-/// alias and classifies fresh sample images ≥ 95 %.</item>
+/// <item>"Load sample data" (the README's 300 images per class in the embedded ml-data bucket, nothing temporary left;
+/// serving holds the AppHost's admin key and "Reload model" sends it) → the watcher trains → the gate makes v1
+/// production → serving picks it up by polling the alias and classifies fresh sample images ≥ 95 %.</item>
 /// <item>"Load noisy sample data" → v2 is rejected (alias challenger) while v1 keeps serving, and serving runs v2 as
 /// a shadow; two clients predict meanwhile, not one request fails.</item>
 /// <item>Road photos whose answers the test knows are predicted (champion and shadow answer each) → a reviewer signs in
@@ -38,8 +41,9 @@ namespace DryWet.Tests.AppHost;
 /// (v1, or the reviewed one when the gate promoted it; never the rejected v2) is served again; two clients predict
 /// throughout, not one request fails, and the prediction log holds no answer of the rejected v2.</item>
 /// </list>
-/// Once two stories (a training loop and a review loop), each on its own AppHost training the same first two models;
-/// one start and one set of trainings now assert what both asserted.
+/// Once two stories (a training loop and a review loop), each on its own AppHost training the same first two models,
+/// and a third AppHost for the wiring checks (EmbeddedPlatformTests); one start and one set of trainings now assert
+/// what all three asserted.
 /// </summary>
 public class EmbeddedLoopTests(EmbeddedPlatformFixture platform) : IClassFixture<EmbeddedPlatformFixture>
 {
@@ -69,6 +73,8 @@ public class EmbeddedLoopTests(EmbeddedPlatformFixture platform) : IClassFixture
         // 1. Data in: the watcher trains on it by itself; the first model that has learned becomes production.
         var loaded = await platform.ExecuteCommandAsync("trainer", CommandExtensions.LoadSampleDataCommand, ct);
         loaded.Success.ShouldBeTrue(loaded.Message);
+        SampleZipShouldBeInTheBucket();
+        await AdminKeyShouldReachServingAndTheReloadCommandAsync(http, ct);
         var v1 = await WaitForVersionAsync(registry, "1", ct);
         v1.Tags["drywet.promotion"].ShouldBe("first", v1.Description);
         v1.Aliases.ShouldContain("production");
@@ -78,11 +84,16 @@ public class EmbeddedLoopTests(EmbeddedPlatformFixture platform) : IClassFixture
         // 2. Worse data, while two clients predict: its model loses to the champion on the same images and stays a
         // challenger, which serving loads as its shadow.
         var (requests, failures) = (0, new List<string>());
+        var better = Path.Combine(platform.Home, "better.zip");
+        var betterZip = Task.CompletedTask;
         await using (var load = PredictionLoad.Start(http, ct))
         {
             var noisy = await platform.ExecuteCommandAsync("trainer", CommandExtensions.LoadNoisySampleDataCommand, ct);
             noisy.Success.ShouldBeTrue(noisy.Message);
             var v2 = await WaitForVersionAsync(registry, "2", ct);
+            // Step 5's better data (twice as many images, another seed) is drawn now, while serving's poll, the reviews
+            // and the third training leave time for it, and dropped into the bucket in step 5.
+            betterZip = Task.Run(() => SampleDataset.WriteZip(better, countPerClass: 2 * SampleDataset.DefaultCount, SampleDataset.DefaultSize, seed: 7), ct);
             v2.Tags["drywet.promotion"].ShouldBe("rejected", v2.Description);
             v2.Aliases.ShouldBe(["challenger"]);
             (await registry.ResolveAsync(Model, cancellationToken: ct))!.Version.ShouldBe("1");
@@ -122,13 +133,12 @@ public class EmbeddedLoopTests(EmbeddedPlatformFixture platform) : IClassFixture
         var next = (versions.Max(v => v.Number) + 1).ToString(CultureInfo.InvariantCulture);
         await using (var load = PredictionLoad.Start(http, ct))
         {
-            var better = Path.Combine(platform.Home, "better.zip");
-            SampleDataset.WriteZip(better, countPerClass: 2 * SampleDataset.DefaultCount, SampleDataset.DefaultSize, seed: 7);
+            await betterZip;
             File.Move(better, Path.Combine(platform.Home, "objects", DryWetPlatform.DataBucket, DryWetPlatform.SampleDataObject), overwrite: true);
             var promoted = await WaitForVersionAsync(registry, next, ct);
             promoted.Tags["drywet.promotion"].ShouldBe("promoted", promoted.Description);
             await WaitUntilServedAsync(http, next, ct);
-            await Task.Delay(TimeSpan.FromSeconds(3), ct); // some traffic on it too
+            await load.WaitForAnswersAsync(next, 10, ct); // some traffic on it too
 
             // 6. "Roll back model" on serving: production goes back to the version that served before (not the
             // rejected v2), and serving reloads it at once.
@@ -153,6 +163,54 @@ public class EmbeddedLoopTests(EmbeddedPlatformFixture platform) : IClassFixture
         answered.ShouldContain("1");
         answered.ShouldContain(next);
         answered.ShouldNotContain("2");
+    }
+
+    /// <summary>
+    /// The AppHost's wiring, on this start (once a class of its own with an AppHost of its own): "Load sample data" put
+    /// the README's sample (300 images per class) into the embedded ml-data bucket and left no temporary file beside it.
+    /// </summary>
+    private void SampleZipShouldBeInTheBucket()
+    {
+        var zip = Path.Combine(platform.Home, "objects", DryWetPlatform.DataBucket, DryWetPlatform.SampleDataObject);
+        using (var archive = ZipFile.OpenRead(zip))
+        {
+            var classes = archive.Entries.Where(e => e.Length > 0).GroupBy(e => e.FullName.Split('/')[0]).ToDictionary(g => g.Key, g => g.Count());
+            classes.ShouldBe(new Dictionary<string, int> { ["dry"] = 300, ["wet"] = 300 }, "the sample-data default (README: 300 per class)");
+        }
+
+        Directory.GetFiles(Path.GetDirectoryName(zip)!).ShouldBe([zip], "no temporary file may be left in the bucket");
+    }
+
+    /// <summary>
+    /// The AppHost's wiring, on this start: serving holds exactly the AppHost's admin key (none or another one is refused
+    /// with 401, this one passes the check), and the dashboard's "Reload model" sends it.
+    /// </summary>
+    private async Task AdminKeyShouldReachServingAndTheReloadCommandAsync(HttpClient http, CancellationToken ct)
+    {
+        using var anonymous = await http.PostAsync("/model/reload", null, ct);
+        anonymous.StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        using var wrong = await ReloadAsync(http, "not-the-key", ct);
+        wrong.StatusCode.ShouldBe(HttpStatusCode.Unauthorized);
+        using var right = await ReloadAsync(http, EmbeddedPlatformFixture.AdminKey, ct);
+        // Past the key check the reload itself runs: 200 with a model, 500 "Failed to reload model" without one (v1 is
+        // still training).
+        ((int)right.StatusCode).ShouldBeOneOf(200, 500);
+        (await right.Content.ReadAsStringAsync(ct)).ShouldContain(right.IsSuccessStatusCode ? "Model reloaded successfully" : "Failed to reload model");
+
+        // The dashboard command reaches the same handler with the key: its answer is the reload's (success, or the 500
+        // of no model yet), never the 401 that a missing or wrong key gets.
+        var result = await platform.ExecuteCommandAsync("serving", CommandExtensions.ReloadModelCommand, ct);
+        if (!result.Success)
+        {
+            result.Message.ShouldBe("Request failed with status code InternalServerError");
+        }
+    }
+
+    private static async Task<HttpResponseMessage> ReloadAsync(HttpClient http, string key, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/model/reload");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        return await http.SendAsync(request, ct);
     }
 
     /// <summary>
@@ -461,6 +519,7 @@ public class EmbeddedLoopTests(EmbeddedPlatformFixture platform) : IClassFixture
         private readonly Task[] _clients;
         private readonly List<string> _failures = [];
         private readonly ConcurrentDictionary<string, string> _truth = new(StringComparer.Ordinal);
+        private readonly ConcurrentDictionary<string, int> _answers = new(StringComparer.Ordinal);
         private int _requests;
 
         private PredictionLoad(HttpClient http, CancellationToken ct)
@@ -478,6 +537,17 @@ public class EmbeddedLoopTests(EmbeddedPlatformFixture platform) : IClassFixture
             file.Headers.ContentType = new MediaTypeHeaderValue("image/jpeg");
             form.Add(file, "file", "road.jpg");
             return form;
+        }
+
+        /// <summary>Waits until the clients got at least <paramref name="count"/> answers from <paramref name="version"/> (60 s at most).</summary>
+        public async Task WaitForAnswersAsync(string version, int count, CancellationToken ct)
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            while (_answers.GetValueOrDefault(version) < count)
+            {
+                DateTime.UtcNow.ShouldBeLessThan(deadline, $"the clients got {_answers.GetValueOrDefault(version)} answers from version {version}");
+                await Task.Delay(100, ct);
+            }
         }
 
         /// <summary>Stops the clients and adds the truth of every image they sent to <paramref name="truth"/>.</summary>
@@ -519,9 +589,15 @@ public class EmbeddedLoopTests(EmbeddedPlatformFixture platform) : IClassFixture
                     using var form = Form(image);
                     using var response = await http.PostAsync("/predict", form, stop);
                     Interlocked.Increment(ref _requests);
+                    var body = await response.Content.ReadAsStringAsync(CancellationToken.None);
                     if (!response.IsSuccessStatusCode)
                     {
-                        Record($"HTTP {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(CancellationToken.None)}");
+                        Record($"HTTP {(int)response.StatusCode}: {body}");
+                    }
+                    else
+                    {
+                        using var answer = JsonDocument.Parse(body);
+                        _answers.AddOrUpdate(answer.RootElement.GetProperty("model_version").GetString() ?? "", 1, (_, n) => n + 1);
                     }
                 }
                 catch (OperationCanceledException) when (stop.IsCancellationRequested)

@@ -8,7 +8,7 @@ using DryWet.Tests.Storage;
 namespace DryWet.Tests.Benchmarks;
 
 /// <summary>
-/// <c>DryWet.Benchmarks abuse</c> as a user runs it, in its shortest form (2 s per scenario, 4 clients), against the
+/// <c>DryWet.Benchmarks abuse</c> as a user runs it, in its shortest form (1 s per scenario, 4 clients), against the
 /// real serving and web it starts. What is checked is the benchmark's mechanics, not the limits (today's serving and
 /// web break several): the report is written and matches the exit code and the printed table, every scenario of the
 /// table is there with counts that add up, the probes and memory samples ran, and answers a request cannot have
@@ -25,7 +25,7 @@ public sealed class AbuseCommandTests
         try
         {
             var reportPath = Path.Combine(folder, "report.json");
-            var (exitCode, output) = await RunAsync("abuse", "--seconds", "2", "--clients", "4", "--reloads", "3", "--report", reportPath);
+            var (exitCode, output) = await RunAsync("abuse", "--seconds", "1", "--clients", "4", "--reloads", "3", "--report", reportPath);
 
             exitCode.ShouldBeOneOf([0, 1], output);
             File.Exists(reportPath).ShouldBeTrue(output);

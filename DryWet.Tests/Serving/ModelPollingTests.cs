@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using System.Globalization;
 using DryWet.Core.Imaging;
 using DryWet.Serving;
 using DryWet.Serving.Admission;
@@ -12,7 +13,10 @@ using Microsoft.Extensions.Options;
 
 namespace DryWet.Tests.Serving;
 
-/// <summary>The model-polling loop survives any exception from the source: it is logged and asked again next interval.</summary>
+/// <summary>
+/// The model-polling loop survives any exception from the source: it is logged and asked again next interval; while no
+/// model is loaded, the retries never wait longer than a poll.
+/// </summary>
 public sealed class ModelPollingTests
 {
     [Fact]
@@ -44,6 +48,31 @@ public sealed class ModelPollingTests
 
         source.Peeks.ShouldBeGreaterThan(3);
         await service.StopAsync(TestContext.Current.CancellationToken);
+    }
+
+    [Theory]
+    // No polling: 5 s doubling up to a minute, as before.
+    [InlineData("00:00:05", "00:00:00", "5,10,20,40,60,60")]
+    // The AppHost's 30 s polling: never longer than a poll, so a first model promoted while serving waits is served
+    // within one interval, like any later promotion.
+    [InlineData("00:00:05", "00:00:30", "5,10,20,30,30,30")]
+    // Polling longer than a minute: the minute still bounds the retries.
+    [InlineData("00:00:05", "00:05:00", "5,10,20,40,60,60")]
+    // A first wait longer than the cap is kept, never shortened.
+    [InlineData("00:10:00", "00:00:30", "600,600,600,600,600,600")]
+    [InlineData("00:00:00.200", "00:00:00.500", "0.2,0.4,0.5,0.5,0.5,0.5")]
+    public void Retries_while_no_model_is_loaded_double_up_to_a_minute_and_never_wait_longer_than_a_poll(string first, string poll, string expected)
+    {
+        var settings = new ModelOptions { RetryInterval = TimeSpan.Parse(first, CultureInfo.InvariantCulture), PollInterval = TimeSpan.Parse(poll, CultureInfo.InvariantCulture) };
+        var waits = new List<double>();
+        var delay = settings.RetryInterval;
+        for (var i = 0; i < 6; i++)
+        {
+            waits.Add(delay.TotalSeconds);
+            delay = ModelStartupService.NextRetry(delay, settings);
+        }
+
+        string.Join(",", waits.Select(w => w.ToString(CultureInfo.InvariantCulture))).ShouldBe(expected);
     }
 
     /// <summary>Serves version 1, then fails the first polls with an exception no source is documented to throw, then says 2.</summary>
