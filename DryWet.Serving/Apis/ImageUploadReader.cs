@@ -1,5 +1,5 @@
-using System.Buffers;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Net.Http.Headers;
 
 namespace DryWet.Serving.Apis;
@@ -28,51 +28,71 @@ internal static class ImageUploadReader
             return (null, ClientError.BodyTooLarge(limit, request.ContentLength));
         }
 
-        IFormFile? file;
+        var boundary = HeaderUtilities.RemoveQuotes(mediaType.Boundary).Value;
+        if (string.IsNullOrEmpty(boundary))
+        {
+            return (null, ClientError.Malformed("Malformed multipart/form-data body: the Content-Type names no boundary."));
+        }
+
+        // The file part goes straight into a pooled buffer: no form buffer in between (ASP.NET's form reader would
+        // first grow a MemoryStream per upload, the managed heap's growth under many clients).
+        var reader = new MultipartReader(boundary, request.Body) { BodyLengthLimit = limit };
+        var others = new List<string>();
+        ImageUpload? upload = null;
         try
         {
-            // Typical photos stay in memory instead of a temp file.
-            var form = await request.ReadFormAsync(new FormOptions { MultipartBodyLengthLimit = limit, MemoryBufferThreshold = 8 * 1024 * 1024 }, cancellationToken);
-            file = form.Files.GetFile(FileField);
-            if (file is null)
+            for (var section = await reader.ReadNextSectionAsync(cancellationToken); section is not null; section = await reader.ReadNextSectionAsync(cancellationToken))
             {
-                return (null, MissingFile(form));
+                if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition) || !disposition.DispositionType.Equals("form-data", StringComparison.OrdinalIgnoreCase))
+                {
+                    throw new InvalidDataException("a part without a Content-Disposition: form-data header");
+                }
+
+                var name = HeaderUtilities.RemoveQuotes(disposition.Name).Value ?? "";
+                var isFile = disposition.IsFileDisposition();
+                if (isFile && name == FileField && upload is null)
+                {
+                    var fileName = HeaderUtilities.RemoveQuotes(disposition.FileNameStar.HasValue ? disposition.FileNameStar : disposition.FileName).Value ?? "";
+                    upload = await ImageUpload.ReadAsync(fileName, section.Body, request.ContentLength is { } length ? (int)Math.Min(length, limit) : 0, cancellationToken);
+                    continue;
+                }
+
+                others.Add(isFile ? $"'{name}' (file)" : $"'{name}'");
+                await section.Body.CopyToAsync(Stream.Null, cancellationToken);
             }
         }
-        catch (BadHttpRequestException ex)
+        catch (Exception ex) when (ex is BadHttpRequestException or InvalidDataException or IOException)
         {
-            return (null, ex.StatusCode == StatusCodes.Status413PayloadTooLarge ? ClientError.BodyTooLarge(limit) : ClientError.Malformed($"Malformed request body: {ex.Message}"));
-        }
-        catch (InvalidDataException ex)
-        {
-            // The multipart reader reports its length limit as InvalidDataException("... limit ...").
-            return (null, ex.Message.Contains("limit", StringComparison.OrdinalIgnoreCase)
-                ? ClientError.BodyTooLarge(limit)
-                : ClientError.Malformed($"Malformed multipart/form-data body: {ex.Message}"));
-        }
-        catch (IOException ex)
-        {
-            return (null, ClientError.Malformed($"The request body could not be read: {ex.Message}"));
-        }
-
-        if (file.Length == 0)
-        {
-            return (null, new ClientError(StatusCodes.Status400BadRequest, "empty",
-                $"The uploaded file '{file.FileName}' is empty (0 bytes). Send a JPEG, PNG, WebP, BMP or GIF image."));
-        }
-
-        var upload = new ImageUpload(file.FileName, (int)file.Length);
-        try
-        {
-            await using var stream = file.OpenReadStream();
-            await stream.ReadExactlyAsync(upload.Memory, cancellationToken);
-            return (upload, null);
+            upload?.Dispose();
+            return (null, ex switch
+            {
+                BadHttpRequestException bad => bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? ClientError.BodyTooLarge(limit) : ClientError.Malformed($"Malformed request body: {bad.Message}"),
+                // The multipart reader reports its length limit as InvalidDataException("... limit ...").
+                InvalidDataException data => data.Message.Contains("limit", StringComparison.OrdinalIgnoreCase)
+                    ? ClientError.BodyTooLarge(limit)
+                    : ClientError.Malformed($"Malformed multipart/form-data body: {data.Message}"),
+                _ => ClientError.Malformed($"The request body could not be read: {ex.Message}"),
+            });
         }
         catch
         {
-            upload.Dispose();
+            upload?.Dispose();
             throw;
         }
+
+        if (upload is null)
+        {
+            return (null, MissingFile(others));
+        }
+
+        if (upload.Length == 0)
+        {
+            upload.Dispose();
+            return (null, new ClientError(StatusCodes.Status400BadRequest, "empty",
+                $"The uploaded file '{upload.FileName}' is empty (0 bytes). Send a JPEG, PNG, WebP, BMP or GIF image."));
+        }
+
+        return (upload, null);
     }
 
     /// <summary>
@@ -87,35 +107,16 @@ internal static class ImageUploadReader
         }
     }
 
-    private static ClientError MissingFile(IFormCollection form)
+    private static ClientError MissingFile(List<string> others)
     {
-        if (form.ContainsKey(FileField))
+        if (others.Contains($"'{FileField}'"))
         {
             return new ClientError(StatusCodes.Status400BadRequest, "missing_file",
                 $"Field '{FileField}' was sent as text, not as a file upload. Send it as a file part (curl: -F \"{FileField}=@road.jpg\").");
         }
 
-        var found = form.Files.Select(f => $"'{f.Name}' (file)").Concat(form.Keys.Select(k => $"'{k}'")).ToList();
-        var detail = found.Count == 0 ? "the form is empty" : $"found {string.Join(", ", found)}";
+        var detail = others.Count == 0 ? "the form is empty" : $"found {string.Join(", ", others)}";
         return new ClientError(StatusCodes.Status400BadRequest, "missing_file",
             $"Missing file field '{FileField}': {detail}. Send the image as multipart/form-data file field '{FileField}'.");
-    }
-}
-
-/// <summary>An uploaded image's bytes in a pooled buffer; dispose to return it.</summary>
-internal sealed class ImageUpload(string fileName, int length) : IDisposable
-{
-    private byte[]? _buffer = ArrayPool<byte>.Shared.Rent(length);
-
-    public string FileName { get; } = fileName;
-    public int Length { get; } = length;
-    public Memory<byte> Memory => _buffer.AsMemory(0, Length);
-
-    public void Dispose()
-    {
-        if (Interlocked.Exchange(ref _buffer, null) is { } buffer)
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
     }
 }

@@ -85,6 +85,33 @@ public class PredictionApiTests(LoadedServer server) : IClassFixture<LoadedServe
         (await Task.WhenAll(tasks)).ShouldAllBe(correct => correct);
     }
 
+    /// <summary>
+    /// The file part is read straight into a pooled buffer: a chunked body (no Content-Length, so the buffer starts at
+    /// 64 KB and must grow) of a 1920×1080 noisy JPEG well over that, after a text part, is classified like the same
+    /// image sent with its length.
+    /// </summary>
+    [Fact]
+    public async Task A_chunked_upload_larger_than_the_first_buffer_after_a_text_part_is_classified_like_a_sized_one()
+    {
+        var image = TestImages.NoisyPhoto(640, 480);
+        image.Length.ShouldBeGreaterThan(2 * 64 * 1024, "the upload must outgrow the first pooled buffer (64 KB) twice");
+        var (sizedStatus, sized) = await PostAsync(ServingApp.ImageForm(image));
+        sizedStatus.ShouldBe(HttpStatusCode.OK);
+
+        using var form = new MultipartFormDataContent { { new StringContent("a note"), "comment" } };
+        form.Add(new ByteArrayContent(image) { Headers = { ContentType = new("image/jpeg") } }, "file", "noisy.jpg");
+        using var chunked = new StreamContent(await form.ReadAsStreamAsync(TestContext.Current.CancellationToken));
+        chunked.Headers.ContentType = form.Headers.ContentType;
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/predict") { Content = chunked };
+        request.Headers.TransferEncodingChunked = true;
+        using var response = await Client.SendAsync(request, TestContext.Current.CancellationToken);
+        var body = JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).RootElement;
+
+        response.StatusCode.ShouldBe(HttpStatusCode.OK, body.ToString());
+        body.GetProperty("prediction").GetString().ShouldBe(sized.GetProperty("prediction").GetString());
+        body.GetProperty("probabilities").GetProperty("wet").GetSingle().ShouldBe(sized.GetProperty("probabilities").GetProperty("wet").GetSingle());
+    }
+
     [Fact]
     public async Task Predict_returns_415_for_a_text_file()
     {
