@@ -10,7 +10,10 @@ namespace DryWet.Serving.Inference;
 /// and waits without a thread; the batches run on the process's dedicated <see cref="InferenceRunner"/> threads in
 /// this model's lane (live for the served model, background for a model no client waits for), one batch per turn, so
 /// models being loaded or shadowed take turns with it instead of running beside it. A batch holds up to the
-/// <see cref="BatchPlan"/>'s size; when fewer images are queued the runner waits up to the plan's delay for more.
+/// <see cref="BatchPlan"/>'s size; when fewer images are queued the runner waits up to the plan's delay for more. A
+/// tuned delay is waited only while more images are on their way (<see cref="ExpectImages"/>: requests admitted and
+/// decoding, or waiting to decode): a lone request does not wait for company that cannot come. A configured delay
+/// (<c>Model:MaxBatchDelayMilliseconds</c>, Triton's <c>max_queue_delay</c>) is the operator's and is waited in full.
 /// <para>
 /// Admission (Triton's <c>max_queue_size</c> and queue timeout): at most <c>Serving:MaxQueuedRequests</c> requests wait
 /// for a run, each at most <c>Serving:QueueTimeout</c>; past either a <see cref="ServerBusyException"/> (503) sheds it.
@@ -42,6 +45,7 @@ internal sealed class InferenceScheduler : IAsyncDisposable
     private long _lastRecheck = Stopwatch.GetTimestamp();
     private BatchPlan _plan;
     private int _queued;
+    private int _preparing;
     private int _scheduled;
     private bool _disposing;
 
@@ -76,6 +80,20 @@ internal sealed class InferenceScheduler : IAsyncDisposable
     /// <summary>True when one more request would be refused: checked before a request's body is read.</summary>
     public bool IsFull => Queued >= _maxQueued;
 
+    /// <summary>Images announced by <see cref="ExpectImages"/> and not yet queued or given up.</summary>
+    public int Preparing => Volatile.Read(ref _preparing);
+
+    /// <summary>
+    /// Announces images that a request is about to decode and queue (<see cref="ClassifyManyAsync"/> with the returned
+    /// announcement): a runner holding a batch open on a tuned delay waits for them. Disposing it before they are
+    /// queued gives them up and wakes the runner, which stops waiting once nothing more is on its way.
+    /// </summary>
+    public ExpectedImages ExpectImages(int count)
+    {
+        Interlocked.Add(ref _preparing, count);
+        return new ExpectedImages(this, count);
+    }
+
     /// <summary>
     /// Queues one preprocessed image (3 × H × W floats; only read until this completes) and returns its class probabilities.
     /// </summary>
@@ -86,14 +104,15 @@ internal sealed class InferenceScheduler : IAsyncDisposable
             throw new ArgumentException($"A preprocessed image has {ImageLength} floats; got {tensor.Length}.", nameof(tensor));
         }
 
-        return (await ClassifyManyAsync(tensor, 1, cancellationToken))[0];
+        return (await ClassifyManyAsync(tensor, 1, null, cancellationToken))[0];
     }
 
     /// <summary>
     /// Queues <paramref name="count"/> preprocessed images laid out one after another (a request's [N, 3, H, W]) at once,
-    /// so they run in the same batches, and returns their probabilities in order.
+    /// so they run in the same batches, and returns their probabilities in order. <paramref name="expected"/>, when the
+    /// request announced them, counts as arrived once they are queued.
     /// </summary>
-    public async Task<float[][]> ClassifyManyAsync(ReadOnlyMemory<float> images, int count, CancellationToken cancellationToken)
+    public async Task<float[][]> ClassifyManyAsync(ReadOnlyMemory<float> images, int count, ExpectedImages? expected, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         if (images.Length < count * ImageLength)
@@ -119,6 +138,7 @@ internal sealed class InferenceScheduler : IAsyncDisposable
             _queue.Enqueue(pending);
         }
 
+        expected?.Arrived();
         _arrival.Set();
         Schedule();
         var all = Task.WhenAll(results);
@@ -224,8 +244,9 @@ internal sealed class InferenceScheduler : IAsyncDisposable
             head.Request.TryOpenBatch();
         }
 
+        var onlyWhileExpected = plan.MaxBatchDelaySource == BatchPlanSources.Tuned;
         var deadline = Stopwatch.GetTimestamp() + (long)(plan.MaxBatchDelay.TotalSeconds * Stopwatch.Frequency);
-        while (_queue.Count < plan.MaxBatchSize && !Volatile.Read(ref _disposing))
+        while (_queue.Count < plan.MaxBatchSize && !Volatile.Read(ref _disposing) && (!onlyWhileExpected || Preparing > 0))
         {
             var left = TimeSpan.FromSeconds((double)(deadline - Stopwatch.GetTimestamp()) / Stopwatch.Frequency);
             if (left <= TimeSpan.Zero)
@@ -234,7 +255,7 @@ internal sealed class InferenceScheduler : IAsyncDisposable
             }
 
             _arrival.Reset();
-            if (_queue.Count >= plan.MaxBatchSize)
+            if (_queue.Count >= plan.MaxBatchSize || (onlyWhileExpected && Preparing == 0))
             {
                 return;
             }
@@ -315,6 +336,31 @@ internal sealed class InferenceScheduler : IAsyncDisposable
         }
 
         _arrival.Dispose();
+    }
+
+    /// <summary>
+    /// A request's announced images (<see cref="ExpectImages"/>): <see cref="Arrived"/> when queued (the queue's own
+    /// signal wakes the runner), or given up by <see cref="Dispose"/>; either counts once.
+    /// </summary>
+    internal sealed class ExpectedImages(InferenceScheduler scheduler, int count) : IDisposable
+    {
+        private int _done;
+
+        public void Arrived()
+        {
+            if (Interlocked.Exchange(ref _done, 1) == 0)
+            {
+                Interlocked.Add(ref scheduler._preparing, -count);
+            }
+        }
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _done, 1) == 0 && Interlocked.Add(ref scheduler._preparing, -count) == 0)
+            {
+                scheduler._arrival.Set();
+            }
+        }
     }
 
     private sealed record PendingImage(QueuedRequest Request, ReadOnlyMemory<float> Tensor, TaskCompletionSource<float[]> Result);

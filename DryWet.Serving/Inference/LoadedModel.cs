@@ -79,10 +79,17 @@ internal sealed class LoadedModel
     /// <summary>Floats in one preprocessed image: 3 × H × W.</summary>
     public int ImageLength => Preprocessor.TensorLength;
 
+    /// <summary>
+    /// Announces images a request is about to decode, so that a batch held open on the tuned delay waits for them
+    /// (pass it to <see cref="ClassifyTensorsAsync"/>; dispose it however the request ends).
+    /// </summary>
+    public InferenceScheduler.ExpectedImages ExpectImages(int count) => _scheduler.ExpectImages(count);
+
     /// <summary>Classifies <paramref name="count"/> preprocessed images laid out one after another, batched together.</summary>
-    public async Task<Prediction[]> ClassifyTensorsAsync(ReadOnlyMemory<float> images, int count, CancellationToken cancellationToken)
+    public async Task<Prediction[]> ClassifyTensorsAsync(ReadOnlyMemory<float> images, int count, InferenceScheduler.ExpectedImages? expected,
+        CancellationToken cancellationToken)
     {
-        var rows = await _scheduler.ClassifyManyAsync(images, count, cancellationToken);
+        var rows = await _scheduler.ClassifyManyAsync(images, count, expected, cancellationToken);
         var predictions = new Prediction[count];
         for (var i = 0; i < count; i++)
         {

@@ -22,6 +22,7 @@ internal sealed class PredictionPipeline(PredictionLogQueue log, ShadowRunner sh
     public async Task<Prediction[]> ClassifyImagesAsync(LoadedModel model, IReadOnlyList<ReadOnlyMemory<byte>> images, CancellationToken cancellationToken)
     {
         var length = model.ImageLength;
+        using var expected = model.ExpectImages(images.Count);
         var tensor = ArrayPool<float>.Shared.Rent(images.Count * length);
         try
         {
@@ -37,7 +38,7 @@ internal sealed class PredictionPipeline(PredictionLogQueue log, ShadowRunner sh
                 }
             }
 
-            return await ClassifyAsync(model, tensor.AsMemory(0, images.Count * length), images.Count, images, cancellationToken);
+            return await ClassifyAsync(model, tensor.AsMemory(0, images.Count * length), images.Count, images, expected, cancellationToken);
         }
         finally
         {
@@ -47,10 +48,10 @@ internal sealed class PredictionPipeline(PredictionLogQueue log, ShadowRunner sh
 
     /// <summary>Classifies <paramref name="count"/> preprocessed [3, H, W] images laid out one after another (OIP FP32 input).</summary>
     public Task<Prediction[]> ClassifyTensorsAsync(LoadedModel model, ReadOnlyMemory<float> tensor, int count, CancellationToken cancellationToken) =>
-        ClassifyAsync(model, tensor, count, null, cancellationToken);
+        ClassifyAsync(model, tensor, count, null, null, cancellationToken);
 
     private async Task<Prediction[]> ClassifyAsync(LoadedModel model, ReadOnlyMemory<float> tensor, int count, IReadOnlyList<ReadOnlyMemory<byte>>? images,
-        CancellationToken cancellationToken)
+        InferenceScheduler.ExpectedImages? expected, CancellationToken cancellationToken)
     {
         var length = model.ImageLength;
         var options = model.Preprocessor.Options;
@@ -59,7 +60,7 @@ internal sealed class PredictionPipeline(PredictionLogQueue log, ShadowRunner sh
             telemetry.RecordInputBrightness(model.Descriptor.Version, InputBrightness.Of(tensor.Span.Slice(i * length, length), options.Mean, options.Std));
         }
 
-        var predictions = await model.ClassifyTensorsAsync(tensor, count, cancellationToken);
+        var predictions = await model.ClassifyTensorsAsync(tensor, count, expected, cancellationToken);
         for (var i = 0; i < count; i++)
         {
             Follow(model, predictions[i], tensor.Span.Slice(i * length, length), images?[i] ?? ReadOnlyMemory<byte>.Empty);
