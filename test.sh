@@ -13,6 +13,8 @@ configuration="${CONFIGURATION:-Release}"
 #   - shellcheck:  lints every shell script (a test)
 #   - chromium:    the browser the web page tests drive (Playwright with ExecutablePath=/usr/bin/chromium)
 #   - prometheus:  promtool, which checks and unit-tests the drift alerts (platform/manifests/monitoring)
+#   - libturbojpeg0: libjpeg-turbo with SIMD, which decodes JPEGs when present (JpegDecoderParityTests checks it gives
+#                    SkiaSharp's pixels) and which the images bundle (platform/ci/check-images.sh)
 #   - debootstrap, umoci, skopeo, docker-registry, jq, curl: the container image check (platform/ci/check-images.sh)
 #   - s3rver (npm): the real S3 server the object-store tests run against
 # kubectl (client only, for `kubectl kustomize`) comes with these machines: Debian 12 does not package it.
@@ -36,7 +38,7 @@ apt_install() { # [apt-get install options] -- package...
     DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${options[@]}" $missing >/dev/null
   }
 }
-apt_install -- patchelf shellcheck chromium debootstrap umoci skopeo docker-registry jq curl
+apt_install -- patchelf shellcheck chromium libturbojpeg0 debootstrap umoci skopeo docker-registry jq curl
 apt_install --no-install-recommends -- prometheus
 if [[ ! -d eng/s3rver/node_modules/s3rver ]]; then
   echo "test.sh: installing s3rver (npm ci --prefix eng/s3rver)" >&2

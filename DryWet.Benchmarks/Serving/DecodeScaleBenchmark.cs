@@ -9,8 +9,8 @@ namespace DryWet.Benchmarks.Serving;
 
 /// <summary>
 /// <c>dotnet run -c Release --project DryWet.Benchmarks -- decode [--size 300] [--iterations 30] [--model &lt;package&gt; --images &lt;dir with one folder per class&gt;]</c>
-/// Chooses the JPEG decode scale: for each choice (<see cref="JpegScales.Eighths"/>, <see cref="JpegScales.PowersOfTwo"/>,
-/// full-size decode) the per-stage time of 1280×720 and 1920×1080 road and noisy frames (choices interleaved image by
+/// Chooses the JPEG decode scale: for each choice (<see cref="JpegScales.Eighths"/> with the default decoder and with
+/// SkiaSharp's (<see cref="JpegDecoder"/>), <see cref="JpegScales.PowersOfTwo"/>, full-size decode) the per-stage time of 1280×720 and 1920×1080 road and noisy frames (choices interleaved image by
 /// image in one process, so load from other processes hits all alike: relative figures), the mean deviation of the
 /// tensor from the full-size decode, and, with a model package and labelled images, the accuracy of each choice as
 /// served. The trainer and serving share <see cref="ImagePreprocessor"/>, so the choice applies to both.
@@ -26,10 +26,12 @@ internal static class DecodeScaleBenchmark
         (string Name, PreprocessorOptions Options)[] choices =
         [
             ("eighths (k/8)", new PreprocessorOptions { Width = size, Height = size, JpegScales = JpegScales.Eighths }),
+            ("eighths, SkiaSharp's decoder", new PreprocessorOptions { Width = size, Height = size, JpegDecoder = JpegDecoder.SkiaSharp }),
             ("powers of two", new PreprocessorOptions { Width = size, Height = size, JpegScales = JpegScales.PowersOfTwo }),
             ("full decode", new PreprocessorOptions { Width = size, Height = size, ScaledJpegDecoding = false }),
         ];
         var preprocessors = choices.Select(c => new ImagePreprocessor(c.Options)).ToArray();
+        Console.WriteLine($"JPEG decoder by default on this machine: {preprocessors[0].JpegDecoderName}");
         (string Name, byte[] Jpeg)[] images =
         [
             ("road 1280×720", BenchmarkImages.Road(1280, 720)),
@@ -92,7 +94,7 @@ internal static class DecodeScaleBenchmark
             var preprocessor = new ImagePreprocessor(new PreprocessorOptions
             {
                 Width = served.Width, Height = served.Height, Mean = served.Mean, Std = served.Std,
-                JpegScales = options.JpegScales, ScaledJpegDecoding = options.ScaledJpegDecoding,
+                JpegScales = options.JpegScales, ScaledJpegDecoding = options.ScaledJpegDecoding, JpegDecoder = options.JpegDecoder,
             });
             var right = 0;
             var watch = Stopwatch.StartNew();

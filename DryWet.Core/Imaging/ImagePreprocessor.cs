@@ -14,7 +14,8 @@ namespace DryWet.Core.Imaging;
 /// <c>convert("RGB")</c>) → resize to exactly Width × Height, no crop (the original's <c>Resize((s, s))</c>) → 8-bit
 /// → scale to [0, 1] → normalize with mean/std → CHW float32.
 /// <para>
-/// Decode: SkiaSharp's codecs (libjpeg-turbo for JPEG) into a pooled RGBA_8888 buffer; JPEGs at a reduced DCT scale
+/// Decode: SkiaSharp's codecs into a pooled RGBA_8888 buffer; JPEGs by libjpeg-turbo (the system's TurboJPEG library
+/// with its SIMD kernels when present, <see cref="PreprocessorOptions.JpegDecoder"/>, else SkiaSharp's) at a reduced DCT scale
 /// (<see cref="PreprocessorOptions.JpegScales"/>) that is still at least the target size, so the IDCT and colour
 /// conversion run on a fraction of the pixels. Resize: <see cref="PixelResampler"/>, one streaming pass with
 /// <see cref="PreprocessorOptions.Resampler"/> (Mitchell cubic by default) stretched over the whole reduction
@@ -33,12 +34,20 @@ public sealed class ImagePreprocessor
 
     private readonly float[] _lookup; // [channel * 256 + byte] = (byte / 255 - mean) / std
     private readonly ConcurrentDictionary<(int From, int To), ResampleWeights> _weights = new();
+    private readonly bool _turboJpeg;
 
     public ImagePreprocessor(PreprocessorOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         Options = options;
+        _turboJpeg = options.JpegDecoder switch
+        {
+            JpegDecoder.SkiaSharp => false,
+            JpegDecoder.TurboJpeg when !TurboJpeg.IsAvailable => throw new DryWetException(
+                "JpegDecoder TurboJpeg needs libjpeg-turbo's TurboJPEG library (libturbojpeg.so.0; Debian: apt-get install libturbojpeg0), which cannot be loaded here."),
+            _ => TurboJpeg.IsAvailable,
+        };
         _lookup = new float[3 * 256];
         for (var c = 0; c < 3; c++)
         {
@@ -51,6 +60,9 @@ public sealed class ImagePreprocessor
     }
 
     public PreprocessorOptions Options { get; }
+
+    /// <summary>What decodes JPEGs here (<see cref="PreprocessorOptions.JpegDecoder"/> resolved on this machine), for logs.</summary>
+    public string JpegDecoderName => _turboJpeg ? "libjpeg-turbo (system TurboJPEG, SIMD)" : "libjpeg-turbo (SkiaSharp)";
 
     /// <summary>Number of floats of one preprocessed image: 3 × Height × Width.</summary>
     public int TensorLength => 3 * Options.Width * Options.Height;
@@ -159,7 +171,9 @@ public sealed class ImagePreprocessor
         var opened = Stopwatch.GetTimestamp();
         var origin = codec.EncodedOrigin;
         var swapsAxes = OrientationMap.SwapsAxes(origin);
-        var (width, height, buffer) = DecodePixels(codec, new SKSizeI(header.DecodeWidth, header.DecodeHeight), header.Format, encoded.Length);
+        var size = new SKSizeI(header.DecodeWidth, header.DecodeHeight);
+        var (width, height, buffer) = (_turboJpeg && codec.EncodedFormat == SKEncodedImageFormat.Jpeg ? DecodeJpeg(encoded, codec, size) : null)
+            ?? DecodePixels(codec, size, header.Format, encoded.Length);
         try
         {
             var decoded = Stopwatch.GetTimestamp();
@@ -256,6 +270,32 @@ public sealed class ImagePreprocessor
 
     private static readonly int[] AllEighths = [1, 2, 3, 4, 5, 6, 7];
     private static readonly int[] PowerOfTwoEighths = [1, 2, 4];
+
+    /// <summary>
+    /// A JPEG through the system's TurboJPEG into a pooled buffer (the caller returns it), 4 bytes a pixel as SkiaSharp
+    /// decodes it; null for a colour space TurboJPEG cannot convert to RGB (CMYK, YCCK), which SkiaSharp then decodes.
+    /// </summary>
+    private static (int Width, int Height, byte[] Buffer)? DecodeJpeg(ReadOnlySpan<byte> encoded, SKCodec codec, SKSizeI size)
+    {
+        var bytes = size.Width * size.Height * 4;
+        var buffer = bytes <= MaxPooledBufferBytes ? PixelBuffers.Rent(bytes) : GC.AllocateUninitializedArray<byte>(bytes);
+        try
+        {
+            if (TurboJpeg.TryDecode(encoded, size.Width, size.Height, buffer.AsSpan(0, bytes),
+                    $"JPEG image ({codec.Info.Width}×{codec.Info.Height}, {encoded.Length} bytes)"))
+            {
+                return (size.Width, size.Height, buffer);
+            }
+        }
+        catch
+        {
+            ReturnBuffer(buffer);
+            throw;
+        }
+
+        ReturnBuffer(buffer);
+        return null;
+    }
 
     /// <summary>Decodes into a pooled buffer (the caller returns it): RGBA_8888, alpha unpremultiplied (then ignored).</summary>
     private static (int Width, int Height, byte[] Buffer) DecodePixels(SKCodec codec, SKSizeI size, string formatName, int byteCount)

@@ -35,6 +35,9 @@ public sealed class PreprocessorOptions
     /// <summary>Which libjpeg-turbo DCT scales the decoder may choose from (see <see cref="Imaging.JpegScales"/>).</summary>
     public JpegScales JpegScales { get; init; } = JpegScales.Eighths;
 
+    /// <summary>Which libjpeg-turbo build decodes JPEGs (<see cref="Imaging.JpegDecoder"/>): the same pixels, the speed differs.</summary>
+    public JpegDecoder JpegDecoder { get; init; } = JpegDecoder.Auto;
+
     /// <summary>Options from a package's config.yaml; a model with a fixed input size overrides <c>training.img_size</c>.</summary>
     public static PreprocessorOptions FromConfig(DryWetConfig config, int? modelHeight = null, int? modelWidth = null)
     {

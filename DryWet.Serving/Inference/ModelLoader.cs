@@ -51,10 +51,10 @@ internal sealed class ModelLoader(IOptions<ModelOptions> modelOptions, IOptions<
                 PrecisionReason = precision.Reason,
             };
             logger.LogInformation(
-                "Loaded model {Name} version {Version} from {Source}: input '{Input}' {Height}×{Width}, output '{Output}' [{Labels}] ({OutputKind}), {Provider}, {Precision} ({PrecisionReason}), batches up to {MaxBatch}.",
+                "Loaded model {Name} version {Version} from {Source}: input '{Input}' {Height}×{Width}, output '{Output}' [{Labels}] ({OutputKind}), {Provider}, {Precision} ({PrecisionReason}), batches up to {MaxBatch}; JPEGs decoded by {JpegDecoder}.",
                 candidate.Descriptor.Name, candidate.Descriptor.Version, candidate.Descriptor.Source, classifier.InputName, height, width,
                 classifier.OutputName, string.Join(", ", package.Labels), package.Output?.ToString().ToLowerInvariant() ?? "logits or probabilities, judged per row",
-                classifier.ExecutionProvider, precision.Name, precision.Reason, tuning.Plan.MaxBatchSize);
+                classifier.ExecutionProvider, precision.Name, precision.Reason, tuning.Plan.MaxBatchSize, preprocessor.JpegDecoderName);
             return model;
         }
         catch

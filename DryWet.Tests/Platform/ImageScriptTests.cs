@@ -31,6 +31,10 @@ public sealed class ImageScriptTests : IDisposable
         publish.ShouldContain("-p:ContainerRepository=dry_wet_serving");
         publish.ShouldContain("-p:ContainerImageTag=v1.2.3");
         publish.ShouldContain("-p:ContainerBaseImage=mcr.microsoft.com/dotnet/aspnet:10.0");
+        // The build machine's TurboJPEG, bundled into the image (platform/containers/container-settings.targets).
+        var turboJpeg = publish.Split(' ').Single(p => p.StartsWith("-p:DryWetTurboJpeg=", StringComparison.Ordinal))["-p:DryWetTurboJpeg=".Length..];
+        File.Exists(turboJpeg).ShouldBeTrue(turboJpeg);
+        Path.GetFileName(turboJpeg).ShouldStartWith("libturbojpeg.so.0");
         publish.ShouldEndWith("DOCKER_HOST=tcp://192.168.49.2:2376", Case.Sensitive, "built against minikube's Docker daemon");
         var setImage = Array.FindIndex(calls, c => c == "kubectl set image deployment/dry-wet-model-deployment dry-wet-model=dry_wet_serving:v1.2.3 -n kubeflow");
         setImage.ShouldBeGreaterThan(Array.IndexOf(calls, publish));
@@ -116,7 +120,7 @@ public sealed class ImageScriptTests : IDisposable
     public void Serving_images_expose_and_listen_on_5001_not_the_base_images_8080()
     {
         var targets = System.Xml.Linq.XDocument.Load(RepositoryPaths.Combine("platform", "containers", "container-settings.targets"));
-        var serving = targets.Root!.Elements("ItemGroup").Single(g => ((string?)g.Attribute("Condition"))?.Contains("DryWet.Serving") == true);
+        var serving = targets.Root!.Elements("ItemGroup").Single(g => (string?)g.Attribute("Condition") == "'$(MSBuildProjectName)' == 'DryWet.Serving'");
 
         serving.Elements("ContainerPort").Select(e => (string?)e.Attribute("Include")).ShouldBe(["5001"]);
         serving.Elements("ContainerEnvironmentVariable").Single(e => (string?)e.Attribute("Include") == "ASPNETCORE_HTTP_PORTS")

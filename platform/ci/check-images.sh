@@ -5,7 +5,7 @@
 # --variant=minbase, umoci) plus this machine's .NET runtime; then inspects them with skopeo: entrypoint, non-root
 # user, working directory, exposed port 5001, environment, labels, and the files the pipeline needs in the trainer
 # image (/app/config.yaml, TorchSharp's natives). The real base images stay the defaults for users.
-# Needs root (debootstrap) and: apt-get install -y debootstrap umoci skopeo docker-registry jq
+# Needs root (debootstrap) and: apt-get install -y debootstrap umoci skopeo docker-registry jq libturbojpeg0
 # Usage: platform/ci/check-images.sh [--port 5055]   (the Debian rootfs is cached under .cache/image-check)
 # shellcheck source-path=SCRIPTDIR/..
 set -Eeuo pipefail
@@ -146,18 +146,30 @@ expect "trainer user" "$(jq -r '.config.User' <<<"$training")" "1654"
 expect "trainer working directory" "$(jq -r '.config.WorkingDir' <<<"$training")" "/app/"
 expect "trainer title label" "$(jq -r '.config.Labels["org.opencontainers.image.title"]' <<<"$training")" "$training_repository"
 
-# The trainer's files: list every layer of the pushed image.
-skopeo copy --quiet --src-tls-verify=false "docker://${registry}/${training_repository}:${tag}" "oci:${work}/trainer:${tag}"
-files="${work}/trainer-files.txt"
-: >"$files"
-manifest="$(jq -r '.manifests[0].digest' "${work}/trainer/index.json")"
-for layer in $(jq -r '.layers[].digest' "${work}/trainer/blobs/sha256/${manifest#sha256:}"); do
-  tar -tzf "${work}/trainer/blobs/sha256/${layer#sha256:}" >>"$files"
-done
+# image_files <name> <repository>: every file path in the pushed image's layers, one per line, into ${work}/<name>-files.txt.
+image_files() {
+  skopeo copy --quiet --src-tls-verify=false "docker://${registry}/$2:${tag}" "oci:${work}/$1:${tag}"
+  local files="${work}/$1-files.txt" manifest layer
+  : >"$files"
+  manifest="$(jq -r '.manifests[0].digest' "${work}/$1/index.json")"
+  for layer in $(jq -r '.layers[].digest' "${work}/$1/blobs/sha256/${manifest#sha256:}"); do
+    tar -tzf "${work}/$1/blobs/sha256/${layer#sha256:}" >>"$files"
+  done
+}
+# expect_files <name> <path>...: each path is in the image exactly once.
+expect_files() {
+  local name="$1" wanted
+  shift
+  for wanted in "$@"; do
+    expect "${name} holds /${wanted}" "$(grep -cxE "(\./)?${wanted//./\\.}" "${work}/${name}-files.txt" || true)" "1"
+  done
+}
+image_files trainer "$training_repository"
+image_files serving "$(config_get images.serving_repository)"
 # /app/DryWet.TrainingWorker is the executable the pipeline's entry line execs; config.yaml its train step reads.
-for wanted in app/config.yaml app/DryWet.TrainingWorker app/libtorch.so app/libLibTorchSharp.so; do
-  expect "trainer holds /${wanted}" "$(grep -cxE "(\./)?${wanted//./\\.}" "$files" || true)" "1"
-done
+# libturbojpeg.so.0: JPEG decoding with libjpeg-turbo's SIMD kernels (the base images lack it), with its notice.
+expect_files trainer app/config.yaml app/DryWet.TrainingWorker app/libtorch.so app/libLibTorchSharp.so app/libturbojpeg.so.0
+expect_files serving app/DryWet.Serving.dll app/libturbojpeg.so.0 app/licenses/libjpeg-turbo.copyright
 
 step "done"
 [[ "$failures" == "0" ]] || die "${failures} image check(s) failed (above)"

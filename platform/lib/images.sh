@@ -18,9 +18,21 @@ default_image_tag() {
 # (platform/ci/check-images.sh pushes to one on loopback).
 common_image_props() {
   printf '%s\n' "-p:CustomAfterMicrosoftCommonTargets=${REPO_ROOT}/platform/containers/container-settings.targets"
+  printf '%s\n' "-p:DryWetTurboJpeg=$(turbojpeg_library)"
   if [[ -n "${DRYWET_CONTAINER_REGISTRY:-}" ]]; then
     printf '%s\n' "-p:ContainerRegistry=${DRYWET_CONTAINER_REGISTRY}"
   fi
+}
+
+# The build machine's libjpeg-turbo TurboJPEG library (Debian/Ubuntu: libturbojpeg0), bundled into both images as
+# /app/libturbojpeg.so.0: the .NET base images lack it, and without it JPEGs decode through SkiaSharp's libjpeg-turbo,
+# which has no SIMD on x64 (the same pixels, slower). It links only against libc.
+turbojpeg_library() {
+  local library
+  # ldconfig lives in /sbin, which a user's PATH may lack.
+  library="$({ command -v ldconfig >/dev/null && ldconfig -p || /sbin/ldconfig -p; } 2>/dev/null | awk '$1 == "libturbojpeg.so.0" && /x86-64/ { print $NF; exit }')"
+  [[ -n "$library" ]] || die "libturbojpeg.so.0 is missing on this machine; install it (apt-get install -y libturbojpeg0): the images bundle it for JPEG decoding"
+  readlink -f "$library"
 }
 
 # Points docker (and the SDK, which loads images through the docker CLI) at minikube's daemon.
