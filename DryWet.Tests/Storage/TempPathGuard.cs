@@ -24,7 +24,8 @@ public sealed class TempPathGuard : IDisposable
             TestFolders.DeleteQuietly(path);
         }
 
+        var named = string.Join(", ", left.Take(10)) + (left.Count > 10 ? $" and {left.Count - 10} more" : "");
         throw new InvalidOperationException(
-            $"{left.Count} temp path(s) made through TestFolders were not deleted by the test or fixture that made them: {string.Join(", ", left)}");
+            $"{left.Count} temp path(s) made through TestFolders were not deleted by the test or fixture that made them: {named}");
     }
 }
