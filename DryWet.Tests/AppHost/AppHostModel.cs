@@ -1,19 +1,20 @@
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
+using DryWet.Tests.Storage;
 
 namespace DryWet.Tests.AppHost;
 
 /// <summary>Builds the real AppHost's model (nothing is started) in the given mode.</summary>
 internal static class AppHostModel
 {
-    public static async Task<IDistributedApplicationTestingBuilder> CreateAsync(string mode, params string[] extraArgs)
-    {
-        var home = Path.Combine(Path.GetTempPath(), "drywet-model-tests");
-        return await DistributedApplicationTestingBuilder.CreateAsync<Projects.DryWet_AppHost>(
-            [$"--DryWet:Mode={mode}", $"--DryWet:Home={home}", .. extraArgs],
+    /// <summary>The embedded home the model is built with; building the model creates nothing there (TempPathGuard checks).</summary>
+    public static string Home { get; } = TestFolders.NewTempPath("drywet-model-tests");
+
+    public static async Task<IDistributedApplicationTestingBuilder> CreateAsync(string mode, params string[] extraArgs) =>
+        await DistributedApplicationTestingBuilder.CreateAsync<Projects.DryWet_AppHost>(
+            [$"--DryWet:Mode={mode}", $"--DryWet:Home={Home}", .. extraArgs],
             TestContext.Current.CancellationToken);
-    }
 
     public static T Resource<T>(this IDistributedApplicationTestingBuilder builder, string name) where T : IResource =>
         builder.Resources.Single(r => r.Name == name).ShouldBeAssignableTo<T>()!;

@@ -15,6 +15,7 @@ using DryWet.Core.Feedback;
 using DryWet.Core.Registry;
 using DryWet.Core.Storage;
 using DryWet.Core.Tracking;
+using DryWet.Tests.Storage;
 using DryWet.Tests.Tracking;
 using DryWet.Tests.Web;
 using DryWet.TrainingWorker.Data;
@@ -321,7 +322,7 @@ public class EmbeddedLoopTests(EmbeddedPlatformFixture platform) : IClassFixture
         var versions = new HashSet<string>(StringComparer.Ordinal);
         var records = (await store.ListAsync(PredictionLogLayout.Bucket, PredictionLogLayout.Prefix, ct)).Where(o => o.Key.EndsWith(".json", StringComparison.Ordinal)).ToList();
         records.Count.ShouldBeGreaterThan(20);
-        var folder = Path.Combine(Path.GetTempPath(), $"drywet-e2e-records-{Guid.NewGuid():N}");
+        var folder = TestFolders.NewTempPath("drywet-e2e-records");
         try
         {
             // Every tenth record and the newest ones (the last switch happened seconds ago).
@@ -334,10 +335,7 @@ public class EmbeddedLoopTests(EmbeddedPlatformFixture platform) : IClassFixture
         }
         finally
         {
-            if (Directory.Exists(folder))
-            {
-                Directory.Delete(folder, recursive: true);
-            }
+            TestFolders.DeleteQuietly(folder);
         }
 
         return versions;
@@ -495,7 +493,7 @@ public class EmbeddedLoopTests(EmbeddedPlatformFixture platform) : IClassFixture
 
     private static async Task<byte[]> DownloadAsync(IObjectStore store, string bucket, string key, CancellationToken ct)
     {
-        var file = Path.GetTempFileName();
+        var file = TestFolders.NewTempFile("drywet-e2e-download");
         try
         {
             await store.DownloadFileAsync(bucket, key, file, ct);
@@ -503,7 +501,7 @@ public class EmbeddedLoopTests(EmbeddedPlatformFixture platform) : IClassFixture
         }
         finally
         {
-            File.Delete(file);
+            TestFolders.DeleteQuietly(file);
         }
     }
 

@@ -39,7 +39,7 @@ public class EmbeddedModeModelTests
         args[4].ShouldBe(Path.Combine(RepositoryPaths.AppHostDirectory, "config", "tiny.yaml"));
         File.Exists(args[4]).ShouldBeTrue();
         args[5].ShouldBe("--data");
-        args[6].ShouldBe(Path.Combine(Path.GetTempPath(), "drywet-model-tests", "objects", "ml-data", "dry-wet-data.zip"));
+        args[6].ShouldBe(Path.Combine(AppHostModel.Home, "objects", "ml-data", "dry-wet-data.zip"));
         args[7].ShouldBe("--output");
     }
 
@@ -47,7 +47,7 @@ public class EmbeddedModeModelTests
     public async Task Trainer_and_serving_share_the_embedded_home_folder()
     {
         await using var builder = await AppHostModel.CreateAsync("embedded");
-        var home = Path.Combine(Path.GetTempPath(), "drywet-model-tests");
+        var home = AppHostModel.Home;
 
         foreach (var name in new[] { "trainer", "serving" })
         {
@@ -70,7 +70,7 @@ public class EmbeddedModeModelTests
         servingEnvironment.Keys.ShouldNotContain("Model__Source");
         var trainerArgs = await builder.Resource<ExecutableResource>("trainer").PublishedArgsAsync();
         trainerArgs[Array.IndexOf(trainerArgs, "--output") + 1]
-            .ShouldBe(Path.Combine(Path.GetTempPath(), "drywet-model-tests", "models", "latest"));
+            .ShouldBe(Path.Combine(AppHostModel.Home, "models", "latest"));
     }
 
     [Fact]
@@ -115,7 +115,7 @@ public class EmbeddedModeModelTests
         args.ShouldNotContain("--object", "the whole dataset: the sample zip plus the Review page's class folders");
         Arg("--interval").ShouldBe("5s");
         args.ShouldNotContain("--promote"); // the gate's default: auto
-        (await watcher.PublishedEnvironmentAsync())["DryWet__Home"].ShouldBe(Path.Combine(Path.GetTempPath(), "drywet-model-tests"));
+        (await watcher.PublishedEnvironmentAsync())["DryWet__Home"].ShouldBe(AppHostModel.Home);
         var trainerCommands = builder.Resource<ExecutableResource>("trainer").Annotations.OfType<ResourceCommandAnnotation>().Select(c => c.DisplayName);
         trainerCommands.ShouldContain("Load noisy sample data");
     }

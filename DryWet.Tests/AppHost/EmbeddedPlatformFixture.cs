@@ -1,6 +1,7 @@
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
+using DryWet.Tests.Storage;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace DryWet.Tests.AppHost;
@@ -15,7 +16,7 @@ public sealed class EmbeddedPlatformFixture : IAsyncLifetime
 {
     public const string AdminKey = "e2e-admin-key";
 
-    public string Home { get; } = Path.Combine(Path.GetTempPath(), $"drywet-e2e-{Guid.NewGuid():N}");
+    public string Home { get; } = TestFolders.NewTempPath("drywet-e2e");
 
     public DistributedApplication App { get; private set; } = null!;
 
@@ -41,9 +42,6 @@ public sealed class EmbeddedPlatformFixture : IAsyncLifetime
             await App.DisposeAsync();
         }
 
-        if (Directory.Exists(Home))
-        {
-            Directory.Delete(Home, recursive: true);
-        }
+        TestFolders.DeleteQuietly(Home);
     }
 }

@@ -49,7 +49,7 @@ public class MinioBucketsTests(S3rverFixture s3) : IClassFixture<S3rverFixture>
     public async Task Sample_data_upload_lands_in_ml_data()
     {
         var ct = TestContext.Current.CancellationToken;
-        var file = Path.Combine(Path.GetTempPath(), $"drywet-upload-{Guid.NewGuid():N}.zip");
+        var file = TestFolders.NewTempFile("drywet-upload", ".zip");
         await File.WriteAllBytesAsync(file, [80, 75, 5, 6, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], ct);
         try
         {
@@ -61,7 +61,7 @@ public class MinioBucketsTests(S3rverFixture s3) : IClassFixture<S3rverFixture>
         }
         finally
         {
-            File.Delete(file);
+            TestFolders.DeleteQuietly(file);
         }
     }
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using DryWet.Core.Configuration;
 using DryWet.Core.Packaging;
+using DryWet.Tests.Storage;
 using YamlDotNet.RepresentationModel;
 
 namespace DryWet.Tests.Contracts;
@@ -8,9 +9,9 @@ namespace DryWet.Tests.Contracts;
 /// <summary>The package's MLmodel carries a signature and an input example the way mlflow writes them for an ndarray model.</summary>
 public sealed class MlmodelSignatureTests : IDisposable
 {
-    private readonly string _root = Directory.CreateTempSubdirectory("drywet-mlmodel-").FullName;
+    private readonly string _root = TestFolders.NewTempDirectory("drywet-mlmodel");
 
-    public void Dispose() => Directory.Delete(_root, recursive: true);
+    public void Dispose() => TestFolders.DeleteQuietly(_root);
 
     [Fact]
     public void MLmodel_has_a_tensor_signature_and_an_input_example_that_fits_it()

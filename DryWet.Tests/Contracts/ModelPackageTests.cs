@@ -1,14 +1,15 @@
 using DryWet.Core;
 using DryWet.Core.Configuration;
 using DryWet.Core.Packaging;
+using DryWet.Tests.Storage;
 
 namespace DryWet.Tests.Contracts;
 
 public sealed class ModelPackageTests : IDisposable
 {
-    private readonly string _root = Directory.CreateTempSubdirectory("drywet-pkg-").FullName;
+    private readonly string _root = TestFolders.NewTempDirectory("drywet-pkg");
 
-    public void Dispose() => Directory.Delete(_root, recursive: true);
+    public void Dispose() => TestFolders.DeleteQuietly(_root);
 
     private string FakeOnnx()
     {

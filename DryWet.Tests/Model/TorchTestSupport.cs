@@ -1,3 +1,4 @@
+using DryWet.Tests.Storage;
 using DryWet.TrainingWorker.Export;
 using DryWet.TrainingWorker.Model;
 using DryWet.TrainingWorker.Training;
@@ -24,12 +25,7 @@ internal static class TorchTestSupport
         }
     }
 
-    public static string NewTempDirectory()
-    {
-        var dir = Path.Combine(Path.GetTempPath(), "drywet-model-tests", Guid.NewGuid().ToString("N"));
-        Directory.CreateDirectory(dir);
-        return dir;
-    }
+    public static string NewTempDirectory() => TestFolders.NewTempDirectory("drywet-torch-test");
 
     /// <summary>
     /// Gives every BatchNorm non-trivial affine parameters, then sets its running statistics to those of a random

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using DryWet.Tests.Platform;
+using DryWet.Tests.Storage;
 using DryWet.TrainingWorker.Commands;
 using DryWet.TrainingWorker.Pipelines;
 
@@ -23,17 +24,17 @@ public class PipelineGoldenFileTests
     [Fact]
     public void Compile_command_writes_the_same_file_atomically()
     {
-        var dir = Directory.CreateTempSubdirectory("drywet-pipeline-");
+        var dir = TestFolders.NewTempDirectory("drywet-pipeline");
         try
         {
-            var path = Path.Combine(dir.FullName, "out", "pipeline.yaml");
+            var path = Path.Combine(dir, "out", "pipeline.yaml");
             KubeflowPipelineCompiler.Compile(new()).WriteYaml(path);
             File.ReadAllText(path).ShouldBe(KubeflowPipelineCompiler.Compile(new()).ToYaml());
             Directory.GetFiles(Path.GetDirectoryName(path)!).ShouldBe([path], "no temp file left behind");
         }
         finally
         {
-            dir.Delete(recursive: true);
+            TestFolders.DeleteQuietly(dir);
         }
     }
 
@@ -46,20 +47,20 @@ public class PipelineGoldenFileTests
             root.Subcommands.Add(command);
         }
 
-        var dir = Directory.CreateTempSubdirectory("drywet-compile-");
+        var dir = TestFolders.NewTempDirectory("drywet-compile");
         try
         {
-            var path = Path.Combine(dir.FullName, "pipeline.yaml");
+            var path = Path.Combine(dir, "pipeline.yaml");
             (await root.Parse(["pipeline", "compile", "--output", path]).InvokeAsync(cancellationToken: TestContext.Current.CancellationToken)).ShouldBe(0);
             (await File.ReadAllTextAsync(path, TestContext.Current.CancellationToken)).ShouldBe(await File.ReadAllTextAsync(GoldenPath, TestContext.Current.CancellationToken));
 
-            var other = Path.Combine(dir.FullName, "bad.yaml");
+            var other = Path.Combine(dir, "bad.yaml");
             (await root.Parse(["pipeline", "compile", "--output", other, "--gpus", "-1"]).InvokeAsync(cancellationToken: TestContext.Current.CancellationToken)).ShouldBe(2);
             File.Exists(other).ShouldBeFalse("nothing is written for a refused spec");
         }
         finally
         {
-            dir.Delete(recursive: true);
+            TestFolders.DeleteQuietly(dir);
         }
     }
 }

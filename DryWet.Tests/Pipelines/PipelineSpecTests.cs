@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using DryWet.Core;
 using DryWet.Tests.Platform;
+using DryWet.Tests.Storage;
 using DryWet.TrainingWorker.Pipelines;
 
 namespace DryWet.Tests.Pipelines;
@@ -240,10 +241,10 @@ public partial class PipelineSpecTests
     public async Task Entrypoint_builds_the_minio_connection_string_from_the_secret_env_and_execs_the_trainer_with_the_args()
     {
         // Runs the exact command line a step's container runs, with a stand-in trainer that prints what it got.
-        var dir = Directory.CreateTempSubdirectory("drywet-entrypoint-");
+        var dir = TestFolders.NewTempDirectory("drywet-entrypoint");
         try
         {
-            var trainer = Path.Combine(dir.FullName, "trainer");
+            var trainer = Path.Combine(dir, "trainer");
             await File.WriteAllTextAsync(trainer, "#!/bin/sh\nprintf '%s\\n' \"$ConnectionStrings__minio\" \"$@\"\n", TestContext.Current.CancellationToken);
             OperatingSystem.IsWindows().ShouldBeFalse("the pipeline's containers are Linux; this runs their shell line");
             if (!OperatingSystem.IsWindows())
@@ -263,7 +264,7 @@ public partial class PipelineSpecTests
         }
         finally
         {
-            dir.Delete(recursive: true);
+            TestFolders.DeleteQuietly(dir);
         }
     }
 

@@ -1,3 +1,4 @@
+using DryWet.Tests.Storage;
 using YamlDotNet.RepresentationModel;
 
 namespace DryWet.Tests.Platform;
@@ -80,22 +81,30 @@ public class ConfigReaderTests
     [Fact]
     public async Task Fallback_reader_handles_comments_quotes_and_hashes_inside_values()
     {
-        var file = Path.Combine(Directory.CreateTempSubdirectory("drywet-config-").FullName, "config.yaml");
-        await File.WriteAllTextAsync(file, """
-            # top comment
-            a:
-              b: "x # not a comment"   # a comment
-              c: 'single quoted'
-              d: plain-value
-              nested:
-                deep: 42
-              list: ["one", two , 'three']
-              empty: []
-            other:
-              b: second
-            url: http://localhost/grafana/#anchor
-            """, TestContext.Current.CancellationToken);
-        await AssertFallbackMatchesYamlAsync(file);
+        var folder = TestFolders.NewTempDirectory("drywet-config");
+        try
+        {
+            var file = Path.Combine(folder, "config.yaml");
+            await File.WriteAllTextAsync(file, """
+                # top comment
+                a:
+                  b: "x # not a comment"   # a comment
+                  c: 'single quoted'
+                  d: plain-value
+                  nested:
+                    deep: 42
+                  list: ["one", two , 'three']
+                  empty: []
+                other:
+                  b: second
+                url: http://localhost/grafana/#anchor
+                """, TestContext.Current.CancellationToken);
+            await AssertFallbackMatchesYamlAsync(file);
+        }
+        finally
+        {
+            TestFolders.DeleteQuietly(folder);
+        }
     }
 
     [Fact]

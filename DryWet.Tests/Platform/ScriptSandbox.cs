@@ -1,3 +1,5 @@
+using DryWet.Tests.Storage;
+
 namespace DryWet.Tests.Platform;
 
 /// <summary>
@@ -10,7 +12,7 @@ namespace DryWet.Tests.Platform;
 /// </summary>
 internal sealed class ScriptSandbox : IDisposable
 {
-    private readonly DirectoryInfo root = Directory.CreateTempSubdirectory("drywet-scripts-");
+    private readonly DirectoryInfo root = new(TestFolders.NewTempDirectory("drywet-scripts"));
 
     public string Bin => Path.Combine(root.FullName, "bin");
     public string CallLog => Path.Combine(root.FullName, "calls.log");
@@ -154,5 +156,5 @@ internal sealed class ScriptSandbox : IDisposable
         return secret.Data is not null && secret.Data.TryGetValue(key, out var bytes) ? System.Text.Encoding.UTF8.GetString(bytes) : null;
     }
 
-    public void Dispose() => root.Delete(recursive: true);
+    public void Dispose() => TestFolders.DeleteQuietly(root.FullName);
 }

@@ -16,7 +16,8 @@ public class KubernetesPublishTests
     [Fact]
     public async Task Publish_output_matches_the_committed_snapshot()
     {
-        var output = await KubernetesPublish.RunAsync();
+        using var published = await KubernetesPublish.RunAsync();
+        var output = published.Directory;
         var produced = KubernetesPublish.AllFiles(output).Select(f => Path.GetRelativePath(output, f)).ToList();
 
         Snapshots.MatchFolder(SnapshotDirectory, output, produced);
@@ -25,7 +26,8 @@ public class KubernetesPublishTests
     [Fact]
     public async Task Every_published_object_passes_a_strict_parse_of_its_kind()
     {
-        var output = await KubernetesPublish.RunAsync();
+        using var published = await KubernetesPublish.RunAsync();
+        var output = published.Directory;
 
         var objects = KubernetesPublish.YamlFiles(output)
             .Where(f => !f.EndsWith(KubernetesManifestWriter.KustomizationFile, StringComparison.Ordinal))
@@ -54,7 +56,8 @@ public class KubernetesPublishTests
     [Fact]
     public async Task Serving_is_a_hardened_rolling_deployment_with_probes_resources_and_scraping()
     {
-        var output = await KubernetesPublish.RunAsync();
+        using var published = await KubernetesPublish.RunAsync();
+        var output = published.Directory;
         var deployment = KubernetesObjects.Load<V1Deployment>(output, "dry-wet-model", "deployment.yaml");
 
         deployment.Metadata.Name.ShouldBe("dry-wet-model-deployment");
@@ -89,7 +92,8 @@ public class KubernetesPublishTests
     [Fact]
     public async Task Serving_route_on_the_mlops_gateway_rewrites_the_prefix_to_the_root()
     {
-        var output = await KubernetesPublish.RunAsync();
+        using var published = await KubernetesPublish.RunAsync();
+        var output = published.Directory;
         var virtualService = KubernetesObjects.Load<IstioVirtualService>(output, "dry-wet-model", "virtualservice.yaml");
 
         virtualService.ApiVersion.ShouldBe("networking.istio.io/v1");
@@ -106,7 +110,8 @@ public class KubernetesPublishTests
     [Fact]
     public async Task Trainer_is_a_suspended_Job_with_the_gpu_limit_from_the_AppHost_marker_and_no_Deployment()
     {
-        var output = await KubernetesPublish.RunAsync();
+        using var published = await KubernetesPublish.RunAsync();
+        var output = published.Directory;
 
         Directory.GetFiles(Path.Combine(output, "dry-wet-model-training")).Select(Path.GetFileName)
             .ShouldBe(["config.yaml", "job.yaml", "networkpolicy.yaml"], ignoreOrder: true);
@@ -134,7 +139,8 @@ public class KubernetesPublishTests
     [Fact]
     public async Task The_watcher_is_one_cpu_pod_that_submits_the_kubeflow_pipeline_with_its_own_minio_identity()
     {
-        var output = await KubernetesPublish.RunAsync();
+        using var published = await KubernetesPublish.RunAsync();
+        var output = published.Directory;
 
         Directory.GetFiles(Path.Combine(output, "dry-wet-model-watcher")).Select(Path.GetFileName)
             .ShouldBe(["config.yaml", "deployment.yaml", "networkpolicy.yaml"], ignoreOrder: true, "no endpoint, so no Service");
@@ -188,7 +194,8 @@ public class KubernetesPublishTests
     [Fact]
     public async Task Each_workload_reads_its_own_minio_identity_and_mlflows_credentials_from_Secrets_assembled_in_the_pod()
     {
-        var output = await KubernetesPublish.RunAsync();
+        using var published = await KubernetesPublish.RunAsync();
+        var output = published.Directory;
 
         Directory.Exists(Path.Combine(output, "minio")).ShouldBeFalse();
         Directory.Exists(Path.Combine(output, "mlflow")).ShouldBeFalse();
@@ -236,7 +243,7 @@ public class KubernetesPublishTests
         string? failure = null;
         try
         {
-            await KubernetesPublish.RunAsync("--DryWet:Kubernetes:MinioSecrets:web=");
+            using var unexpected = await KubernetesPublish.RunAsync("--DryWet:Kubernetes:MinioSecrets:web=");
         }
         catch (ShouldAssertException e)
         {
@@ -250,8 +257,8 @@ public class KubernetesPublishTests
     public async Task No_generated_default_or_given_secret_value_is_written_anywhere()
     {
         // Default settings with no parameter given (generated keys), and with every secret given on the command line.
-        var generated = await KubernetesPublish.RunWithValuesAsync();
-        var given = await KubernetesPublish.RunWithValuesAsync(
+        using var generated = await KubernetesPublish.RunWithValuesAsync();
+        using var given = await KubernetesPublish.RunWithValuesAsync(
             $"--Parameters:serving-admin-key={KubernetesPublish.AdminKey}", "--DryWet:Kubernetes:UsePlatformServices=false",
             "--Parameters:minio-root-user=own-minio-user", "--Parameters:minio-root-password=own-minio-password");
 
@@ -273,7 +280,7 @@ public class KubernetesPublishTests
     [Fact]
     public async Task Secret_parameters_become_keys_of_the_user_Secret_listed_in_env_example()
     {
-        var output = await KubernetesPublish.RunWithValuesAsync("--DryWet:Kubernetes:UsePlatformServices=false");
+        using var output = await KubernetesPublish.RunWithValuesAsync("--DryWet:Kubernetes:UsePlatformServices=false");
 
         // Commented out: a copy nobody filled in leaves the keys out, and the pods fail to start instead of running without them.
         var example = output.Read(".env.example");
@@ -290,7 +297,8 @@ public class KubernetesPublishTests
     [Fact]
     public async Task Namespace_and_endpoints_are_configurable_and_own_services_can_be_deployed_instead()
     {
-        var output = await KubernetesPublish.RunAsync("--DryWet:Kubernetes:Namespace=ml", "--DryWet:Kubernetes:UsePlatformServices=false");
+        using var published = await KubernetesPublish.RunAsync("--DryWet:Kubernetes:Namespace=ml", "--DryWet:Kubernetes:UsePlatformServices=false");
+        var output = published.Directory;
 
         File.ReadAllText(Path.Combine(output, "kustomization.yaml")).ShouldContain("namespace: ml");
         var minio = KubernetesObjects.Load<V1StatefulSet>(output, "minio", "statefulset.yaml");
@@ -321,7 +329,8 @@ public class KubernetesPublishTests
     [Fact]
     public async Task Kubectl_kustomize_builds_the_output_with_the_users_Secret_generated_from_env()
     {
-        var output = await KubernetesPublish.RunAsync();
+        using var published = await KubernetesPublish.RunAsync();
+        var output = published.Directory;
         // The documented step: printf 'serving-admin-key=%s\n' "$(openssl rand -hex 24)" > k8s/.env
         File.WriteAllText(Path.Combine(output, SecretMapper.EnvFile), "serving-admin-key=deploy-time-key\n");
 
@@ -344,7 +353,8 @@ public class KubernetesPublishTests
     [Fact]
     public async Task Kubectl_kustomize_refuses_the_output_until_env_exists()
     {
-        var output = await KubernetesPublish.RunAsync();
+        using var published = await KubernetesPublish.RunAsync();
+        var output = published.Directory;
 
         var (exitCode, _, stderr) = await RunAsync("kubectl", "kustomize", output);
 

@@ -30,7 +30,8 @@ public class PublishedNetworkPolicyTests
     [Fact]
     public async Task Each_workload_talks_only_to_what_the_app_model_says_it_uses()
     {
-        var output = await KubernetesPublish.RunAsync();
+        using var published = await KubernetesPublish.RunAsync();
+        var output = published.Directory;
         V1NetworkPolicy Load(string folder) => KubernetesObjects.Load<V1NetworkPolicy>(output, folder, "networkpolicy.yaml");
 
         var serving = Load("dry-wet-model");
@@ -59,7 +60,8 @@ public class PublishedNetworkPolicyTests
     [Fact]
     public async Task A_default_deny_covers_every_pod_of_the_app()
     {
-        var output = await KubernetesPublish.RunAsync();
+        using var published = await KubernetesPublish.RunAsync();
+        var output = published.Directory;
 
         var deny = KubernetesObjects.Load<V1NetworkPolicy>(output, "network", "default-deny.yaml");
 

@@ -27,7 +27,8 @@ internal static class ClusterManifests
 
     public static async Task<List<ClusterObject>> PublishedAsync()
     {
-        var output = await KubernetesPublish.RunAsync();
+        using var published = await KubernetesPublish.RunAsync();
+        var output = published.Directory;
         return [.. KubernetesPublish.YamlFiles(output)
             .Where(f => Path.GetFileName(f) != KubernetesManifestWriter.KustomizationFile)
             .SelectMany(f => Load(File.ReadAllText(f), Path.GetRelativePath(output, f)))];

@@ -1,6 +1,7 @@
 using DryWet.Benchmarks.Serving;
 using DryWet.Core.Configuration;
 using DryWet.Core.Packaging;
+using DryWet.Tests.Storage;
 using Onnx;
 using static DryWet.Benchmarks.Serving.OnnxNodes;
 
@@ -87,16 +88,17 @@ public static class TestModels
     public static string WritePackage(string directory, byte[] onnx, int imgSize = 32, float[]? mean = null, float[]? std = null,
         ModelOutputKind output = ModelOutputKind.Logits, byte[]? int8 = null)
     {
-        var onnxPath = Path.Combine(Path.GetTempPath(), $"drywet-test-{Guid.NewGuid():N}.onnx");
-        File.WriteAllBytes(onnxPath, onnx);
-        var int8Path = int8 is null ? null : onnxPath + ".int8";
-        if (int8Path is not null)
-        {
-            File.WriteAllBytes(int8Path, int8!);
-        }
-
+        var sources = TestFolders.NewTempDirectory("drywet-test-onnx");
         try
         {
+            var onnxPath = Path.Combine(sources, "model.onnx");
+            File.WriteAllBytes(onnxPath, onnx);
+            var int8Path = int8 is null ? null : Path.Combine(sources, "model.int8.onnx");
+            if (int8Path is not null)
+            {
+                File.WriteAllBytes(int8Path, int8!);
+            }
+
             var config = DryWetConfig.Default;
             config.Training.ImgSize = imgSize;
             config.Normalization.Mean = mean ?? [0.5f, 0.5f, 0.5f];
@@ -108,11 +110,7 @@ public static class TestModels
         }
         finally
         {
-            File.Delete(onnxPath);
-            if (int8Path is not null)
-            {
-                File.Delete(int8Path);
-            }
+            TestFolders.DeleteQuietly(sources);
         }
     }
 

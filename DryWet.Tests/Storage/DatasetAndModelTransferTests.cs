@@ -10,6 +10,9 @@ public sealed class DatasetAndModelTransferTests(S3rverFixture s3) : IClassFixtu
 {
     private readonly string _work = TestFolders.NewTempDirectory("transfer");
 
+    /// <summary>The zips and packages a test uploads, outside <see cref="_work"/> (whose contents the tests check).</summary>
+    private readonly string _sources = TestFolders.NewTempDirectory("transfer-sources");
+
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
@@ -111,11 +114,15 @@ public sealed class DatasetAndModelTransferTests(S3rverFixture s3) : IClassFixtu
         stderr.ShouldContain($"127.0.0.1:{deadPort}");
     }
 
-    public void Dispose() => TestFolders.DeleteQuietly(_work);
+    public void Dispose()
+    {
+        TestFolders.DeleteQuietly(_work);
+        TestFolders.DeleteQuietly(_sources);
+    }
 
     private string Zip(params (string Name, string Content)[] entries)
     {
-        var path = Path.Combine(_work, $"src-{Guid.NewGuid():N}.zip");
+        var path = Path.Combine(_sources, $"src-{Guid.NewGuid():N}.zip");
         using (var archive = ZipFile.Open(path, ZipArchiveMode.Create))
         {
             foreach (var (name, content) in entries)
@@ -125,14 +132,12 @@ public sealed class DatasetAndModelTransferTests(S3rverFixture s3) : IClassFixtu
             }
         }
 
-        var moved = Path.Combine(Path.GetTempPath(), Path.GetFileName(path));
-        File.Move(path, moved);
-        return moved;
+        return path;
     }
 
     private string Package(string? runId)
     {
-        var dir = Path.Combine(Path.GetTempPath(), $"pkg-{Guid.NewGuid():N}");
+        var dir = Path.Combine(_sources, $"pkg-{Guid.NewGuid():N}");
         Directory.CreateDirectory(dir);
         File.WriteAllText(Path.Combine(dir, "MLmodel"), "artifact_path: model\nflavors:\n  onnx:\n    data: model.onnx\n" + (runId is null ? "" : $"run_id: {runId}\n"));
         File.WriteAllText(Path.Combine(dir, "model.onnx"), "weights");

@@ -16,6 +16,12 @@ public sealed class EmbeddedObjectStoreTests : ObjectStoreContractTests
 
     protected override IObjectStore Store => _store;
 
+    public override void Dispose()
+    {
+        base.Dispose();
+        TestFolders.DeleteQuietly(_root);
+    }
+
     /// <summary>
     /// The embedded listing has no ETag: a new version of a key must list a later time than the one it replaced, even
     /// when the file system's clock has not moved on (a coarse timestamp tick; here the old file is dated ahead).

@@ -254,7 +254,7 @@ public abstract class ObjectStoreContractTests : IDisposable
         error.Message.ShouldContain(bucket);
     }
 
-    public void Dispose() => TestFolders.DeleteQuietly(_work);
+    public virtual void Dispose() => TestFolders.DeleteQuietly(_work);
 
     private string WriteFile(string name, byte[] bytes)
     {

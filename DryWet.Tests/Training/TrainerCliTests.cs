@@ -10,11 +10,9 @@ namespace DryWet.Tests.Training;
 /// <summary>The trainer's command line as a user runs it: a real process, exit codes and messages.</summary>
 public sealed partial class TrainerCliTests(ShippedConfigTrainings shipped) : IClassFixture<ShippedConfigTrainings>
 {
-    private static readonly string CliHome = DryWet.Tests.Storage.TestFolders.NewTempDirectory("cli-home");
+    private Task<(int ExitCode, string Output, string Error)> Trainer(params string[] args) => TrainerUnder(CpuKernels.Default, args);
 
-    private static Task<(int ExitCode, string Output, string Error)> Trainer(params string[] args) => TrainerUnder(CpuKernels.Default, args);
-
-    private static async Task<(int ExitCode, string Output, string Error)> TrainerUnder(string kernels, params string[] args)
+    private async Task<(int ExitCode, string Output, string Error)> TrainerUnder(string kernels, params string[] args)
     {
         // The same host as this test process (the TorchSharp compat host under ./test.sh).
         var start = new ProcessStartInfo(Environment.ProcessPath!)
@@ -23,7 +21,7 @@ public sealed partial class TrainerCliTests(ShippedConfigTrainings shipped) : IC
             RedirectStandardError = true,
         };
         // Never the developer's ~/.drywet: runs, registrations and caches go to this test run's own home.
-        start.Environment["DryWet__Home"] = CliHome;
+        start.Environment["DryWet__Home"] = shipped.Home;
         CpuKernels.Apply(kernels, start.Environment);
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "DryWet.TrainingWorker.dll"));
         foreach (var arg in args)
@@ -160,7 +158,7 @@ public sealed partial class TrainerCliTests(ShippedConfigTrainings shipped) : IC
     }
 
     /// <summary><c>sample-data</c> (its defaults, or another seed), then <c>train</c> with the shipped tiny config under <paramref name="kernels"/>.</summary>
-    private static async Task<(int ExitCode, string Output, string Error, string Package, string Kernels)> SampleDataThenTrainAsync(string folder, int dataSeed, string kernels)
+    private async Task<(int ExitCode, string Output, string Error, string Package, string Kernels)> SampleDataThenTrainAsync(string folder, int dataSeed, string kernels)
     {
         var zip = Path.Combine(folder, "data.zip");
         var args = dataSeed == SampleDataset.DefaultSeed ? new[] { "sample-data", "--output", zip } : ["sample-data", "--output", zip, "--seed", dataSeed.ToString(CultureInfo.InvariantCulture)];

@@ -3,8 +3,10 @@ using DryWet.Core.Registry;
 using DryWet.Core.Storage;
 using DryWet.Tests.Storage;
 using DryWet.Tests.Tracking;
+using DryWet.TrainingWorker.Watching;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Xunit.Sdk;
 
 namespace DryWet.Tests.Watching;
 
@@ -45,6 +47,57 @@ internal sealed class WatcherTestBed(string name, bool datasets) : IDisposable
     {
         var ahead = DateTime.UtcNow.AddMinutes(1);
         File.SetLastWriteTimeUtc(Path.Combine(DryWetHome.Objects(Home), bucket, key), ahead.AddTicks(-(ahead.Ticks % TimeSpan.TicksPerSecond)));
+    }
+
+    /// <summary>
+    /// The same-size archive replaced within one second, for either watcher (<paramref name="checkOnce"/>, debounced by
+    /// <paramref name="debounce"/> on <see cref="Clock"/>): the first of <see cref="SameSizeArchives"/> is put at
+    /// <paramref name="key"/> (its file clock stopped on the embedded store), settles and is trained (already trained
+    /// on a retry), then the second replaces it. S3 lists both in one whole second only by chance, so the replacement
+    /// is retried until they do (at most 20 tries); then the watcher settles once more and decides on the replacement.
+    /// Unchanged there would be the bug: the replacement taken for the version trained.
+    /// </summary>
+    /// <returns>The two archives, the decision that trained the first, and the decision on the replacement.</returns>
+    public async Task<(string First, string Second, WatchDecision FirstTrained, WatchDecision Replaced)> ReplaceWithinOneSecondAsync(
+        string store, string bucket, string key, Func<CancellationToken, Task<WatchDecision>> checkOnce, TimeSpan debounce)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        var (first, second) = SameSizeArchives.Write(Path.Combine(Home, "same-size"));
+        WatchDecision? firstTrained = null;
+        for (var attempt = 0; attempt < 20; attempt++)
+        {
+            await Objects.EnsureBucketAsync(bucket, ct);
+            await Objects.UploadFileAsync(bucket, key, first, ct);
+            if (store == "embedded")
+            {
+                StopFileClock(bucket, key);
+            }
+
+            await SettleAsync();
+            var decided = await checkOnce(ct);
+            decided.Kind.ShouldBe(attempt == 0 ? WatchDecisionKind.Trained : WatchDecisionKind.AlreadyTrained);
+            firstTrained ??= decided;
+            var before = await ListedAsync();
+
+            await Objects.UploadFileAsync(bucket, key, second, ct);
+            var after = await ListedAsync();
+            after.Size.ShouldBe(before.Size);
+            if (after.LastModified.ToUnixTimeSeconds() == before.LastModified.ToUnixTimeSeconds())
+            {
+                await SettleAsync();
+                return (first, second, firstTrained, await checkOnce(ct));
+            }
+        }
+
+        throw FailException.ForFailure("20 replacements never fell within the second of the version they replaced");
+
+        async Task SettleAsync()
+        {
+            (await checkOnce(ct)).Kind.ShouldBe(WatchDecisionKind.Settling);
+            Clock.Advance(debounce);
+        }
+
+        async Task<StoredObject> ListedAsync() => (await Objects.ListAsync(bucket, key, ct)).Single(o => o.Key == key);
     }
 
     public void Dispose()

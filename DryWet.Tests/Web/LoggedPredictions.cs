@@ -1,6 +1,7 @@
 using System.Text.Json;
 using DryWet.Core.Feedback;
 using DryWet.Core.Storage;
+using DryWet.Tests.Storage;
 using DryWet.Web.Review;
 
 namespace DryWet.Tests.Web;
@@ -17,8 +18,8 @@ internal static class LoggedPredictions
             new Dictionary<string, float> { [prediction] = confidence, [other] = 1 - confidence }, "image/jpeg", jpeg.Length, "4bf92f3577b34da6a3ce929d0e0e4736", shadow);
         var folder = $"predictions/{when:yyyy-MM-dd}";
         await store.EnsureBucketAsync(PredictionLog.FeedbackBucket);
-        var image = Path.GetTempFileName();
-        var json = Path.GetTempFileName();
+        var image = TestFolders.NewTempFile("drywet-logged", ".jpg");
+        var json = TestFolders.NewTempFile("drywet-logged", ".json");
         try
         {
             await File.WriteAllBytesAsync(image, jpeg);
@@ -28,8 +29,8 @@ internal static class LoggedPredictions
         }
         finally
         {
-            File.Delete(image);
-            File.Delete(json);
+            TestFolders.DeleteQuietly(image);
+            TestFolders.DeleteQuietly(json);
         }
 
         return record;

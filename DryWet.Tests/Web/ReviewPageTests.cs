@@ -228,7 +228,7 @@ public sealed class ReviewPageTests(WebPlatformFixture platform)
 
     private async Task<byte[]> DownloadAsync(string bucket, string key)
     {
-        var file = Path.GetTempFileName();
+        var file = TestFolders.NewTempFile("drywet-review-download");
         try
         {
             await platform.Store.DownloadFileAsync(bucket, key, file, Ct);
@@ -236,7 +236,7 @@ public sealed class ReviewPageTests(WebPlatformFixture platform)
         }
         finally
         {
-            File.Delete(file);
+            TestFolders.DeleteQuietly(file);
         }
     }
 }

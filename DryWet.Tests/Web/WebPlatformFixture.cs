@@ -145,6 +145,10 @@ public sealed class WebPlatformFixture : IAsyncLifetime
 
         _platform?.Dispose();
         TestFolders.DeleteQuietly(Home);
+        if (!Snapshots.Updating)
+        {
+            TestFolders.DeleteQuietly(ScreenshotFolder);
+        }
     }
 
     /// <summary>What train does: a run with per-epoch metrics and the package (with its reports), registered and promoted.</summary>

@@ -60,6 +60,9 @@ public sealed partial class WebProcess : IAsyncDisposable
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         start.Environment["Logging__LogLevel__Default"] = "Warning";
         start.Environment["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information";
+        // Disposing kills the process, and a killed .NET process leaves its runtime's debugger and diagnostics endpoints
+        // (clr-debug-pipe-<pid>-*, dotnet-diagnostic-<pid>-*) in the temp folder: the page under test needs neither.
+        start.Environment["DOTNET_EnableDiagnostics"] = "0";
         foreach (var (key, value) in environment)
         {
             start.Environment[key] = value;
