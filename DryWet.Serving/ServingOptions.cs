@@ -17,8 +17,13 @@ public sealed class ServingOptions : IValidatedOptions
     /// </summary>
     public string? AdminApiKey { get; set; }
 
-    /// <summary>Largest accepted <c>/predict</c> request body (default 20 MB); larger bodies get 413.</summary>
+    /// <summary>
+    /// Largest accepted <c>/predict</c> and Open Inference request body (default 20 MB, at most 1 GiB: a body is read into
+    /// one pooled buffer); larger bodies get 413, with or without a Content-Length.
+    /// </summary>
     public long MaxRequestBodyBytes { get; set; } = 20 * 1024 * 1024;
+
+    private const long MaxBodyBytes = 1L << 30;
 
     /// <summary>Largest accepted image side, read from the image header before decoding.</summary>
     public int MaxImageDimension { get; set; } = 16_384;
@@ -87,7 +92,8 @@ public sealed class ServingOptions : IValidatedOptions
     public IEnumerable<string> Validate(string section)
     {
         var errors = InvalidSettings.Of(section,
-            (MaxRequestBodyBytes > 0, nameof(MaxRequestBodyBytes), MaxRequestBodyBytes, "a positive number of bytes"),
+            (MaxRequestBodyBytes is > 0 and <= MaxBodyBytes, nameof(MaxRequestBodyBytes), MaxRequestBodyBytes,
+                "a positive number of bytes up to 1073741824 (1 GiB: a body is held in one buffer)"),
             (MaxImageDimension > 0, nameof(MaxImageDimension), MaxImageDimension, "a positive number of pixels"),
             (MaxImagePixels > 0, nameof(MaxImagePixels), MaxImagePixels, "a positive number of pixels"),
             (DecodeMemoryBudgetMB is >= 1 and <= 65_536, nameof(DecodeMemoryBudgetMB), DecodeMemoryBudgetMB, "a whole number of megabytes from 1 to 65536"),

@@ -23,8 +23,13 @@ public sealed class WebOptions : IValidatedOptions
     /// <summary>Registered model whose versions the model page shows.</summary>
     public string ModelName { get; set; } = "dry_wet_model";
 
-    /// <summary>Largest image the try-it page accepts (serving has its own limit, 20 MB by default).</summary>
+    /// <summary>
+    /// Largest image the try-it page accepts, at most 1 GiB (serving has its own limit, 20 MB by default); with 64 KB for
+    /// the other fields, also the largest post the app reads (<see cref="Extensions.UploadLimitMiddleware"/>).
+    /// </summary>
     public long MaxUploadBytes { get; set; } = 20 * 1024 * 1024;
+
+    private const long LargestUploadBytes = 1L << 30;
 
     /// <summary>Where thumbnails and downloaded reports are cached; default <c>&lt;DryWet:Home&gt;/cache/web</c>.</summary>
     public string CacheDirectory { get; set; } = "";
@@ -76,16 +81,16 @@ public sealed class WebOptions : IValidatedOptions
             yield return $"{section}:{nameof(ModelName)} is empty: name the registered model the model page shows (default dry_wet_model).";
         }
 
-        if (MaxUploadBytes <= 0)
+        if (MaxUploadBytes is <= 0 or > LargestUploadBytes)
         {
-            yield return $"{section}:{nameof(MaxUploadBytes)} = {MaxUploadBytes} must be positive (bytes), e.g. 20971520 (the default, 20 MiB).";
+            yield return $"{section}:{nameof(MaxUploadBytes)} = {MaxUploadBytes} must be positive and at most 1073741824 (1 GiB) bytes, e.g. 20971520 (the default, 20 MiB).";
         }
 
         if (MaxImagePixels <= 0)
         {
             yield return $"{section}:{nameof(MaxImagePixels)} = {MaxImagePixels} must be positive, e.g. 40000000 (the default, 40 MP).";
         }
-        else if (MaxUploadBytes > 0)
+        else if (MaxUploadBytes is > 0 and <= LargestUploadBytes)
         {
             var largest = ImageHeader.WorkingBytesFor(MaxImagePixels, Review.ThumbnailDecoder.MaxSide * Review.ThumbnailDecoder.MaxSide * 5, MaxUploadBytes);
             if (DecodeMemoryBudgetMB <= 0 || DecodeMemoryBudgetBytes < largest)

@@ -7,13 +7,38 @@ namespace DryWet.Serving.Apis;
 /// <summary>
 /// Reads the image of a <c>multipart/form-data</c> upload (field <c>file</c>): owns the media-type check, the body
 /// limit (Serving:MaxRequestBodyBytes) and the mapping of every malformed-body failure to a <see cref="ClientError"/>.
+/// The file part goes straight into a <see cref="PooledBody"/>: no form buffer in between (ASP.NET's form reader would
+/// first grow a MemoryStream per upload, the managed heap's growth under many clients).
 /// </summary>
 internal static class ImageUploadReader
 {
     public const string FileField = "file";
     public const string Expected = $"multipart/form-data with the image in the field '{FileField}'";
 
-    public static async Task<(ImageUpload? Upload, ClientError? Error)> ReadAsync(HttpContext context, long limit, CancellationToken cancellationToken)
+    /// <summary>The image and its file name, or the refusal; the caller disposes the image.</summary>
+    public static Task<(PooledBody? Image, string FileName, ClientError? Error)> ReadAsync(HttpContext context, long limit,
+        CancellationToken cancellationToken)
+    {
+        var (boundary, refused) = Boundary(context, limit);
+        return refused is null
+            ? ReadPartsAsync(new MultipartReader(boundary!, context.Request.Body) { BodyLengthLimit = limit }, context.Request.ContentLength, limit, cancellationToken)
+            : Task.FromResult<(PooledBody?, string, ClientError?)>((null, "", refused));
+    }
+
+    /// <summary>
+    /// The body's readers enforce the limit; Kestrel's hard cap sits above it so that, after a 413, Kestrel can still
+    /// drain a moderately oversized body and the client reads the answer instead of a broken pipe.
+    /// </summary>
+    public static void AllowDrainingOversizedBodies(HttpContext context, long limit)
+    {
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } sizeFeature)
+        {
+            sizeFeature.MaxRequestBodySize = 2 * limit + 1024 * 1024;
+        }
+    }
+
+    /// <summary>The refusals before any byte is read: 415 not multipart/form-data, 413 a Content-Length over the limit, 400 no boundary.</summary>
+    private static (string? Boundary, ClientError? Error) Boundary(HttpContext context, long limit)
     {
         var request = context.Request;
         if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var mediaType)
@@ -29,83 +54,81 @@ internal static class ImageUploadReader
         }
 
         var boundary = HeaderUtilities.RemoveQuotes(mediaType.Boundary).Value;
-        if (string.IsNullOrEmpty(boundary))
-        {
-            return (null, ClientError.Malformed("Malformed multipart/form-data body: the Content-Type names no boundary."));
-        }
+        return string.IsNullOrEmpty(boundary)
+            ? (null, ClientError.Malformed("Malformed multipart/form-data body: the Content-Type names no boundary."))
+            : (boundary, null);
+    }
 
-        // The file part goes straight into a pooled buffer: no form buffer in between (ASP.NET's form reader would
-        // first grow a MemoryStream per upload, the managed heap's growth under many clients).
-        var reader = new MultipartReader(boundary, request.Body) { BodyLengthLimit = limit };
+    /// <summary>
+    /// Every part in turn: the first file part named <c>file</c> into a pooled buffer, the others drained and named for
+    /// the error when no image comes.
+    /// </summary>
+    private static async Task<(PooledBody? Image, string FileName, ClientError? Error)> ReadPartsAsync(MultipartReader reader, long? contentLength,
+        long limit, CancellationToken cancellationToken)
+    {
+        PooledBody? image = null;
+        var fileName = "";
         var others = new List<string>();
-        ImageUpload? upload = null;
         try
         {
-            for (var section = await reader.ReadNextSectionAsync(cancellationToken); section is not null; section = await reader.ReadNextSectionAsync(cancellationToken))
+            while (await reader.ReadNextSectionAsync(cancellationToken) is { } section)
             {
-                if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition) || !disposition.DispositionType.Equals("form-data", StringComparison.OrdinalIgnoreCase))
-                {
-                    throw new InvalidDataException("a part without a Content-Disposition: form-data header");
-                }
-
+                var disposition = FormData(section);
                 var name = HeaderUtilities.RemoveQuotes(disposition.Name).Value ?? "";
                 var isFile = disposition.IsFileDisposition();
-                if (isFile && name == FileField && upload is null)
+                if (isFile && name == FileField && image is null)
                 {
-                    var fileName = HeaderUtilities.RemoveQuotes(disposition.FileNameStar.HasValue ? disposition.FileNameStar : disposition.FileName).Value ?? "";
-                    upload = await ImageUpload.ReadAsync(fileName, section.Body, request.ContentLength is { } length ? (int)Math.Min(length, limit) : 0, cancellationToken);
-                    continue;
+                    fileName = HeaderUtilities.RemoveQuotes(disposition.FileNameStar.HasValue ? disposition.FileNameStar : disposition.FileName).Value ?? "";
+                    // The reader's length limit throws first; null is the same overflow, seen by the buffer.
+                    image = await PooledBody.ReadAsync(section.Body, contentLength, limit, cancellationToken)
+                        ?? throw new InvalidDataException($"The file part exceeds the body length limit {limit}.");
                 }
-
-                others.Add(isFile ? $"'{name}' (file)" : $"'{name}'");
-                await section.Body.CopyToAsync(Stream.Null, cancellationToken);
+                else
+                {
+                    others.Add(isFile ? $"'{name}' (file)" : $"'{name}'");
+                    await section.Body.CopyToAsync(Stream.Null, cancellationToken);
+                }
             }
         }
         catch (Exception ex) when (ex is BadHttpRequestException or InvalidDataException or IOException)
         {
-            upload?.Dispose();
-            return (null, ex switch
-            {
-                BadHttpRequestException bad => bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? ClientError.BodyTooLarge(limit) : ClientError.Malformed($"Malformed request body: {bad.Message}"),
-                // The multipart reader reports its length limit as InvalidDataException("... limit ...").
-                InvalidDataException data => data.Message.Contains("limit", StringComparison.OrdinalIgnoreCase)
-                    ? ClientError.BodyTooLarge(limit)
-                    : ClientError.Malformed($"Malformed multipart/form-data body: {data.Message}"),
-                _ => ClientError.Malformed($"The request body could not be read: {ex.Message}"),
-            });
+            image?.Dispose();
+            return (null, "", Unreadable(ex, limit));
         }
         catch
         {
-            upload?.Dispose();
+            image?.Dispose();
             throw;
         }
 
-        if (upload is null)
+        if (image is { Length: 0 })
         {
-            return (null, MissingFile(others));
+            image.Dispose();
+            return (null, fileName, new ClientError(StatusCodes.Status400BadRequest, "empty",
+                $"The uploaded file '{fileName}' is empty (0 bytes). Send a JPEG, PNG, WebP, BMP or GIF image."));
         }
 
-        if (upload.Length == 0)
-        {
-            upload.Dispose();
-            return (null, new ClientError(StatusCodes.Status400BadRequest, "empty",
-                $"The uploaded file '{upload.FileName}' is empty (0 bytes). Send a JPEG, PNG, WebP, BMP or GIF image."));
-        }
-
-        return (upload, null);
+        return image is null ? (null, "", MissingFile(others)) : (image, fileName, null);
     }
 
-    /// <summary>
-    /// The form reader enforces the limit; Kestrel's hard cap sits above it so that, after a 413, Kestrel can still
-    /// drain a moderately oversized body and the client reads the answer instead of a broken pipe.
-    /// </summary>
-    public static void AllowDrainingOversizedBodies(HttpContext context, long limit)
+    private static ContentDispositionHeaderValue FormData(MultipartSection section) =>
+        ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition)
+        && disposition.DispositionType.Equals("form-data", StringComparison.OrdinalIgnoreCase)
+            ? disposition
+            : throw new InvalidDataException("a part without a Content-Disposition: form-data header");
+
+    /// <summary>413 for a body over the limit (Kestrel's cap or the multipart reader's), else 400 naming what broke.</summary>
+    private static ClientError Unreadable(Exception ex, long limit) => ex switch
     {
-        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } sizeFeature)
-        {
-            sizeFeature.MaxRequestBodySize = 2 * limit + 1024 * 1024;
-        }
-    }
+        BadHttpRequestException bad => bad.StatusCode == StatusCodes.Status413PayloadTooLarge
+            ? ClientError.BodyTooLarge(limit)
+            : ClientError.Malformed($"Malformed request body: {bad.Message}"),
+        // The multipart reader reports its length limit as InvalidDataException("... limit ...").
+        InvalidDataException data => data.Message.Contains("limit", StringComparison.OrdinalIgnoreCase)
+            ? ClientError.BodyTooLarge(limit)
+            : ClientError.Malformed($"Malformed multipart/form-data body: {data.Message}"),
+        _ => ClientError.Malformed($"The request body could not be read: {ex.Message}"),
+    };
 
     private static ClientError MissingFile(List<string> others)
     {

@@ -73,12 +73,13 @@ public static class OpenInferenceApi
             return ServerBusy.Result(context, busy, services.Telemetry); // before the body is read: shedding costs nothing
         }
 
-        var (batch, error) = await InferenceRequestReader.ReadAsync(context, model, services.Options.Value, cancellationToken);
+        var (batch, body, error) = await InferenceRequestReader.ReadAsync(context, model, services.Options.Value, cancellationToken);
         if (error is not null)
         {
             return error.ToResult(services.Telemetry);
         }
 
+        using var pooled = body; // binary inputs are slices of the pooled body: returned once they are classified
         try
         {
             var predictions = batch!.Tensor is { } tensor

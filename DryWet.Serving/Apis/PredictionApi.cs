@@ -35,7 +35,7 @@ public static class PredictionApi
             return ServerBusy.Result(context, busy, services.Telemetry); // before the body is read: shedding costs nothing
         }
 
-        var (upload, error) = await ImageUploadReader.ReadAsync(context, services.Options.Value.MaxRequestBodyBytes, cancellationToken);
+        var (upload, fileName, error) = await ImageUploadReader.ReadAsync(context, services.Options.Value.MaxRequestBodyBytes, cancellationToken);
         if (error is not null)
         {
             return error.ToResult(services.Telemetry);
@@ -63,7 +63,7 @@ public static class PredictionApi
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            services.Logger.LogError(ex, "Prediction failed for '{File}' ({Bytes} bytes)", image.FileName, image.Length);
+            services.Logger.LogError(ex, "Prediction failed for '{File}' ({Bytes} bytes)", fileName, image.Length);
             return PredictionFailed(context);
         }
     }

@@ -129,6 +129,15 @@ public sealed class ServingSettingsTests
     }
 
     [Fact]
+    public void A_body_limit_beyond_one_buffer_is_refused_naming_the_range()
+    {
+        // A body is read into one pooled buffer (PooledBody), so the limit stays within what one array can hold.
+        new ServingOptions { MaxRequestBodyBytes = (1L << 30) + 1 }.Validate("Serving").ShouldContain(
+            "Serving:MaxRequestBodyBytes = '1073741825' is invalid: use a positive number of bytes up to 1073741824 (1 GiB: a body is held in one buffer).");
+        new ServingOptions { MaxRequestBodyBytes = 1L << 30 }.Validate("Serving").ShouldNotContain(e => e.Contains("MaxRequestBodyBytes = "));
+    }
+
+    [Fact]
     public async Task Limits_out_of_range_or_a_budget_too_small_for_the_largest_image_stop_the_start_naming_each_key()
     {
         var error = await Should.ThrowAsync<DryWetException>(() => ServingApp.StartAsync(new Dictionary<string, string?>

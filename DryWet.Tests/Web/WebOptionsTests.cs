@@ -65,6 +65,7 @@ public sealed class WebOptionsTests
     [InlineData("Web:PathBase", "dry-wet-ui/", "Web:PathBase = 'dry-wet-ui/' must start with '/' and not end with one")]
     [InlineData("Web:ModelName", " ", "Web:ModelName is empty")]
     [InlineData("Web:MaxUploadBytes", "0", "Web:MaxUploadBytes = 0 must be positive")]
+    [InlineData("Web:MaxUploadBytes", "1073741825", "Web:MaxUploadBytes = 1073741825 must be positive and at most 1073741824 (1 GiB) bytes")]
     [InlineData("Web:MaxImagePixels", "-1", "Web:MaxImagePixels = -1 must be positive")]
     [InlineData("Web:DecodeMemoryBudgetMB", "100", "Web:DecodeMemoryBudgetMB = 100 must hold the decode of one image of Web:MaxImagePixels = 40000000")]
     [InlineData("Web:SignInPermitsPerMinute", "0", "Web:SignInPermitsPerMinute = 0 must be positive")]

@@ -50,7 +50,7 @@ public static class WebExtensions
         // Antiforgery and sign-in cookies are protected with in-memory keys: nothing secret is written to disk; a restart
         // signs reviewers out (one replica; see docs/web.md).
         services.AddDataProtection().UseEphemeralDataProtectionProvider();
-        services.Configure<FormOptions>(o => o.MultipartBodyLengthLimit = options.MaxUploadBytes + 64 * 1024); // as UploadLimitMiddleware
+        services.Configure<FormOptions>(o => o.MultipartBodyLengthLimit = options.MaxUploadBytes + UploadLimitMiddleware.FormOverhead);
         services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme).AddCookie(cookie =>
         {
             // The admin key is checked once at sign-in; the browser keeps only this HTTP-only cookie, never the key.

@@ -8,10 +8,13 @@ namespace DryWet.Web.Serving;
 /// <summary>Typed client for DryWet.Serving, found by service discovery (<c>http://serving</c>) as eShop's WebApp finds its APIs.</summary>
 public sealed class ServingClient(HttpClient http, ILogger<ServingClient> logger)
 {
-    /// <summary>Posts the image as serving's multipart field <c>file</c>; any 4xx/5xx comes back as serving's own message.</summary>
-    public async Task<PredictionOutcome> PredictAsync(byte[] image, string fileName, string? contentType, CancellationToken cancellationToken)
+    /// <summary>
+    /// Streams the image to serving as its multipart field <c>file</c> (no copy in memory here; sized when the stream
+    /// can seek); any 4xx/5xx comes back as serving's own message.
+    /// </summary>
+    public async Task<PredictionOutcome> PredictAsync(Stream image, string fileName, string? contentType, CancellationToken cancellationToken)
     {
-        using var content = new ByteArrayContent(image);
+        using var content = new StreamContent(image);
         content.Headers.ContentType = MediaTypeHeaderValue.TryParse(contentType, out var type) ? type : new MediaTypeHeaderValue("application/octet-stream");
         using var form = new MultipartFormDataContent { { content, "file", SafeFileName(fileName) } };
         var started = Stopwatch.GetTimestamp();

@@ -7,6 +7,8 @@ namespace DryWet.Serving.Apis.OpenInference;
 /// Reads an OIP v2 infer body — JSON, or JSON followed by binary tensors (Triton's binary tensor data extension:
 /// <c>Inference-Header-Content-Length</c> gives the JSON's length, each binary input its <c>binary_data_size</c>) —
 /// and validates it against the served model. Every fault is a <see cref="ClientError"/> naming the field and value.
+/// The body is read into one <see cref="PooledBody"/> (as <c>/predict</c>'s image), bounded by Serving:MaxRequestBodyBytes
+/// with or without a Content-Length.
 /// </summary>
 internal static class InferenceRequestReader
 {
@@ -14,16 +16,66 @@ internal static class InferenceRequestReader
     public const int MaxImages = 64;
     private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
-    public static async Task<(InferenceBatch? Batch, ClientError? Error)> ReadAsync(HttpContext context, LoadedModel model, ServingOptions options,
-        CancellationToken cancellationToken)
+    /// <summary>
+    /// The validated batch and the body it was read from (binary inputs are slices of it): the caller disposes the body
+    /// once the batch is classified. On a refusal nothing is held.
+    /// </summary>
+    public static async Task<(InferenceBatch? Batch, PooledBody? Body, ClientError? Error)> ReadAsync(HttpContext context, LoadedModel model,
+        ServingOptions options, CancellationToken cancellationToken)
     {
-        var (body, bodyError) = await ReadBodyAsync(context, options.MaxRequestBodyBytes, cancellationToken);
-        if (bodyError is not null)
+        var limit = options.MaxRequestBodyBytes;
+        if (Refusal(context, limit) is { } refused)
         {
-            return (null, bodyError);
+            return (null, null, refused);
         }
 
-        var (headerLength, headerError) = HeaderLength(context.Request, body!.Length);
+        PooledBody? body;
+        try
+        {
+            body = await PooledBody.ReadAsync(context.Request.Body, context.Request.ContentLength, limit, cancellationToken);
+        }
+        catch (Exception ex) when (ex is BadHttpRequestException or IOException)
+        {
+            return (null, null, ClientError.Malformed($"The request body could not be read: {ex.Message}"));
+        }
+
+        if (body is null)
+        {
+            return (null, null, ClientError.BodyTooLarge(limit)); // a chunked body, found over the limit while reading
+        }
+
+        var (batch, error) = Parse(context.Request, body.Memory, model, options);
+        if (error is not null)
+        {
+            body.Dispose();
+            return (null, null, error);
+        }
+
+        return (batch, body, null);
+    }
+
+    internal static ClientError Bad(string message) => new(StatusCodes.Status400BadRequest, "bad_tensor", message);
+
+    /// <summary>The refusals before any byte is read: 415 a media type other than JSON or binary tensors, 413 a Content-Length over the limit.</summary>
+    private static ClientError? Refusal(HttpContext context, long limit)
+    {
+        var request = context.Request;
+        var mediaType = request.ContentType?.Split(';')[0].Trim();
+        var binary = request.Headers.ContainsKey(HeaderLengthHeader);
+        if (!(mediaType == "application/json" || (binary && mediaType == "application/octet-stream")))
+        {
+            return ClientError.UnsupportedMediaType(request.ContentType,
+                $"application/json (an OIP v2 inference request), or application/octet-stream with {HeaderLengthHeader} (binary tensors)");
+        }
+
+        ImageUploadReader.AllowDrainingOversizedBodies(context, limit);
+        return request.ContentLength > limit ? ClientError.BodyTooLarge(limit, request.ContentLength) : null;
+    }
+
+    /// <summary>The JSON header (all of the body, or <c>Inference-Header-Content-Length</c> bytes of it), then the binary tensors.</summary>
+    private static (InferenceBatch? Batch, ClientError? Error) Parse(HttpRequest http, ReadOnlyMemory<byte> body, LoadedModel model, ServingOptions options)
+    {
+        var (headerLength, headerError) = HeaderLength(http, body.Length);
         if (headerError is not null)
         {
             return (null, headerError);
@@ -32,7 +84,7 @@ internal static class InferenceRequestReader
         InferenceRequest? request;
         try
         {
-            request = JsonSerializer.Deserialize<InferenceRequest>(body.AsSpan(0, headerLength), Json);
+            request = JsonSerializer.Deserialize<InferenceRequest>(body.Span[..headerLength], Json);
         }
         catch (JsonException ex)
         {
@@ -51,7 +103,7 @@ internal static class InferenceRequestReader
             return (null, outputError);
         }
 
-        var binary = new BinarySection(body.AsMemory(headerLength));
+        var binary = new BinarySection(body[headerLength..]);
         var input = inputs[0];
         var (batch, inputError) = input.Datatype switch
         {
@@ -70,52 +122,6 @@ internal static class InferenceRequestReader
         }
 
         return (batch! with { Id = request.Id, Outputs = outputs! }, null);
-    }
-
-    internal static ClientError Bad(string message) => new(StatusCodes.Status400BadRequest, "bad_tensor", message);
-
-    private static async Task<(byte[]? Body, ClientError? Error)> ReadBodyAsync(HttpContext context, long limit, CancellationToken cancellationToken)
-    {
-        var request = context.Request;
-        var mediaType = request.ContentType?.Split(';')[0].Trim();
-        var binary = request.Headers.ContainsKey(HeaderLengthHeader);
-        if (!(mediaType == "application/json" || (binary && mediaType == "application/octet-stream")))
-        {
-            return (null, ClientError.UnsupportedMediaType(request.ContentType,
-                $"application/json (an OIP v2 inference request), or application/octet-stream with {HeaderLengthHeader} (binary tensors)"));
-        }
-
-        ImageUploadReader.AllowDrainingOversizedBodies(context, limit);
-        if (request.ContentLength > limit)
-        {
-            return (null, ClientError.BodyTooLarge(limit, request.ContentLength));
-        }
-
-        using var buffer = new MemoryStream(request.ContentLength is { } length ? (int)length : 0);
-        var chunk = System.Buffers.ArrayPool<byte>.Shared.Rent(81920);
-        try
-        {
-            int read;
-            while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
-            {
-                if (buffer.Length + read > limit)
-                {
-                    return (null, ClientError.BodyTooLarge(limit));
-                }
-
-                buffer.Write(chunk, 0, read);
-            }
-        }
-        catch (Exception ex) when (ex is BadHttpRequestException or IOException)
-        {
-            return (null, ClientError.Malformed($"The request body could not be read: {ex.Message}"));
-        }
-        finally
-        {
-            System.Buffers.ArrayPool<byte>.Shared.Return(chunk);
-        }
-
-        return (buffer.ToArray(), null);
     }
 
     private static (int Length, ClientError? Error) HeaderLength(HttpRequest request, int bodyLength)
