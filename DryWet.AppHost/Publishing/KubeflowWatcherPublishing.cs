@@ -37,7 +37,9 @@ public static class KubeflowWatcherPublishing
             throw new InvalidOperationException("The Kubeflow watcher is the published model's; on a laptop add the in-process watcher (AddTrainerWatcher).");
         }
 
+        // DryWet:Weights as the trainer's: the watcher hands it on to the train step of every pipeline it submits.
         return builder.AddProject<Projects.DryWet_TrainingWorker>(name)
+            .WithWeightsSettings(platform.Settings.Weights)
             .UsePlatform(platform)
             .PublishAsKubernetesName(kubernetesName)
             .PublishAsKubeflowWatcher(trainingImage, gpus);

@@ -32,7 +32,7 @@ public static class TrainerExtensions
             var published = builder.AddProject<Projects.DryWet_TrainingWorker>(name)
                 .WithArgs(TrainerArguments.Train("config.yaml", JobDataFolder, JobModelFolder))
                 .WithEnvironment("DryWet__Home", "/work/home")
-                .WithWeightsMirror(platform.Settings.Weights)
+                .WithWeightsSettings(platform.Settings.Weights)
                 .UsePlatform(platform)
                 .WithGpuRequirement(gpus)
                 .WithExplicitStart();
@@ -49,6 +49,7 @@ public static class TrainerExtensions
                 .WithBindMount(platform.Home, "/drywet")
                 .WithArgs(TrainerArguments.Train($"/config/{Path.GetFileName(config)}",
                     $"/drywet/objects/{DryWetPlatform.DataBucket}/{DryWetPlatform.SampleDataObject}", "/drywet/models/latest"))
+                .WithWeightsSettings(platform.Settings.Weights)
                 .UsePlatform(platform)
                 .WithGpus(gpus)
                 .WithExplicitStart()
@@ -61,7 +62,7 @@ public static class TrainerExtensions
                 ["exec", host.AssemblyPath, .. TrainerArguments.Train(config, platform.SampleDataPath, output)])
             .WithOtlpExporter()
             .WithEnvironment("DOTNET_ENVIRONMENT", "Development")
-            .WithWeightsMirror(platform.Settings.Weights)
+            .WithWeightsSettings(platform.Settings.Weights)
             .UsePlatform(platform)
             .WithGpuRequirement(gpus)
             .WithExplicitStart()
@@ -106,12 +107,20 @@ public static class TrainerExtensions
         return executable;
     }
 
-    /// <summary>Passes <c>DryWet:Weights:BaseUrl</c> (a mirror of torchvision's weight files) on to the trainer when set.</summary>
-    internal static IResourceBuilder<T> WithWeightsMirror<T>(this IResourceBuilder<T> trainer, WeightsSettings weights)
-        where T : IResourceWithEnvironment =>
-        weights.BaseUrl is { Length: > 0 } mirror
-            ? trainer.WithEnvironment("DryWet__Weights__BaseUrl", mirror)
-            : trainer;
+    /// <summary>
+    /// Passes <c>DryWet:Weights</c> on to a trainer: <c>BaseUrl</c> (a mirror of torchvision's weight files) and every
+    /// <c>Files:&lt;architecture&gt;</c> entry, each when set (<see cref="WeightsSettings.EnvironmentVariables"/>).
+    /// </summary>
+    internal static IResourceBuilder<T> WithWeightsSettings<T>(this IResourceBuilder<T> trainer, WeightsSettings weights)
+        where T : IResourceWithEnvironment
+    {
+        foreach (var (name, value) in weights.EnvironmentVariables())
+        {
+            trainer.WithEnvironment(name, value);
+        }
+
+        return trainer;
+    }
 
     private static IResourceBuilder<IResourceWithEnvironment> Generalize<T>(IResourceBuilder<T> builder) where T : IResourceWithEnvironment =>
         builder.ApplicationBuilder.CreateResourceBuilder<IResourceWithEnvironment>(builder.Resource);

@@ -26,7 +26,7 @@ public static class WatcherExtensions
         var watcher = builder.AddExecutable(name, "dotnet", host.ProjectDirectory, arguments)
             .WithOtlpExporter()
             .WithEnvironment("DOTNET_ENVIRONMENT", "Development")
-            .WithWeightsMirror(settings.Weights)
+            .WithWeightsSettings(settings.Weights)
             .UsePlatform(platform)
             .RunsUnderTorchSharpHost(host, "The training watcher");
         if (settings.Watcher.MinNewLabels is { } minNewLabels)

@@ -288,7 +288,7 @@ public partial class PipelineSpecTests
     }
 
     [Fact]
-    public void The_train_step_gets_a_writable_home_on_an_empty_dir_and_the_weights_mirror_when_set()
+    public void The_train_step_gets_a_writable_home_on_an_empty_dir_and_the_weights_mirror_and_file_names_when_set()
     {
         var (spec, platform) = CompileAndRead();
         string? Env(JsonNode s, string step, string name) => s["deploymentSpec"]!["executors"]![$"exec-{step}"]!["container"]!["env"]!.AsArray()
@@ -300,8 +300,16 @@ public partial class PipelineSpecTests
         Env(spec, "train-model", "DryWet__Weights__BaseUrl").ShouldBeNull(); // torchvision's host unless told otherwise
         executors["exec-download-data"]!["emptyDirMounts"].ShouldBeNull();
 
-        var (mirrored, mirroredPlatform) = CompileAndRead(new TrainingPipelineSettings { WeightsBaseUrl = "http://weights.internal/models/" });
+        Env(spec, "train-model", "DryWet__Weights__Files__efficientnet_b0").ShouldBeNull();
+
+        var (mirrored, mirroredPlatform) = CompileAndRead(new TrainingPipelineSettings
+        {
+            WeightsBaseUrl = "http://weights.internal/models/",
+            WeightsFiles = new Dictionary<string, string> { ["efficientnet_b0"] = "b0-mirror.pth", ["efficientnet_b3"] = " " },
+        });
         Env(mirrored, "train-model", "DryWet__Weights__BaseUrl").ShouldBe("http://weights.internal/models/");
+        Env(mirrored, "train-model", "DryWet__Weights__Files__efficientnet_b0").ShouldBe("b0-mirror.pth");
+        Env(mirrored, "train-model", "DryWet__Weights__Files__efficientnet_b3").ShouldBeNull(); // blank: torchvision's name
         KfpSpecValidator.PipelineSpec(mirrored).ShouldBeEmpty();
         KfpSpecValidator.PlatformSpec(mirroredPlatform).ShouldBeEmpty();
         Should.Throw<DryWetException>(() => KubeflowPipelineCompiler.Compile(new TrainingPipelineSettings { WeightsBaseUrl = "weights.internal" }))

@@ -80,11 +80,21 @@ public sealed class KubeflowWatcherTests : IDisposable
         }
 
         var config = Path.Combine(RepositoryPaths.AppHostDirectory, "config", "tiny.yaml");
-        using var watcher = RunningTrainer.Start(new Dictionary<string, string> { ["DryWet__Home"] = _home },
+        // DryWet:Weights as the AppHost passes it to the published watcher: the watcher hands it on to the train step.
+        using var watcher = RunningTrainer.Start(new Dictionary<string, string>
+            {
+                ["DryWet__Home"] = _home,
+                ["DryWet__Weights__BaseUrl"] = "http://weights.internal/torchvision/",
+                ["DryWet__Weights__Files__efficientnet_tiny"] = "tiny-mirror.pth",
+            },
             "watch", "--config", config, "--object", "dry-wet-data.zip", "--debounce", "0s", "--interval", "1s",
             "--submit-kfp", "--kubeflow-host", kfp.Host.ToString());
         await watcher.WaitForOutputAsync("run run-1: RUNNING", TimeSpan.FromMinutes(2), Ct);
         kfp.Terminated.ShouldBeFalse("nothing terminates a run the watcher still follows");
+        var spec = kfp.Requests.Single(r => r.Method == "POST" && r.PathAndQuery.StartsWith("/pipeline/apis/v2beta1/runs", StringComparison.Ordinal))
+            .Body!["pipeline_spec"]!.ToJsonString();
+        spec.ShouldContain("""{"name":"DryWet__Weights__BaseUrl","value":"http://weights.internal/torchvision/"}""");
+        spec.ShouldContain("""{"name":"DryWet__Weights__Files__efficientnet_tiny","value":"tiny-mirror.pth"}""");
         await watcher.SignalAsync("TERM", Ct);
         var exit = await watcher.WaitForExitAsync(TimeSpan.FromSeconds(30), Ct);
 

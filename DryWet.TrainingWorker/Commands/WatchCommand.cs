@@ -89,7 +89,8 @@ internal static class WatchCommand
             }
 
             ITrainingLauncher launcher = useKfp
-                ? Kubeflow(parseResult.GetValue(kubeflowHost)!, parseResult.GetValue(@namespace), parseResult.GetValue(trainingImage)!, parseResult.GetValue(gpus), kubeflowHttp)
+                ? Kubeflow(parseResult.GetValue(kubeflowHost)!, parseResult.GetValue(@namespace), parseResult.GetValue(trainingImage)!, parseResult.GetValue(gpus),
+                    services.GetRequiredService<WeightsOptions>(), kubeflowHttp)
                 : new InProcessTrainingLauncher(() => TrainingRuns.Create(services, http, progress), new TrainingRequest(settings, "",
                     packageFolder, Register: true, Promotion: policy, ReplaceAnyOutput: parseResult.GetValue(force)));
             var objects = services.GetRequiredService<IObjectStore>();
@@ -128,12 +129,20 @@ internal static class WatchCommand
         return command;
     }
 
-    private static KubeflowTrainingLauncher Kubeflow(string host, string? @namespace, string image, int gpus, HttpClient http)
+    /// <summary>The cluster's launcher: the pipeline's train step gets the watcher's own DryWet:Weights (mirror, file names).</summary>
+    private static KubeflowTrainingLauncher Kubeflow(string host, string? @namespace, string image, int gpus, WeightsOptions weights, HttpClient http)
     {
         var baseAddress = KubeflowPipelinesClient.BaseAddressFor(host);
         http.BaseAddress = baseAddress;
         var submitter = new TrainingPipelineSubmitter(new KubeflowPipelinesClient(http), Console.Out);
-        return new KubeflowTrainingLauncher(submitter, new TrainingPipelineSettings { TrainingImage = image, TrainGpus = gpus },
+        var settings = new TrainingPipelineSettings
+        {
+            TrainingImage = image,
+            TrainGpus = gpus,
+            WeightsBaseUrl = string.IsNullOrWhiteSpace(weights.BaseUrl) ? null : weights.BaseUrl,
+            WeightsFiles = weights.Files,
+        };
+        return new KubeflowTrainingLauncher(submitter, settings,
             new TrainingPipelineSubmitter.Options(baseAddress, @namespace, Wait: true, TimeSpan.FromSeconds(15), WaitTimeout: null));
     }
 }

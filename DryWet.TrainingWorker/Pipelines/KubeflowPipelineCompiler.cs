@@ -109,13 +109,18 @@ public static class KubeflowPipelineCompiler
         ("Minio__Endpoint", s.MinioEndpointUrl),
     ];
 
-    /// <summary>The step's home on an emptyDir (weights cache, scratch) and the weights mirror when one is set.</summary>
+    /// <summary>The step's home on an emptyDir (weights cache, scratch), the weights mirror and its file names when set.</summary>
     internal static IEnumerable<(string Name, string Value)> TrainEnv(TrainingPipelineSettings s)
     {
         yield return ("DryWet__Home", TrainingPipelineSettings.TrainHome);
         if (s.WeightsBaseUrl is { } mirror)
         {
             yield return ("DryWet__Weights__BaseUrl", mirror);
+        }
+
+        foreach (var (architecture, file) in s.WeightsFiles.Where(f => !string.IsNullOrWhiteSpace(f.Value)).OrderBy(f => f.Key, StringComparer.Ordinal))
+        {
+            yield return ($"DryWet__Weights__Files__{architecture}", file);
         }
     }
 }

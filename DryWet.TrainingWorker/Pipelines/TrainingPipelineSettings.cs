@@ -40,6 +40,9 @@ public sealed record TrainingPipelineSettings
     /// <summary>Where torchvision's ImageNet weights are downloaded from (env DryWet__Weights__BaseUrl); null = torchvision's own host.</summary>
     public string? WeightsBaseUrl { get; init; }
 
+    /// <summary>Weight file name per architecture on that host (env DryWet__Weights__Files__&lt;architecture&gt;); empty = torchvision's names.</summary>
+    public IReadOnlyDictionary<string, string> WeightsFiles { get; init; } = new Dictionary<string, string>();
+
     /// <summary>The train step's DryWet:Home: an emptyDir (the weights cache and scratch space; the image's /app is read-only).</summary>
     public const string TrainHome = "/drywet-home";
     public const string TrainHomeVolume = "drywet-home";
