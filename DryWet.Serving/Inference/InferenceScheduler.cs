@@ -11,8 +11,8 @@ namespace DryWet.Serving.Inference;
 /// this model's lane (live for the served model, background for a model no client waits for), one batch per turn, so
 /// models being loaded or shadowed take turns with it instead of running beside it. A batch holds up to the
 /// <see cref="BatchPlan"/>'s size; when fewer images are queued the runner waits up to the plan's delay for more. A
-/// tuned delay is waited only while more images are on their way (<see cref="ExpectImages"/>: requests admitted and
-/// decoding, or waiting to decode): a lone request does not wait for company that cannot come. A configured delay
+/// tuned delay is waited only while more images are likely (<see cref="CompanyLikely"/>: requests decoding or waiting
+/// to, or requests arriving less than a delay apart): a lone request does not wait for company that cannot come. A configured delay
 /// (<c>Model:MaxBatchDelayMilliseconds</c>, Triton's <c>max_queue_delay</c>) is the operator's and is waited in full.
 /// <para>
 /// Admission (Triton's <c>max_queue_size</c> and queue timeout): at most <c>Serving:MaxQueuedRequests</c> requests wait
@@ -46,6 +46,8 @@ internal sealed class InferenceScheduler : IAsyncDisposable
     private BatchPlan _plan;
     private int _queued;
     private int _preparing;
+    private long _lastArrival;
+    private long _lastArrivalGap = long.MaxValue;
     private int _scheduled;
     private bool _disposing;
 
@@ -139,6 +141,9 @@ internal sealed class InferenceScheduler : IAsyncDisposable
         }
 
         expected?.Arrived();
+        var now = Stopwatch.GetTimestamp();
+        var previous = Interlocked.Exchange(ref _lastArrival, now);
+        Volatile.Write(ref _lastArrivalGap, previous == 0 ? long.MaxValue : now - previous);
         _arrival.Set();
         Schedule();
         var all = Task.WhenAll(results);
@@ -244,9 +249,10 @@ internal sealed class InferenceScheduler : IAsyncDisposable
             head.Request.TryOpenBatch();
         }
 
+        var delayTicks = (long)(plan.MaxBatchDelay.TotalSeconds * Stopwatch.Frequency);
         var onlyWhileExpected = plan.MaxBatchDelaySource == BatchPlanSources.Tuned;
-        var deadline = Stopwatch.GetTimestamp() + (long)(plan.MaxBatchDelay.TotalSeconds * Stopwatch.Frequency);
-        while (_queue.Count < plan.MaxBatchSize && !Volatile.Read(ref _disposing) && (!onlyWhileExpected || Preparing > 0))
+        var deadline = Stopwatch.GetTimestamp() + delayTicks;
+        while (_queue.Count < plan.MaxBatchSize && !Volatile.Read(ref _disposing) && (!onlyWhileExpected || CompanyLikely(delayTicks)))
         {
             var left = TimeSpan.FromSeconds((double)(deadline - Stopwatch.GetTimestamp()) / Stopwatch.Frequency);
             if (left <= TimeSpan.Zero)
@@ -255,7 +261,7 @@ internal sealed class InferenceScheduler : IAsyncDisposable
             }
 
             _arrival.Reset();
-            if (_queue.Count >= plan.MaxBatchSize || (onlyWhileExpected && Preparing == 0))
+            if (_queue.Count >= plan.MaxBatchSize || (onlyWhileExpected && !CompanyLikely(delayTicks)))
             {
                 return;
             }
@@ -263,6 +269,13 @@ internal sealed class InferenceScheduler : IAsyncDisposable
             _arrival.Wait(left);
         }
     }
+
+    /// <summary>
+    /// More images are likely within the delay: some are announced (<see cref="ExpectImages"/>: decoding or waiting to),
+    /// or requests are arriving faster than the delay (the last two came less than a delay apart: under load, requests
+    /// still reading their bodies are on their way too). A lone client's request has neither.
+    /// </summary>
+    private bool CompanyLikely(long delayTicks) => Preparing > 0 || Volatile.Read(ref _lastArrivalGap) < delayTicks;
 
     private void RunBatch(BatchBuffers buffers, List<PendingImage> batch)
     {

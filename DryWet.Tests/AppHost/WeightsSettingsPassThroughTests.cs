@@ -73,7 +73,8 @@ public sealed class WeightsSettingsPassThroughTests
     [Fact]
     public async Task The_published_training_job_and_watcher_get_the_same_variables()
     {
-        var output = await KubernetesPublish.RunAsync(WeightsArgs);
+        using var published = await KubernetesPublish.RunAsync(WeightsArgs);
+        var output = published.Directory;
 
         // Plain values: each workload's ConfigMap, which its pod reads whole (envFrom).
         foreach (var workload in new[] { "dry-wet-model-training", "dry-wet-model-watcher" })
@@ -82,10 +83,10 @@ public sealed class WeightsSettingsPassThroughTests
             Weights(config.Data).ShouldBe(Expected, ignoreOrder: true, workload);
         }
 
-        var unset = await KubernetesPublish.RunAsync();
+        using var unset = await KubernetesPublish.RunAsync();
         foreach (var workload in new[] { "dry-wet-model-training", "dry-wet-model-watcher" })
         {
-            Weights(KubernetesObjects.Load<V1ConfigMap>(unset, workload, "config.yaml").Data).ShouldBeEmpty(workload);
+            Weights(KubernetesObjects.Load<V1ConfigMap>(unset.Directory, workload, "config.yaml").Data).ShouldBeEmpty(workload);
         }
     }
 

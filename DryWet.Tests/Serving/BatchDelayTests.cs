@@ -9,14 +9,14 @@ namespace DryWet.Tests.Serving;
 
 /// <summary>
 /// The tuned batching delay holds a batch open only while more images are on their way (requests decoding or waiting
-/// to decode): a lone client's request runs at once instead of waiting for company that cannot come. Run times are
-/// injected (<see cref="FakeBatchTimer"/>: 80 s for one image, 15 s per image in batches), so the plan is batches of 2
-/// with a tuned delay of 40 s: a request that waited it out would take 40 s. (A configured delay is waited in full:
-/// <see cref="InferenceQueueTests"/> hold their runs with one.)
+/// to decode, or requests arriving less than a delay apart): a lone client's request runs at once instead of waiting
+/// for company that cannot come. Run times are injected (<see cref="FakeBatchTimer"/>: 16 s for one image, 3 s per
+/// image in batches), so the plan is batches of 2 with a tuned delay of 8 s: a request that waited it out would take
+/// 8 s. (A configured delay is waited in full: <see cref="InferenceQueueTests"/> hold their runs with one.)
 /// </summary>
 public sealed class BatchDelayTests
 {
-    private static readonly TimeSpan TunedDelay = TimeSpan.FromSeconds(40);
+    private static readonly TimeSpan TunedDelay = TimeSpan.FromSeconds(8);
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
@@ -25,7 +25,7 @@ public sealed class BatchDelayTests
     {
         using var folder = new TempFolder();
         var package = TestModels.WritePackage(folder.Sub("package"), TestModels.BlueVersusRed(), imgSize: 16);
-        var timer = new FakeBatchTimer((_, size) => size == 1 ? 80_000 : 15_000);
+        var timer = new FakeBatchTimer((_, size) => size == 1 ? 16_000 : 3_000);
         var (app, client) = await ServingApp.StartAsync(new Dictionary<string, string?> { ["Model:Path"] = package }, services: timer.Register);
         await using var _ = app;
         var batching = JsonDocument.Parse(await client.GetStringAsync("/model/info", Ct)).RootElement.GetProperty("batching");
@@ -42,7 +42,9 @@ public sealed class BatchDelayTests
 
         lone.Elapsed.ShouldBeLessThan(TunedDelay / 2, "a lone request must not wait for company that cannot come");
 
-        // An image announced as on its way (as a request decoding its upload announces it) holds the batch open.
+        // An image announced as on its way (as a request decoding its upload announces it) holds the batch open. The
+        // request comes more than a delay after the last one, so only the announcement can hold it.
+        await Task.Delay(TunedDelay + TimeSpan.FromSeconds(1), Ct);
         var model = app.Services.GetRequiredService<ModelHost>().Current!;
         Task<HttpResponseMessage> held;
         using (model.ExpectImages(1))
