@@ -31,7 +31,9 @@ turbojpeg_library() {
   local library
   # ldconfig lives in /sbin, which a user's PATH may lack. awk reads to the end: an early exit would kill ldconfig with
   # SIGPIPE, which pipefail and the error trap report as a failure.
-  library="$({ command -v ldconfig >/dev/null && ldconfig -p || /sbin/ldconfig -p; } 2>/dev/null | awk '$1 == "libturbojpeg.so.0" && /x86-64/ && !found { print $NF; found = 1 }')"
+  local ldconfig=ldconfig
+  command -v ldconfig >/dev/null || ldconfig=/sbin/ldconfig
+  library="$("$ldconfig" -p 2>/dev/null | awk '$1 == "libturbojpeg.so.0" && /x86-64/ && !found { print $NF; found = 1 }')"
   [[ -n "$library" ]] || die "libturbojpeg.so.0 is missing on this machine; install it (apt-get install -y libturbojpeg0): the images bundle it for JPEG decoding"
   readlink -f "$library"
 }
